@@ -1,0 +1,44 @@
+// POST /swapface and POST /query, exactly as the seed: business errors are HTTP 200 with the
+// envelope, because the official gateway SDK throws on anything else.
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { ServiceError, toServiceError } from '../../jobs/errors.ts';
+import type { JobService } from '../../jobs/job-service.ts';
+import { errorEnvelope, okEnvelope } from '../../jobs/payloads.ts';
+import { parseQueryRequest, parseSwapRequest, type TimeoutRules } from '../../jobs/validate.ts';
+
+export interface JobRoutesOptions {
+  jobs: JobService;
+  timeouts: TimeoutRules;
+  /** Called after a job is durably accepted (wakes the embedded queue). */
+  onSubmitted?: () => void;
+}
+
+/** Runs a handler and turns any failure into the seed's error envelope. */
+export async function envelope(request: FastifyRequest, reply: FastifyReply, handler: () => Promise<unknown>) {
+  try {
+    if (request.bodyError) throw new ServiceError('InvalidArguments', request.bodyError);
+    return okEnvelope(await handler());
+  } catch (err) {
+    const e = toServiceError(err);
+    if (e.errorName === 'InternalError') request.log.error({ err }, 'request failed');
+    reply.code(200);
+    return errorEnvelope(e);
+  }
+}
+
+export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts) => {
+  app.post('/swapface', async (request, reply) =>
+    envelope(request, reply, async () => {
+      const input = parseSwapRequest(request.body, opts.timeouts);
+      const job = await opts.jobs.submit(request.appKey!, input);
+      opts.onSubmitted?.();
+      return { job_id: job.id };
+    }),
+  );
+
+  app.post('/query', async (request, reply) => {
+    const answer = await envelope(request, reply, async () => opts.jobs.query(request.appKey!, parseQueryRequest(request.body)));
+    // The seed's query answer carries only status and data.
+    return 'data' in answer ? { status: 0, data: answer.data } : answer;
+  });
+};

@@ -1,0 +1,51 @@
+// The HTTP face of the service: one Fastify app, one plugin per concern.
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { gatewayAuth } from './gateway-auth/plugin.ts';
+import type { NonceStore } from './gateway-auth/nonce-store.ts';
+import type { RateLimiter } from './gateway-auth/rate-limiter.ts';
+import { healthRoutes } from './routes/health.ts';
+import { jobRoutes } from './routes/jobs.ts';
+import { notifyRoutes } from './routes/notify.ts';
+import { resultRoutes } from './routes/results.ts';
+import type { JobService } from '../jobs/job-service.ts';
+import type { TimeoutRules } from '../jobs/validate.ts';
+import type { Notifier } from '../notify/index.ts';
+import type { LocalResultStore } from '../storage/local-result-store.ts';
+
+export interface ServerDeps {
+  logger: Logger;
+  jobs: JobService;
+  notifier: Notifier;
+  results?: LocalResultStore;
+  timeouts: TimeoutRules;
+  secretFor(appKey: string): string | undefined;
+  nonceStore: NonceStore;
+  rateLimiter?: RateLimiter;
+  maxSkewMs: number;
+  onSubmitted?: () => void;
+  ready: () => boolean;
+}
+
+const PUBLIC_PREFIXES = ['/results/', '/healthz', '/readyz'];
+
+export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    bodyLimit: 64 * 1024, // a submit is three URLs and a number
+    disableRequestLogging: true,
+    requestIdHeader: false,
+  });
+  await app.register(gatewayAuth, {
+    secretFor: deps.secretFor,
+    nonceStore: deps.nonceStore,
+    rateLimiter: deps.rateLimiter,
+    maxSkewMs: deps.maxSkewMs,
+    skip: (req: { method: string; url: string }) => req.method === 'GET' && PUBLIC_PREFIXES.some((p) => req.url.startsWith(p)),
+  });
+  await app.register(jobRoutes, { jobs: deps.jobs, timeouts: deps.timeouts, onSubmitted: deps.onSubmitted });
+  await app.register(notifyRoutes, { jobs: deps.jobs, notifier: deps.notifier });
+  if (deps.results) await app.register(resultRoutes, { results: deps.results });
+  await app.register(healthRoutes, { ready: deps.ready });
+  return app as unknown as FastifyInstance;
+}

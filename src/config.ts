@@ -1,0 +1,103 @@
+// Every setting, typed and validated in one place. Adapters (queue, storage, engine) are chosen here.
+import os from 'node:os';
+import path from 'node:path';
+import { parseRetryDelays } from './notify/schedule.ts';
+
+export interface Config {
+  port: number;
+  host: string;
+  publicUrl: string;
+  dataDir: string;
+  /** Where jobs live: SQLite in the data dir (embedded default) or Redis through BullMQ. */
+  queue: 'sqlite' | 'redis';
+  redisUrl: string;
+  /** 'classic' (default, npm-shipped models), 'onnx' (operator weights) or a path to a module exporting createEngine(). */
+  engine: string;
+  modelDir: string;
+  onnxProvider: 'cpu' | 'cuda';
+  /** Engine worker threads in this process; 0 = API only (distributed mode). */
+  workers: number;
+  appKey?: string;
+  appSecret?: string;
+  allowPrivateUrls: boolean;
+  download: { maxBytes: number; maxPixels: number; timeoutMs: number; maxRedirects: number };
+  notify: { retryDelaysS: number[]; attemptTimeoutMs: number };
+  jobs: { defaultTimeoutS: number; maxTimeoutS: number; maxQueueDepth: number };
+  resultTtlS: number;
+  rateLimit: { perSecond: number; burst: number };
+  signatureMaxSkewMs: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function num(env: Env, key: string, def: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return def;
+  const v = Number(raw);
+  if (!Number.isFinite(v) || v < min || v > max) {
+    throw new ConfigError(`${key}=${raw}: expected a number in [${min}, ${max}]`);
+  }
+  return v;
+}
+
+function oneOf<T extends string>(env: Env, key: string, def: T, allowed: readonly T[]): T {
+  const raw = (env[key] ?? '').trim();
+  if (!raw) return def;
+  if (!allowed.includes(raw as T)) throw new ConfigError(`${key}=${raw}: expected one of ${allowed.join(', ')}`);
+  return raw as T;
+}
+
+function bool(env: Env, key: string): boolean {
+  return ['1', 'true', 'yes', 'on'].includes((env[key] ?? '').toLowerCase());
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const port = num(env, 'PORT', 8080, 0, 65535);
+  const queue = oneOf(env, 'WANXING_QUEUE', 'sqlite', ['sqlite', 'redis'] as const);
+  const dataDir = path.resolve(env.WANXING_DATA_DIR || './data');
+  const publicUrl = (env.WANXING_PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, '');
+  if (!/^https?:\/\//.test(publicUrl)) throw new ConfigError(`WANXING_PUBLIC_URL=${publicUrl}: expected an http(s) URL`);
+  if (Boolean(env.WANXING_APP_KEY) !== Boolean(env.WANXING_APP_SECRET)) {
+    throw new ConfigError('WANXING_APP_KEY and WANXING_APP_SECRET must be set together');
+  }
+  return {
+    port,
+    host: env.HOST || '0.0.0.0',
+    publicUrl,
+    dataDir,
+    queue,
+    redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
+    engine: env.WANXING_ENGINE || 'classic',
+    modelDir: path.resolve(env.WANXING_MODEL_DIR || path.join(dataDir, 'models')),
+    onnxProvider: oneOf(env, 'WANXING_ONNX_PROVIDER', 'cpu', ['cpu', 'cuda'] as const),
+    workers: num(env, 'WANXING_WORKERS', os.availableParallelism(), 0, 256),
+    appKey: env.WANXING_APP_KEY || undefined,
+    appSecret: env.WANXING_APP_SECRET || undefined,
+    allowPrivateUrls: bool(env, 'WANXING_ALLOW_PRIVATE_URLS'),
+    download: {
+      maxBytes: num(env, 'WANXING_MAX_IMAGE_BYTES', 20 * 1024 * 1024, 1),
+      maxPixels: num(env, 'WANXING_MAX_IMAGE_PIXELS', 50_000_000, 1),
+      timeoutMs: num(env, 'WANXING_DOWNLOAD_TIMEOUT_MS', 30_000, 1),
+      maxRedirects: num(env, 'WANXING_MAX_REDIRECTS', 5, 0, 20),
+    },
+    notify: {
+      retryDelaysS: parseRetryDelays(env.WANXING_NOTIFY_RETRY_DELAYS),
+      attemptTimeoutMs: num(env, 'WANXING_NOTIFY_TIMEOUT_MS', 10_000, 1),
+    },
+    jobs: {
+      defaultTimeoutS: num(env, 'WANXING_DEFAULT_TIMEOUT_S', 7200, 1),
+      maxTimeoutS: num(env, 'WANXING_MAX_TIMEOUT_S', 86_400, 1),
+      maxQueueDepth: num(env, 'WANXING_MAX_QUEUE_DEPTH', 10_000, 1),
+    },
+    resultTtlS: num(env, 'WANXING_RESULT_TTL_S', 86_400, 1),
+    rateLimit: {
+      perSecond: num(env, 'WANXING_RATE_LIMIT_PER_S', 100, 0),
+      burst: num(env, 'WANXING_RATE_LIMIT_BURST', 200, 1),
+    },
+    signatureMaxSkewMs: 15 * 60 * 1000,
+    logLevel: env.LOG_LEVEL || 'info',
+  };
+}

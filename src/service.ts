@@ -1,0 +1,137 @@
+// The composition root: builds the embedded service (one process: API, SQLite queue, engine threads,
+// notifier, sweepers) from a Config. Everything is chosen here and nowhere else.
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { buildServer } from './api/server.ts';
+import { MemoryRateLimiter } from './api/gateway-auth/rate-limiter.ts';
+import { SqliteAppStore } from './apps/app-store.ts';
+import type { Config } from './config.ts';
+import { createGuardedAgent, downloadImage, postJson } from './fetch/index.ts';
+import { JobService, runJob } from './jobs/job-service.ts';
+import type { EngineRunner, ImageFetcher } from './jobs/ports.ts';
+import { migrateNotify, Notifier, SqliteNotificationStore } from './notify/index.ts';
+import { openDatabase, type Db } from './queue/sqlite/db.ts';
+import { SqliteJobQueue } from './queue/sqlite/job-queue.ts';
+import { SqliteJobStore } from './queue/sqlite/job-store.ts';
+import { SqliteNonceStore } from './queue/sqlite/nonce-store.ts';
+import { LocalResultStore } from './storage/local-result-store.ts';
+import { loadOrCreateKey } from './storage/signing-key.ts';
+import { EnginePool } from './workers/engine-pool.ts';
+import { engineSpecFor } from './workers/engine-spec.ts';
+
+export interface Service {
+  config: Config;
+  app: FastifyInstance;
+  db: Db;
+  apps: SqliteAppStore;
+  jobs: JobService;
+  notifier: Notifier;
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface ServiceOverrides {
+  logger?: Logger;
+  /** Replaces the engine threads (tests; the CLI's own swap). */
+  engine?: EngineRunner;
+  /** Sweep/poll cadence, shortened by tests. */
+  sweepMs?: number;
+}
+
+export function openAppStore(config: Config, db: Db): SqliteAppStore {
+  const apps = new SqliteAppStore(db);
+  if (config.appKey && config.appSecret) apps.create('env', { appKey: config.appKey, appSecret: config.appSecret });
+  return apps;
+}
+
+export async function startService(config: Config, overrides: ServiceOverrides = {}): Promise<Service> {
+  const logger = overrides.logger ?? pino({ level: config.logLevel });
+  const db = openDatabase(config.dataDir);
+  migrateNotify(db);
+  const apps = openAppStore(config, db);
+  if (!apps.hasActive()) {
+    const created = apps.create('default');
+    // Printed once, on the first start, like a gateway console shows a new app's credentials.
+    process.stdout.write(
+      `\nCreated an app for this service (stored in ${config.dataDir}):\n  AppKey:    ${created.appKey}\n  AppSecret: ${created.appSecret}\n\n`,
+    );
+  }
+
+  const dispatcher = createGuardedAgent({ allowPrivate: config.allowPrivateUrls });
+  const notifier = new Notifier({
+    store: new SqliteNotificationStore(db),
+    send: (url, body, headers, timeoutMs) => postJson(url, body, { dispatcher, headers, timeoutMs }),
+    retryDelaysS: config.notify.retryDelaysS,
+    attemptTimeoutMs: config.notify.attemptTimeoutMs,
+    secretFor: (k) => apps.secretFor(k),
+    logger: logger.child({ component: 'notify' }),
+    pollMs: overrides.sweepMs,
+  });
+  const store = new SqliteJobStore(db, (n) => notifier.enqueue(n));
+  const jobs = new JobService({ store, maxQueueDepth: config.jobs.maxQueueDepth });
+  const results = new LocalResultStore(config.dataDir, config.publicUrl, loadOrCreateKey(config.dataDir), config.resultTtlS * 1000);
+  const queue = new SqliteJobQueue(store, { pollMs: overrides.sweepMs });
+
+  let engine = overrides.engine;
+  if (!engine && config.workers > 0) {
+    const pool = new EnginePool(engineSpecFor(config), config.workers);
+    await pool.init();
+    engine = pool;
+  }
+
+  const fetchImage: ImageFetcher = (url, signal) => downloadImage(url, { dispatcher, limits: config.download, signal });
+  let ready = false;
+  const app = await buildServer({
+    logger,
+    jobs,
+    notifier,
+    results,
+    timeouts: config.jobs,
+    secretFor: (k) => apps.secretFor(k),
+    nonceStore: new SqliteNonceStore(db),
+    rateLimiter: config.rateLimit.perSecond > 0 ? new MemoryRateLimiter(config.rateLimit) : undefined,
+    maxSkewMs: config.signatureMaxSkewMs,
+    onSubmitted: () => queue.notify(),
+    ready: () => ready,
+  });
+
+  notifier.start();
+  if (engine) {
+    const runner = engine;
+    queue.start((job, signal) => runJob(job, { jobs, fetchImage, engine: runner, results, resultTtlMs: config.resultTtlS * 1000 }, signal), config.workers || 1);
+  }
+  // Caller timeouts of queued jobs, expired results.
+  const sweep = setInterval(() => {
+    jobs
+      .expireOverdue()
+      .then((ids) => ids.forEach((id) => queue.abort(id)))
+      .catch((err) => logger.error({ err }, 'timeout sweep failed'));
+  }, overrides.sweepMs ?? 1000);
+  const resultSweep = setInterval(() => void results.sweep(Date.now()).catch((err) => logger.error({ err }, 'result sweep failed')), 10 * 60_000);
+
+  const address = await app.listen({ port: config.port, host: config.host });
+  ready = true;
+  const port = (app.server.address() as { port: number }).port;
+  logger.info({ address, engine: config.engine, workers: config.workers }, 'wanxing is serving');
+
+  return {
+    config,
+    app,
+    db,
+    apps,
+    jobs,
+    notifier,
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      ready = false;
+      clearInterval(sweep);
+      clearInterval(resultSweep);
+      await app.close();
+      await queue.stop();
+      await notifier.stop();
+      await engine?.close();
+      await dispatcher.close();
+      db.close();
+    },
+  };
+}

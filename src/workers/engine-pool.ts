@@ -1,0 +1,136 @@
+// Runs swaps on a pool of worker threads, off the HTTP event loop. A task that is aborted (its
+// caller's deadline passed) takes its thread down with it; a fresh thread replaces it.
+import { Worker } from 'node:worker_threads';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { SwapResult } from '../engine/types.ts';
+import type { EngineRunner } from '../jobs/ports.ts';
+import { ServiceError, toServiceError } from '../jobs/errors.ts';
+import type { EngineSpec } from './engine-spec.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const BOOTSTRAP = path.join(here, 'thread-bootstrap.mjs');
+const ENTRY = pathToFileURL(path.join(here, 'engine-thread.ts')).href;
+
+interface Task {
+  id: number;
+  source: Uint8Array;
+  target: Uint8Array;
+  onStage?: (stage: string) => void;
+  resolve: (r: SwapResult) => void;
+  reject: (e: Error) => void;
+  signal?: AbortSignal;
+}
+
+interface Slot {
+  worker: Worker;
+  ready: Promise<void>;
+  task?: Task;
+}
+
+export class EnginePool implements EngineRunner {
+  private readonly slots: Slot[] = [];
+  private readonly waiting: Task[] = [];
+  private nextId = 1;
+  private closed = false;
+
+  constructor(
+    private readonly spec: EngineSpec,
+    readonly size: number,
+  ) {}
+
+  /** Starts every thread and waits until each has loaded its models; rejects on a bad engine or model. */
+  async init(): Promise<void> {
+    for (let i = 0; i < this.size; i++) this.slots.push(this.spawn());
+    await Promise.all(this.slots.map((s) => s.ready));
+  }
+
+  swap(req: { source: Uint8Array; target: Uint8Array }, opts: { signal?: AbortSignal; onStage?: (stage: string) => void } = {}): Promise<SwapResult> {
+    return new Promise<SwapResult>((resolve, reject) => {
+      if (this.closed) return reject(new ServiceError('InternalError', 'engine pool closed'));
+      if (opts.signal?.aborted) return reject(opts.signal.reason ?? new Error('aborted'));
+      const task: Task = { id: this.nextId++, ...req, onStage: opts.onStage, resolve, reject, signal: opts.signal };
+      opts.signal?.addEventListener('abort', () => this.cancel(task), { once: true });
+      this.waiting.push(task);
+      this.dispatch();
+    });
+  }
+
+  get busy(): number {
+    return this.slots.filter((s) => s.task).length;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.waiting.splice(0)) t.reject(new ServiceError('InternalError', 'engine pool closed'));
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+
+  private spawn(): Slot {
+    const worker = new Worker(BOOTSTRAP, { workerData: { entry: ENTRY, spec: this.spec } });
+    const slot: Slot = { worker, ready: Promise.resolve() };
+    slot.ready = new Promise<void>((resolve, reject) => {
+      worker.on('message', (msg) => {
+        if (msg.type === 'ready') {
+          resolve();
+          this.dispatch();
+        } else if (msg.type === 'init-error') {
+          reject(new Error(`engine failed to start: ${msg.error.message}`));
+        } else this.onTaskMessage(slot, msg);
+      });
+      worker.once('error', (err) => {
+        reject(err);
+        this.replace(slot, err);
+      });
+      worker.once('exit', (code) => {
+        if (!this.closed && this.slots.includes(slot)) this.replace(slot, new Error(`engine thread exited (${code})`));
+      });
+    });
+    slot.ready.catch(() => undefined);
+    return slot;
+  }
+
+  private onTaskMessage(slot: Slot, msg: { type: string; id: number; stage?: string; result?: SwapResult; error?: { errorName?: string; message: string } }): void {
+    const task = slot.task;
+    if (!task || task.id !== msg.id) return;
+    if (msg.type === 'stage') return task.onStage?.(msg.stage!);
+    slot.task = undefined;
+    if (msg.type === 'result') task.resolve(msg.result!);
+    else task.reject(toServiceError(Object.assign(new Error(msg.error!.message), { errorName: msg.error!.errorName })));
+    this.dispatch();
+  }
+
+  private dispatch(): void {
+    for (const slot of this.slots) {
+      if (slot.task || this.waiting.length === 0) continue;
+      // A thread that has not said 'ready' yet still queues messages, so it can take work.
+      const task = this.waiting.shift()!;
+      slot.task = task;
+      slot.worker.postMessage({ id: task.id, source: task.source, target: task.target });
+    }
+  }
+
+  private cancel(task: Task): void {
+    const queued = this.waiting.indexOf(task);
+    if (queued >= 0) this.waiting.splice(queued, 1);
+    const slot = this.slots.find((s) => s.task === task);
+    task.reject(task.signal?.reason ?? new Error('aborted'));
+    if (slot) {
+      slot.task = undefined;
+      this.replace(slot);
+    }
+  }
+
+  /** Ends a thread (stuck, crashed or cancelled) and puts a fresh one in its place. */
+  private replace(slot: Slot, err?: Error): void {
+    const i = this.slots.indexOf(slot);
+    if (i < 0) return;
+    this.slots.splice(i, 1);
+    slot.task?.reject(new ServiceError('InternalError', err?.message ?? 'engine thread lost'));
+    void slot.worker.terminate();
+    if (!this.closed) {
+      this.slots.push(this.spawn());
+      this.dispatch();
+    }
+  }
+}

@@ -1,0 +1,39 @@
+// Which engine to load, as data, so a worker thread can build it from the same description.
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { FaceEngine } from '../engine/types.ts';
+
+export interface EngineSpec {
+  /** file:// URL of the module. */
+  module: string;
+  /** Name of its factory export; called with `options`. */
+  factory: string;
+  options: Record<string, unknown>;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+export function engineSpecFor(cfg: { engine: string; modelDir: string; onnxProvider: string }): EngineSpec {
+  switch (cfg.engine) {
+    case 'classic':
+      return { module: pathToFileURL(path.join(here, '../engine/index.ts')).href, factory: 'createDefaultEngine', options: {} };
+    case 'onnx':
+      return {
+        module: pathToFileURL(path.join(here, '../engine/onnx/index.ts')).href,
+        factory: 'createOnnxEngine',
+        options: { modelDir: cfg.modelDir, provider: cfg.onnxProvider },
+      };
+    default:
+      // An operator's own engine: a module path exporting createEngine(options).
+      return { module: pathToFileURL(path.resolve(cfg.engine)).href, factory: 'createEngine', options: {} };
+  }
+}
+
+export async function loadEngine(spec: EngineSpec): Promise<FaceEngine> {
+  const mod = (await import(spec.module)) as Record<string, unknown>;
+  const factory = mod[spec.factory];
+  if (typeof factory !== 'function') throw new Error(`engine module ${spec.module} has no export ${spec.factory}()`);
+  const engine = (await factory(spec.options)) as FaceEngine;
+  await engine.init();
+  return engine;
+}

@@ -1,0 +1,22 @@
+// Runs an engine on the calling thread, one swap at a time: for the CLI and for tests.
+import type { FaceEngine, SwapResult } from '../engine/types.ts';
+import type { EngineRunner } from '../jobs/ports.ts';
+
+export class InlineEngineRunner implements EngineRunner {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly engine: FaceEngine) {}
+
+  swap(req: { source: Uint8Array; target: Uint8Array }, opts: { signal?: AbortSignal; onStage?: (stage: string) => void } = {}): Promise<SwapResult> {
+    const run = this.tail.then(() => {
+      opts.signal?.throwIfAborted();
+      return this.engine.swap({ ...req, onStage: opts.onStage });
+    });
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  close(): Promise<void> {
+    return this.engine.close();
+  }
+}
