@@ -16,7 +16,7 @@ export interface JobRoutesOptions {
 /** Runs a handler and turns any failure into the seed's error envelope. */
 export async function envelope(request: FastifyRequest, reply: FastifyReply, handler: () => Promise<unknown>) {
   try {
-    if (request.bodyError) throw new ServiceError('InvalidArguments', request.bodyError);
+    if (request.jsonError) throw new ServiceError('InvalidArguments', '请求体不是合法的JSON');
     return okEnvelope(await handler());
   } catch (err) {
     const e = toServiceError(err);
