@@ -5,7 +5,7 @@ import { request, type Dispatcher } from 'undici';
 import { ServiceError } from '../jobs/errors.ts';
 import { findForbidden } from './guarded-agent.ts';
 import { inspectImage } from './image-check.ts';
-import { readCapped } from './read-capped.ts';
+import { discard, readCapped } from './read-capped.ts';
 import { describeNetworkError } from './net-errors.ts';
 import { checkUrlSyntax } from './url.ts';
 
@@ -73,7 +73,7 @@ async function fetchBytes(url: string, limits: DownloadLimits, dispatcher: Dispa
       headers: { accept: 'image/jpeg, image/png;q=0.9, */*;q=0.1', 'user-agent': 'wanxing-portrait/0.1' },
     });
     if (REDIRECTS.has(res.statusCode)) {
-      res.body.destroy();
+      discard(res.body);
       const location = headerValue(res.headers.location);
       if (!location) throw new ServiceError('ImageDownloadFailed', `HTTP ${res.statusCode} without Location`);
       if (hop >= limits.maxRedirects) throw new ServiceError('ImageDownloadFailed', `more than ${limits.maxRedirects} redirects`);
@@ -81,12 +81,12 @@ async function fetchBytes(url: string, limits: DownloadLimits, dispatcher: Dispa
       continue;
     }
     if (res.statusCode < 200 || res.statusCode > 299) {
-      res.body.destroy();
+      discard(res.body);
       throw new ServiceError('ImageDownloadFailed', `HTTP ${res.statusCode}`);
     }
     const declared = Number(headerValue(res.headers['content-length']));
     if (Number.isFinite(declared) && declared > limits.maxBytes) {
-      res.body.destroy();
+      discard(res.body);
       throw new ServiceError('ImageTooLarge', `Content-Length ${declared} exceeds ${limits.maxBytes} bytes`);
     }
     const body = await readCapped(res.body, limits.maxBytes);

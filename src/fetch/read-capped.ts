@@ -13,7 +13,7 @@ export interface CappedBody {
  * connection is dropped rather than drained.
  */
 export async function readCapped(
-  body: AsyncIterable<Uint8Array> & { destroy(err?: Error): unknown },
+  body: Discardable & AsyncIterable<Uint8Array>,
   maxBytes: number,
   keepPrefix = false,
 ): Promise<CappedBody> {
@@ -23,11 +23,22 @@ export async function readCapped(
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
     if (total + buf.length > maxBytes) {
       if (keepPrefix) chunks.push(buf.subarray(0, maxBytes - total));
-      body.destroy();
+      discard(body);
       return { bytes: keepPrefix ? Buffer.concat(chunks) : Buffer.alloc(0), overflow: true };
     }
     chunks.push(buf);
     total += buf.length;
   }
   return { bytes: Buffer.concat(chunks, total), overflow: false };
+}
+
+type Discardable = { destroy(err?: Error): unknown; on(event: 'error', listener: (err: Error) => void): unknown };
+
+/**
+ * Drops a body we will not read. undici's body emits an AbortError when destroyed; without a
+ * listener that error would surface as an uncaught exception and kill the process.
+ */
+export function discard(body: Discardable): void {
+  body.on('error', () => {});
+  body.destroy();
 }
