@@ -1,0 +1,212 @@
+// Face analysis: detection, 478-point mesh, head angles, optional faceres embedding, and the
+// seed's input checks. This is the module other engines (src/engine/onnx) reuse for landmarks.
+import { loadHuman, type Human } from './human.ts';
+import type { Config } from '@vladmandic/human';
+import type { RgbImage } from './image.ts';
+import { ServiceError } from '../jobs/errors.ts';
+
+export type Point3 = [number, number, number];
+export type Point2 = [number, number];
+
+export interface Face {
+  /** [x, y, width, height] in image pixels. */
+  box: [number, number, number, number];
+  score: number;
+  /** 478 points (468 mesh + 10 iris) in image pixels; z is relative depth at the same scale. */
+  mesh: Point3[];
+  /** Head angles in degrees (Human's convention: yaw > 0 turns to the image's left). */
+  angles: { yaw: number; pitch: number; roll: number };
+  /** 1024-d faceres descriptor, when asked for. */
+  embedding?: number[];
+  /** Five points in the ArcFace order: eye, eye, nose tip, mouth corner, mouth corner (image left first). */
+  landmarks5: Point2[];
+}
+
+export interface AnalyseLimits {
+  /** Smallest accepted face box side in pixels. */
+  minFacePx: number;
+  /** Smallest accepted face box side as a fraction of the image's shorter side. */
+  minFaceRatio: number;
+  maxYawDeg: number;
+  maxPitchDeg: number;
+  /** Detections below this score are ignored. */
+  minScore: number;
+  /** Several faces are accepted when the largest is at least this many times the area of the next. */
+  dominanceRatio: number;
+}
+
+export const DEFAULT_LIMITS: AnalyseLimits = {
+  minFacePx: 64,
+  minFaceRatio: 0.06,
+  maxYawDeg: 35,
+  maxPitchDeg: 30,
+  minScore: 0.6,
+  dominanceRatio: 4,
+};
+
+const RAD = 180 / Math.PI;
+
+/** Mesh indices of the five ArcFace points (pairs are averaged). */
+const FIVE: number[][] = [[33, 133], [362, 263], [1], [61], [291]];
+
+export function landmarks5(mesh: Point3[]): Point2[] {
+  return FIVE.map((ids) => {
+    let x = 0;
+    let y = 0;
+    for (const i of ids) {
+      x += mesh[i][0];
+      y += mesh[i][1];
+    }
+    return [x / ids.length, y / ids.length] as Point2;
+  });
+}
+
+/** One analyser per thread: it owns a Human instance on the WASM backend. */
+export class FaceAnalyser {
+  private constructor(
+    readonly human: Human,
+    private readonly config: Partial<Config>,
+  ) {}
+
+  static async create(): Promise<FaceAnalyser> {
+    const { human, config } = await loadHuman({ embedding: true });
+    return new FaceAnalyser(human, config);
+  }
+
+  /** The 468-point triangulation as index triples (flat). */
+  get triangulation(): number[] {
+    return this.human.faceTriangulation;
+  }
+
+  /** All faces scoring ≥ minScore, largest first. Tall/wide photos are scanned in near-square windows. */
+  async detect(img: RgbImage, opts: { embedding?: boolean; minScore?: number } = {}): Promise<Face[]> {
+    const minScore = opts.minScore ?? DEFAULT_LIMITS.minScore;
+    const found: Face[] = [];
+    for (const win of squareWindows(img.width, img.height)) {
+      found.push(...(await this.detectWindow(img, win, opts.embedding ?? false)));
+    }
+    // Windows overlap: keep the best-scoring copy of each face (a face cut by a window edge
+    // scores lower than its whole copy in the next window).
+    const faces: Face[] = [];
+    for (const f of found.filter((f) => f.score >= minScore).sort((a, b) => b.score - a.score)) {
+      if (!faces.some((g) => overlap(g.box, f.box) > 0.3)) faces.push(f);
+    }
+    return faces.sort((a, b) => b.box[2] * b.box[3] - a.box[2] * a.box[3]);
+  }
+
+  private async detectWindow(img: RgbImage, win: Window, embedding: boolean): Promise<Face[]> {
+    const { x0, y0, w, h } = win;
+    const px = new Int32Array(w * h * 3);
+    for (let y = 0; y < h; y++) {
+      const src = ((y0 + y) * img.width + x0) * 3;
+      for (let i = 0; i < w * 3; i++) px[y * w * 3 + i] = img.data[src + i];
+    }
+    const tf = this.human.tf;
+    const tensor = tf.tensor4d(px, [1, h, w, 3], 'int32');
+    const face = (this.config as { face: { description: { enabled: boolean } } }).face;
+    // Always a full config: Human merges partial configs into its own permanently.
+    const config = { ...this.config, face: { ...face, description: { ...face.description, enabled: embedding } } };
+    try {
+      const res = await this.human.detect(tensor as never, config as Partial<Config>);
+      return res.face
+        .filter((f) => f.mesh.length >= 468)
+        .map((f) => {
+          const mesh = f.mesh.map((p) => [p[0] + x0, p[1] + y0, p[2] ?? 0] as Point3);
+          const a = f.rotation?.angle ?? { yaw: 0, pitch: 0, roll: 0 };
+          return {
+            box: [f.box[0] + x0, f.box[1] + y0, f.box[2], f.box[3]],
+            score: f.score,
+            mesh,
+            angles: { yaw: a.yaw * RAD, pitch: a.pitch * RAD, roll: a.roll * RAD },
+            embedding: embedding && f.embedding?.length ? Array.from(f.embedding) : undefined,
+            landmarks5: landmarks5(mesh),
+          } satisfies Face;
+        });
+    } finally {
+      tensor.dispose();
+    }
+  }
+
+  /**
+   * The one face the swap works on, or a coded failure: no face, several comparable faces, a face
+   * too small, or turned too far. A face is "clearly dominant" when its box area is at least
+   * `dominanceRatio` times the next one's (people far behind the subject are then ignored).
+   */
+  async analyse(
+    img: RgbImage,
+    role: 'source' | 'target',
+    opts: { embedding?: boolean; limits?: Partial<AnalyseLimits> } = {},
+  ): Promise<Face> {
+    const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+    const faces = await this.detect(img, { embedding: opts.embedding, minScore: limits.minScore });
+    return pickFace(faces, img, role, limits);
+  }
+
+  async close(): Promise<void> {
+    this.human.tf.disposeVariables();
+  }
+}
+
+export function pickFace(faces: Face[], img: { width: number; height: number }, role: 'source' | 'target', limits: AnalyseLimits): Face {
+  const src = role === 'source';
+  if (faces.length === 0) throw new ServiceError(src ? 'NoFaceInSource' : 'NoFaceInTarget');
+  const area = (f: Face) => f.box[2] * f.box[3];
+  if (faces.length > 1 && area(faces[0]) < limits.dominanceRatio * area(faces[1])) {
+    throw new ServiceError(src ? 'MultipleFacesInSource' : 'MultipleFacesInTarget', `${faces.length} faces`);
+  }
+  const face = faces[0];
+  const side = Math.min(face.box[2], face.box[3]);
+  if (side < limits.minFacePx || side < limits.minFaceRatio * Math.min(img.width, img.height)) {
+    throw new ServiceError('FaceTooSmall', `${role} face ${Math.round(side)} px`);
+  }
+  const { yaw, pitch } = face.angles;
+  if (Math.abs(yaw) > limits.maxYawDeg || Math.abs(pitch) > limits.maxPitchDeg) {
+    throw new ServiceError('FaceAngleTooLarge', `${role} yaw ${yaw.toFixed(0)}°, pitch ${pitch.toFixed(0)}°`);
+  }
+  return face;
+}
+
+interface Window {
+  x0: number;
+  y0: number;
+  w: number;
+  h: number;
+}
+
+/** The whole image when it is near-square, else overlapping squares along its long side. */
+export function squareWindows(width: number, height: number): Window[] {
+  const long = Math.max(width, height);
+  const short = Math.min(width, height);
+  if (long <= short * 1.4) return [{ x0: 0, y0: 0, w: width, h: height }];
+  const n = Math.ceil((long - short) / (short / 2)) + 1;
+  const step = (long - short) / (n - 1);
+  const wins: Window[] = [];
+  for (let i = 0; i < n; i++) {
+    const off = Math.round(i * step);
+    wins.push(width > height ? { x0: off, y0: 0, w: short, h: height } : { x0: 0, y0: off, w: width, h: short });
+  }
+  return wins;
+}
+
+/** Intersection over the smaller box (so a partial copy inside a whole one counts as the same face). */
+function overlap(a: Face['box'], b: Face['box']): number {
+  const x0 = Math.max(a[0], b[0]);
+  const y0 = Math.max(a[1], b[1]);
+  const x1 = Math.min(a[0] + a[2], b[0] + b[2]);
+  const y1 = Math.min(a[1] + a[3], b[1] + b[3]);
+  const inter = Math.max(0, x1 - x0) * Math.max(0, y1 - y0);
+  return inter / Math.min(a[2] * a[3], b[2] * b[3]);
+}
+
+/** Cosine similarity of two embeddings. */
+export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < a.length; i++) {
+    ab += a[i] * b[i];
+    aa += a[i] * a[i];
+    bb += b[i] * b[i];
+  }
+  return ab / Math.sqrt(aa * bb + 1e-12);
+}

@@ -1,0 +1,87 @@
+// Decode/encode with sharp. Pixels travel as packed RGB bytes; a PNG's alpha plane is kept apart
+// so the output can carry it back unchanged.
+import sharp from 'sharp';
+import { ServiceError } from '../jobs/errors.ts';
+
+export interface RgbImage {
+  width: number;
+  height: number;
+  /** Packed RGB, 3 bytes a pixel, row-major. */
+  data: Uint8Array;
+  /** Alpha plane (1 byte a pixel) when the input had one. */
+  alpha?: Uint8Array;
+  format: 'jpeg' | 'png';
+}
+
+/** sharp's own default pixel cap; the service checks sizes first, this is the second guard. */
+export const DEFAULT_MAX_PIXELS = 40_000_000;
+
+export async function decodeImage(bytes: Uint8Array, maxPixels = DEFAULT_MAX_PIXELS): Promise<RgbImage> {
+  let meta: sharp.Metadata;
+  try {
+    meta = await sharp(bytes, { limitInputPixels: maxPixels }).metadata();
+  } catch (err) {
+    throw decodeFailure(err);
+  }
+  if (meta.format !== 'jpeg' && meta.format !== 'png') {
+    throw new ServiceError('ImageFormatUnsupported', `format ${meta.format ?? 'unknown'}`);
+  }
+  if ((meta.width ?? 0) * (meta.height ?? 0) > maxPixels) {
+    throw new ServiceError('ImageTooLarge', `${meta.width}x${meta.height}`);
+  }
+  try {
+    // rotate() applies EXIF orientation, so faces are upright as a viewer shows them.
+    const base = sharp(bytes, { limitInputPixels: maxPixels }).rotate().toColourspace('srgb');
+    const { data, info } = await base.clone().removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const img: RgbImage = { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length), format: meta.format };
+    if (meta.hasAlpha) {
+      const a = await base.clone().extractChannel(3).raw().toBuffer();
+      img.alpha = new Uint8Array(a.buffer, a.byteOffset, a.length);
+    }
+    return img;
+  } catch (err) {
+    throw decodeFailure(err);
+  }
+}
+
+function decodeFailure(err: unknown): ServiceError {
+  const msg = err instanceof Error ? err.message : String(err);
+  if (/pixel limit/i.test(msg)) return new ServiceError('ImageTooLarge', msg);
+  return new ServiceError('ImageFormatUnsupported', msg);
+}
+
+export interface EncodeOptions {
+  jpegQuality?: number;
+}
+
+/** PNG when the template was PNG (lossless: untouched pixels stay identical), else JPEG. */
+export async function encodeImage(img: RgbImage, opts: EncodeOptions = {}): Promise<Uint8Array> {
+  const { width, height } = img;
+  let s: sharp.Sharp;
+  if (img.alpha) {
+    const rgba = new Uint8Array(width * height * 4);
+    for (let i = 0, j = 0; i < width * height; i++, j += 3) {
+      rgba[i * 4] = img.data[j];
+      rgba[i * 4 + 1] = img.data[j + 1];
+      rgba[i * 4 + 2] = img.data[j + 2];
+      rgba[i * 4 + 3] = img.alpha[i];
+    }
+    s = sharp(rgba, { raw: { width, height, channels: 4 } });
+  } else {
+    s = sharp(img.data, { raw: { width, height, channels: 3 } });
+  }
+  const buf =
+    img.format === 'png'
+      ? await s.png({ compressionLevel: 6 }).toBuffer()
+      : await s.jpeg({ quality: opts.jpegQuality ?? 92, chromaSubsampling: '4:4:4', mozjpeg: false }).toBuffer();
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+}
+
+/** Resamples an RGB image (used for test fixtures and the upscaler path). */
+export async function resizeRgb(img: RgbImage, width: number, height: number): Promise<RgbImage> {
+  const { data, info } = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+    .resize(width, height, { kernel: 'lanczos3', fit: 'fill' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length), format: img.format };
+}

@@ -1,0 +1,120 @@
+// The default face engine: a pipeline of named stages over the port in ./types.ts.
+//   decode ▸ analyse (source; template from cache) ▸ warp ▸ mask ▸ colour ▸ blend ▸ enhance ▸ encode
+// One instance per worker thread; init() loads the models once, swap() runs many times.
+import type { FaceEngine, SwapRequest, SwapResult } from './types.ts';
+import { DEFAULT_LIMITS, FaceAnalyser, pickFace, type AnalyseLimits, type Face } from './analyse.ts';
+import { decodeImage, encodeImage, DEFAULT_MAX_PIXELS, type RgbImage } from './image.ts';
+import { DEFAULT_SWAP, swapFace, type SwapOptions, type SwapOutput } from './swap.ts';
+import { contentHash, TemplateCache } from './cache.ts';
+import { ServiceError } from '../jobs/errors.ts';
+
+export interface DefaultEngineOptions {
+  /** Decoder pixel cap (sharp limitInputPixels), a second guard behind the service's own. */
+  maxPixels?: number;
+  /** Input checks: face size, angles, dominance, detector score. */
+  limits?: Partial<AnalyseLimits>;
+  /** Stage knobs (identity shape, mask, colour, blend, enhance). */
+  swap?: Partial<SwapOptions>;
+  /** Template cache budget in bytes (0 disables). Default 128 MiB. */
+  templateCacheBytes?: number;
+  jpegQuality?: number;
+}
+
+export interface DetailedSwap {
+  result: SwapResult;
+  /** The raw result pixels before encoding. */
+  raw: RgbImage;
+  template: RgbImage;
+  source: Face;
+  target: Face;
+  swap: SwapOutput;
+  templateCached: boolean;
+}
+
+export class DefaultEngine implements FaceEngine {
+  readonly name = 'classic';
+  private analyser?: FaceAnalyser;
+  private readonly cache: TemplateCache;
+  private readonly limits: AnalyseLimits;
+  private readonly swapOpts: SwapOptions;
+
+  constructor(private readonly opts: DefaultEngineOptions = {}) {
+    this.cache = new TemplateCache(opts.templateCacheBytes ?? 128 * 1024 * 1024);
+    this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
+    this.swapOpts = { ...DEFAULT_SWAP, ...opts.swap };
+  }
+
+  async init(): Promise<void> {
+    this.analyser ??= await FaceAnalyser.create();
+  }
+
+  /** The analysis module (for other engines and tools): detection, mesh, angles, embedding. */
+  get faceAnalyser(): FaceAnalyser {
+    if (!this.analyser) throw new Error('engine not initialised: call init() first');
+    return this.analyser;
+  }
+
+  async swap(req: SwapRequest): Promise<SwapResult> {
+    return (await this.swapDetailed(req)).result;
+  }
+
+  /** swap() plus what the CLI's --json and the evaluation need. */
+  async swapDetailed(req: SwapRequest, opts: { embedding?: boolean } = {}): Promise<DetailedSwap> {
+    const analyser = this.faceAnalyser;
+    const timings: Record<string, number> = {};
+    const time = async <T>(name: string, fn: () => Promise<T> | T): Promise<T> => {
+      const t = performance.now();
+      try {
+        return await fn();
+      } finally {
+        timings[name] = (timings[name] ?? 0) + performance.now() - t;
+      }
+    };
+    const maxPixels = this.opts.maxPixels ?? DEFAULT_MAX_PIXELS;
+    const embedding = opts.embedding ?? false;
+
+    // Template first: it is the likelier to be cached, and its failures are the caller's template.
+    const key = contentHash(req.target);
+    let cached = this.cache.get(key, embedding);
+    const templateCached = !!cached;
+    if (!cached) {
+      const img = await time('decode', () => decodeImage(req.target, maxPixels));
+      const faces = await time('analyseTarget', () => analyser.detect(img, { embedding, minScore: this.limits.minScore }));
+      cached = { img, faces, withEmbedding: embedding };
+      this.cache.set(key, cached);
+    }
+    const targetImg = cached.img;
+    const srcImg = await time('decode', () => decodeImage(req.source, maxPixels));
+    const srcFaces = await time('analyseSource', () => analyser.detect(srcImg, { embedding, minScore: this.limits.minScore }));
+    const source = pickFace(srcFaces, srcImg, 'source', this.limits);
+    const target = pickFace(cached.faces, targetImg, 'target', this.limits);
+
+    req.onStage?.('running');
+    const out = swapFace({ img: srcImg, face: source }, { img: targetImg, face: target }, analyser.triangulation, this.swapOpts);
+    Object.assign(timings, out.timings);
+    const image = await time('encode', () => encodeImage(out.image, { jpegQuality: this.opts.jpegQuality }));
+    timings.total = Object.values(timings).reduce((a, b) => a + b, 0);
+    return {
+      result: { image, format: targetImg.format, width: targetImg.width, height: targetImg.height, timings },
+      raw: out.image,
+      template: targetImg,
+      source,
+      target,
+      swap: out,
+      templateCached,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.analyser?.close();
+    this.analyser = undefined;
+  }
+}
+
+export function createDefaultEngine(options: DefaultEngineOptions = {}): DefaultEngine {
+  return new DefaultEngine(options);
+}
+
+export { ServiceError };
+export { FaceAnalyser, pickFace, DEFAULT_LIMITS, landmarks5, cosine } from './analyse.ts';
+export type { Face, AnalyseLimits } from './analyse.ts';

@@ -1,0 +1,190 @@
+// Small raster primitives over Float32 planes: blurs, polygon fill, colour space conversion.
+// Planes are row-major, one value a pixel; RGB buffers interleave 3 values a pixel.
+
+/** Separable box blur with radius r (window 2r+1), edges normalised by the in-bounds count. */
+export function boxBlur(src: Float32Array, w: number, h: number, r: number): Float32Array {
+  r = Math.max(0, Math.round(r));
+  if (r === 0) return src.slice();
+  const tmp = new Float32Array(w * h);
+  const out = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    let sum = 0;
+    let n = 0;
+    for (let x = 0; x <= Math.min(r, w - 1); x++) {
+      sum += src[row + x];
+      n++;
+    }
+    for (let x = 0; x < w; x++) {
+      tmp[row + x] = sum / n;
+      const add = x + r + 1;
+      const sub = x - r;
+      if (add < w) {
+        sum += src[row + add];
+        n++;
+      }
+      if (sub >= 0) {
+        sum -= src[row + sub];
+        n--;
+      }
+    }
+  }
+  for (let x = 0; x < w; x++) {
+    let sum = 0;
+    let n = 0;
+    for (let y = 0; y <= Math.min(r, h - 1); y++) {
+      sum += tmp[y * w + x];
+      n++;
+    }
+    for (let y = 0; y < h; y++) {
+      out[y * w + x] = sum / n;
+      const add = y + r + 1;
+      const sub = y - r;
+      if (add < h) {
+        sum += tmp[add * w + x];
+        n++;
+      }
+      if (sub >= 0) {
+        sum -= tmp[sub * w + x];
+        n--;
+      }
+    }
+  }
+  return out;
+}
+
+/** Gaussian approximated by three box blurs. */
+export function gaussBlur(src: Float32Array, w: number, h: number, sigma: number): Float32Array {
+  if (sigma < 0.5) return src.slice();
+  // Three boxes of radius r give variance 3 * ((2r+1)^2 - 1) / 12.
+  const r = Math.max(1, Math.round((Math.sqrt(4 * sigma * sigma + 1) - 1) / 2));
+  return boxBlur(boxBlur(boxBlur(src, w, h, r), w, h, r), w, h, r);
+}
+
+/** Blur of `values` that only averages where `weight` > 0 (normalised convolution). */
+export function maskedBlur(values: Float32Array, weight: Float32Array, w: number, h: number, sigma: number): Float32Array {
+  const vw = new Float32Array(values.length);
+  for (let i = 0; i < vw.length; i++) vw[i] = values[i] * weight[i];
+  const a = gaussBlur(vw, w, h, sigma);
+  const b = gaussBlur(weight, w, h, sigma);
+  for (let i = 0; i < a.length; i++) a[i] = b[i] > 1e-4 ? a[i] / b[i] : 0;
+  return a;
+}
+
+/** Fills a polygon (even-odd rule, pixel centres) into `plane` with `value`. */
+export function fillPolygon(plane: Float32Array | Uint8Array, w: number, h: number, pts: ArrayLike<number>[], value: number): void {
+  if (pts.length < 3) return;
+  let minY = Infinity;
+  let maxY = -Infinity;
+  for (const p of pts) {
+    minY = Math.min(minY, p[1]);
+    maxY = Math.max(maxY, p[1]);
+  }
+  const xs: number[] = [];
+  for (let y = Math.max(0, Math.floor(minY)); y <= Math.min(h - 1, Math.ceil(maxY)); y++) {
+    const cy = y + 0.5;
+    xs.length = 0;
+    for (let i = 0, j = pts.length - 1; i < pts.length; j = i++) {
+      const [xi, yi] = [pts[i][0], pts[i][1]];
+      const [xj, yj] = [pts[j][0], pts[j][1]];
+      if (yi > cy !== yj > cy) xs.push(xi + ((cy - yi) * (xj - xi)) / (yj - yi));
+    }
+    xs.sort((a, b) => a - b);
+    for (let k = 0; k + 1 < xs.length; k += 2) {
+      const x0 = Math.max(0, Math.ceil(xs[k] - 0.5));
+      const x1 = Math.min(w - 1, Math.floor(xs[k + 1] - 0.5));
+      for (let x = x0; x <= x1; x++) plane[y * w + x] = value;
+    }
+  }
+}
+
+/** Convex hull (monotone chain) of 2-D points. */
+export function convexHull(points: ArrayLike<number>[]): [number, number][] {
+  const p = points.map((q) => [q[0], q[1]] as [number, number]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  if (p.length < 3) return p;
+  const cross = (o: number[], a: number[], b: number[]) => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+  const lower: [number, number][] = [];
+  for (const q of p) {
+    while (lower.length >= 2 && cross(lower[lower.length - 2], lower[lower.length - 1], q) <= 0) lower.pop();
+    lower.push(q);
+  }
+  const upper: [number, number][] = [];
+  for (let i = p.length - 1; i >= 0; i--) {
+    const q = p[i];
+    while (upper.length >= 2 && cross(upper[upper.length - 2], upper[upper.length - 1], q) <= 0) upper.pop();
+    upper.push(q);
+  }
+  upper.pop();
+  lower.pop();
+  return lower.concat(upper);
+}
+
+/** Grows a polygon away from its centroid by `px` pixels. */
+export function growPolygon(poly: [number, number][], px: number): [number, number][] {
+  let cx = 0;
+  let cy = 0;
+  for (const [x, y] of poly) {
+    cx += x;
+    cy += y;
+  }
+  cx /= poly.length;
+  cy /= poly.length;
+  return poly.map(([x, y]) => {
+    const d = Math.hypot(x - cx, y - cy) || 1;
+    return [x + ((x - cx) / d) * px, y + ((y - cy) / d) * px];
+  });
+}
+
+// sRGB <-> CIE Lab (D65). Inputs and outputs are 0..255 RGB floats.
+const LIN = new Float32Array(4097);
+for (let i = 0; i <= 4096; i++) {
+  const c = i / 4096;
+  LIN[i] = c <= 0.04045 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+}
+function toLinear(v: number): number {
+  const t = Math.min(4096, Math.max(0, (v / 255) * 4096));
+  const i = Math.floor(t);
+  const f = t - i;
+  return i >= 4096 ? LIN[4096] : LIN[i] + (LIN[i + 1] - LIN[i]) * f;
+}
+function fromLinear(c: number): number {
+  c = Math.min(1, Math.max(0, c));
+  return 255 * (c <= 0.0031308 ? 12.92 * c : 1.055 * Math.pow(c, 1 / 2.4) - 0.055);
+}
+const XN = 0.95047;
+const ZN = 1.08883;
+const fLab = (t: number) => (t > 0.008856 ? Math.cbrt(t) : 7.787 * t + 16 / 116);
+const fInv = (t: number) => (t > 0.206893 ? t * t * t : (t - 16 / 116) / 7.787);
+
+/** Interleaved RGB (0..255) to three planes L, a, b. */
+export function rgbToLab(rgb: Float32Array, n: number): [Float32Array, Float32Array, Float32Array] {
+  const L = new Float32Array(n);
+  const A = new Float32Array(n);
+  const B = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = toLinear(rgb[i * 3]);
+    const g = toLinear(rgb[i * 3 + 1]);
+    const b = toLinear(rgb[i * 3 + 2]);
+    const fx = fLab((0.4124564 * r + 0.3575761 * g + 0.1804375 * b) / XN);
+    const fy = fLab(0.2126729 * r + 0.7151522 * g + 0.072175 * b);
+    const fz = fLab((0.0193339 * r + 0.119192 * g + 0.9503041 * b) / ZN);
+    L[i] = 116 * fy - 16;
+    A[i] = 500 * (fx - fy);
+    B[i] = 200 * (fy - fz);
+  }
+  return [L, A, B];
+}
+
+/** Three planes L, a, b back to interleaved RGB (0..255, clamped). */
+export function labToRgb(L: Float32Array, A: Float32Array, B: Float32Array, out: Float32Array): Float32Array {
+  for (let i = 0; i < L.length; i++) {
+    const fy = (L[i] + 16) / 116;
+    const x = XN * fInv(fy + A[i] / 500);
+    const y = fInv(fy);
+    const z = ZN * fInv(fy - B[i] / 200);
+    out[i * 3] = fromLinear(3.2404542 * x - 1.5371385 * y - 0.4985314 * z);
+    out[i * 3 + 1] = fromLinear(-0.969266 * x + 1.8760108 * y + 0.041556 * z);
+    out[i * 3 + 2] = fromLinear(0.0556434 * x - 0.2040259 * y + 1.0572252 * z);
+  }
+  return out;
+}

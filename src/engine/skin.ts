@@ -1,0 +1,46 @@
+// A per-face skin colour model in Lab, sampled at plain-skin mesh points. Pixels far from it
+// (hair, hands, glasses rims, teeth) are what the mask keeps from the template.
+import { SKIN_SAMPLES } from './regions.ts';
+
+export interface SkinModel {
+  mean: [number, number, number];
+  spread: [number, number, number];
+}
+
+/** Robust (median / MAD) Lab statistics over small patches around the skin sample points. */
+export function skinModel(lab: [Float32Array, Float32Array, Float32Array], w: number, h: number, mesh: ArrayLike<number>[], x0: number, y0: number, radius: number): SkinModel {
+  const vals: number[][] = [[], [], []];
+  const r = Math.max(1, Math.round(radius));
+  for (const id of SKIN_SAMPLES) {
+    const cx = Math.round(mesh[id][0] - x0);
+    const cy = Math.round(mesh[id][1] - y0);
+    for (let y = cy - r; y <= cy + r; y += Math.max(1, r >> 1)) {
+      for (let x = cx - r; x <= cx + r; x += Math.max(1, r >> 1)) {
+        if (x < 0 || y < 0 || x >= w || y >= h) continue;
+        for (let c = 0; c < 3; c++) vals[c].push(lab[c][y * w + x]);
+      }
+    }
+  }
+  const med = (a: number[]) => {
+    if (!a.length) return 0;
+    const s = [...a].sort((p, q) => p - q);
+    return s[s.length >> 1];
+  };
+  const mean = vals.map(med) as [number, number, number];
+  // MAD * 1.48 estimates sigma; floors keep flat-lit faces from flagging every pore.
+  const floors = [6, 3, 3];
+  const spread = vals.map((v, c) => Math.max(floors[c], 1.48 * med(v.map((x) => Math.abs(x - mean[c]))))) as [number, number, number];
+  return { mean, spread };
+}
+
+/**
+ * How un-skin-like a pixel is (about a z-score). Lightness counts for less (shadows and highlights
+ * are still skin); being much darker than the skin (hair) counts fully.
+ */
+export function skinDistance(m: SkinModel, L: number, a: number, b: number): number {
+  const da = (a - m.mean[1]) / m.spread[1];
+  const db = (b - m.mean[2]) / m.spread[2];
+  const dl = (L - m.mean[0]) / m.spread[0];
+  const dL = dl < 0 ? dl / 2.5 : dl / 4;
+  return Math.sqrt(da * da + db * db + dL * dL);
+}

@@ -1,0 +1,156 @@
+// The swap itself, after analysis: warp ▸ mask (keeps) ▸ colour ▸ blend ▸ enhance, on a region
+// of interest around the template's face. Pixels outside the mask are never written.
+import type { Face } from './analyse.ts';
+import type { RgbImage } from './image.ts';
+import { buildMask, DEFAULT_MASK, type MaskOptions } from './mask.ts';
+import { DEFAULT_COLOUR, matchColour, type ColourOptions } from './colour.ts';
+import { DEFAULT_BLEND, membrane, type BlendOptions } from './blend.ts';
+import { DEFAULT_ENHANCE, enhance, type EnhanceOptions } from './enhance.ts';
+import { labToRgb, rgbToLab } from './raster.ts';
+import { FACE_OVAL, faceWidth } from './regions.ts';
+import { skinModel } from './skin.ts';
+import { cropFloat, roiAround, warpTriangles, type Roi } from './warp.ts';
+
+export interface SwapOptions {
+  /** 0 = the template's face shape, 1 = the source's inner proportions (eyes, nose, mouth layout). */
+  identityShape: number;
+  mask: MaskOptions;
+  colour: ColourOptions;
+  blend: BlendOptions;
+  enhance: EnhanceOptions;
+}
+
+export const DEFAULT_SWAP: SwapOptions = {
+  identityShape: 0.5,
+  mask: DEFAULT_MASK,
+  colour: DEFAULT_COLOUR,
+  blend: DEFAULT_BLEND,
+  enhance: DEFAULT_ENHANCE,
+};
+
+export interface SwapOutput {
+  image: RgbImage;
+  roi: Roi;
+  /** Blend weight over the ROI; 0 = template pixel untouched. */
+  alpha: Float32Array;
+  keptMouth: boolean;
+  occludedShare: number;
+  timings: Record<string, number>;
+}
+
+const now = () => performance.now();
+
+export function swapFace(
+  source: { img: RgbImage; face: Face },
+  target: { img: RgbImage; face: Face },
+  triangulation: ArrayLike<number>,
+  opts: SwapOptions = DEFAULT_SWAP,
+): SwapOutput {
+  const timings: Record<string, number> = {};
+  let t = now();
+  const tMesh = target.face.mesh.slice(0, 468);
+  const sMesh = source.face.mesh.slice(0, 468);
+  const dst = destinationMesh(sMesh, tMesh, opts.identityShape);
+  const fw = faceWidth(tMesh);
+  const roi = roiAround(dst, target.img.width, target.img.height, Math.round(0.08 * fw) + 4);
+  const warped = warpTriangles(source.img, sMesh, dst, triangulation, roi);
+  const tgt = cropFloat(target.img, roi);
+  timings.warp = now() - t;
+
+  t = now();
+  const n = roi.w * roi.h;
+  const sLab = rgbToLab(warped.rgb, n);
+  const tLab = rgbToLab(tgt, n);
+  const radius = 0.02 * fw;
+  const tSkin = skinModel(tLab, roi.w, roi.h, tMesh, roi.x0, roi.y0, radius);
+  const sSkin = skinModel(sLab, roi.w, roi.h, dst, roi.x0, roi.y0, radius);
+  const mask = buildMask({ roi, cover: warped.cover, dstMesh: dst, targetMesh: tMesh, targetLab: tLab, sourceLab: sLab, targetSkin: tSkin, sourceSkin: sSkin, faceW: fw, opts: opts.mask });
+  timings.mask = now() - t;
+
+  t = now();
+  matchColour(sLab, tLab, mask.skin, roi.w, roi.h, fw, opts.colour);
+  const src = labToRgb(sLab[0], sLab[1], sLab[2], new Float32Array(n * 3));
+  timings.colour = now() - t;
+
+  t = now();
+  const d = membrane(src, tgt, mask.alpha, mask.ring, roi.w, roi.h, opts.blend);
+  for (let i = 0; i < n * 3; i++) src[i] += d[i];
+  timings.blend = now() - t;
+
+  t = now();
+  enhance(src, mask.skin, roi.w, roi.h, fw, opts.enhance);
+  timings.enhance = now() - t;
+
+  t = now();
+  const out = new Uint8Array(target.img.data);
+  for (let y = 0; y < roi.h; y++) {
+    for (let x = 0; x < roi.w; x++) {
+      const i = y * roi.w + x;
+      const a = mask.alpha[i];
+      if (!(a > 0)) continue; // never touch pixels outside the mask
+      const o = ((roi.y0 + y) * target.img.width + roi.x0 + x) * 3;
+      for (let k = 0; k < 3; k++) {
+        const v = tgt[i * 3 + k] + a * (src[i * 3 + k] - tgt[i * 3 + k]);
+        out[o + k] = v < 0 ? 0 : v > 255 ? 255 : Math.round(v);
+      }
+    }
+  }
+  timings.composite = now() - t;
+  return {
+    image: { ...target.img, data: out },
+    roi,
+    alpha: mask.alpha,
+    keptMouth: mask.keptMouth,
+    occludedShare: mask.occludedShare,
+    timings,
+  };
+}
+
+/**
+ * Where the source's mesh points land in the template. The oval stays the template's (so the face
+ * fits the head and pose); inner points move toward the source's own layout, aligned to the
+ * template by a least-squares similarity transform, by `identity` (0..1).
+ */
+export function destinationMesh(sMesh: ArrayLike<number>[], tMesh: ArrayLike<number>[], identity: number): [number, number][] {
+  const dst = tMesh.map((p) => [p[0], p[1]] as [number, number]);
+  if (identity <= 0) return dst;
+  const sim = fitSimilarity(sMesh, tMesh);
+  const oval = new Set(FACE_OVAL);
+  // Weight falls off toward the oval: distance from the face centre relative to the oval's.
+  const cx = tMesh.reduce((s, p) => s + p[0], 0) / tMesh.length;
+  const cy = tMesh.reduce((s, p) => s + p[1], 0) / tMesh.length;
+  let ovalR = 0;
+  for (const i of FACE_OVAL) ovalR += Math.hypot(tMesh[i][0] - cx, tMesh[i][1] - cy);
+  ovalR /= FACE_OVAL.length;
+  for (let i = 0; i < dst.length; i++) {
+    if (oval.has(i)) continue;
+    const r = Math.hypot(tMesh[i][0] - cx, tMesh[i][1] - cy) / ovalR;
+    const wgt = identity * Math.max(0, Math.min(1, (1 - r) / 0.35));
+    const [sx, sy] = sim(sMesh[i][0], sMesh[i][1]);
+    dst[i] = [dst[i][0] + wgt * (sx - dst[i][0]), dst[i][1] + wgt * (sy - dst[i][1])];
+  }
+  return dst;
+}
+
+/** Least-squares 2-D similarity (Umeyama) mapping a onto b. */
+export function fitSimilarity(a: ArrayLike<number>[], b: ArrayLike<number>[]): (x: number, y: number) => [number, number] {
+  const n = a.length;
+  let ax = 0, ay = 0, bx = 0, by = 0;
+  for (let i = 0; i < n; i++) {
+    ax += a[i][0];
+    ay += a[i][1];
+    bx += b[i][0];
+    by += b[i][1];
+  }
+  ax /= n; ay /= n; bx /= n; by /= n;
+  let sxx = 0, sxy = 0, va = 0;
+  for (let i = 0; i < n; i++) {
+    const px = a[i][0] - ax, py = a[i][1] - ay, qx = b[i][0] - bx, qy = b[i][1] - by;
+    sxx += px * qx + py * qy;
+    sxy += px * qy - py * qx;
+    va += px * px + py * py;
+  }
+  const c = sxx / (va || 1);
+  const s = sxy / (va || 1);
+  return (x, y) => [c * (x - ax) - s * (y - ay) + bx, s * (x - ax) + c * (y - ay) + by];
+}

@@ -1,0 +1,104 @@
+// Dense piecewise-affine warp over the mesh triangulation: every destination pixel inside a
+// triangle samples the source through that triangle's inverse affine map (bilinear).
+import type { RgbImage } from './image.ts';
+
+export interface Roi {
+  x0: number;
+  y0: number;
+  w: number;
+  h: number;
+}
+
+export interface Warped {
+  /** Interleaved RGB floats over the ROI. */
+  rgb: Float32Array;
+  /** 1 where some triangle covered the pixel. */
+  cover: Uint8Array;
+}
+
+/**
+ * Warps `src` so that srcPts land on dstPts (both image pixels; dst in the output frame).
+ * `tris` is a flat list of index triples into the point arrays.
+ */
+export function warpTriangles(src: RgbImage, srcPts: ArrayLike<number>[], dstPts: ArrayLike<number>[], tris: ArrayLike<number>, roi: Roi): Warped {
+  const { w, h, x0, y0 } = roi;
+  const rgb = new Float32Array(w * h * 3);
+  const cover = new Uint8Array(w * h);
+  const sw = src.width;
+  const sh = src.height;
+  const sd = src.data;
+  for (let t = 0; t + 2 < tris.length; t += 3) {
+    const a = dstPts[tris[t]];
+    const b = dstPts[tris[t + 1]];
+    const c = dstPts[tris[t + 2]];
+    const ax = a[0] - x0, ay = a[1] - y0, bx = b[0] - x0, by = b[1] - y0, cx = c[0] - x0, cy = c[1] - y0;
+    const det = (bx - ax) * (cy - ay) - (cx - ax) * (by - ay);
+    if (Math.abs(det) < 1e-6) continue;
+    const sa = srcPts[tris[t]];
+    const sb = srcPts[tris[t + 1]];
+    const sc = srcPts[tris[t + 2]];
+    const minX = Math.max(0, Math.floor(Math.min(ax, bx, cx)));
+    const maxX = Math.min(w - 1, Math.ceil(Math.max(ax, bx, cx)));
+    const minY = Math.max(0, Math.floor(Math.min(ay, by, cy)));
+    const maxY = Math.min(h - 1, Math.ceil(Math.max(ay, by, cy)));
+    const eps = -1e-4;
+    for (let y = minY; y <= maxY; y++) {
+      const py = y + 0.5;
+      for (let x = minX; x <= maxX; x++) {
+        const px = x + 0.5;
+        // Barycentric coordinates of the pixel centre.
+        const l1 = ((px - ax) * (cy - ay) - (cx - ax) * (py - ay)) / det;
+        const l2 = ((bx - ax) * (py - ay) - (px - ax) * (by - ay)) / det;
+        const l0 = 1 - l1 - l2;
+        if (l0 < eps || l1 < eps || l2 < eps) continue;
+        const i = y * w + x;
+        if (cover[i]) continue;
+        const sx = l0 * sa[0] + l1 * sb[0] + l2 * sc[0] - 0.5;
+        const sy = l0 * sa[1] + l1 * sb[1] + l2 * sc[1] - 0.5;
+        // Bilinear sample, clamped at the borders.
+        const fx = Math.min(sw - 1, Math.max(0, sx));
+        const fy = Math.min(sh - 1, Math.max(0, sy));
+        const ix = Math.min(sw - 2, Math.floor(fx));
+        const iy = Math.min(sh - 2, Math.floor(fy));
+        const dx = fx - ix;
+        const dy = fy - iy;
+        const p00 = (iy * sw + ix) * 3;
+        const p10 = p00 + 3;
+        const p01 = p00 + sw * 3;
+        const p11 = p01 + 3;
+        const w00 = (1 - dx) * (1 - dy), w10 = dx * (1 - dy), w01 = (1 - dx) * dy, w11 = dx * dy;
+        rgb[i * 3] = sd[p00] * w00 + sd[p10] * w10 + sd[p01] * w01 + sd[p11] * w11;
+        rgb[i * 3 + 1] = sd[p00 + 1] * w00 + sd[p10 + 1] * w10 + sd[p01 + 1] * w01 + sd[p11 + 1] * w11;
+        rgb[i * 3 + 2] = sd[p00 + 2] * w00 + sd[p10 + 2] * w10 + sd[p01 + 2] * w01 + sd[p11 + 2] * w11;
+        cover[i] = 1;
+      }
+    }
+  }
+  return { rgb, cover };
+}
+
+/** Bounding box of the points, padded and clamped to the image. */
+export function roiAround(pts: ArrayLike<number>[], width: number, height: number, pad: number): Roi {
+  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  for (const p of pts) {
+    minX = Math.min(minX, p[0]);
+    minY = Math.min(minY, p[1]);
+    maxX = Math.max(maxX, p[0]);
+    maxY = Math.max(maxY, p[1]);
+  }
+  const x0 = Math.max(0, Math.floor(minX - pad));
+  const y0 = Math.max(0, Math.floor(minY - pad));
+  const x1 = Math.min(width, Math.ceil(maxX + pad));
+  const y1 = Math.min(height, Math.ceil(maxY + pad));
+  return { x0, y0, w: Math.max(1, x1 - x0), h: Math.max(1, y1 - y0) };
+}
+
+/** Copies an RGB image's ROI into interleaved floats. */
+export function cropFloat(img: RgbImage, roi: Roi): Float32Array {
+  const out = new Float32Array(roi.w * roi.h * 3);
+  for (let y = 0; y < roi.h; y++) {
+    const s = ((roi.y0 + y) * img.width + roi.x0) * 3;
+    for (let i = 0; i < roi.w * 3; i++) out[y * roi.w * 3 + i] = img.data[s + i];
+  }
+  return out;
+}
