@@ -77,24 +77,30 @@ test('loopback, private, link-local and mapped addresses are refused', async () 
     'http://[fd00:ec2::254]/latest/meta-data/',
     'http://0.0.0.0/',
   ];
+  const connections = v4.connections();
   for (const url of urls) {
     const err = await refusal(url, guarded);
     assert.equal(err.errorName, 'UrlForbidden', `${url}: ${err.message}`);
   }
+  assert.equal(v4.connections(), connections, 'refused before any TCP connection was made');
   assert.equal(v4.hits.length, 1, 'only the control request reached the server');
 });
 
 test('a public-looking name that resolves to loopback is refused at connect time', async () => {
   const guarded = agent({ allowPrivate: false, lookup: fakeDns('127.0.0.1') });
+  const connections = v4.connections();
   const err = await refusal(`http://images.example.com:${v4.port}/a.jpg`, guarded);
   assert.equal(err.errorName, 'UrlForbidden');
   assert.match(err.message, /images\.example\.com resolves to 127\.0\.0\.1/);
+  assert.equal(v4.connections(), connections, 'the lookup itself refused; nothing was dialled');
 });
 
 test('a mixed DNS answer (public + private) is refused', async () => {
   const guarded = agent({ allowPrivate: false, lookup: fakeDns('93.184.216.34', '127.0.0.1') });
+  const connections = v4.connections();
   const err = await refusal(`http://mixed.example.com:${v4.port}/a.jpg`, guarded);
   assert.equal(err.errorName, 'UrlForbidden');
+  assert.equal(v4.connections(), connections);
 });
 
 test('control: the injected resolver is the one the socket uses', async () => {

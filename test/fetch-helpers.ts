@@ -8,6 +8,8 @@ export interface TestServer {
   base: string;
   port: number;
   hits: string[];
+  /** TCP connections accepted so far (a refusal before connecting leaves this unchanged). */
+  connections(): number;
   close(): Promise<void>;
 }
 
@@ -20,6 +22,8 @@ export async function startServer(
     hits.push(`${req.method} ${req.url}`);
     handler(req, res);
   });
+  let connections = 0;
+  server.on('connection', () => connections++);
   await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const port = (server.address() as AddressInfo).port;
   const shown = host.includes(':') ? `[${host}]` : host;
@@ -27,6 +31,7 @@ export async function startServer(
     base: `http://${shown}:${port}`,
     port,
     hits,
+    connections: () => connections,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -51,7 +51,9 @@ export function createGuardedAgent(opts: GuardedAgentOptions): Dispatcher {
       const peer = socket.remoteAddress;
       if (peer === undefined || refuse(peer)) {
         socket.destroy();
-        return callback(new ForbiddenAddressError(host, peer ?? 'unknown'), null);
+        // No address means the peer already hung up: a network failure, not a refusal.
+        if (peer === undefined) return callback(new Error(`connection to ${host} closed at once`), null);
+        return callback(new ForbiddenAddressError(host, peer), null);
       }
       callback(null, socket);
     });
