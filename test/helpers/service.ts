@@ -61,7 +61,7 @@ export async function testEnv(extra: Record<string, string> = {}): Promise<Recor
 /** The real service in this process (engine in a real worker thread). */
 export async function startTestService(extra: Record<string, string> = {}): Promise<Service & { client: GatewayClient }> {
   const env = await testEnv(extra);
-  const service = await startService(loadConfig(env), { logger: pino({ level: 'silent' }), sweepMs: 50 });
+  const service = await startService(loadConfig(env), { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), sweepMs: 50 });
   return Object.assign(service, { client: new Client(APP_KEY, APP_SECRET) });
 }
 
