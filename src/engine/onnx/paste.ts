@@ -13,6 +13,8 @@ export interface PasteLayer {
   face: Raster<Float32Array>;
   /** Blend weight in [0,1], rect-sized, one channel. */
   mask: Float32Array;
+  /** 1 where the crop fully covers the pixel (no interpolation with the outside), rect-sized. */
+  cover: Uint8Array;
   /** Erode and blur kernel sizes used (px), for reporting and tests. */
   erode: number;
   blur: number;
@@ -38,9 +40,11 @@ export function pasteLayer(crop: Raster<Float32Array>, toCrop: Affine, width: nu
 
   // Threshold as insightface (img_white > 20 → 255) and measure the mask's extent.
   let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
+  const cover = new Uint8Array(w * h);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
+      if (square[i] > 254.5) cover[i] = 1;
       if (square[i] > 20) {
         square[i] = 1;
         if (x < minX) minX = x;
@@ -57,7 +61,7 @@ export function pasteLayer(crop: Raster<Float32Array>, toCrop: Affine, width: nu
   // Out-of-image pixels do not erode (cv2's border); pixels between the footprint and the rect's
   // edge are zero, and the reach keeps every erode/blur window that matters inside the rect.
   const mask = gaussianBlur(erodeSquare(square, w, h, erode), w, h, blur);
-  return { rect, face, mask, erode, blur };
+  return { rect, face, mask, cover, erode, blur };
 }
 
 /** Alpha-blends a layer into an RGB image (8-bit, modified in place). */
