@@ -70,7 +70,27 @@ export class FaceAnalyser {
 
   static async create(): Promise<FaceAnalyser> {
     const { human, config } = await loadHuman({ embedding: true });
-    return new FaceAnalyser(human, config);
+    const analyser = new FaceAnalyser(human, config);
+    await analyser.warmup();
+    return analyser;
+  }
+
+  /** The first inference of each model compiles its WASM kernels (~0.5 s): pay it at load, not in a job. */
+  async warmup(): Promise<void> {
+    const size = 192;
+    const img = { width: size, height: size, data: new Uint8Array(size * size * 3).fill(128), format: 'png' as const };
+    await this.detect(img, { embedding: true, minScore: 0 });
+    // The mesh and embedding models only run on a detected face; feed them directly.
+    const tf = this.human.tf;
+    const models = (this.human as unknown as { models: { models: Record<string, { inputs?: { shape?: number[] }[]; execute: (t: unknown) => unknown } | null> } }).models.models;
+    for (const name of ['facemesh', 'iris', 'faceres']) {
+      const m = models[name];
+      const shape = m?.inputs?.[0]?.shape;
+      if (!m || !shape) continue;
+      const t = tf.zeros(shape.map((v) => (v > 0 ? v : 1)));
+      const r = m.execute(t);
+      tf.dispose([t, r as never]);
+    }
   }
 
   /** The 468-point triangulation as index triples (flat). */

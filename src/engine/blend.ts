@@ -4,13 +4,15 @@
 // Edge samples on hair, teeth or other kept areas are left out (Neumann there), so a dark fringe
 // does not bleed into the face — the usual failure of plain seamless cloning.
 
+import { maskedBlur, upsample } from './raster.ts';
+
 export interface BlendOptions {
-  /** Coarse cells are at most this many pixels wide. */
+  /** Smallest coarse cell in pixels (cells grow with the face so the grid stays ~120 across). */
   cell: number;
   iterations: number;
 }
 
-export const DEFAULT_BLEND: BlendOptions = { cell: 4, iterations: 400 };
+export const DEFAULT_BLEND: BlendOptions = { cell: 2, iterations: 400 };
 
 /**
  * Returns D (interleaved RGB) over the ROI: add it to the source inside the mask.
@@ -23,9 +25,11 @@ export function membrane(
   ring: Uint8Array,
   w: number,
   h: number,
+  faceW: number,
   opts: BlendOptions = DEFAULT_BLEND,
 ): Float32Array {
-  const f = Math.max(1, Math.round(opts.cell));
+  // About 64 cells across the face: fine enough for lighting, cheap enough to converge.
+  const f = Math.max(opts.cell, Math.round(faceW / 64));
   const cw = Math.ceil(w / f);
   const ch = Math.ceil(h / f);
   const nc = cw * ch;
@@ -59,61 +63,62 @@ export function membrane(
     }
   }
   mean = mean.map((m) => (nd ? m / nd : 0));
-  // Start unknowns at the mean edge mismatch: SOR then only has to shape it.
-  for (let c = 0; c < nc; c++) if (kind[c] === 1) for (let k = 0; k < 3; k++) val[c * 3 + k] = mean[k];
+  // Start unknowns at a normalised blur of the edge samples: SOR then only has to refine it.
+  const wgt = new Float32Array(nc);
+  for (let c = 0; c < nc; c++) wgt[c] = kind[c] === 2 ? 1 : 0;
+  for (let k = 0; k < 3; k++) {
+    const p = new Float32Array(nc);
+    for (let c = 0; c < nc; c++) p[c] = kind[c] === 2 ? val[c * 3 + k] : 0;
+    const guess = maskedBlur(p, wgt, cw, ch, Math.max(2, cw / 6));
+    for (let c = 0; c < nc; c++) if (kind[c] === 1) val[c * 3 + k] = nd ? guess[c] : 0;
+  }
 
+  // SOR over the unknowns only, with neighbour lists built once.
+  const unknowns: number[] = [];
+  for (let c = 0; c < nc; c++) if (kind[c] === 1) unknowns.push(c);
+  const nbr = new Int32Array(unknowns.length * 4).fill(-1);
+  unknowns.forEach((c, u) => {
+    const cx = c % cw;
+    const cy = (c / cw) | 0;
+    const cand = [cx > 0 ? c - 1 : -1, cx < cw - 1 ? c + 1 : -1, cy > 0 ? c - cw : -1, cy < ch - 1 ? c + cw : -1];
+    let j = 0;
+    for (const q of cand) if (q >= 0 && kind[q] !== 0) nbr[u * 4 + j++] = q;
+  });
   const omega = 1.9;
   for (let it = 0; it < opts.iterations; it++) {
     let change = 0;
-    for (let cy = 0; cy < ch; cy++) {
-      for (let cx = 0; cx < cw; cx++) {
-        const c = cy * cw + cx;
-        if (kind[c] !== 1) continue;
-        let n = 0;
-        let s0 = 0, s1 = 0, s2 = 0;
-        const nb = [cx > 0 ? c - 1 : -1, cx < cw - 1 ? c + 1 : -1, cy > 0 ? c - cw : -1, cy < ch - 1 ? c + cw : -1];
-        for (const q of nb) {
-          if (q < 0 || kind[q] === 0) continue;
-          s0 += val[q * 3];
-          s1 += val[q * 3 + 1];
-          s2 += val[q * 3 + 2];
-          n++;
-        }
-        if (!n) continue;
-        const d0 = s0 / n - val[c * 3];
-        const d1 = s1 / n - val[c * 3 + 1];
-        const d2 = s2 / n - val[c * 3 + 2];
-        val[c * 3] += omega * d0;
-        val[c * 3 + 1] += omega * d1;
-        val[c * 3 + 2] += omega * d2;
-        change = Math.max(change, Math.abs(d0), Math.abs(d1), Math.abs(d2));
+    for (let u = 0; u < unknowns.length; u++) {
+      const c = unknowns[u];
+      let n = 0;
+      let s0 = 0, s1 = 0, s2 = 0;
+      for (let j = 0; j < 4; j++) {
+        const q = nbr[u * 4 + j];
+        if (q < 0) break;
+        s0 += val[q * 3];
+        s1 += val[q * 3 + 1];
+        s2 += val[q * 3 + 2];
+        n++;
       }
+      if (!n) continue;
+      const d0 = s0 / n - val[c * 3];
+      const d1 = s1 / n - val[c * 3 + 1];
+      const d2 = s2 / n - val[c * 3 + 2];
+      val[c * 3] += omega * d0;
+      val[c * 3 + 1] += omega * d1;
+      val[c * 3 + 2] += omega * d2;
+      const m = Math.max(Math.abs(d0), Math.abs(d1), Math.abs(d2));
+      if (m > change) change = m;
     }
-    if (change < 0.02) break;
+    if (change < 0.01) break;
   }
 
-  // Bilinear upsample from cell centres.
+  // Bilinear upsample from cell centres; cells without a value take the mean mismatch.
   const out = new Float32Array(w * h * 3);
-  for (let y = 0; y < h; y++) {
-    const gy = Math.min(ch - 1, Math.max(0, (y + 0.5) / f - 0.5));
-    const y0 = Math.min(ch - 2, Math.floor(gy));
-    const ty = ch > 1 ? gy - Math.max(0, y0) : 0;
-    for (let x = 0; x < w; x++) {
-      const i = y * w + x;
-      if (!(inside[i] > 0)) continue;
-      const gx = Math.min(cw - 1, Math.max(0, (x + 0.5) / f - 0.5));
-      const x0 = Math.min(cw - 2, Math.floor(gx));
-      const tx = cw > 1 ? gx - Math.max(0, x0) : 0;
-      const c00 = Math.max(0, y0) * cw + Math.max(0, x0);
-      const c10 = cw > 1 ? c00 + 1 : c00;
-      const c01 = ch > 1 ? c00 + cw : c00;
-      const c11 = cw > 1 ? c01 + 1 : c01;
-      for (let k = 0; k < 3; k++) {
-        // Outside cells carry no value: fall back to the mean mismatch for them.
-        const v = (c: number) => (kind[c] === 0 ? mean[k] : val[c * 3 + k]);
-        out[i * 3 + k] = (v(c00) * (1 - tx) + v(c10) * tx) * (1 - ty) + (v(c01) * (1 - tx) + v(c11) * tx) * ty;
-      }
-    }
+  const plane = new Float32Array(nc);
+  for (let k = 0; k < 3; k++) {
+    for (let c = 0; c < nc; c++) plane[c] = kind[c] === 0 ? mean[k] : val[c * 3 + k];
+    const up = upsample(plane, cw, ch, f, w, h);
+    for (let i = 0; i < w * h; i++) if (inside[i] > 0) out[i * 3 + k] = up[i];
   }
   return out;
 }

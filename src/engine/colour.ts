@@ -2,7 +2,7 @@
 // cheek to the other; matching *local* means (normalised blurs over plain skin, a fraction of the
 // face wide) carries the template's lighting direction and skin tone onto the source face while
 // keeping the source's finer detail (its identity).
-import { maskedBlur } from './raster.ts';
+import { downsample, maskedBlur, upsample } from './raster.ts';
 
 export interface ColourOptions {
   /** Blur sigma for the lighting field, as a fraction of face width. Larger keeps more source shading. */
@@ -23,11 +23,24 @@ export function matchColour(
   faceW: number,
   opts: ColourOptions = DEFAULT_COLOUR,
 ): void {
+  // The fields are smooth: compute them at ~1/100 of the face width per cell and upsample.
+  // Normalised convolution: blur(value·weight) / blur(weight).
+  const k = Math.max(1, Math.round(faceW / 100));
+  const wk = downsample(weight, w, h, k);
+  const vw = new Float32Array(weight.length);
   for (let c = 0; c < 3; c++) {
-    const sigma = (c === 0 ? opts.lightingSigma : opts.chromaSigma) * faceW;
-    const ms = maskedBlur(src[c], weight, w, h, sigma);
-    const mt = maskedBlur(tgt[c], weight, w, h, sigma);
+    const sigma = ((c === 0 ? opts.lightingSigma : opts.chromaSigma) * faceW) / k;
+    const field = (plane: Float32Array) => {
+      for (let i = 0; i < vw.length; i++) vw[i] = plane[i] * weight[i];
+      const d = downsample(vw, w, h, k);
+      for (let i = 0; i < d.data.length; i++) d.data[i] = wk.data[i] > 1e-4 ? d.data[i] / wk.data[i] : 0;
+      return maskedBlur(d.data, wk.data, d.w, d.h, sigma);
+    };
+    const ms = field(src[c]);
+    const mt = field(tgt[c]);
+    for (let i = 0; i < ms.length; i++) mt[i] -= ms[i];
+    const shift = upsample(mt, wk.w, wk.h, k, w, h);
     const s = src[c];
-    for (let i = 0; i < s.length; i++) s[i] += mt[i] - ms[i];
+    for (let i = 0; i < s.length; i++) s[i] += shift[i];
   }
 }

@@ -1,6 +1,6 @@
 // "More beautiful" (the seed): a light, edge-aware skin smoothing plus an unsharp mask that
 // restores the detail the warp's resampling softened. Works on the blended face only.
-import { gaussBlur } from './raster.ts';
+import { boxBlur } from './raster.ts';
 
 export interface EnhanceOptions {
   /** 0 = off, 1 = strong. Scales both smoothing and sharpening. */
@@ -18,21 +18,24 @@ export function enhance(img: Float32Array, where: Float32Array, w: number, h: nu
   const s = Math.min(1, Math.max(0, opts.strength));
   if (s <= 0) return;
   const n = w * h;
-  const smoothSigma = Math.max(1, 0.012 * faceW);
   const tau = 12; // intensity difference (0..255) at which smoothing fades out
+  const r = Math.max(1, Math.round(0.01 * faceW));
+  const ch = new Float32Array(n);
   for (let k = 0; k < 3; k++) {
-    const ch = new Float32Array(n);
     for (let i = 0; i < n; i++) ch[i] = img[i * 3 + k];
-    const blur = gaussBlur(ch, w, h, smoothSigma);
-    const fine = gaussBlur(ch, w, h, 1);
-    for (let i = 0; i < n; i++) {
-      const wgt = where[i];
-      if (!(wgt > 0)) continue;
-      const d = blur[i] - ch[i];
-      const edge = Math.exp(-(d * d) / (2 * tau * tau));
-      let v = ch[i] + 0.6 * s * edge * wgt * d;
-      v += 0.8 * s * wgt * (ch[i] - fine[i]);
-      img[i * 3 + k] = v;
+    const blur = boxBlur(ch, w, h, r);
+    for (let y = 1; y < h - 1; y++) {
+      for (let x = 1; x < w - 1; x++) {
+        const i = y * w + x;
+        const wgt = where[i];
+        if (!(wgt > 0)) continue;
+        const c = ch[i];
+        const d = blur[i] - c;
+        const edge = Math.exp(-(d * d) / (2 * tau * tau));
+        // Unsharp mask with a 3x3 Laplacian: restores what bilinear resampling softened.
+        const lap = 4 * c - ch[i - 1] - ch[i + 1] - ch[i - w] - ch[i + w];
+        img[i * 3 + k] = c + 0.6 * s * edge * wgt * d + 0.2 * s * wgt * lap;
+      }
     }
   }
 }

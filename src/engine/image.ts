@@ -3,6 +3,9 @@
 import sharp from 'sharp';
 import { ServiceError } from '../jobs/errors.ts';
 
+type Sharp = ReturnType<typeof sharp>;
+type Metadata = Awaited<ReturnType<Sharp['metadata']>>;
+
 export interface RgbImage {
   width: number;
   height: number;
@@ -17,7 +20,7 @@ export interface RgbImage {
 export const DEFAULT_MAX_PIXELS = 40_000_000;
 
 export async function decodeImage(bytes: Uint8Array, maxPixels = DEFAULT_MAX_PIXELS): Promise<RgbImage> {
-  let meta: sharp.Metadata;
+  let meta: Metadata;
   try {
     meta = await sharp(bytes, { limitInputPixels: maxPixels }).metadata();
   } catch (err) {
@@ -57,7 +60,7 @@ export interface EncodeOptions {
 /** PNG when the template was PNG (lossless: untouched pixels stay identical), else JPEG. */
 export async function encodeImage(img: RgbImage, opts: EncodeOptions = {}): Promise<Uint8Array> {
   const { width, height } = img;
-  let s: sharp.Sharp;
+  let s: Sharp;
   if (img.alpha) {
     const rgba = new Uint8Array(width * height * 4);
     for (let i = 0, j = 0; i < width * height; i++, j += 3) {

@@ -147,9 +147,19 @@ function toLinear(v: number): number {
   const f = t - i;
   return i >= 4096 ? LIN[4096] : LIN[i] + (LIN[i + 1] - LIN[i]) * f;
 }
+// Linear -> sRGB through a LUT on sqrt(c): the curve is steep near 0, sqrt spreads those entries.
+const GAMMA_N = 8192;
+const GAM = new Float32Array(GAMMA_N + 2);
+for (let i = 0; i <= GAMMA_N + 1; i++) {
+  const c = Math.min(1, (i / GAMMA_N) ** 2);
+  GAM[i] = 255 * (c <= 0.0031308 ? 12.92 * c : 1.055 * Math.pow(c, 1 / 2.4) - 0.055);
+}
 function fromLinear(c: number): number {
-  c = Math.min(1, Math.max(0, c));
-  return 255 * (c <= 0.0031308 ? 12.92 * c : 1.055 * Math.pow(c, 1 / 2.4) - 0.055);
+  if (!(c > 0)) return 0;
+  if (c >= 1) return 255;
+  const t = Math.sqrt(c) * GAMMA_N;
+  const i = Math.floor(t);
+  return GAM[i] + (GAM[i + 1] - GAM[i]) * (t - i);
 }
 const XN = 0.95047;
 const ZN = 1.08883;
@@ -185,6 +195,45 @@ export function labToRgb(L: Float32Array, A: Float32Array, B: Float32Array, out:
     out[i * 3] = fromLinear(3.2404542 * x - 1.5371385 * y - 0.4985314 * z);
     out[i * 3 + 1] = fromLinear(-0.969266 * x + 1.8760108 * y + 0.041556 * z);
     out[i * 3 + 2] = fromLinear(0.0556434 * x - 0.2040259 * y + 1.0572252 * z);
+  }
+  return out;
+}
+
+/** Box-average downsample of a plane by an integer factor k (partial edge cells averaged too). */
+export function downsample(src: Float32Array, w: number, h: number, k: number): { data: Float32Array; w: number; h: number } {
+  const sw = Math.ceil(w / k);
+  const sh = Math.ceil(h / k);
+  const sum = new Float32Array(sw * sh);
+  const cnt = new Float32Array(sw * sh);
+  for (let y = 0; y < h; y++) {
+    const row = ((y / k) | 0) * sw;
+    for (let x = 0; x < w; x++) {
+      const c = row + ((x / k) | 0);
+      sum[c] += src[y * w + x];
+      cnt[c]++;
+    }
+  }
+  for (let i = 0; i < sum.length; i++) sum[i] /= cnt[i] || 1;
+  return { data: sum, w: sw, h: sh };
+}
+
+/** Bilinear upsample (cell centres) of a plane made by downsample(…, k) back to w×h. */
+export function upsample(small: Float32Array, sw: number, sh: number, k: number, w: number, h: number): Float32Array {
+  const out = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const gy = Math.min(sh - 1, Math.max(0, (y + 0.5) / k - 0.5));
+    const y0 = Math.floor(gy);
+    const y1 = Math.min(sh - 1, y0 + 1);
+    const ty = gy - y0;
+    for (let x = 0; x < w; x++) {
+      const gx = Math.min(sw - 1, Math.max(0, (x + 0.5) / k - 0.5));
+      const x0 = Math.floor(gx);
+      const x1 = Math.min(sw - 1, x0 + 1);
+      const tx = gx - x0;
+      const a = small[y0 * sw + x0] * (1 - tx) + small[y0 * sw + x1] * tx;
+      const b = small[y1 * sw + x0] * (1 - tx) + small[y1 * sw + x1] * tx;
+      out[y * w + x] = a * (1 - ty) + b * ty;
+    }
   }
   return out;
 }

@@ -21,7 +21,7 @@ export interface SwapOptions {
 }
 
 export const DEFAULT_SWAP: SwapOptions = {
-  identityShape: 0.5,
+  identityShape: 0,
   mask: DEFAULT_MASK,
   colour: DEFAULT_COLOUR,
   blend: DEFAULT_BLEND,
@@ -73,7 +73,7 @@ export function swapFace(
   timings.colour = now() - t;
 
   t = now();
-  const d = membrane(src, tgt, mask.alpha, mask.ring, roi.w, roi.h, opts.blend);
+  const d = membrane(src, tgt, mask.alpha, mask.ring, roi.w, roi.h, fw, opts.blend);
   for (let i = 0; i < n * 3; i++) src[i] += d[i];
   timings.blend = now() - t;
 

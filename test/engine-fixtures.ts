@@ -1,0 +1,53 @@
+// Face fixtures for the engine tests, cropped from the photos @vladmandic/human installs
+// (no ../shared needed). All are built in memory as PNG/JPEG bytes.
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import sharp from 'sharp';
+
+const require = createRequire(import.meta.url);
+const ASSETS = path.join(path.dirname(require.resolve('@vladmandic/human')), '..', 'assets');
+
+/** Man from the FaceID screenshot, face ≈ 230 px in a 440 px square. */
+export async function faceA(format: 'png' | 'jpeg' = 'png'): Promise<Buffer> {
+  const s = sharp(path.join(ASSETS, 'screenshot-faceid.jpg')).extract({ left: 0, top: 100, width: 220, height: 220 }).resize(440, 440, { kernel: 'lanczos3' });
+  return format === 'png' ? s.png().toBuffer() : s.jpeg({ quality: 95 }).toBuffer();
+}
+
+/** The "selected face" of the face-match screenshot, face ≈ 360 px in a 400 px square. */
+export async function faceB(format: 'png' | 'jpeg' = 'png'): Promise<Buffer> {
+  const s = sharp(path.join(ASSETS, 'screenshot-facematch.jpg')).extract({ left: 0, top: 0, width: 200, height: 200 }).resize(400, 400, { kernel: 'lanczos3' });
+  return format === 'png' ? s.png().toBuffer() : s.jpeg({ quality: 95 }).toBuffer();
+}
+
+/** A third person (grid face of the face-match screenshot) for identity retrieval. */
+export async function faceC(): Promise<Buffer> {
+  return sharp(path.join(ASSETS, 'screenshot-facematch.jpg')).extract({ left: 1270, top: 720, width: 130, height: 130 }).resize(400, 400, { kernel: 'lanczos3' }).png().toBuffer();
+}
+
+/** A and B side by side: two comparable faces. */
+export async function twoFaces(): Promise<Buffer> {
+  const [a, b] = await Promise.all([faceA(), faceB()]);
+  return sharp({ create: { width: 840, height: 440, channels: 3, background: '#808080' } })
+    .composite([{ input: a, left: 0, top: 0 }, { input: b, left: 440, top: 20 }])
+    .png()
+    .toBuffer();
+}
+
+/** The FaceID screenshot's text panel: no face. */
+export async function noFace(): Promise<Buffer> {
+  return sharp(path.join(ASSETS, 'screenshot-faceid.jpg')).extract({ left: 200, top: 280, width: 400, height: 280 }).resize(600, 420).png().toBuffer();
+}
+
+/** Face A shrunk to ~60 px inside a wide strip: detectable, but below the size limit. */
+export async function tinyFace(): Promise<Buffer> {
+  const small = await sharp(await faceA()).resize(110, 110).png().toBuffer();
+  return sharp({ create: { width: 1400, height: 180, channels: 3, background: '#9a9a9a' } })
+    .composite([{ input: small, left: 620, top: 35 }])
+    .png()
+    .toBuffer();
+}
+
+export async function rawRgb(bytes: Uint8Array): Promise<{ data: Buffer; width: number; height: number }> {
+  const { data, info } = await sharp(bytes).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height };
+}

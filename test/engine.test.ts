@@ -1,0 +1,113 @@
+// The default engine end to end, on faces cropped from @vladmandic/human's own assets.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createDefaultEngine, cosine, type DefaultEngine } from '../src/engine/index.ts';
+import { ServiceError } from '../src/jobs/errors.ts';
+import { faceA, faceB, faceC, noFace, rawRgb, tinyFace, twoFaces } from './engine-fixtures.ts';
+
+let engine: DefaultEngine;
+
+before(async () => {
+  engine = createDefaultEngine();
+  await engine.init();
+});
+
+after(async () => {
+  await engine.close();
+});
+
+async function rejectsWith(p: Promise<unknown>, name: string): Promise<void> {
+  await assert.rejects(p, (err: unknown) => {
+    assert.ok(err instanceof ServiceError, `expected ServiceError, got ${err}`);
+    assert.equal(err.errorName, name);
+    return true;
+  });
+}
+
+test('swap: PNG template → PNG of the template size; pixels outside the mask are bit-identical', async () => {
+  const [source, target] = await Promise.all([faceA(), faceB('png')]);
+  const stages: string[] = [];
+  const d = await engine.swapDetailed({ source, target, onStage: (s) => stages.push(s) });
+  assert.deepEqual(stages, ['running']);
+  assert.equal(d.result.format, 'png');
+  assert.equal(d.result.width, 400);
+  assert.equal(d.result.height, 400);
+  for (const stage of ['decode', 'analyseSource', 'warp', 'mask', 'colour', 'blend', 'enhance', 'encode']) {
+    assert.ok(stage in d.result.timings, `timing for ${stage}`);
+  }
+
+  const out = await rawRgb(d.result.image);
+  const tpl = await rawRgb(target);
+  assert.equal(out.width, tpl.width);
+  const { roi, alpha } = d.swap;
+  let inside = 0;
+  let changedInside = 0;
+  for (let y = 0; y < out.height; y++) {
+    for (let x = 0; x < out.width; x++) {
+      const lx = x - roi.x0;
+      const ly = y - roi.y0;
+      const a = lx >= 0 && ly >= 0 && lx < roi.w && ly < roi.h ? alpha[ly * roi.w + lx] : 0;
+      const i = (y * out.width + x) * 3;
+      const same = out.data[i] === tpl.data[i] && out.data[i + 1] === tpl.data[i + 1] && out.data[i + 2] === tpl.data[i + 2];
+      if (a > 0) {
+        inside++;
+        if (!same) changedInside++;
+      } else {
+        assert.ok(same, `pixel ${x},${y} outside the mask changed`);
+      }
+    }
+  }
+  // The mask is a real face region and the face inside it was replaced.
+  assert.ok(inside > 0.1 * out.width * out.height, `mask covers ${inside} px`);
+  assert.ok(changedInside > 0.5 * inside, `${changedInside} of ${inside} mask pixels changed`);
+});
+
+test('swap: the result is nearer the source identity than the template is, and keeps the pose', async () => {
+  const [source, target, other] = await Promise.all([faceA(), faceB(), faceC()]);
+  const d = await engine.swapDetailed({ source, target }, { embedding: true });
+  const analyser = engine.faceAnalyser;
+  const { decodeImage } = await import('../src/engine/image.ts');
+  const [rf] = await analyser.detect(await decodeImage(d.result.image), { embedding: true });
+  assert.ok(rf?.embedding && d.source.embedding && d.target.embedding);
+  const [of] = await analyser.detect(await decodeImage(other), { embedding: true });
+  const toSource = cosine(rf.embedding, d.source.embedding);
+  const templateToSource = cosine(d.target.embedding, d.source.embedding);
+  assert.ok(toSource > templateToSource, `result→source ${toSource.toFixed(3)} vs template→source ${templateToSource.toFixed(3)}`);
+  // Nearer the source than a third identity is.
+  assert.ok(toSource > cosine(rf.embedding, of.embedding!), 'result is nearest the source');
+  for (const k of ['yaw', 'pitch', 'roll'] as const) {
+    assert.ok(Math.abs(rf.angles[k] - d.target.angles[k]) < 8, `${k}: ${rf.angles[k]} vs ${d.target.angles[k]}`);
+  }
+});
+
+test('swap: JPEG template → JPEG; a repeated template is served from the cache', async () => {
+  const [source, target] = await Promise.all([faceB(), faceA('jpeg')]);
+  const first = await engine.swapDetailed({ source, target });
+  assert.equal(first.result.format, 'jpeg');
+  assert.equal(first.result.width, 440);
+  const second = await engine.swapDetailed({ source, target });
+  assert.equal(second.templateCached, true);
+  assert.ok(!('analyseTarget' in second.result.timings), 'template analysis skipped');
+  const meta = (await import('sharp')).default(second.result.image).metadata();
+  assert.equal((await meta).format, 'jpeg');
+});
+
+test('checks: no face, two faces, tiny face, undecodable bytes', async () => {
+  const [a, b] = await Promise.all([faceA(), faceB()]);
+  await rejectsWith(engine.swap({ source: await noFace(), target: b }), 'NoFaceInSource');
+  await rejectsWith(engine.swap({ source: a, target: await noFace() }), 'NoFaceInTarget');
+  await rejectsWith(engine.swap({ source: await twoFaces(), target: b }), 'MultipleFacesInSource');
+  await rejectsWith(engine.swap({ source: a, target: await twoFaces() }), 'MultipleFacesInTarget');
+  await rejectsWith(engine.swap({ source: await tinyFace(), target: b }), 'FaceTooSmall');
+  await rejectsWith(engine.swap({ source: new TextEncoder().encode('not an image'), target: b }), 'ImageFormatUnsupported');
+});
+
+test('checks: a turned head is refused with FaceAngleTooLarge', async () => {
+  const strict = createDefaultEngine({ limits: { maxYawDeg: 0.01, maxPitchDeg: 0.01 } });
+  await strict.init();
+  try {
+    await rejectsWith(strict.swap({ source: await faceA(), target: await faceB() }), 'FaceAngleTooLarge');
+  } finally {
+    await strict.close();
+  }
+});
