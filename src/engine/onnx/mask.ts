@@ -53,26 +53,43 @@ function reflect101(i: number, n: number): number {
   return i;
 }
 
-/** Separable Gaussian blur of a one-channel raster with an odd kernel size. */
+/**
+ * Separable Gaussian blur of a one-channel raster with an odd kernel size. Windows that hold one
+ * constant 0 or 1 (most of a mask: deep inside or outside) are answered from prefix counts, so
+ * the cost is in the feathered band only; the result is the same as the plain convolution.
+ */
 export function gaussianBlur(src: Float32Array, width: number, height: number, ksize: number): Float32Array {
   const k = gaussianKernel(ksize);
-  const r = (ksize - 1) / 2;
   const tmp = new Float32Array(width * height);
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    for (let x = 0; x < width; x++) {
-      let acc = 0;
-      for (let i = -r; i <= r; i++) acc += k[i + r] * src[row + reflect101(x + i, width)];
-      tmp[row + x] = acc;
-    }
-  }
   const out = new Float32Array(width * height);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
+  blurLines(src, tmp, width, height, 1, width, k);
+  blurLines(tmp, out, height, width, width, 1, k);
+  return out;
+}
+
+/** 1-D convolution of `lines` lines of length `n` (element step `step`, line step `lineStep`). */
+function blurLines(src: Float32Array, dst: Float32Array, n: number, lines: number, step: number, lineStep: number, k: Float32Array): void {
+  const r = (k.length - 1) / 2;
+  const zeros = new Int32Array(n + 1), ones = new Int32Array(n + 1);
+  for (let l = 0; l < lines; l++) {
+    const base = l * lineStep;
+    for (let i = 0; i < n; i++) {
+      const v = src[base + i * step];
+      zeros[i + 1] = zeros[i] + (v === 0 ? 1 : 0);
+      ones[i + 1] = ones[i] + (v === 1 ? 1 : 0);
+    }
+    for (let x = 0; x < n; x++) {
+      if (x - r >= 0 && x + r < n) {
+        const z = zeros[x + r + 1] - zeros[x - r], o = ones[x + r + 1] - ones[x - r];
+        if (z === k.length) continue; // dst starts at 0
+        if (o === k.length) {
+          dst[base + x * step] = 1;
+          continue;
+        }
+      }
       let acc = 0;
-      for (let i = -r; i <= r; i++) acc += k[i + r] * tmp[reflect101(y + i, height) * width + x];
-      out[y * width + x] = acc;
+      for (let i = -r; i <= r; i++) acc += k[i + r] * src[base + reflect101(x + i, n) * step];
+      dst[base + x * step] = acc;
     }
   }
-  return out;
 }

@@ -60,8 +60,18 @@ export function pasteLayer(crop: Raster<Float32Array>, toCrop: Affine, width: nu
   const blur = 2 * Math.max(Math.floor(maskSize / 20), 5) + 1;
   // Out-of-image pixels do not erode (cv2's border); pixels between the footprint and the rect's
   // edge are zero, and the reach keeps every erode/blur window that matters inside the rect.
-  const mask = gaussianBlur(erodeSquare(square, w, h, erode), w, h, blur);
-  return { rect, face, mask, cover, erode, blur };
+  const full = gaussianBlur(erodeSquare(square, w, h, erode), w, h, blur);
+  // Erosion and blur reach equally far, so the mask ends within the square: keep only its box.
+  const box = { x0: rect.x0 + minX, y0: rect.y0 + minY, x1: rect.x0 + maxX + 1, y1: rect.y0 + maxY + 1 };
+  const bw = maxX + 1 - minX, bh = maxY + 1 - minY;
+  const mask = new Float32Array(bw * bh), coverBox = new Uint8Array(bw * bh), faceBox = new Float32Array(bw * bh * 3);
+  for (let y = 0; y < bh; y++) {
+    const from = (y + minY) * w + minX;
+    mask.set(full.subarray(from, from + bw), y * bw);
+    coverBox.set(cover.subarray(from, from + bw), y * bw);
+    faceBox.set(face.data.subarray(from * 3, (from + bw) * 3), y * bw * 3);
+  }
+  return { rect: box, face: { width: bw, height: bh, channels: 3, data: faceBox }, mask, cover: coverBox, erode, blur };
 }
 
 /** Alpha-blends a layer into an RGB image (8-bit, modified in place). */
