@@ -61,20 +61,28 @@ function reflect101(i: number, n: number): number {
 export function gaussianBlur(src: Float32Array, width: number, height: number, ksize: number): Float32Array {
   const k = gaussianKernel(ksize);
   const tmp = new Float32Array(width * height);
+  blurLines(src, tmp, width, height, k);
+  // Columns are blurred as rows of the transpose: strided access would thrash the cache.
+  const cols = transpose(tmp, width, height);
+  const blurred = new Float32Array(width * height);
+  blurLines(cols, blurred, height, width, k);
+  return transpose(blurred, height, width);
+}
+
+function transpose(src: Float32Array, width: number, height: number): Float32Array {
   const out = new Float32Array(width * height);
-  blurLines(src, tmp, width, height, 1, width, k);
-  blurLines(tmp, out, height, width, width, 1, k);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) out[x * height + y] = src[y * width + x];
   return out;
 }
 
-/** 1-D convolution of `lines` lines of length `n` (element step `step`, line step `lineStep`). */
-function blurLines(src: Float32Array, dst: Float32Array, n: number, lines: number, step: number, lineStep: number, k: Float32Array): void {
+/** 1-D convolution along each of `lines` rows of length `n`. */
+function blurLines(src: Float32Array, dst: Float32Array, n: number, lines: number, k: Float32Array): void {
   const r = (k.length - 1) / 2;
   const zeros = new Int32Array(n + 1), ones = new Int32Array(n + 1);
   for (let l = 0; l < lines; l++) {
-    const base = l * lineStep;
+    const base = l * n;
     for (let i = 0; i < n; i++) {
-      const v = src[base + i * step];
+      const v = src[base + i];
       zeros[i + 1] = zeros[i] + (v === 0 ? 1 : 0);
       ones[i + 1] = ones[i] + (v === 1 ? 1 : 0);
     }
@@ -83,13 +91,17 @@ function blurLines(src: Float32Array, dst: Float32Array, n: number, lines: numbe
         const z = zeros[x + r + 1] - zeros[x - r], o = ones[x + r + 1] - ones[x - r];
         if (z === k.length) continue; // dst starts at 0
         if (o === k.length) {
-          dst[base + x * step] = 1;
+          dst[base + x] = 1;
           continue;
         }
+        let acc = 0;
+        for (let i = 0; i < k.length; i++) acc += k[i] * src[base + x - r + i];
+        dst[base + x] = acc;
+        continue;
       }
       let acc = 0;
-      for (let i = -r; i <= r; i++) acc += k[i + r] * src[base + reflect101(x + i, n) * step];
-      dst[base + x * step] = acc;
+      for (let i = -r; i <= r; i++) acc += k[i + r] * src[base + reflect101(x + i, n)];
+      dst[base + x] = acc;
     }
   }
 }
