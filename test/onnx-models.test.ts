@@ -8,10 +8,12 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import onnxProto from 'onnx-proto';
-import { lastInitializer, readLastInitializer } from '../src/engine/onnx/onnx-file.ts';
+import { firstNodeNames, lastInitializer, readLastInitializer } from '../src/engine/onnx/onnx-file.ts';
+import { ARCFACE_112 } from '../src/engine/onnx/align.ts';
+import { embedFace } from '../src/engine/onnx/infer.ts';
 import { l2normalize, sourceLatent } from '../src/engine/onnx/latent.ts';
-import { loadModels, loadRecogniser, loadSwapper, ModelCheckError } from '../src/engine/onnx/models.ts';
-import { buildRecogniserModel, buildSwapperModel, buildTinyModels, tinyEmap } from './helpers/onnx-models.ts';
+import { loadModels, loadRecogniser, loadSwapper, ModelCheckError, recogniserNormalisation } from '../src/engine/onnx/models.ts';
+import { buildRecogniserModel, buildSwapperModel, buildTinyModels, seededValues, tinyEmap } from './helpers/onnx-models.ts';
 
 let dir: string;
 let tiny: { swapper: string; recogniser: string };
@@ -150,4 +152,30 @@ test('asking for CUDA without its provider files fails at load with set-up instr
     assert.match(err.message, /WANXING_ONNX_PROVIDER=cpu/);
     return true;
   });
+});
+
+test('recognisers that normalise inside (MXNet exports) get raw pixels, others (x − 127.5)/127.5', async () => {
+  assert.deepEqual(recogniserNormalisation(['Sub_0', 'Mul_1', 'Conv_2']), { inputMean: 0, inputStd: 1 });
+  assert.deepEqual(recogniserNormalisation(['_minusscalar0', '_mulscalar0']), { inputMean: 0, inputStd: 1 });
+  assert.deepEqual(recogniserNormalisation(['Conv_0', 'PRelu_1']), { inputMean: 127.5, inputStd: 127.5 });
+  assert.deepEqual(recogniserNormalisation(['Sub_0', 'Conv_1']), { inputMean: 127.5, inputStd: 127.5 });
+  const inside = await write('r-mxnet.onnx', buildRecogniserModel({ builtInNormalisation: true }));
+  assert.deepEqual(firstNodeNames(buildRecogniserModel({ builtInNormalisation: true }), 2), ['Sub_0', 'Mul_1']);
+  const a = await loadRecogniser(tiny.recogniser, cpu);
+  const b = await loadRecogniser(inside, cpu);
+  try {
+    assert.deepEqual([a.inputMean, a.inputStd, b.inputMean, b.inputStd], [127.5, 127.5, 0, 1]);
+    // Same weights, normalisation outside vs inside: the same embedding of the same face.
+    const px = seededValues(300 * 300 * 3, 9);
+    const img = { width: 300, height: 300, channels: 3, data: Uint8Array.from(px, (v) => Math.round(127.5 + 127 * v)) };
+    const lm = ARCFACE_112.map(([x, y]) => [1.8 * x + 40, 1.8 * y + 30] as const);
+    const ea = await embedFace(a, img, lm), eb = await embedFace(b, img, lm);
+    let worst = 0;
+    for (let i = 0; i < ea.length; i++) worst = Math.max(worst, Math.abs(ea[i] - eb[i]));
+    assert.ok(worst < 1e-3, `embeddings differ by ${worst}`);
+    assert.ok(Math.hypot(...ea) > 0.1);
+  } finally {
+    await a.session.release();
+    await b.session.release();
+  }
 });

@@ -50,8 +50,8 @@ function int64Tensor(name: string, values: number[]) {
   return onnx.TensorProto.create({ name, dims: [values.length], dataType: INT64, int64Data: values });
 }
 
-function node(opType: string, input: string[], output: string[], attribute: object[] = []) {
-  return onnx.NodeProto.create({ opType, input, output, attribute });
+function node(opType: string, input: string[], output: string[], attribute: object[] = [], name = '') {
+  return onnx.NodeProto.create({ opType, input, output, attribute, name });
 }
 
 function encodeModel(graph: object): Uint8Array {
@@ -128,6 +128,8 @@ export interface RecogniserOptions {
   outputName?: string;
   /** Batch dimension: symbolic like the real export, or fixed. */
   batch?: Dim;
+  /** Take raw 0..255 pixels and normalise inside (first nodes named Sub…/Mul…, as MXNet exports do). */
+  builtInNormalisation?: boolean;
   seed?: number;
 }
 
@@ -136,13 +138,22 @@ export function buildRecogniserModel(o: RecogniserOptions = {}): Uint8Array {
   const input = o.inputName ?? 'input.1', output = o.outputName ?? '683', batch = o.batch ?? 'None';
   const cells = Math.floor(size / 16);
   const features = 3 * cells * cells;
+  const initializer = [floatTensor('R', [features, embedding], seededValues(features * embedding, seed))];
+  const prologue = [];
+  let pooledFrom = input;
+  if (o.builtInNormalisation) {
+    initializer.push(floatTensor('mean', [], Float32Array.of(127.5)), floatTensor('scale', [], Float32Array.of(1 / 127.5)));
+    prologue.push(node('Sub', [input, 'mean'], ['centred'], [], 'Sub_0'), node('Mul', ['centred', 'scale'], ['normed'], [], 'Mul_1'));
+    pooledFrom = 'normed';
+  }
   return encodeModel({
     name: 'tiny_arcface',
     input: [valueInfo(input, [batch, 3, size, size])],
     output: [valueInfo(output, [batch, embedding])],
-    initializer: [floatTensor('R', [features, embedding], seededValues(features * embedding, seed))],
+    initializer,
     node: [
-      node('AveragePool', [input], ['pooled'], [
+      ...prologue,
+      node('AveragePool', [pooledFrom], ['pooled'], [
         { name: 'kernel_shape', type: onnx.AttributeProto.AttributeType.INTS, ints: [16, 16] },
         { name: 'strides', type: onnx.AttributeProto.AttributeType.INTS, ints: [16, 16] },
       ]),

@@ -12,10 +12,10 @@ export function alignedCrop(img: Raster, landmarks: Landmarks5, size: number): {
   return { crop: warpAffine(img, invertAffine(toCrop), size, size), toCrop };
 }
 
-/** The recogniser's raw embedding of the face at `landmarks` ((x − 127.5)/127.5 on the aligned RGB crop). */
+/** The recogniser's raw embedding of the face at `landmarks` (aligned RGB crop, normalised as the model wants). */
 export async function embedFace(rec: RecogniserModel, img: Raster, landmarks: Landmarks5): Promise<Float32Array> {
   const { crop } = alignedCrop(img, landmarks, rec.size);
-  const input = new ort.Tensor('float32', toPlanar(crop, 127.5, 127.5), [1, 3, rec.size, rec.size]);
+  const input = new ort.Tensor('float32', toPlanar(crop, rec.inputMean, rec.inputStd), [1, 3, rec.size, rec.size]);
   const out = await rec.session.run({ [rec.inputName]: input });
   const data = out[rec.outputName].data;
   if (!(data instanceof Float32Array) || data.length !== rec.embeddingSize) {

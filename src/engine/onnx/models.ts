@@ -4,7 +4,7 @@
 import { access, constants } from 'node:fs/promises';
 import { basename } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { readLastInitializer } from './onnx-file.ts';
+import { readFirstNodeNames, readLastInitializer } from './onnx-file.ts';
 
 export type OnnxProvider = 'cpu' | 'cuda';
 
@@ -50,6 +50,19 @@ export interface RecogniserModel {
   /** Input side (112 for ArcFace). */
   size: number;
   embeddingSize: number;
+  /** Pixel normalisation, (x − mean)/std on RGB 0..255. */
+  inputMean: number;
+  inputStd: number;
+}
+
+/**
+ * insightface's rule: recognisers exported from MXNet carry their own Sub and Mul among their
+ * first nodes and take raw pixels; others (w600k_r50 and the PyTorch exports) take (x − 127.5)/127.5.
+ */
+export function recogniserNormalisation(firstNodeNames: string[]): { inputMean: number; inputStd: number } {
+  const sub = firstNodeNames.some((n) => n.startsWith('Sub') || n.startsWith('_minus'));
+  const mul = firstNodeNames.some((n) => n.startsWith('Mul') || n.startsWith('_mul'));
+  return sub && mul ? { inputMean: 0, inputStd: 1 } : { inputMean: 127.5, inputStd: 127.5 };
 }
 
 type Shape = ReadonlyArray<number | string>;
@@ -189,7 +202,13 @@ export async function loadRecogniser(path: string, opts: SessionOptions): Promis
     if (embeddingSize === null) {
       throw new ModelCheckError(file, `output "${outs[0].name}" has shape ${fmt(outShape)}, expected [N,D] (D = 512 for ArcFace)`);
     }
-    return { file, session, size, embeddingSize, inputName: ins[0].name, outputName: outs[0].name };
+    let names: string[];
+    try {
+      names = await readFirstNodeNames(path, 8);
+    } catch (err) {
+      throw new ModelCheckError(file, `cannot read the graph: ${err instanceof Error ? err.message : err}`);
+    }
+    return { file, session, size, embeddingSize, inputName: ins[0].name, outputName: outs[0].name, ...recogniserNormalisation(names) };
   } catch (err) {
     await session.release();
     throw err;

@@ -58,8 +58,22 @@ class Reader {
   }
 }
 
-/** Offsets of the last GraphProto.initializer inside an encoded ModelProto, or null if it has none. */
-function lastInitializerSpan(buf: Uint8Array): [number, number] | null {
+interface GraphScan {
+  /** Offsets of the last GraphProto.initializer, or null if it has none. */
+  lastInitializer: [number, number] | null;
+  /** Names of the graph's first nodes, in order. */
+  nodeNames: string[];
+}
+
+const GRAPH_NODE = 1;
+const NODE_NAME = 3;
+
+function utf8(buf: Uint8Array, [s, e]: [number, number]): string {
+  return Buffer.from(buf.buffer, buf.byteOffset + s, e - s).toString('utf8');
+}
+
+/** One pass over an encoded ModelProto's graph, decoding only what is asked for. */
+function scanGraph(buf: Uint8Array, maxNodes: number): GraphScan {
   const model = new Reader(buf);
   let graph: [number, number] | null = null;
   while (!model.done()) {
@@ -69,13 +83,23 @@ function lastInitializerSpan(buf: Uint8Array): [number, number] | null {
   }
   if (!graph) throw new Error('no graph in the model file (is it an ONNX model?)');
   const g = new Reader(buf, graph[0], graph[1]);
-  let last: [number, number] | null = null;
+  const scan: GraphScan = { lastInitializer: null, nodeNames: [] };
   while (!g.done()) {
     const [field, wt] = g.tag();
-    if (field === GRAPH_INITIALIZER && wt === 2) last = g.span();
-    else g.skip(wt);
+    if (field === GRAPH_INITIALIZER && wt === 2) scan.lastInitializer = g.span();
+    else if (field === GRAPH_NODE && wt === 2 && scan.nodeNames.length < maxNodes) {
+      const [s, e] = g.span();
+      const n = new Reader(buf, s, e);
+      let name = '';
+      while (!n.done()) {
+        const [f, t] = n.tag();
+        if (f === NODE_NAME && t === 2) name = utf8(buf, n.span());
+        else n.skip(t);
+      }
+      scan.nodeNames.push(name);
+    } else g.skip(wt);
   }
-  return last;
+  return scan;
 }
 
 function decodeFloatTensor(buf: Uint8Array, [start, end]: [number, number]): FloatTensor {
@@ -92,10 +116,8 @@ function decodeFloatTensor(buf: Uint8Array, [start, end]: [number, number]): Flo
       const p = new Reader(buf, s, e);
       while (!p.done()) dims.push(p.varint());
     } else if (field === TENSOR.dataType && wt === 0) dataType = r.varint();
-    else if (field === TENSOR.name && wt === 2) {
-      const [s, e] = r.span();
-      name = Buffer.from(buf.buffer, buf.byteOffset + s, e - s).toString('utf8');
-    } else if (field === TENSOR.rawData && wt === 2) raw = r.span();
+    else if (field === TENSOR.name && wt === 2) name = utf8(buf, r.span());
+    else if (field === TENSOR.rawData && wt === 2) raw = r.span();
     else if (field === TENSOR.floatData && wt === 2) {
       const [s, e] = r.span();
       const view = new DataView(buf.buffer, buf.byteOffset + s, e - s);
@@ -129,11 +151,20 @@ function decodeFloatTensor(buf: Uint8Array, [start, end]: [number, number]): Flo
 
 /** The last initializer of an encoded ONNX model, which must be a float tensor. */
 export function lastInitializer(model: Uint8Array): FloatTensor {
-  const span = lastInitializerSpan(model);
+  const span = scanGraph(model, 0).lastInitializer;
   if (!span) throw new Error('the graph has no initializers');
   return decodeFloatTensor(model, span);
 }
 
 export async function readLastInitializer(path: string): Promise<FloatTensor> {
   return lastInitializer(await readFile(path));
+}
+
+/** Names of the first `count` nodes of the graph (empty strings for unnamed nodes). */
+export function firstNodeNames(model: Uint8Array, count: number): string[] {
+  return scanGraph(model, count).nodeNames;
+}
+
+export async function readFirstNodeNames(path: string, count: number): Promise<string[]> {
+  return firstNodeNames(await readFile(path), count);
 }
