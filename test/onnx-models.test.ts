@@ -35,7 +35,7 @@ async function write(name: string, bytes: Uint8Array): Promise<string> {
 
 test('the emap is the last initializer, read from raw_data or float_data, equal to what onnx-proto decodes', async () => {
   const bytes = buildSwapperModel();
-  const emap = lastInitializer(bytes);
+  const emap = await lastInitializer(bytes);
   assert.equal(emap.name, 'emap');
   assert.deepEqual(emap.dims, [512, 512]);
   assert.deepEqual(emap.data, tinyEmap(512, 512, 7));
@@ -45,12 +45,15 @@ test('the emap is the last initializer, read from raw_data or float_data, equal 
   const raw = inits[inits.length - 1].rawData!;
   assert.deepEqual(emap.data, new Float32Array(new Uint8Array(raw).buffer));
 
-  const viaFloats = lastInitializer(buildSwapperModel({ emapAsFloatData: true, latent: 8, embedding: 4 }));
+  const viaFloats = await lastInitializer(buildSwapperModel({ emapAsFloatData: true, latent: 8, embedding: 4 }));
   assert.deepEqual(viaFloats.dims, [4, 8]);
   assert.deepEqual(viaFloats.data, tinyEmap(4, 8, 7));
 
   assert.deepEqual((await readLastInitializer(tiny.swapper)).data, emap.data);
-  assert.throws(() => lastInitializer(new Uint8Array([0x08, 0x07])), /no graph/);
+  await assert.rejects(lastInitializer(new Uint8Array([0x08, 0x07])), /no graph/);
+  // A model cut short inside its weights is refused, from memory or from disk.
+  await assert.rejects(lastInitializer(bytes.subarray(0, bytes.length - 1000)), /past the end/);
+  await assert.rejects(readLastInitializer(await write('cut.onnx', bytes.subarray(0, bytes.length - 1000))), /past the end/);
 });
 
 test('the source latent is normalize(normalize(embedding)·emap)', () => {
@@ -160,7 +163,7 @@ test('recognisers that normalise inside (MXNet exports) get raw pixels, others (
   assert.deepEqual(recogniserNormalisation(['Conv_0', 'PRelu_1']), { inputMean: 127.5, inputStd: 127.5 });
   assert.deepEqual(recogniserNormalisation(['Sub_0', 'Conv_1']), { inputMean: 127.5, inputStd: 127.5 });
   const inside = await write('r-mxnet.onnx', buildRecogniserModel({ builtInNormalisation: true }));
-  assert.deepEqual(firstNodeNames(buildRecogniserModel({ builtInNormalisation: true }), 2), ['Sub_0', 'Mul_1']);
+  assert.deepEqual(await firstNodeNames(buildRecogniserModel({ builtInNormalisation: true }), 2), ['Sub_0', 'Mul_1']);
   const a = await loadRecogniser(tiny.recogniser, cpu);
   const b = await loadRecogniser(inside, cpu);
   try {

@@ -1,8 +1,9 @@
 // Reads the graph's last initializer straight from an .onnx file. onnxruntime does not expose
 // initializers, and inswapper keeps its `emap` there. A minimal protobuf walk (ModelProto.graph →
 // GraphProto.initializer → TensorProto) is enough, needs no runtime dependency, and skips the
-// hundreds of megabytes of weights without decoding them.
-import { readFile } from 'node:fs/promises';
+// hundreds of megabytes of weights by seeking past them: only field headers, the first nodes
+// and the last initializer are read from disk.
+import { open } from 'node:fs/promises';
 
 export interface FloatTensor {
   name: string;
@@ -58,6 +59,71 @@ class Reader {
   }
 }
 
+/** Random access to the encoded model: a file on disk or bytes in memory. */
+interface ByteSource {
+  size: number;
+  read(pos: number, len: number): Promise<Uint8Array>;
+}
+
+function memorySource(buf: Uint8Array): ByteSource {
+  return { size: buf.length, read: async (pos, len) => buf.subarray(pos, pos + len) };
+}
+
+async function withFileSource<T>(path: string, fn: (src: ByteSource) => Promise<T>): Promise<T> {
+  const fh = await open(path, 'r');
+  try {
+    const { size } = await fh.stat();
+    return await fn({
+      size,
+      read: async (pos, len) => {
+        const buf = new Uint8Array(len);
+        const { bytesRead } = await fh.read(buf, 0, len, pos);
+        if (bytesRead !== len) throw new Error('the file ends inside a field');
+        return buf;
+      },
+    });
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Walks one message's fields over a ByteSource through a small read-ahead window. */
+class SourceReader {
+  private win: Uint8Array = new Uint8Array(0);
+  private winStart = 0;
+  constructor(
+    private readonly src: ByteSource,
+    public pos: number,
+    readonly end: number,
+  ) {}
+  done(): boolean {
+    return this.pos >= this.end;
+  }
+  /** Field header: [field, wireType]; for length-delimited fields also the payload's [start, end]. */
+  async header(): Promise<{ field: number; wireType: number; span?: [number, number] }> {
+    const need = Math.min(this.end - this.pos, 24);
+    if (this.pos < this.winStart || this.pos + need > this.winStart + this.win.length) {
+      this.winStart = this.pos;
+      this.win = await this.src.read(this.pos, Math.min(this.end - this.pos, 1 << 16));
+    }
+    const r = new Reader(this.win, this.pos - this.winStart);
+    const [field, wireType] = r.tag();
+    let span: [number, number] | undefined;
+    if (wireType === 2) {
+      const len = r.varint();
+      const start = this.winStart + r.pos;
+      if (start + len > this.end) throw new Error('field runs past the end of its message');
+      span = [start, start + len];
+      this.pos = start + len;
+    } else {
+      r.skip(wireType);
+      this.pos = this.winStart + r.pos;
+      if (this.pos > this.end) throw new Error('field runs past the end of its message');
+    }
+    return { field, wireType, span };
+  }
+}
+
 interface GraphScan {
   /** Offsets of the last GraphProto.initializer, or null if it has none. */
   lastInitializer: [number, number] | null;
@@ -72,34 +138,41 @@ function utf8(buf: Uint8Array, [s, e]: [number, number]): string {
   return Buffer.from(buf.buffer, buf.byteOffset + s, e - s).toString('utf8');
 }
 
-/** One pass over an encoded ModelProto's graph, decoding only what is asked for. */
-function scanGraph(buf: Uint8Array, maxNodes: number): GraphScan {
-  const model = new Reader(buf);
+/** One pass over an encoded ModelProto's graph, reading only what is asked for. */
+async function scanGraph(src: ByteSource, maxNodes: number): Promise<GraphScan> {
+  const model = new SourceReader(src, 0, src.size);
   let graph: [number, number] | null = null;
   while (!model.done()) {
-    const [field, wt] = model.tag();
-    if (field === MODEL_GRAPH && wt === 2) graph = model.span();
-    else model.skip(wt);
+    const { field, span } = await model.header();
+    if (field === MODEL_GRAPH && span) graph = span;
   }
   if (!graph) throw new Error('no graph in the model file (is it an ONNX model?)');
-  const g = new Reader(buf, graph[0], graph[1]);
+  const g = new SourceReader(src, graph[0], graph[1]);
   const scan: GraphScan = { lastInitializer: null, nodeNames: [] };
   while (!g.done()) {
-    const [field, wt] = g.tag();
-    if (field === GRAPH_INITIALIZER && wt === 2) scan.lastInitializer = g.span();
-    else if (field === GRAPH_NODE && wt === 2 && scan.nodeNames.length < maxNodes) {
-      const [s, e] = g.span();
-      const n = new Reader(buf, s, e);
+    const { field, span } = await g.header();
+    if (!span) continue;
+    if (field === GRAPH_INITIALIZER) scan.lastInitializer = span;
+    else if (field === GRAPH_NODE && scan.nodeNames.length < maxNodes) {
+      const bytes = await src.read(span[0], span[1] - span[0]);
+      const n = new Reader(bytes);
       let name = '';
       while (!n.done()) {
         const [f, t] = n.tag();
-        if (f === NODE_NAME && t === 2) name = utf8(buf, n.span());
+        if (f === NODE_NAME && t === 2) name = utf8(bytes, n.span());
         else n.skip(t);
       }
       scan.nodeNames.push(name);
-    } else g.skip(wt);
+    }
   }
   return scan;
+}
+
+async function lastInitializerOf(src: ByteSource): Promise<FloatTensor> {
+  const span = (await scanGraph(src, 0)).lastInitializer;
+  if (!span) throw new Error('the graph has no initializers');
+  const bytes = await src.read(span[0], span[1] - span[0]);
+  return decodeFloatTensor(bytes, [0, bytes.length]);
 }
 
 function decodeFloatTensor(buf: Uint8Array, [start, end]: [number, number]): FloatTensor {
@@ -150,21 +223,19 @@ function decodeFloatTensor(buf: Uint8Array, [start, end]: [number, number]): Flo
 }
 
 /** The last initializer of an encoded ONNX model, which must be a float tensor. */
-export function lastInitializer(model: Uint8Array): FloatTensor {
-  const span = scanGraph(model, 0).lastInitializer;
-  if (!span) throw new Error('the graph has no initializers');
-  return decodeFloatTensor(model, span);
+export function lastInitializer(model: Uint8Array): Promise<FloatTensor> {
+  return lastInitializerOf(memorySource(model));
 }
 
-export async function readLastInitializer(path: string): Promise<FloatTensor> {
-  return lastInitializer(await readFile(path));
+export function readLastInitializer(path: string): Promise<FloatTensor> {
+  return withFileSource(path, lastInitializerOf);
 }
 
 /** Names of the first `count` nodes of the graph (empty strings for unnamed nodes). */
-export function firstNodeNames(model: Uint8Array, count: number): string[] {
-  return scanGraph(model, count).nodeNames;
+export async function firstNodeNames(model: Uint8Array, count: number): Promise<string[]> {
+  return (await scanGraph(memorySource(model), count)).nodeNames;
 }
 
 export async function readFirstNodeNames(path: string, count: number): Promise<string[]> {
-  return firstNodeNames(await readFile(path), count);
+  return withFileSource(path, async (src) => (await scanGraph(src, count)).nodeNames);
 }
