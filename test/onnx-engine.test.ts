@@ -2,15 +2,14 @@
 // (what changes and what must not), and one run with the real face analysis on photos.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { ARCFACE_112 } from '../src/engine/onnx/align.ts';
 import { createOnnxEngine, ModelCheckError, type FaceDetector } from '../src/engine/onnx/index.ts';
 import type { Face } from '../src/engine/analyse.ts';
-import { buildTinyModels } from './helpers/onnx-models.ts';
-import { seededValues } from './helpers/onnx-models.ts';
+import { buildSwapperModel, buildTinyModels, seededValues } from './helpers/onnx-models.ts';
 
 let dir: string;
 before(async () => {
@@ -105,6 +104,28 @@ test('the source identity reaches the output: two sources give two different fac
     assert.ok(diff > 10, `centre pixel differs by ${diff}`);
   } finally {
     await engine.close();
+  }
+});
+
+test('the emap in the swapper file is applied: another emap, another face', async () => {
+  // Same graph and weights, only the emap (the last initializer) differs.
+  const other = join(dir, 'other-emap.onnx');
+  await writeFile(other, buildSwapperModel({ emapSeed: 99 }));
+  const plain = { colour: false, blend: false, enhance: false } as const;
+  const a = createOnnxEngine({ modelDir: dir, detector: oneFace, finish: plain });
+  const b = createOnnxEngine({ modelDir: dir, swapperFile: 'other-emap.onnx', detector: oneFace, finish: plain });
+  await Promise.all([a.init(), b.init()]);
+  try {
+    const req = { source: await picture(8, [180, 150, 120], 'png'), target: await picture(9, [120, 100, 80], 'png') };
+    const ra = await rgb((await a.swap(req)).image), rb = await rgb((await b.swap(req)).image);
+    let differ = 0;
+    for (let y = 120; y < 240; y++) for (let x = 150; x < 270; x++) {
+      const i = (y * W + x) * 3;
+      if (ra[i] !== rb[i] || ra[i + 1] !== rb[i + 1] || ra[i + 2] !== rb[i + 2]) differ++;
+    }
+    assert.ok(differ > 0.9 * 120 * 120, `face pixels that differ: ${differ}`);
+  } finally {
+    await Promise.all([a.close(), b.close()]);
   }
 });
 

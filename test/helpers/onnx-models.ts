@@ -76,9 +76,11 @@ export interface SwapperOptions {
   outputName?: string;
   /** Store the emap as float_data instead of raw_data (both occur in the wild). */
   emapAsFloatData?: boolean;
-  /** Leave the emap out (the last initializer is then W). */
+  /** Leave the emap out (the last initializer is then a scalar of the graph). */
   withoutEmap?: boolean;
   seed?: number;
+  /** Seed of the emap's noise alone (default seed + 6), to vary the emap and nothing else. */
+  emapSeed?: number;
 }
 
 /** The emap the tiny swapper carries: identity plus small deterministic noise, [embedding × latent]. */
@@ -102,7 +104,7 @@ export function buildSwapperModel(o: SwapperOptions = {}): Uint8Array {
     floatTensor('lo', [], Float32Array.of(0)),
     floatTensor('hi', [], Float32Array.of(1)),
   ];
-  if (!o.withoutEmap) initializer.push(floatTensor('emap', [embedding, latent], tinyEmap(embedding, latent, seed + 6), !o.emapAsFloatData));
+  if (!o.withoutEmap) initializer.push(floatTensor('emap', [embedding, latent], tinyEmap(embedding, latent, o.emapSeed ?? seed + 6), !o.emapAsFloatData));
   return encodeModel({
     name: 'tiny_inswapper',
     input: [valueInfo(target, [1, 3, size, size]), valueInfo(source, [1, latent])],
