@@ -1,5 +1,5 @@
 // The notifier against a loopback receiver: delivery rule, retries, budget, timeout, redirects, signing.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
@@ -12,7 +12,7 @@ import { receiver, undiciSend, until, SECRET, successBody, failureBody, type Rep
 
 const TINY = [0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01];
 
-async function setup(reply: (i: number, r: Received) => Reply, opts: { delays?: number[]; timeoutMs?: number; send?: Send; secret?: string | undefined } = {}) {
+async function setup(ctx: TestContext, reply: (i: number, r: Received) => Reply, opts: { delays?: number[]; timeoutMs?: number; send?: Send; secret?: string | undefined } = {}) {
   const rx = await receiver(reply);
   const db = new Database(':memory:');
   const store = new SqliteNotificationStore(db);
@@ -26,24 +26,20 @@ async function setup(reply: (i: number, r: Received) => Reply, opts: { delays?: 
     pollMs: 20,
   });
   notifier.start();
-  return {
-    rx,
-    db,
-    store,
-    notifier,
-    async done() {
-      await notifier.stop();
-      await rx.close();
-      db.close();
-    },
-  };
+  // Cleanup also runs when an assertion fails, so a failing test cannot hang the run.
+  ctx.after(async () => {
+    await rx.close(); // first: frees hanging requests so stop() need not wait for their timeout
+    await notifier.stop();
+    db.close();
+  });
+  return { rx, db, store, notifier };
 }
 
 const ok: Reply = { status: 200, body: 'successfully' };
 const settled = (n: Notifier, id: string) => () => ['delivered', 'exhausted'].includes(n.status(id)?.state ?? '');
 
-test('delivered on 200 + "successfully": one attempt, byte-identical body, verifiable signature', async () => {
-  const t = await setup(() => ok);
+test('delivered on 200 + "successfully": one attempt, byte-identical body, verifiable signature', async (ctx) => {
+  const t = await setup(ctx, () => ok);
   const body = successBody('job-1');
   t.notifier.enqueue({ jobId: 'job-1', appKey: 'app1', url: `${t.rx.url}/hook?x=1`, body });
   await until(settled(t.notifier, 'job-1'));
@@ -61,21 +57,19 @@ test('delivered on 200 + "successfully": one attempt, byte-identical body, verif
   assert.equal(a.length, 1);
   assert.equal(a[0]!.ok, true);
   assert.equal(a[0]!.httpStatus, 200);
-  await t.done();
 });
 
-test('surrounding whitespace around "successfully" still counts as delivered', async () => {
-  const t = await setup(() => ({ status: 200, body: '\r\n  successfully \n' }));
+test('surrounding whitespace around "successfully" still counts as delivered', async (ctx) => {
+  const t = await setup(ctx, () => ({ status: 200, body: '\r\n  successfully \n' }));
   t.notifier.enqueue({ jobId: 'j', appKey: 'app1', url: t.rx.url, body: failureBody('j') });
   await until(settled(t.notifier, 'j'));
   assert.equal(t.notifier.status('j')?.state, 'delivered');
   assert.equal(t.rx.got.length, 1);
-  await t.done();
 });
 
-test('200 with another body, and 500, are failures that get re-sent', async () => {
+test('200 with another body, and 500, are failures that get re-sent', async (ctx) => {
   const answers: Reply[] = [{ status: 200, body: 'SUCCESSFULLY' }, { status: 200, body: 'ok' }, { status: 500, body: 'successfully' }, ok];
-  const t = await setup((i) => answers[i]!);
+  const t = await setup(ctx, (i) => answers[i]!);
   t.notifier.enqueue({ jobId: 'j', appKey: 'app1', url: t.rx.url, body: successBody('j') });
   await until(settled(t.notifier, 'j'));
   const a = t.notifier.attempts('j');
@@ -85,21 +79,19 @@ test('200 with another body, and 500, are failures that get re-sent', async () =
   // Every re-send is the same message: same webhook-id, same bytes.
   assert.equal(new Set(t.rx.got.map((r) => r.headers['webhook-id'])).size, 1);
   assert.ok(t.rx.got.every((r) => r.body === successBody('j')));
-  await t.done();
 });
 
-test('a 302 is not followed and counts as a failed attempt', async () => {
-  const t = await setup((_i, r) => (r.path === '/target' ? ok : { status: 302, headers: { location: '/target' } }), { delays: [0.01] });
+test('a 302 is not followed and counts as a failed attempt', async (ctx) => {
+  const t = await setup(ctx, (_i, r) => (r.path === '/target' ? ok : { status: 302, headers: { location: '/target' } }), { delays: [0.01] });
   t.notifier.enqueue({ jobId: 'j', appKey: 'app1', url: `${t.rx.url}/hook`, body: successBody('j') });
   await until(settled(t.notifier, 'j'));
   assert.equal(t.notifier.status('j')?.state, 'exhausted');
   assert.deepEqual(t.rx.got.map((r) => r.path), ['/hook', '/hook']);
   assert.deepEqual(t.notifier.attempts('j').map((x) => x.httpStatus), [302, 302]);
-  await t.done();
 });
 
-test('a receiver failing 3 times then answering gets exactly 4 attempts', async () => {
-  const t = await setup((i) => (i < 3 ? { status: 503 } : ok));
+test('a receiver failing 3 times then answering gets exactly 4 attempts', async (ctx) => {
+  const t = await setup(ctx, (i) => (i < 3 ? { status: 503 } : ok));
   t.notifier.enqueue({ jobId: 'j', appKey: 'app1', url: t.rx.url, body: successBody('j') });
   await until(settled(t.notifier, 'j'));
   await sleep(100); // a few loop turns: nothing more may be sent
@@ -109,11 +101,10 @@ test('a receiver failing 3 times then answering gets exactly 4 attempts', async 
   assert.equal(s.state, 'delivered');
   assert.equal(s.attempts, 4);
   assert.equal(s.nextAttemptAt, null);
-  await t.done();
 });
 
-test('a receiver that never answers correctly gets exactly 11 attempts, then exhausted and queryable', async () => {
-  const t = await setup(() => ({ status: 404, body: 'nope' }));
+test('a receiver that never answers correctly gets exactly 11 attempts, then exhausted and queryable', async (ctx) => {
+  const t = await setup(ctx, () => ({ status: 404, body: 'nope' }));
   t.notifier.enqueue({ jobId: 'j', appKey: 'app1', url: t.rx.url, body: failureBody('j') });
   await until(settled(t.notifier, 'j'));
   await sleep(100);
@@ -123,11 +114,10 @@ test('a receiver that never answers correctly gets exactly 11 attempts, then exh
   assert.equal(s.attempts, 11);
   assert.match(s.lastError!, /HTTP 404/);
   assert.equal(t.notifier.attempts('j').length, 11);
-  await t.done();
 });
 
-test('the schedule follows the configured delays', async () => {
-  const t = await setup(() => ({ status: 500 }), { delays: [0.05, 0.15] });
+test('the schedule follows the configured delays', async (ctx) => {
+  const t = await setup(ctx, () => ({ status: 500 }), { delays: [0.05, 0.15] });
   t.notifier.enqueue({ jobId: 'j', appKey: 'app1', url: t.rx.url, body: failureBody('j') });
   await until(settled(t.notifier, 'j'));
   const a = t.notifier.attempts('j');
@@ -135,11 +125,10 @@ test('the schedule follows the configured delays', async () => {
   // Lower bounds only (never flaky): each re-send waits at least its delay after the previous attempt.
   assert.ok(a[1]!.at - a[0]!.at >= 50, `gap 1 was ${a[1]!.at - a[0]!.at} ms`);
   assert.ok(a[2]!.at - a[1]!.at >= 150, `gap 2 was ${a[2]!.at - a[1]!.at} ms`);
-  await t.done();
 });
 
-test('an attempt times out when the receiver hangs, and is re-sent', async () => {
-  const t = await setup((i) => (i === 0 ? 'hang' : ok), { timeoutMs: 150 });
+test('an attempt times out when the receiver hangs, and is re-sent', async (ctx) => {
+  const t = await setup(ctx, (i) => (i === 0 ? 'hang' : ok), { timeoutMs: 150 });
   t.notifier.enqueue({ jobId: 'j', appKey: 'app1', url: t.rx.url, body: successBody('j') });
   await until(settled(t.notifier, 'j'));
   const a = t.notifier.attempts('j');
@@ -149,35 +138,32 @@ test('an attempt times out when the receiver hangs, and is re-sent', async () =>
   assert.ok(a[0]!.error);
   assert.ok(a[0]!.durationMs! >= 140);
   assert.equal(a[1]!.ok, true);
-  await t.done();
 });
 
-test('the notifier enforces the timeout even if the sender ignores it', async () => {
+test('the notifier enforces the timeout even if the sender ignores it', async (ctx) => {
   let calls = 0;
   const stuck: Send = () => (++calls === 1 ? new Promise(() => {}) : Promise.resolve({ status: 200, body: 'successfully' }));
-  const t = await setup(() => ok, { timeoutMs: 50, send: stuck });
+  const t = await setup(ctx, () => ok, { timeoutMs: 50, send: stuck });
   t.notifier.enqueue({ jobId: 'j', appKey: 'app1', url: t.rx.url, body: successBody('j') });
   await until(settled(t.notifier, 'j'));
   assert.match(t.notifier.attempts('j')[0]!.error!, /ATTEMPT_TIMEOUT/);
   assert.equal(t.notifier.status('j')?.state, 'delivered');
-  await t.done();
 });
 
-test('a refused address (UrlForbidden) is a failed attempt with its reason recorded', async () => {
+test('a refused address (UrlForbidden) is a failed attempt with its reason recorded', async (ctx) => {
   const refuse: Send = () => Promise.reject(new ServiceError('UrlForbidden', '10.0.0.1 is private'));
-  const t = await setup(() => ok, { send: refuse, delays: [0.01] });
+  const t = await setup(ctx, () => ok, { send: refuse, delays: [0.01] });
   t.notifier.enqueue({ jobId: 'j', appKey: 'app1', url: 'http://10.0.0.1/', body: successBody('j') });
   await until(settled(t.notifier, 'j'));
   const a = t.notifier.attempts('j');
   assert.equal(a.length, 2);
   assert.match(a[0]!.error!, /^UrlForbidden: .*10\.0\.0\.1 is private/);
   assert.equal(t.notifier.status('j')?.state, 'exhausted');
-  await t.done();
 });
 
-test('redeliver after exhaustion sends again (same webhook-id, fresh budget); unknown job → false', async () => {
+test('redeliver after exhaustion sends again (same webhook-id, fresh budget); unknown job → false', async (ctx) => {
   let healthy = false;
-  const t = await setup(() => (healthy ? ok : { status: 500 }), { delays: [0.01] });
+  const t = await setup(ctx, () => (healthy ? ok : { status: 500 }), { delays: [0.01] });
   t.notifier.enqueue({ jobId: 'j', appKey: 'app1', url: t.rx.url, body: successBody('j') });
   await until(settled(t.notifier, 'j'));
   assert.equal(t.notifier.status('j')?.state, 'exhausted');
@@ -193,22 +179,20 @@ test('redeliver after exhaustion sends again (same webhook-id, fresh budget); un
   assert.equal(t.notifier.redeliver('j'), true);
   await until(() => t.rx.got.length === 4 && t.notifier.status('j')?.state === 'delivered');
   assert.equal(t.notifier.redeliver('nope'), false);
-  await t.done();
 });
 
-test('without a known app secret the notification is still sent, unsigned', async () => {
-  const t = await setup(() => ok, { secret: undefined });
+test('without a known app secret the notification is still sent, unsigned', async (ctx) => {
+  const t = await setup(ctx, () => ok, { secret: undefined });
   t.notifier.enqueue({ jobId: 'j', appKey: 'app1', url: t.rx.url, body: successBody('j') });
   await until(settled(t.notifier, 'j'));
   const h = t.rx.got[0]!.headers;
   assert.ok(h['webhook-id']);
   assert.ok(h['webhook-timestamp']);
   assert.equal(h['webhook-signature'], undefined);
-  await t.done();
 });
 
-test("enqueue joins the caller's transaction: a rollback sends nothing; a second enqueue for a job is refused", async () => {
-  const t = await setup(() => ok);
+test("enqueue joins the caller's transaction: a rollback sends nothing; a second enqueue for a job is refused", async (ctx) => {
+  const t = await setup(ctx, () => ok);
   const tx = t.db.transaction(() => {
     assert.equal(t.notifier.enqueue({ jobId: 'rolled', appKey: 'app1', url: t.rx.url, body: successBody('rolled') }), true);
     throw new Error('caller failed after enqueue');
@@ -222,10 +206,9 @@ test("enqueue joins the caller's transaction: a rollback sends nothing; a second
   await until(settled(t.notifier, 'kept'));
   await sleep(60);
   assert.deepEqual(t.rx.got.map((r) => r.body), [successBody('kept')]);
-  await t.done();
 });
 
-test('many notifications with limited concurrency are all delivered once', async () => {
+test('many notifications with limited concurrency are all delivered once', async (ctx) => {
   let open = 0;
   let maxOpen = 0;
   const counting: Send = async (...args) => {
@@ -240,11 +223,22 @@ test('many notifications with limited concurrency are all delivered once', async
   const db = new Database(':memory:');
   const n = new Notifier({ store: new SqliteNotificationStore(db), send: counting, retryDelaysS: TINY, attemptTimeoutMs: 2000, secretFor: () => SECRET, concurrency: 3, pollMs: 20 });
   n.start();
+  ctx.after(async () => {
+    await rx.close();
+    await n.stop();
+    db.close();
+  });
   for (let i = 0; i < 30; i++) n.enqueue({ jobId: `j${i}`, appKey: 'a', url: `${rx.url}/${i}`, body: successBody(`j${i}`) });
   await until(() => Array.from({ length: 30 }, (_, i) => n.status(`j${i}`)?.state).every((s) => s === 'delivered'));
   assert.equal(rx.got.length, 30);
   assert.ok(maxOpen <= 3, `max in flight ${maxOpen}`);
-  await n.stop();
-  await rx.close();
-  db.close();
+});
+
+test('the notifier refuses a schedule it cannot follow', () => {
+  const store = new SqliteNotificationStore(new Database(':memory:'));
+  const make = (retryDelaysS: number[]) => new Notifier({ store, send: undiciSend, retryDelaysS, attemptTimeoutMs: 1000, secretFor: () => undefined });
+  assert.throws(() => make([1, Number.NaN]), /retryDelaysS/);
+  assert.throws(() => make([-1]), /retryDelaysS/);
+  assert.throws(() => make(Array(11).fill(1)), /retryDelaysS/);
+  assert.doesNotThrow(() => make([]));
 });

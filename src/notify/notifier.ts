@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Attempt, Notification, NotificationState, NotificationStore } from './store.ts';
-import { nextAttemptAt } from './schedule.ts';
+import { MAX_RESENDS, nextAttemptAt } from './schedule.ts';
 import { webhookHeaders } from './sign.ts';
 
 /** POSTs `body` to `url`; resolves with any HTTP answer, rejects on network error / timeout / SSRF refusal. */
@@ -79,6 +79,10 @@ export class Notifier {
 
   constructor(opts: NotifierOptions) {
     if (!(opts.attemptTimeoutMs > 0)) throw new Error('Notifier: attemptTimeoutMs must be > 0');
+    // Checked here too (not only in parseRetryDelays): a NaN delay would make every outcome unrecordable.
+    if (opts.retryDelaysS.length > MAX_RESENDS || !opts.retryDelaysS.every((d) => Number.isFinite(d) && d >= 0)) {
+      throw new Error(`Notifier: retryDelaysS must be at most ${MAX_RESENDS} non-negative numbers`);
+    }
     this.store = opts.store;
     this.send = opts.send;
     this.delays = [...opts.retryDelaysS];
