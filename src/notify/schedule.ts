@@ -1,6 +1,7 @@
 // The re-send schedule. The seed promises 10 re-sends (11 attempts) "after some time"; ours grows from
 // seconds to hours so a receiver that is briefly down gets the result quickly, and one that is down for
-// a deploy or an outage still gets it within ~7.5 h (total of the defaults: 27 010 s).
+// a deploy or an outage still gets it: the last re-send goes out ~7.8 h after the first attempt
+// (sum of the defaults: 28 010 s, plus the attempts themselves).
 /** Seconds to wait before re-send 1..10 (after attempt 1..10 failed). */
 export const DEFAULT_RETRY_DELAYS_S: number[] = [5, 15, 30, 60, 300, 600, 1800, 3600, 7200, 14400];
 
