@@ -9,9 +9,11 @@ export interface ColourOptions {
   lightingSigma: number;
   /** Blur sigma for the chroma (a, b) field, as a fraction of face width. */
   chromaSigma: number;
+  /** 'ratio' scales by local template/source means (keeps dark and neutral features); 'shift' adds their difference. */
+  mode: 'ratio' | 'shift';
 }
 
-export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.1, chromaSigma: 0.15 };
+export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.25, mode: 'ratio' };
 
 /** Shifts the source planes in place by (local template mean − local source mean). */
 export function matchColour(
@@ -38,9 +40,22 @@ export function matchColour(
     };
     const ms = field(src[c]);
     const mt = field(tgt[c]);
-    for (let i = 0; i < ms.length; i++) mt[i] -= ms[i];
+    const ratio = opts.mode === 'ratio';
+    // Ratio mode: a gain where both local means are clearly positive (skin: L, a, b all are), so
+    // dark pupils stay dark and eye whites stay neutral; a shift elsewhere.
+    const gain = new Float32Array(ms.length);
+    for (let i = 0; i < ms.length; i++) {
+      if (ratio && ms[i] > 2 && mt[i] > 2) {
+        gain[i] = c === 0 ? Math.min(3, Math.max(1 / 3, mt[i] / ms[i])) : Math.min(2, Math.max(0.5, mt[i] / ms[i]));
+        mt[i] = 0;
+      } else {
+        gain[i] = 1;
+        mt[i] -= ms[i];
+      }
+    }
+    const g = upsample(gain, wk.w, wk.h, k, w, h);
     const shift = upsample(mt, wk.w, wk.h, k, w, h);
     const s = src[c];
-    for (let i = 0; i < s.length; i++) s[i] += shift[i];
+    for (let i = 0; i < s.length; i++) s[i] = s[i] * g[i] + shift[i];
   }
 }

@@ -10,13 +10,15 @@ import type { Roi } from './warp.ts';
 export interface MaskOptions {
   /** Feather width as a fraction of face width. */
   feather: number;
-  /** Inner-lip opening (fraction of mouth width) above which the template's mouth interior is kept. */
+  /** Inner-lip opening (fraction of mouth width) above which the mouth counts as open (reported). */
   mouthOpenKeep: number;
   /** Skin distance above which an outer-band pixel counts as hair/occluder (0 disables). */
   occluderThreshold: number;
+  /** Triangle enlargement (vs the median) from which the template shows through; 0 disables. */
+  maxStretch: number;
 }
 
-export const DEFAULT_MASK: MaskOptions = { feather: 0.05, mouthOpenKeep: 0.07, occluderThreshold: 3.2 };
+export const DEFAULT_MASK: MaskOptions = { feather: 0.05, mouthOpenKeep: 0.07, occluderThreshold: 4, maxStretch: 2.5 };
 
 export interface FaceMask {
   /** 0..1 blend weight; exactly 0 outside the hard mask. */
@@ -33,6 +35,7 @@ export interface FaceMask {
 export function buildMask(args: {
   roi: Roi;
   cover: Uint8Array;
+  stretch?: Float32Array;
   dstMesh: ArrayLike<number>[];
   targetMesh: ArrayLike<number>[];
   targetLab: [Float32Array, Float32Array, Float32Array];
@@ -47,9 +50,15 @@ export function buildMask(args: {
   const n = w * h;
   const local = (pts: [number, number][]) => pts.map(([x, y]) => [x - x0, y - y0] as [number, number]);
 
+  // The mesh triangulation leaves the mouth opening uncovered: that interior is always the
+  // template's. It is filled here so that the wide outer feather does not eat the lips around it.
+  const mouth = new Uint8Array(n);
+  fillPolygon(mouth, w, h, growPolygon(local(pick(args.targetMesh, LIPS_INNER)), 0.004 * faceW), 1);
+  const keptMouth = mouthOpenness(args.targetMesh) > opts.mouthOpenKeep;
+
   // Erode coverage a little: the outermost mesh ring sits on the jaw/forehead edge.
   const cov = new Float32Array(n);
-  for (let i = 0; i < n; i++) cov[i] = cover[i];
+  for (let i = 0; i < n; i++) cov[i] = cover[i] || mouth[i];
   const erodeR = Math.max(1, Math.round(0.015 * faceW));
   const covBlur = boxBlur(cov, w, h, erodeR);
   const hard = new Float32Array(n);
@@ -64,9 +73,20 @@ export function buildMask(args: {
   const occ = new Float32Array(n);
   let band = 0;
   let occluded = 0;
+  // Hair and fringes come from above: test only above the eye line (beards and stubble below it
+  // are part of the face we replace).
+  const m = args.targetMesh;
+  const ux = m[10][0] - m[152][0];
+  const uy = m[10][1] - m[152][1];
+  const ul = Math.hypot(ux, uy) || 1;
+  const ex = (m[33][0] + m[263][0]) / 2 - x0;
+  const ey = (m[33][1] + m[263][1]) / 2 - y0;
   if (opts.occluderThreshold > 0) {
     for (let i = 0; i < n; i++) {
       if (!hard[i] || features[i]) continue;
+      const px = (i % w) + 0.5 - ex;
+      const py = ((i / w) | 0) + 0.5 - ey;
+      if ((px * ux + py * uy) / ul < 0) continue;
       band++;
       const dt = skinDistance(targetSkin, targetLab[0][i], targetLab[1][i], targetLab[2][i]);
       const ds = skinDistance(sourceSkin, sourceLab[0][i], sourceLab[1][i], sourceLab[2][i]);
@@ -76,35 +96,51 @@ export function buildMask(args: {
     const sm = boxBlur(occ, w, h, Math.max(1, Math.round(0.01 * faceW)));
     for (let i = 0; i < n; i++) {
       occ[i] = sm[i] > 0.45 && !features[i] ? 1 : 0;
-      if (occ[i] && hard[i]) {
-        hard[i] = 0;
-        occluded++;
-      }
+      if (occ[i] && hard[i]) occluded++;
     }
   }
 
-  // Open mouth: keep the template's teeth/tongue.
-  const mouth = new Uint8Array(n);
-  const keptMouth = mouthOpenness(args.targetMesh) > opts.mouthOpenKeep;
-  if (keptMouth) {
-    fillPolygon(mouth, w, h, growPolygon(local(pick(args.targetMesh, LIPS_INNER)), 0.004 * faceW), 1);
-    for (let i = 0; i < n; i++) if (mouth[i]) hard[i] = 0;
+  // Feather inward: erode by r, then blur by r (support r), so alpha is 0 wherever the mask is 0.
+  // The outer edge gets a wide ramp; the kept holes (mouth, hair) a narrow one, so the lips
+  // around an open mouth stay the source's.
+  const outer = feather(hard, w, h, Math.max(1, Math.round(opts.feather * faceW)));
+  const holes = new Float32Array(n);
+  for (let i = 0; i < n; i++) holes[i] = mouth[i] || occ[i] ? 0 : 1;
+  const inner = feather(holes, w, h, Math.max(1, Math.round(0.012 * faceW)));
+  // Smeared areas (far side of a turned source) fade to the template: smooth the weight so the
+  // fade is gradual, and it can only lower alpha (never above 0 where the mask is 0).
+  let keepSmear: Float32Array | undefined;
+  if (args.stretch && opts.maxStretch > 0) {
+    const lo = opts.maxStretch / 1.6;
+    const wgt = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const st = args.stretch[i];
+      wgt[i] = !cover[i] ? 1 : st <= lo ? 1 : st >= opts.maxStretch ? 0 : (opts.maxStretch - st) / (opts.maxStretch - lo);
+    }
+    keepSmear = boxBlur(boxBlur(wgt, w, h, Math.round(0.03 * faceW)), w, h, Math.round(0.03 * faceW));
   }
-
-  // Feather inward: erode by r, then blur by r (support r), so alpha is 0 wherever hard is 0.
-  const r = Math.max(1, Math.round(opts.feather * faceW));
-  const eroded = boxBlur(hard, w, h, r);
-  for (let i = 0; i < n; i++) eroded[i] = eroded[i] > 0.999 ? 1 : 0;
-  const half = Math.max(1, r >> 1);
-  const alpha = boxBlur(boxBlur(eroded, w, h, half), w, h, r - half);
-  for (let i = 0; i < n; i++) if (!hard[i]) alpha[i] = 0;
+  const alpha = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    if (mouth[i] || occ[i]) hard[i] = 0;
+    alpha[i] = hard[i] ? outer[i] * inner[i] * (keepSmear ? keepSmear[i] : 1) : 0;
+  }
 
   const skin = new Float32Array(n);
   const ring = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
-    const plain = cover[i] && !occ[i] && !mouth[i];
+    const plain = cover[i] && !occ[i] && !mouth[i] ? 1 : 0;
     skin[i] = plain && hard[i] ? 1 : 0;
     ring[i] = plain ? 1 : 0;
   }
   return { alpha, skin, ring, keptMouth, occludedShare: band ? occluded / band : 0 };
+}
+
+/** Erode by r then box-blur with total support r: a ramp that is exactly 0 where `m` is 0. */
+function feather(m: Float32Array, w: number, h: number, r: number): Float32Array {
+  const eroded = boxBlur(m, w, h, r);
+  for (let i = 0; i < eroded.length; i++) eroded[i] = eroded[i] > 0.999 ? 1 : 0;
+  const half = Math.max(1, r >> 1);
+  const out = r - half > 0 ? boxBlur(boxBlur(eroded, w, h, half), w, h, r - half) : boxBlur(eroded, w, h, half);
+  for (let i = 0; i < out.length; i++) if (!m[i]) out[i] = 0;
+  return out;
 }

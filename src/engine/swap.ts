@@ -64,7 +64,7 @@ export function swapFace(
   const radius = 0.02 * fw;
   const tSkin = skinModel(tLab, roi.w, roi.h, tMesh, roi.x0, roi.y0, radius);
   const sSkin = skinModel(sLab, roi.w, roi.h, dst, roi.x0, roi.y0, radius);
-  const mask = buildMask({ roi, cover: warped.cover, dstMesh: dst, targetMesh: tMesh, targetLab: tLab, sourceLab: sLab, targetSkin: tSkin, sourceSkin: sSkin, faceW: fw, opts: opts.mask });
+  const mask = buildMask({ roi, cover: warped.cover, stretch: warped.stretch, dstMesh: dst, targetMesh: tMesh, targetLab: tLab, sourceLab: sLab, targetSkin: tSkin, sourceSkin: sSkin, faceW: fw, opts: opts.mask });
   timings.mask = now() - t;
 
   t = now();

@@ -14,6 +14,8 @@ export interface Warped {
   rgb: Float32Array;
   /** 1 where some triangle covered the pixel. */
   cover: Uint8Array;
+  /** Per pixel: how much its triangle was enlarged, relative to the median triangle (1 = typical). */
+  stretch: Float32Array;
 }
 
 /**
@@ -24,6 +26,18 @@ export function warpTriangles(src: RgbImage, srcPts: ArrayLike<number>[], dstPts
   const { w, h, x0, y0 } = roi;
   const rgb = new Float32Array(w * h * 3);
   const cover = new Uint8Array(w * h);
+  const stretch = new Float32Array(w * h);
+  // Area ratio dst/src per triangle, normalised by the median: a turned source face shows its far
+  // side foreshortened, and those triangles get stretched (smeared) in a frontal template.
+  const ratios: number[] = [];
+  const area = (p: ArrayLike<number>, q: ArrayLike<number>, r: ArrayLike<number>) => Math.abs((q[0] - p[0]) * (r[1] - p[1]) - (r[0] - p[0]) * (q[1] - p[1]));
+  for (let t = 0; t + 2 < tris.length; t += 3) {
+    const sa = area(srcPts[tris[t]], srcPts[tris[t + 1]], srcPts[tris[t + 2]]);
+    const da = area(dstPts[tris[t]], dstPts[tris[t + 1]], dstPts[tris[t + 2]]);
+    ratios.push(da / Math.max(sa, 1e-3));
+  }
+  const sorted = [...ratios].sort((a, b) => a - b);
+  const med = sorted[sorted.length >> 1] || 1;
   const sw = src.width;
   const sh = src.height;
   const sd = src.data;
@@ -37,6 +51,7 @@ export function warpTriangles(src: RgbImage, srcPts: ArrayLike<number>[], dstPts
     const sa = srcPts[tris[t]];
     const sb = srcPts[tris[t + 1]];
     const sc = srcPts[tris[t + 2]];
+    const st = ratios[t / 3] / med;
     const minX = Math.max(0, Math.floor(Math.min(ax, bx, cx)));
     const maxX = Math.min(w - 1, Math.ceil(Math.max(ax, bx, cx)));
     const minY = Math.max(0, Math.floor(Math.min(ay, by, cy)));
@@ -71,10 +86,11 @@ export function warpTriangles(src: RgbImage, srcPts: ArrayLike<number>[], dstPts
         rgb[i * 3 + 1] = sd[p00 + 1] * w00 + sd[p10 + 1] * w10 + sd[p01 + 1] * w01 + sd[p11 + 1] * w11;
         rgb[i * 3 + 2] = sd[p00 + 2] * w00 + sd[p10 + 2] * w10 + sd[p01 + 2] * w01 + sd[p11 + 2] * w11;
         cover[i] = 1;
+        stretch[i] = st;
       }
     }
   }
-  return { rgb, cover };
+  return { rgb, cover, stretch };
 }
 
 /** Bounding box of the points, padded and clamped to the image. */
