@@ -1,0 +1,148 @@
+// The engine's pure parts, without models: geometry, raster maths, checks, cache, codecs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import sharp from 'sharp';
+import { pickFace, squareWindows, DEFAULT_LIMITS, type Face } from '../src/engine/analyse.ts';
+import { TemplateCache } from '../src/engine/cache.ts';
+import { decodeImage, encodeImage } from '../src/engine/image.ts';
+import { membrane } from '../src/engine/blend.ts';
+import { labToRgb, rgbToLab, boxBlur } from '../src/engine/raster.ts';
+import { warpTriangles } from '../src/engine/warp.ts';
+import { fitSimilarity } from '../src/engine/swap.ts';
+import { ServiceError } from '../src/jobs/errors.ts';
+
+function fakeFace(x: number, y: number, size: number, angles = { yaw: 0, pitch: 0, roll: 0 }): Face {
+  return { box: [x, y, size, size], score: 1, mesh: [], angles, landmarks5: [] };
+}
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (err) {
+    return err instanceof ServiceError ? err.errorName : String(err);
+  }
+  return undefined;
+}
+
+test('pickFace: none, several comparable, one dominant, too small, turned', () => {
+  const img = { width: 1000, height: 1000 };
+  const L = DEFAULT_LIMITS;
+  assert.equal(codeOf(() => pickFace([], img, 'source', L)), 'NoFaceInSource');
+  assert.equal(codeOf(() => pickFace([], img, 'target', L)), 'NoFaceInTarget');
+  assert.equal(codeOf(() => pickFace([fakeFace(0, 0, 300), fakeFace(500, 0, 250)], img, 'source', L)), 'MultipleFacesInSource');
+  assert.equal(codeOf(() => pickFace([fakeFace(0, 0, 300), fakeFace(500, 0, 250)], img, 'target', L)), 'MultipleFacesInTarget');
+  // A bystander a quarter the area (half the side) or less does not count.
+  assert.equal(pickFace([fakeFace(0, 0, 300), fakeFace(500, 0, 140)], img, 'source', L).box[2], 300);
+  assert.equal(codeOf(() => pickFace([fakeFace(0, 0, 50)], { width: 200, height: 200 }, 'source', L)), 'FaceTooSmall');
+  assert.equal(codeOf(() => pickFace([fakeFace(0, 0, 80)], { width: 2000, height: 2000 }, 'source', L)), 'FaceTooSmall');
+  assert.equal(codeOf(() => pickFace([fakeFace(0, 0, 300, { yaw: 50, pitch: 0, roll: 0 })], img, 'source', L)), 'FaceAngleTooLarge');
+  assert.equal(codeOf(() => pickFace([fakeFace(0, 0, 300, { yaw: 0, pitch: -40, roll: 0 })], img, 'target', L)), 'FaceAngleTooLarge');
+  assert.equal(codeOf(() => pickFace([fakeFace(0, 0, 300, { yaw: 20, pitch: 10, roll: 60 })], img, 'target', L)), undefined);
+});
+
+test('squareWindows: near-square images are one window; tall ones are covered by overlapping squares', () => {
+  assert.deepEqual(squareWindows(1000, 1200), [{ x0: 0, y0: 0, w: 1000, h: 1200 }]);
+  const wins = squareWindows(970, 2204);
+  assert.ok(wins.length >= 3);
+  for (const w of wins) assert.equal(w.w, w.h);
+  assert.equal(wins[0].y0, 0);
+  assert.equal(wins[wins.length - 1].y0 + wins[wins.length - 1].h, 2204);
+  for (let i = 1; i < wins.length; i++) assert.ok(wins[i].y0 - wins[i - 1].y0 <= 970 / 2 + 1, 'half-window overlap');
+  const wide = squareWindows(1200, 599);
+  assert.equal(wide[wide.length - 1].x0 + wide[wide.length - 1].w, 1200);
+});
+
+test('TemplateCache: LRU by bytes, and entries without embeddings miss when one is needed', () => {
+  const entry = (px: number) => ({ img: { width: px, height: 1, data: new Uint8Array(px * 3), format: 'png' as const }, faces: [], withEmbedding: false });
+  const c = new TemplateCache(1000);
+  c.set('a', entry(100));
+  c.set('b', entry(100));
+  assert.ok(c.get('a', false));
+  c.set('c', entry(200)); // 300 + 300 + 600 > 1000: evicts the least recent, b
+  assert.equal(c.get('b', false), undefined);
+  assert.ok(c.get('a', false));
+  assert.ok(c.get('c', false));
+  assert.equal(c.get('a', true), undefined);
+  new TemplateCache(0).set('x', entry(1));
+});
+
+test('warpTriangles: identical source and destination points reproduce the image', () => {
+  const w = 40;
+  const h = 30;
+  const data = new Uint8Array(w * h * 3);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 37) % 251;
+  const img = { width: w, height: h, data, format: 'png' as const };
+  const pts = [[2, 2], [38, 2], [38, 28], [2, 28]];
+  const out = warpTriangles(img, pts, pts, [0, 1, 2, 0, 2, 3], { x0: 0, y0: 0, w, h });
+  let covered = 0;
+  for (let i = 0; i < w * h; i++) {
+    if (!out.cover[i]) continue;
+    covered++;
+    for (let k = 0; k < 3; k++) assert.ok(Math.abs(out.rgb[i * 3 + k] - data[i * 3 + k]) < 1e-3);
+    assert.ok(Math.abs(out.stretch[i] - 1) < 1e-6);
+  }
+  assert.ok(covered >= 36 * 26);
+});
+
+test('membrane: a constant edge mismatch gives that constant inside', () => {
+  const w = 64;
+  const h = 48;
+  const n = w * h;
+  const src = new Float32Array(n * 3).fill(100);
+  const tgt = new Float32Array(n * 3);
+  for (let i = 0; i < n; i++) {
+    tgt[i * 3] = 110;
+    tgt[i * 3 + 1] = 90;
+    tgt[i * 3 + 2] = 100;
+  }
+  const inside = new Float32Array(n);
+  const ring = new Uint8Array(n).fill(1);
+  for (let y = 10; y < 38; y++) for (let x = 10; x < 54; x++) inside[y * w + x] = 1;
+  const d = membrane(src, tgt, inside, ring, w, h, 100);
+  for (let i = 0; i < n; i++) {
+    if (!inside[i]) continue;
+    assert.ok(Math.abs(d[i * 3] - 10) < 0.5 && Math.abs(d[i * 3 + 1] + 10) < 0.5 && Math.abs(d[i * 3 + 2]) < 0.5, `pixel ${i}: ${d[i * 3]}`);
+  }
+});
+
+test('Lab round trip and box blur', () => {
+  const n = 500;
+  const rgb = new Float32Array(n * 3);
+  for (let i = 0; i < rgb.length; i++) rgb[i] = (i * 97) % 256;
+  const [L, A, B] = rgbToLab(rgb, n);
+  const back = labToRgb(L, A, B, new Float32Array(n * 3));
+  for (let i = 0; i < rgb.length; i++) assert.ok(Math.abs(back[i] - rgb[i]) < 0.6, `${rgb[i]} → ${back[i]}`);
+  const flat = boxBlur(new Float32Array(100).fill(3), 10, 10, 3);
+  for (const v of flat) assert.ok(Math.abs(v - 3) < 1e-5);
+});
+
+test('fitSimilarity recovers a rotation, scale and shift', () => {
+  const a = [[0, 0], [10, 0], [0, 10], [7, 3]];
+  const c = Math.cos(0.3) * 1.5;
+  const s = Math.sin(0.3) * 1.5;
+  const b = a.map(([x, y]) => [c * x - s * y + 5, s * x + c * y - 2]);
+  const f = fitSimilarity(a, b);
+  for (let i = 0; i < a.length; i++) {
+    const [x, y] = f(a[i][0], a[i][1]);
+    assert.ok(Math.abs(x - b[i][0]) < 1e-9 && Math.abs(y - b[i][1]) < 1e-9);
+  }
+});
+
+test('decodeImage: codes for bad input; PNG alpha survives the round trip', async () => {
+  await assert.rejects(decodeImage(new TextEncoder().encode('hello')), (e: unknown) => e instanceof ServiceError && e.errorName === 'ImageFormatUnsupported');
+  const gif = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#f00' } }).gif().toBuffer();
+  await assert.rejects(decodeImage(gif), (e: unknown) => e instanceof ServiceError && e.errorName === 'ImageFormatUnsupported');
+  const big = await sharp({ create: { width: 300, height: 300, channels: 3, background: '#0f0' } }).png().toBuffer();
+  await assert.rejects(decodeImage(big, 10_000), (e: unknown) => e instanceof ServiceError && e.errorName === 'ImageTooLarge');
+
+  const rgba = await sharp({ create: { width: 16, height: 12, channels: 4, background: { r: 10, g: 20, b: 30, alpha: 0.5 } } }).png().toBuffer();
+  const img = await decodeImage(rgba);
+  assert.equal(img.format, 'png');
+  assert.ok(img.alpha);
+  const out = await encodeImage(img);
+  const back = await sharp(out).raw().toBuffer({ resolveWithObject: true });
+  assert.equal(back.info.channels, 4);
+  assert.deepEqual([...back.data.subarray(0, 4)], [10, 20, 30, 128]);
+  const jpeg = await encodeImage({ ...img, alpha: undefined, format: 'jpeg' });
+  assert.equal((await sharp(jpeg).metadata()).format, 'jpeg');
+});
