@@ -34,7 +34,6 @@ export function pasteLayer(crop: Raster<Float32Array>, toCrop: Affine, width: nu
   const w = rect.x1 - rect.x0, h = rect.y1 - rect.y0;
   if (w <= 0 || h <= 0) throw new Error('the face crop lies outside the image');
 
-  const face = warpAffine(crop, toCrop, w, h, rect.x0, rect.y0);
   const white: Raster<Float32Array> = { width: size, height: size, channels: 1, data: new Float32Array(size * size).fill(255) };
   const square = warpAffine(white, toCrop, w, h, rect.x0, rect.y0).data;
 
@@ -64,14 +63,14 @@ export function pasteLayer(crop: Raster<Float32Array>, toCrop: Affine, width: nu
   // Erosion and blur reach equally far, so the mask ends within the square: keep only its box.
   const box = { x0: rect.x0 + minX, y0: rect.y0 + minY, x1: rect.x0 + maxX + 1, y1: rect.y0 + maxY + 1 };
   const bw = maxX + 1 - minX, bh = maxY + 1 - minY;
-  const mask = new Float32Array(bw * bh), coverBox = new Uint8Array(bw * bh), faceBox = new Float32Array(bw * bh * 3);
+  const mask = new Float32Array(bw * bh), coverBox = new Uint8Array(bw * bh);
   for (let y = 0; y < bh; y++) {
     const from = (y + minY) * w + minX;
     mask.set(full.subarray(from, from + bw), y * bw);
     coverBox.set(cover.subarray(from, from + bw), y * bw);
-    faceBox.set(face.data.subarray(from * 3, (from + bw) * 3), y * bw * 3);
   }
-  return { rect: box, face: { width: bw, height: bh, channels: 3, data: faceBox }, mask, cover: coverBox, erode, blur };
+  const face = warpAffine(crop, toCrop, bw, bh, box.x0, box.y0);
+  return { rect: box, face, mask, cover: coverBox, erode, blur };
 }
 
 /** Alpha-blends a layer into an RGB image (8-bit, modified in place). */
