@@ -5,7 +5,11 @@ import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { Webhook } from 'standardwebhooks';
 import { webhookKey } from '../src/notify/index.ts';
-import { APP_KEY, APP_SECRET, startFixtures, startTestService, until } from './helpers/service.ts';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { APP_KEY, APP_SECRET, ROOT, startFixtures, startTestService, until } from './helpers/service.ts';
+
+const execFileAsync = promisify(execFile);
 
 type Fixtures = Awaited<ReturnType<typeof startFixtures>>;
 type TestService = Awaited<ReturnType<typeof startTestService>>;
@@ -101,6 +105,21 @@ describe('POST /swapface and /query through the official SDK', () => {
       assert.equal(a.data, undefined);
     }
     assert.equal((await query(undefined)).status, -310001);
+  });
+
+  test('the README curl example (examples/sign-and-post.sh) is accepted', async () => {
+    // Async: the server runs in this process, so a sync child would block it.
+    const run = async (path: string, json: string) =>
+      (
+        await execFileAsync('bash', [`${ROOT}/examples/sign-and-post.sh`, path, json], {
+          env: { ...process.env, WANXING_URL: svc.url, WANXING_APP_KEY: APP_KEY, WANXING_APP_SECRET: APP_SECRET },
+        })
+      ).stdout;
+    const submitted = JSON.parse(await run('/swapface', JSON.stringify(body())));
+    assert.equal(submitted.status, 0);
+    const queried = JSON.parse(await run('/query', JSON.stringify({ job_id: submitted.data.job_id })));
+    assert.equal(queried.status, 0);
+    assert.ok(['pending', 'preparing', 'running', 'finish'].includes(queried.data.job_status));
   });
 
   test('JobNotFound for an unknown job id', async () => {
