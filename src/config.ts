@@ -15,6 +15,8 @@ export interface Config {
   engine: string;
   modelDir: string;
   onnxProvider: 'cpu' | 'cuda';
+  /** ONNX engine knobs: file names inside modelDir, CUDA device, intra-op threads per engine thread. */
+  onnx: { swapperFile?: string; recogniserFile?: string; deviceId: number; threads: number };
   /** Engine worker threads in this process; 0 = API only (distributed mode). */
   workers: number;
   appKey?: string;
@@ -63,6 +65,7 @@ export function loadConfig(env: Env = process.env): Config {
   if (Boolean(env.WANXING_APP_KEY) !== Boolean(env.WANXING_APP_SECRET)) {
     throw new ConfigError('WANXING_APP_KEY and WANXING_APP_SECRET must be set together');
   }
+  const workers = num(env, 'WANXING_WORKERS', os.availableParallelism(), 0, 256);
   return {
     port,
     host: env.HOST || '0.0.0.0',
@@ -73,7 +76,14 @@ export function loadConfig(env: Env = process.env): Config {
     engine: env.WANXING_ENGINE || 'classic',
     modelDir: path.resolve(env.WANXING_MODEL_DIR || path.join(dataDir, 'models')),
     onnxProvider: oneOf(env, 'WANXING_ONNX_PROVIDER', 'cpu', ['cpu', 'cuda'] as const),
-    workers: num(env, 'WANXING_WORKERS', os.availableParallelism(), 0, 256),
+    workers,
+    onnx: {
+      swapperFile: env.WANXING_ONNX_SWAPPER || undefined,
+      recogniserFile: env.WANXING_ONNX_RECOGNISER || undefined,
+      deviceId: num(env, 'WANXING_ONNX_DEVICE', 0, 0, 64),
+      // onnxruntime would use every core in each engine thread: share the cores out instead.
+      threads: num(env, 'WANXING_ONNX_THREADS', Math.max(1, Math.floor(os.availableParallelism() / Math.max(1, workers))), 1, 256),
+    },
     appKey: env.WANXING_APP_KEY || undefined,
     appSecret: env.WANXING_APP_SECRET || undefined,
     allowPrivateUrls: bool(env, 'WANXING_ALLOW_PRIVATE_URLS'),

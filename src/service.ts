@@ -75,7 +75,13 @@ export async function startService(config: Config, overrides: ServiceOverrides =
   let engine = overrides.engine;
   if (!engine && config.workers > 0) {
     const pool = new EnginePool(engineSpecFor(config), config.workers);
-    await pool.init();
+    try {
+      await pool.init();
+    } catch (err) {
+      await pool.close();
+      db.close();
+      throw err;
+    }
     engine = pool;
   }
 

@@ -37,6 +37,12 @@ export function toServiceError(err: unknown): ServiceError {
   if (err instanceof ServiceError) return err;
   // Errors that crossed a worker/process boundary arrive as plain objects with errorName.
   const name = (err as { errorName?: string } | null)?.errorName;
-  if (name && name in ERRORS) return new ServiceError(name as ErrorName, (err as Error).message);
+  if (name && name in ERRORS) {
+    // Its message already starts with the table's text: keep only the detail after it.
+    const prefix = ERRORS[name as ErrorName].message;
+    const message = String((err as Error).message ?? '');
+    const detail = message === prefix ? undefined : message.startsWith(`${prefix}: `) ? message.slice(prefix.length + 2) : message;
+    return new ServiceError(name as ErrorName, detail);
+  }
   return new ServiceError('InternalError', err instanceof Error ? err.message : String(err));
 }

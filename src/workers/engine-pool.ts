@@ -26,6 +26,9 @@ interface Slot {
   worker: Worker;
   ready: Promise<void>;
   task?: Task;
+  /** Its engine failed to load: replacing it at once would only fail again. */
+  failed?: boolean;
+  loaded?: boolean;
 }
 
 export class EnginePool implements EngineRunner {
@@ -33,6 +36,8 @@ export class EnginePool implements EngineRunner {
   private readonly waiting: Task[] = [];
   private nextId = 1;
   private closed = false;
+  private started = false;
+  private respawnDelayMs = 0;
 
   constructor(
     private readonly spec: EngineSpec,
@@ -43,6 +48,7 @@ export class EnginePool implements EngineRunner {
   async init(): Promise<void> {
     for (let i = 0; i < this.size; i++) this.slots.push(this.spawn());
     await Promise.all(this.slots.map((s) => s.ready));
+    this.started = true;
   }
 
   swap(req: { source: Uint8Array; target: Uint8Array }, opts: { signal?: AbortSignal; onStage?: (stage: string) => void } = {}): Promise<SwapResult> {
@@ -72,9 +78,12 @@ export class EnginePool implements EngineRunner {
     slot.ready = new Promise<void>((resolve, reject) => {
       worker.on('message', (msg) => {
         if (msg.type === 'ready') {
+          this.respawnDelayMs = 0;
+          slot.loaded = true;
           resolve();
           this.dispatch();
         } else if (msg.type === 'init-error') {
+          slot.failed = true;
           reject(new Error(`engine failed to start: ${msg.error.message}`));
         } else this.onTaskMessage(slot, msg);
       });
@@ -102,8 +111,7 @@ export class EnginePool implements EngineRunner {
 
   private dispatch(): void {
     for (const slot of this.slots) {
-      if (slot.task || this.waiting.length === 0) continue;
-      // A thread that has not said 'ready' yet still queues messages, so it can take work.
+      if (slot.task || !slot.loaded || this.waiting.length === 0) continue;
       const task = this.waiting.shift()!;
       slot.task = task;
       slot.worker.postMessage({ id: task.id, source: task.source, target: task.target });
@@ -128,9 +136,14 @@ export class EnginePool implements EngineRunner {
     this.slots.splice(i, 1);
     slot.task?.reject(new ServiceError('InternalError', err?.message ?? 'engine thread lost'));
     void slot.worker.terminate();
-    if (!this.closed) {
+    // Before init() succeeded there is nothing to keep alive; after, a thread whose engine failed to
+    // load (e.g. memory) is retried with a growing pause instead of a hot loop.
+    if (this.closed || !this.started) return;
+    const delay = slot.failed ? (this.respawnDelayMs = Math.min(30_000, Math.max(1000, this.respawnDelayMs * 2))) : 0;
+    setTimeout(() => {
+      if (this.closed) return;
       this.slots.push(this.spawn());
       this.dispatch();
-    }
+    }, delay).unref();
   }
 }

@@ -1,6 +1,7 @@
 // Which engine to load, as data, so a worker thread can build it from the same description.
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Config } from '../config.ts';
 import type { FaceEngine } from '../engine/types.ts';
 
 export interface EngineSpec {
@@ -13,7 +14,7 @@ export interface EngineSpec {
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-export function engineSpecFor(cfg: { engine: string; modelDir: string; onnxProvider: string }): EngineSpec {
+export function engineSpecFor(cfg: Pick<Config, 'engine' | 'modelDir' | 'onnxProvider' | 'onnx'>): EngineSpec {
   switch (cfg.engine) {
     case 'classic':
       return { module: pathToFileURL(path.join(here, '../engine/index.ts')).href, factory: 'createDefaultEngine', options: {} };
@@ -21,7 +22,7 @@ export function engineSpecFor(cfg: { engine: string; modelDir: string; onnxProvi
       return {
         module: pathToFileURL(path.join(here, '../engine/onnx/index.ts')).href,
         factory: 'createOnnxEngine',
-        options: { modelDir: cfg.modelDir, provider: cfg.onnxProvider },
+        options: { modelDir: cfg.modelDir, provider: cfg.onnxProvider, ...cfg.onnx },
       };
     default:
       // An operator's own engine: a module path exporting createEngine(options).
