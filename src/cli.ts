@@ -1,6 +1,6 @@
 // One entry: wanxing serve | swap | keys | notify.
 import { Command } from 'commander';
-import { loadConfig } from './config.ts';
+import { ConfigError, loadConfig } from './config.ts';
 import { migrateNotify, SqliteNotificationStore } from './notify/index.ts';
 import { openDatabase } from './queue/sqlite/db.ts';
 import { openAppStore, startService } from './service.ts';
@@ -83,4 +83,10 @@ program
     } else console.log(`queued ${jobId} for re-delivery; the running service sends it within a second`);
   });
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // A bad setting or an engine that cannot start: one clear line, not a stack trace.
+  console.error(`wanxing: ${(err as Error).message}`);
+  process.exit(err instanceof ConfigError ? 2 : 1);
+}
