@@ -24,6 +24,10 @@ interface Args {
   limit: number;
   every: number;
   set: Record<string, unknown>;
+  /** ESRGAN model dir: turns the upscale stage on. */
+  esrgan?: string;
+  /** Only pairs whose source file name matches. */
+  source?: RegExp;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -33,6 +37,8 @@ function parseArgs(argv: string[]): Args {
     if (v === '--out') a.out = argv[++i];
     else if (v === '--limit') a.limit = Number(argv[++i]);
     else if (v === '--every') a.every = Number(argv[++i]);
+    else if (v === '--esrgan') a.esrgan = argv[++i];
+    else if (v === '--source') a.source = new RegExp(argv[++i]);
     else if (v === '--set') {
       // --set colour.lightingSigma=0.2 : a swap option (dotted path into SwapOptions).
       const [k, val] = argv[++i].split('=');
@@ -83,7 +89,7 @@ function nearestIdentity(emb: number[], gallery: { file: string; id: string; emb
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const files = (await readdir(args.dir)).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort();
-  const engine = createDefaultEngine({ swap: mergeSwap(args.set) });
+  const engine = createDefaultEngine({ swap: mergeSwap(args.set), upscale: args.esrgan ? { enabled: true, modelDir: args.esrgan } : undefined });
   await engine.init();
   const analyser = engine.faceAnalyser;
 
@@ -114,13 +120,14 @@ async function main(): Promise<void> {
   }
 
   if (args.out) await mkdir(args.out, { recursive: true });
-  const rows: { toSrc: number; tplSrc: number; retrieval: boolean; all: boolean; strict?: boolean; pose: number[]; changed: number; ms: number }[] = [];
+  const rows: { toSrc: number; tplSrc: number; retrieval: boolean; all: boolean; strict?: boolean; pose: number[]; changed: number; ms: number; upscaled: boolean }[] = [];
   const failures: string[] = [];
   let pairs = 0;
   // Ordered by template so each template's analysis is cached after its first pair.
   outer: for (const t of photos) {
     for (const s of photos) {
       if (s.id === t.id) continue;
+      if (args.source && !args.source.test(s.file)) continue;
       if (pairs++ % args.every !== 0) continue;
       if (pairs > args.limit * args.every) break outer;
       try {
@@ -143,6 +150,7 @@ async function main(): Promise<void> {
           pose: (['yaw', 'pitch', 'roll'] as const).map((k) => Math.abs(rf.angles[k] - t.face.angles[k])),
           changed,
           ms: d.result.timings.total,
+          upscaled: 'upscale' in d.result.timings,
         });
         if (args.out) await sideBySide(path.join(args.out, `${path.parse(s.file).name}__${path.parse(t.file).name}.png`), s.bytes, t.bytes, d.result.image);
       } catch (err) {
@@ -163,7 +171,7 @@ async function main(): Promise<void> {
   const pct = (x: number) => (100 * x).toFixed(1) + ' %';
   const poseAll = rows.map((r) => Math.max(...r.pose));
   const lines = [
-    `Evaluation of the default engine${Object.keys(args.set).length ? ' ' + JSON.stringify(args.set) : ''}${args.every > 1 ? ` (every ${args.every}th pair)` : ''} on ${args.dir} (${photos.length} photos, ${countById.size} identities) — ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'cpu'}), one engine thread`,
+    `Evaluation of the default engine${args.esrgan ? ' +ESRGAN' : ''}${args.source ? ` (sources ${args.source})` : ''}${Object.keys(args.set).length ? ' ' + JSON.stringify(args.set) : ''}${args.every > 1 ? ` (every ${args.every}th pair)` : ''} on ${args.dir} (${photos.length} photos, ${countById.size} identities) — ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'cpu'}), one engine thread`,
     '',
     '| metric | value |',
     '|---|---|',
@@ -182,6 +190,7 @@ async function main(): Promise<void> {
     `| pose error, median / mean of the largest axis per pair | ${median(poseAll).toFixed(2)} / ${mean(poseAll).toFixed(2)} ° |`,
     `| pixels changed outside the face mask (all pairs) | ${rows.reduce((a, r) => a + r.changed, 0)} |`,
     `| time per pair, median (engine total: decode … encode) | ${median(rows.map((r) => r.ms)).toFixed(0)} ms |`,
+    ...(args.esrgan ? [`| pairs whose source went through ESRGAN | ${rows.filter((r) => r.upscaled).length} |`] : []),
     '',
     rejected.length ? `Photos refused by the input checks: ${rejected.join('; ')}` : 'No photo refused by the input checks.',
     failures.length ? `Failed pairs: ${failures.join('; ')}` : 'No failed pair.',

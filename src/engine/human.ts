@@ -97,7 +97,7 @@ export function humanConfig(dirs: ReturnType<typeof packageDirs>, opts: { embedd
         modelPath: m('blazeface.json'),
         rotation: true,
         maxDetected: 5,
-        minConfidence: 0.3,
+        minConfidence: 0.5,
         minSize: 0,
         iouThreshold: 0.1,
         return: false,

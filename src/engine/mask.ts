@@ -18,7 +18,7 @@ export interface MaskOptions {
   maxStretch: number;
 }
 
-export const DEFAULT_MASK: MaskOptions = { feather: 0.05, mouthOpenKeep: 0.07, occluderThreshold: 4, maxStretch: 2.5 };
+export const DEFAULT_MASK: MaskOptions = { feather: 0.05, mouthOpenKeep: 0.07, occluderThreshold: 5.5, maxStretch: 4 };
 
 export interface FaceMask {
   /** 0..1 blend weight; exactly 0 outside the hard mask. */
