@@ -1,7 +1,8 @@
-// One entry: wanxing serve | swap | keys | notify.
+// One entry: wanxing serve | worker | swap | keys | notify.
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from './config.ts';
 import { migrateNotify, SqliteNotificationStore } from './notify/index.ts';
+import type { App } from './apps/app-store.ts';
 import { openDatabase } from './queue/sqlite/db.ts';
 import { openAppStore, startService } from './service.ts';
 
@@ -12,11 +13,27 @@ program
   .description('run the service (embedded: API, queue, engine workers and notifier in one process)')
   .option('-p, --port <port>', 'port to listen on (env PORT, default 8080)')
   .option('--workers <n>', 'engine worker threads (env WANXING_WORKERS, default: one per core)')
-  .action(async (opts: { port?: string; workers?: string }) => {
-    const config = loadConfig({ ...process.env, ...(opts.port && { PORT: opts.port }), ...(opts.workers && { WANXING_WORKERS: opts.workers }) });
-    const service = await startService(config);
+  .option('--queue <kind>', 'sqlite (embedded, default) or redis: API only, swaps run in `wanxing worker` processes (env WANXING_QUEUE)')
+  .action(async (opts: { port?: string; workers?: string; queue?: string }) => {
+    const config = loadConfig({ ...process.env, ...(opts.port && { PORT: opts.port }), ...(opts.workers && { WANXING_WORKERS: opts.workers }), ...(opts.queue && { WANXING_QUEUE: opts.queue }) });
+    const service = config.queue === 'redis' ? await (await import('./distributed/api.ts')).startApi(config) : await startService(config);
     const stop = async () => {
       await service.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+
+program
+  .command('worker')
+  .description('run engine workers only (distributed mode: jobs from Redis, results to S3; any number, on any machines)')
+  .option('--workers <n>', 'engine worker threads (env WANXING_WORKERS, default: one per core)')
+  .action(async (opts: { workers?: string }) => {
+    const config = loadConfig({ ...process.env, WANXING_QUEUE: 'redis', ...(opts.workers && { WANXING_WORKERS: opts.workers }) });
+    const worker = await (await import('./distributed/worker.ts')).startWorker(config);
+    const stop = async () => {
+      await worker.close(); // finishes the swaps in progress
       process.exit(0);
     };
     process.once('SIGINT', stop);
@@ -35,46 +52,63 @@ program
     process.exitCode = await runSwapCommand(opts);
   });
 
-const keys = program.command('keys').description('manage apps (AppKey/AppSecret pairs) in the data directory');
-function appStore() {
+const keys = program.command('keys').description('manage apps (AppKey/AppSecret pairs): in the data directory, or in Redis with WANXING_QUEUE=redis');
+/** The app store of the configured mode (SQLite in the data directory, or Redis), for one command. */
+async function withApps<T>(fn: (apps: { list(): unknown; create(name: string): unknown; revoke(k: string): unknown }) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  return openAppStore(config, openDatabase(config.dataDir));
+  if (config.queue === 'redis') return (await import('./distributed/admin.ts')).withRedisApps(config, fn);
+  return fn(openAppStore(config, openDatabase(config.dataDir)));
 }
 keys
   .command('list')
   .description('list apps')
   .option('--secrets', 'show the secrets too')
-  .action((opts: { secrets?: boolean }) => {
-    for (const a of appStore().list()) {
-      const state = a.revokedAt ? `revoked ${new Date(a.revokedAt).toISOString()}` : 'active';
-      console.log([a.appKey, opts.secrets ? a.appSecret : '********', a.name, new Date(a.createdAt).toISOString(), state].join('\t'));
-    }
-  });
+  .action((opts: { secrets?: boolean }) =>
+    withApps(async (apps) => {
+      for (const a of (await apps.list()) as App[]) {
+        const state = a.revokedAt ? `revoked ${new Date(a.revokedAt).toISOString()}` : 'active';
+        console.log([a.appKey, opts.secrets ? a.appSecret : '********', a.name, new Date(a.createdAt).toISOString(), state].join('\t'));
+      }
+    }),
+  );
 keys
   .command('create')
   .description('create an app and print its AppKey and AppSecret')
   .option('--name <name>', 'a label', 'app')
-  .action((opts: { name: string }) => {
-    const a = appStore().create(opts.name);
-    console.log(`AppKey:    ${a.appKey}\nAppSecret: ${a.appSecret}`);
-  });
+  .action((opts: { name: string }) =>
+    withApps(async (apps) => {
+      const a = (await apps.create(opts.name)) as App;
+      console.log(`AppKey:    ${a.appKey}\nAppSecret: ${a.appSecret}`);
+    }),
+  );
 keys
   .command('revoke <appKey>')
   .description('revoke an app; its requests are refused from then on')
-  .action((appKey: string) => {
-    if (!appStore().revoke(appKey)) {
-      console.error(`no active app ${appKey}`);
-      process.exitCode = 1;
-    } else console.log(`revoked ${appKey}`);
-  });
+  .action((appKey: string) =>
+    withApps(async (apps) => {
+      if (!(await apps.revoke(appKey))) {
+        console.error(`no active app ${appKey}`);
+        process.exitCode = 1;
+      } else console.log(`revoked ${appKey}`);
+    }),
+  );
 
 program
   .command('notify')
   .description('webhook notifications')
   .command('redeliver <jobId>')
   .description("send a job's notification again (a fresh set of 11 attempts)")
-  .action((jobId: string) => {
-    const db = openDatabase(loadConfig().dataDir);
+  .action(async (jobId: string) => {
+    const config = loadConfig();
+    if (config.queue === 'redis') {
+      const ok = await (await import('./distributed/admin.ts')).redeliverInRedis(config, jobId);
+      if (!ok) {
+        console.error(`no notification for job ${jobId}`);
+        process.exitCode = 1;
+      } else console.log(`queued ${jobId} for re-delivery; the running processes send it`);
+      return;
+    }
+    const db = openDatabase(config.dataDir);
     migrateNotify(db);
     const store = new SqliteNotificationStore(db);
     if (!store.resetForRedelivery(jobId, Date.now())) {

@@ -11,6 +11,13 @@ export interface Config {
   /** Where jobs live: SQLite in the data dir (embedded default) or Redis through BullMQ. */
   queue: 'sqlite' | 'redis';
   redisUrl: string;
+  /** Redis key prefix of every key of this installation (redis mode); `{…}` hash tags for Redis Cluster. */
+  redisPrefix: string;
+  /** Redis mode: how long a worker's claim on a job lasts without renewal before another worker takes it over. */
+  lockMs: number;
+  /** Where results go: local disk served by the API (default) or S3-compatible object storage. */
+  storage: 'local' | 's3';
+  s3: { endpoint?: string; bucket: string; region: string; accessKeyId?: string; secretAccessKey?: string; forcePathStyle: boolean; keyPrefix: string };
   /** 'classic' (default, npm-shipped models), 'onnx' (operator weights) or a path to a module exporting createEngine(). */
   engine: string;
   modelDir: string;
@@ -62,6 +69,11 @@ export function loadConfig(env: Env = process.env): Config {
   const dataDir = path.resolve(env.WANXING_DATA_DIR || './data');
   const publicUrl = (env.WANXING_PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, '');
   if (!/^https?:\/\//.test(publicUrl)) throw new ConfigError(`WANXING_PUBLIC_URL=${publicUrl}: expected an http(s) URL`);
+  const storage = oneOf(env, 'WANXING_STORAGE', 'local', ['local', 's3'] as const);
+  if (storage === 's3' && !env.S3_BUCKET) throw new ConfigError('WANXING_STORAGE=s3 needs S3_BUCKET');
+  if (Boolean(env.S3_ACCESS_KEY_ID) !== Boolean(env.S3_SECRET_ACCESS_KEY)) {
+    throw new ConfigError('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together');
+  }
   if (Boolean(env.WANXING_APP_KEY) !== Boolean(env.WANXING_APP_SECRET)) {
     throw new ConfigError('WANXING_APP_KEY and WANXING_APP_SECRET must be set together');
   }
@@ -73,6 +85,18 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir,
     queue,
     redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
+    redisPrefix: env.WANXING_REDIS_PREFIX || 'wanxing',
+    lockMs: num(env, 'WANXING_LOCK_MS', 30_000, 1000),
+    storage,
+    s3: {
+      endpoint: env.S3_ENDPOINT || undefined,
+      bucket: env.S3_BUCKET || '',
+      region: env.S3_REGION || 'us-east-1',
+      accessKeyId: env.S3_ACCESS_KEY_ID || undefined,
+      secretAccessKey: env.S3_SECRET_ACCESS_KEY || undefined,
+      forcePathStyle: bool(env, 'S3_FORCE_PATH_STYLE'),
+      keyPrefix: env.S3_KEY_PREFIX ?? 'results/',
+    },
     engine: env.WANXING_ENGINE || 'classic',
     modelDir: path.resolve(env.WANXING_MODEL_DIR || path.join(dataDir, 'models')),
     onnxProvider: oneOf(env, 'WANXING_ONNX_PROVIDER', 'cpu', ['cpu', 'cuda'] as const),

@@ -6,20 +6,20 @@ import type { NonceStore } from './gateway-auth/nonce-store.ts';
 import type { RateLimiter } from './gateway-auth/rate-limiter.ts';
 import { healthRoutes } from './routes/health.ts';
 import { jobRoutes } from './routes/jobs.ts';
-import { notifyRoutes } from './routes/notify.ts';
+import { notifyRoutes, type RedeliveryPort } from './routes/notify.ts';
 import { resultRoutes } from './routes/results.ts';
 import type { JobService } from '../jobs/job-service.ts';
 import type { TimeoutRules } from '../jobs/validate.ts';
-import type { Notifier } from '../notify/index.ts';
 import type { LocalResultStore } from '../storage/local-result-store.ts';
 
 export interface ServerDeps {
   logger: Logger;
   jobs: JobService;
-  notifier: Notifier;
+  notifier: RedeliveryPort;
+  /** Local results are served here; S3 results are fetched from the bucket through presigned URLs. */
   results?: LocalResultStore;
   timeouts: TimeoutRules;
-  secretFor(appKey: string): string | undefined;
+  secretFor(appKey: string): string | undefined | Promise<string | undefined>;
   nonceStore: NonceStore;
   rateLimiter?: RateLimiter;
   maxSkewMs: number;

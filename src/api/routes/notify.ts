@@ -3,16 +3,23 @@ import type { FastifyPluginAsync } from 'fastify';
 import { ServiceError } from '../../jobs/errors.ts';
 import type { JobService } from '../../jobs/job-service.ts';
 import { parseQueryRequest } from '../../jobs/validate.ts';
-import type { Notifier } from '../../notify/index.ts';
-import { envelope } from './jobs.ts';
+import { redeliverRequestSchema } from '../schemas.ts';
+import { envelope, schemaCheck, strictBody } from './jobs.ts';
 
-export const notifyRoutes: FastifyPluginAsync<{ jobs: JobService; notifier: Notifier }> = async (app, opts) => {
-  app.post('/notify/redeliver', async (request, reply) =>
+/** What the route needs of a notifier: the embedded one answers synchronously, the Redis one not. */
+export interface RedeliveryPort {
+  redeliver(jobId: string): boolean | Promise<boolean>;
+  attempts(jobId: string): unknown[] | Promise<unknown[]>;
+}
+
+export const notifyRoutes: FastifyPluginAsync<{ jobs: JobService; notifier: RedeliveryPort }> = async (app, opts) => {
+  app.post('/notify/redeliver', strictBody(redeliverRequestSchema), async (request, reply) =>
     envelope(request, reply, async () => {
       const jobId = parseQueryRequest(request.body);
+      schemaCheck(request);
       const job = await opts.jobs.store.get(jobId);
-      if (!job || job.appKey !== request.appKey || !opts.notifier.redeliver(jobId)) throw new ServiceError('JobNotFound');
-      return { job_id: jobId, attempts: opts.notifier.attempts(jobId).length };
+      if (!job || job.appKey !== request.appKey || !(await opts.notifier.redeliver(jobId))) throw new ServiceError('JobNotFound');
+      return { job_id: jobId, attempts: (await opts.notifier.attempts(jobId)).length };
     }),
   );
 };
