@@ -54,6 +54,7 @@ export async function runSwapCommand(opts: SwapCommandOptions): Promise<number> 
         sourceFace: 'ok',
         targetFace: 'ok',
         mouthInteriorKept: d.swap.keptMouth,
+        templateLipsKept: d.swap.keptLips,
         occludedShare: +d.swap.occludedShare.toFixed(3),
         identity: {
           resultToSource: simToSource === null ? null : +simToSource.toFixed(3),

@@ -3,7 +3,7 @@
 // mouth's interior (teeth), and hair or anything else that covers the face's outer band — and
 // finally feathers inward so its value is exactly 0 on and outside the hard edge.
 import { boxBlur, convexHull, fillPolygon, growPolygon } from './raster.ts';
-import { FEATURES, LIPS_INNER, mouthOpenness, pick } from './regions.ts';
+import { FEATURES, LIPS_INNER, LIPS_OUTER, mouthOpenness, pick } from './regions.ts';
 import { skinDistance, type SkinModel } from './skin.ts';
 import type { Roi } from './warp.ts';
 
@@ -16,9 +16,11 @@ export interface MaskOptions {
   occluderThreshold: number;
   /** Triangle enlargement (vs the median) from which the template shows through; 0 disables. */
   maxStretch: number;
+  /** Mouth-openness difference above which the template's lips are kept (no stretched mouth). */
+  mouthMismatch: number;
 }
 
-export const DEFAULT_MASK: MaskOptions = { feather: 0.05, mouthOpenKeep: 0.07, occluderThreshold: 5.5, maxStretch: 4 };
+export const DEFAULT_MASK: MaskOptions = { feather: 0.05, mouthOpenKeep: 0.07, occluderThreshold: 5.5, maxStretch: 4, mouthMismatch: 0.1 };
 
 export interface FaceMask {
   /** 0..1 blend weight; exactly 0 outside the hard mask. */
@@ -28,6 +30,8 @@ export interface FaceMask {
   /** Pixels that may hold Dirichlet samples for the blend: covered, plain skin in both images. */
   ring: Uint8Array;
   keptMouth: boolean;
+  /** The template's lips were kept because the two expressions differ. */
+  keptLips: boolean;
   /** Share of the face's outer band given back to the template as occluder/hair. */
   occludedShare: number;
 }
@@ -38,6 +42,8 @@ export function buildMask(args: {
   stretch?: Float32Array;
   dstMesh: ArrayLike<number>[];
   targetMesh: ArrayLike<number>[];
+  /** Source mesh in the source image (only its mouth openness is used). */
+  sourceMesh?: ArrayLike<number>[];
   targetLab: [Float32Array, Float32Array, Float32Array];
   sourceLab: [Float32Array, Float32Array, Float32Array];
   targetSkin: SkinModel;
@@ -55,6 +61,11 @@ export function buildMask(args: {
   const mouth = new Uint8Array(n);
   fillPolygon(mouth, w, h, growPolygon(local(pick(args.targetMesh, LIPS_INNER)), 0.004 * faceW), 1);
   const keptMouth = mouthOpenness(args.targetMesh) > opts.mouthOpenKeep;
+  // Expressions differ (a grin onto a closed mouth, or the reverse): the source's lips would be
+  // squashed or stretched, so the template's lips stay too, behind a wider feather.
+  const lips = new Uint8Array(n);
+  const keptLips = !!args.sourceMesh && Math.abs(mouthOpenness(args.sourceMesh) - mouthOpenness(args.targetMesh)) > opts.mouthMismatch;
+  if (keptLips) fillPolygon(lips, w, h, growPolygon(local(pick(args.targetMesh, LIPS_OUTER)), 0.02 * faceW), 1);
 
   // Erode coverage a little: the outermost mesh ring sits on the jaw/forehead edge.
   const cov = new Float32Array(n);
@@ -107,6 +118,12 @@ export function buildMask(args: {
   const holes = new Float32Array(n);
   for (let i = 0; i < n; i++) holes[i] = mouth[i] || occ[i] ? 0 : 1;
   const inner = feather(holes, w, h, Math.max(1, Math.round(0.012 * faceW)));
+  let lipsKeep: Float32Array | undefined;
+  if (keptLips) {
+    const notLips = new Float32Array(n);
+    for (let i = 0; i < n; i++) notLips[i] = lips[i] ? 0 : 1;
+    lipsKeep = feather(notLips, w, h, Math.max(1, Math.round(0.04 * faceW)));
+  }
   // Smeared areas (far side of a turned source) fade to the template: smooth the weight so the
   // fade is gradual, and it can only lower alpha (never above 0 where the mask is 0).
   let keepSmear: Float32Array | undefined;
@@ -122,17 +139,18 @@ export function buildMask(args: {
   const alpha = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     if (mouth[i] || occ[i]) hard[i] = 0;
-    alpha[i] = hard[i] ? outer[i] * inner[i] * (keepSmear ? keepSmear[i] : 1) : 0;
+    if (lips[i]) hard[i] = 0;
+    alpha[i] = hard[i] ? outer[i] * inner[i] * (keepSmear ? keepSmear[i] : 1) * (lipsKeep ? lipsKeep[i] : 1) : 0;
   }
 
   const skin = new Float32Array(n);
   const ring = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
-    const plain = cover[i] && !occ[i] && !mouth[i] ? 1 : 0;
+    const plain = cover[i] && !occ[i] && !mouth[i] && !lips[i] ? 1 : 0;
     skin[i] = plain && hard[i] ? 1 : 0;
     ring[i] = plain ? 1 : 0;
   }
-  return { alpha, skin, ring, keptMouth, occludedShare: band ? occluded / band : 0 };
+  return { alpha, skin, ring, keptMouth, keptLips, occludedShare: band ? occluded / band : 0 };
 }
 
 /** Erode by r then box-blur with total support r: a ramp that is exactly 0 where `m` is 0. */

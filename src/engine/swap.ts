@@ -34,6 +34,7 @@ export interface SwapOutput {
   /** Blend weight over the ROI; 0 = template pixel untouched. */
   alpha: Float32Array;
   keptMouth: boolean;
+  keptLips: boolean;
   occludedShare: number;
   timings: Record<string, number>;
 }
@@ -64,7 +65,7 @@ export function swapFace(
   const radius = 0.02 * fw;
   const tSkin = skinModel(tLab, roi.w, roi.h, tMesh, roi.x0, roi.y0, radius);
   const sSkin = skinModel(sLab, roi.w, roi.h, dst, roi.x0, roi.y0, radius);
-  const mask = buildMask({ roi, cover: warped.cover, stretch: warped.stretch, dstMesh: dst, targetMesh: tMesh, targetLab: tLab, sourceLab: sLab, targetSkin: tSkin, sourceSkin: sSkin, faceW: fw, opts: opts.mask });
+  const mask = buildMask({ roi, cover: warped.cover, stretch: warped.stretch, dstMesh: dst, targetMesh: tMesh, sourceMesh: sMesh, targetLab: tLab, sourceLab: sLab, targetSkin: tSkin, sourceSkin: sSkin, faceW: fw, opts: opts.mask });
   timings.mask = now() - t;
 
   t = now();
@@ -101,6 +102,7 @@ export function swapFace(
     roi,
     alpha: mask.alpha,
     keptMouth: mask.keptMouth,
+    keptLips: mask.keptLips,
     occludedShare: mask.occludedShare,
     timings,
   };
