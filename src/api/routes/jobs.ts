@@ -5,6 +5,8 @@ import { ServiceError, toServiceError } from '../../jobs/errors.ts';
 import type { JobService } from '../../jobs/job-service.ts';
 import { errorEnvelope, okEnvelope } from '../../jobs/payloads.ts';
 import { parseQueryRequest, parseSwapRequest, type TimeoutRules } from '../../jobs/validate.ts';
+import { queryRequestSchema, swapRequestSchema } from '../schemas.ts';
+import { strictValidatorCompiler } from '../strict-validator.ts';
 
 export interface JobRoutesOptions {
   jobs: JobService;
@@ -26,18 +28,36 @@ export async function envelope(request: FastifyRequest, reply: FastifyReply, han
   }
 }
 
+/**
+ * Route options that validate the body against `schema` (the one /openapi.json publishes) without
+ * coercion, and leave the answer to the handler: validate.ts gives the message, schemaCheck() backs it.
+ */
+export function strictBody(schema: object) {
+  return { schema: { body: schema }, attachValidation: true, validatorCompiler: strictValidatorCompiler } as const;
+}
+
+/** Throws InvalidArguments when the schema refused a body that validate.ts let through. */
+export function schemaCheck(request: FastifyRequest): void {
+  if (request.validationError) throw new ServiceError('InvalidArguments', request.validationError.message);
+}
+
 export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts) => {
-  app.post('/swapface', async (request, reply) =>
+  app.post('/swapface', strictBody(swapRequestSchema(opts.timeouts)), async (request, reply) =>
     envelope(request, reply, async () => {
       const input = parseSwapRequest(request.body, opts.timeouts);
+      schemaCheck(request);
       const job = await opts.jobs.submit(request.appKey!, input);
       opts.onSubmitted?.();
       return { job_id: job.id };
     }),
   );
 
-  app.post('/query', async (request, reply) => {
-    const answer = await envelope(request, reply, async () => opts.jobs.query(request.appKey!, parseQueryRequest(request.body)));
+  app.post('/query', strictBody(queryRequestSchema), async (request, reply) => {
+    const answer = await envelope(request, reply, async () => {
+      const jobId = parseQueryRequest(request.body);
+      schemaCheck(request);
+      return opts.jobs.query(request.appKey!, jobId);
+    });
     // The seed's query answer carries only status and data.
     return 'data' in answer ? { status: 0, data: answer.data } : answer;
   });
