@@ -9,6 +9,7 @@ import pino from 'pino';
 import { loadConfig } from '../../src/config.ts';
 import { startApi, type ApiProcess } from '../../src/distributed/api.ts';
 import { startWorker } from '../../src/distributed/worker.ts';
+import type { ServiceMode } from './contract-suite.ts';
 import { startS3, type TestS3 } from './s3.ts';
 import { APP_KEY, APP_SECRET, ROOT, testEnv, type GatewayClient } from './service.ts';
 
@@ -43,10 +44,14 @@ export async function dropPrefix(prefix: string): Promise<void> {
   }
 }
 
+const usedPrefixes = new Set<string>();
+
 /** Environment of one distributed installation: its own Redis prefix and bucket. */
 export async function redisEnv(extra: Record<string, string> = {}): Promise<Record<string, string>> {
   const id = randomBytes(4).toString('hex');
+  usedPrefixes.add(`wxtest-${id}`);
   const store = await sharedS3();
+  await store.createBucket(`wanxing-test-${id}`);
   return testEnv({
     WANXING_QUEUE: 'redis',
     REDIS_URL,
@@ -117,3 +122,30 @@ export const spawnApi = (env: Record<string, string>) => spawnWanxing(['serve', 
 export const spawnWorker = (env: Record<string, string>) => spawnWanxing(['worker'], env, 'wanxing worker is ready');
 
 export { APP_KEY, APP_SECRET };
+
+/** Drops the Redis keys of every installation this test file made, and stops the S3 server. */
+export async function teardownDistributed(): Promise<void> {
+  for (const p of usedPrefixes) await dropPrefix(p);
+  usedPrefixes.clear();
+  await stopSharedS3();
+}
+
+/** The distributed mode for the shared contract suites: API + worker, BullMQ on Redis, results in S3. */
+export const redisMode: ServiceMode = {
+  name: 'redis',
+  start: (extra) => startRedisTestService(extra),
+  env: (extra) => redisEnv(extra),
+  spawn(env) {
+    const api = spawnApi(env);
+    const worker = spawnWorker(env);
+    return {
+      ready: Promise.all([api.ready, worker.ready]).then(() => undefined),
+      output: () => `${api.output()}\n${worker.output()}`,
+      async kill(signal) {
+        await Promise.all([api.kill(signal), worker.kill(signal)]);
+      },
+    };
+  },
+  results: 's3',
+  teardown: teardownDistributed,
+};
