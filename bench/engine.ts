@@ -8,6 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { createDefaultEngine } from '../src/engine/index.ts';
+import { EsrganUpscaler, esrganModelDir } from '../src/engine/upscale.ts';
+import { loadHuman } from '../src/engine/human.ts';
 
 const require = createRequire(import.meta.url);
 const ASSETS = path.join(path.dirname(require.resolve('@vladmandic/human')), '..', 'assets');
@@ -59,8 +61,10 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   let runs = 7;
   let dir: string | undefined;
+  let esrgan = esrganModelDir(2);
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--runs') runs = Number(argv[++i]);
+    else if (argv[i] === '--esrgan') esrgan = argv[++i];
     else dir = argv[i];
   }
   const [source, target] = dir ? await dirPair(dir) : await assetPair();
@@ -78,7 +82,54 @@ async function main(): Promise<void> {
     ...stages.map((s) => `| ${s} | ${f(cold[s])} | ${f(cached[s])} |`),
     `| engine init (model load + warm-up, once per thread) | ${f(cold.init)} | ${f(cached.init)} |`,
   ];
+  if (esrgan) lines.push('', ...(await esrganBench(esrgan, source, target, runs)));
+  else lines.push('', 'ESRGAN: no model (install @upscalerjs/esrgan-slim or pass --esrgan <dir of the x2 model>).');
   process.stdout.write(lines.join('\n') + '\n');
+}
+
+/** ESRGAN ×2 cost by input size, and a small-source swap with the upscale stage off and on. */
+async function esrganBench(dir: string, source: Buffer, target: Buffer, runs: number): Promise<string[]> {
+  const { human } = await loadHuman({ embedding: false });
+  const up = await EsrganUpscaler.load(human.tf, dir);
+  const rows: string[] = ['| ESRGAN ×2 input (px) | output (px) | median (ms) |', '|---|---|---|'];
+  for (const n of [64, 128, 192, 256]) {
+    const img = { width: n, height: n, data: new Uint8Array(n * n * 3).map((_, i) => (i * 31) % 256), format: 'png' as const };
+    up.upscale(img);
+    const t: number[] = [];
+    for (let i = 0; i < Math.min(runs, 3); i++) {
+      const t0 = performance.now();
+      up.upscale(img);
+      t.push(performance.now() - t0);
+    }
+    rows.push(`| ${n}×${n} | ${n * 2}×${n * 2} | ${median(t).toFixed(0)} |`);
+  }
+  up.dispose();
+  // A small source: the bench source shrunk so its face is ~1/3 of the template's.
+  const small = await sharp(source).resize(340, 340).jpeg({ quality: 92 }).toBuffer();
+  const res: string[] = [];
+  for (const enabled of [false, true]) {
+    const engine = createDefaultEngine({ upscale: { enabled, modelDir: dir } });
+    await engine.init();
+    await engine.swap({ source: small, target });
+    const tot: number[] = [];
+    const ups: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const r = await engine.swap({ source: small, target });
+      tot.push(r.timings.total);
+      ups.push(r.timings.upscale ?? 0);
+    }
+    await engine.close();
+    res.push(`| ${enabled ? 'on' : 'off'} | ${median(ups).toFixed(0)} | ${median(tot).toFixed(0)} |`);
+  }
+  return [
+    ...rows,
+    '',
+    `Small source (340×340, face ≈ 1/3 of the template's) onto the ${(await sharp(target).metadata()).width}-px template, template cached:`,
+    '',
+    '| upscale stage | upscale (ms) | total (ms) |',
+    '|---|---|---|',
+    ...res,
+  ];
 }
 
 await main();

@@ -166,12 +166,13 @@ const ZN = 1.08883;
 const fLab = (t: number) => (t > 0.008856 ? Math.cbrt(t) : 7.787 * t + 16 / 116);
 const fInv = (t: number) => (t > 0.206893 ? t * t * t : (t - 16 / 116) / 7.787);
 
-/** Interleaved RGB (0..255) to three planes L, a, b. */
-export function rgbToLab(rgb: Float32Array, n: number): [Float32Array, Float32Array, Float32Array] {
+/** Interleaved RGB (0..255) to three planes L, a, b (only where `only` is set, when given). */
+export function rgbToLab(rgb: Float32Array, n: number, only?: Uint8Array): [Float32Array, Float32Array, Float32Array] {
   const L = new Float32Array(n);
   const A = new Float32Array(n);
   const B = new Float32Array(n);
   for (let i = 0; i < n; i++) {
+    if (only && !only[i]) continue;
     const r = toLinear(rgb[i * 3]);
     const g = toLinear(rgb[i * 3 + 1]);
     const b = toLinear(rgb[i * 3 + 2]);
@@ -186,8 +187,9 @@ export function rgbToLab(rgb: Float32Array, n: number): [Float32Array, Float32Ar
 }
 
 /** Three planes L, a, b back to interleaved RGB (0..255, clamped). */
-export function labToRgb(L: Float32Array, A: Float32Array, B: Float32Array, out: Float32Array): Float32Array {
+export function labToRgb(L: Float32Array, A: Float32Array, B: Float32Array, out: Float32Array, only?: Uint8Array): Float32Array {
   for (let i = 0; i < L.length; i++) {
+    if (only && !only[i]) continue;
     const fy = (L[i] + 16) / 116;
     const x = XN * fInv(fy + A[i] / 500);
     const y = fInv(fy);

@@ -60,8 +60,9 @@ export function swapFace(
 
   t = now();
   const n = roi.w * roi.h;
-  const sLab = rgbToLab(warped.rgb, n);
-  const tLab = rgbToLab(tgt, n);
+  // Lab only where the warped face is: the rest of the ROI is never blended.
+  const sLab = rgbToLab(warped.rgb, n, warped.cover);
+  const tLab = rgbToLab(tgt, n, warped.cover);
   const radius = 0.02 * fw;
   const tSkin = skinModel(tLab, roi.w, roi.h, tMesh, roi.x0, roi.y0, radius);
   const sSkin = skinModel(sLab, roi.w, roi.h, dst, roi.x0, roi.y0, radius);
@@ -70,7 +71,7 @@ export function swapFace(
 
   t = now();
   matchColour(sLab, tLab, mask.skin, roi.w, roi.h, fw, opts.colour);
-  const src = labToRgb(sLab[0], sLab[1], sLab[2], new Float32Array(n * 3));
+  const src = labToRgb(sLab[0], sLab[1], sLab[2], new Float32Array(n * 3), warped.cover);
   timings.colour = now() - t;
 
   t = now();
