@@ -62,7 +62,7 @@ export class SqliteJobStore implements JobStore {
     enqueueNotification: (n: NewNotification) => void,
   ) {
     this.stmts = {
-      count: db.prepare(`SELECT count(*) AS n FROM jobs WHERE ${ACTIVE}`).pluck(),
+      count: db.prepare(`SELECT active FROM job_counts WHERE id = 1`).pluck(), // kept by triggers (db.ts)
       insert: db.prepare(`INSERT INTO jobs (id, app_key, source_url, target_url, notify_url, timeout_s, state,
         created_at, updated_at, deadline_at, runs) VALUES (@id, @appKey, @sourceUrl, @targetUrl, @notifyUrl, @timeoutS,
         @state, @createdAt, @updatedAt, @deadlineAt, 0)`),
