@@ -31,6 +31,7 @@ export async function redeliverInRedis(config: Config, jobId: string): Promise<b
     attemptTimeoutMs: config.notify.attemptTimeoutMs,
     secretFor: () => undefined,
     retentionMs: JOB_RETENTION_MS,
+    lockMs: config.lockMs,
   });
   try {
     return await notifier.redeliver(jobId, async () => {

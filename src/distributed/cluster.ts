@@ -52,6 +52,7 @@ export async function openCluster(config: Config, logger: Logger, opts: { create
     attemptTimeoutMs: config.notify.attemptTimeoutMs,
     secretFor: (appKey) => apps.secretFor(appKey),
     retentionMs: JOB_RETENTION_MS,
+    lockMs: config.lockMs,
     logger: logger.child({ component: 'notify' }),
   });
   // The store hands off to the queues; the swap queue claims through the store.

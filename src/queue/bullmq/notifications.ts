@@ -35,6 +35,8 @@ export interface BullNotifierOptions {
   secretFor(appKey: string): Promise<string | undefined> | string | undefined;
   /** How long delivered/exhausted notifications and their attempt records are kept. */
   retentionMs: number;
+  /** Lock on an attempt in progress (see BullSwapQueueOptions.lockMs). */
+  lockMs: number;
   logger?: Logger;
   concurrency?: number;
 }
@@ -84,7 +86,9 @@ export class BullNotifier {
       connection: this.workerConn,
       prefix: bullPrefix(this.o.prefix),
       concurrency: this.o.concurrency ?? 8,
-      lockDuration: Math.max(30_000, this.o.attemptTimeoutMs * 3),
+      // Renewed every lockMs/2 while this process lives; after a crash its attempts move on after lockMs.
+      lockDuration: this.o.lockMs,
+      stalledInterval: Math.max(500, Math.floor(this.o.lockMs / 2)),
       // A sender that died mid-attempt: the attempt is repeated (at-least-once), never dropped.
       maxStalledCount: 100,
       settings: { backoffStrategy: (attemptsMade: number) => Math.round((delays[attemptsMade - 1] ?? 0) * 1000) },
