@@ -1,5 +1,6 @@
 // The composition root: builds the embedded service (one process: API, SQLite queue, engine threads,
 // notifier, sweepers) from a Config. Everything is chosen here and nowhere else.
+import fs from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { buildServer } from './api/server.ts';
@@ -13,8 +14,13 @@ import { migrateNotify, Notifier, SqliteNotificationStore } from './notify/index
 import { openDatabase, type Db } from './queue/sqlite/db.ts';
 import { SqliteJobQueue } from './queue/sqlite/job-queue.ts';
 import { SqliteJobStore } from './queue/sqlite/job-store.ts';
+import { lockDataDir } from './queue/sqlite/instance-lock.ts';
 import { SqliteNonceStore } from './queue/sqlite/nonce-store.ts';
 import { LocalResultStore } from './storage/local-result-store.ts';
+import { sessionKey } from './console/session.ts';
+import { withConsoleSink } from './console/sink.ts';
+import { UploadStore } from './console/uploads.ts';
+import { createMetrics, instrumentEngine, instrumentFetcher, instrumentHandler, jobEndRecorder } from './metrics/index.ts';
 import { loadOrCreateKey } from './storage/signing-key.ts';
 import { EnginePool } from './workers/engine-pool.ts';
 import { engineSpecFor } from './workers/engine-spec.ts';
@@ -46,6 +52,8 @@ export function openAppStore(config: Config, db: Db): SqliteAppStore {
 
 export async function startService(config: Config, overrides: ServiceOverrides = {}): Promise<Service> {
   const logger = overrides.logger ?? pino({ level: config.logLevel });
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  const unlock = lockDataDir(config.dataDir);
   const db = openDatabase(config.dataDir);
   migrateNotify(db);
   const apps = openAppStore(config, db);
@@ -58,9 +66,16 @@ export async function startService(config: Config, overrides: ServiceOverrides =
   }
 
   const dispatcher = createGuardedAgent({ allowPrivate: config.allowPrivateUrls });
+  // Queue depth is read at scrape time, once the store below exists.
+  const m = createMetrics({ queueDepth: () => store.activeCount() });
   const notifier = new Notifier({
     store: new SqliteNotificationStore(db),
-    send: (url, body, headers, timeoutMs) => postJson(url, body, { dispatcher, headers, timeoutMs }),
+    send: withConsoleSink((url, body, headers, timeoutMs) => postJson(url, body, { dispatcher, headers, timeoutMs })),
+    onAttempt: (a) => {
+      m.notifyAttempts.inc({ result: a.ok ? 'delivered' : 'failed' });
+      m.notifyDuration.observe(a.durationMs / 1000);
+      if (a.exhausted) m.notifyExhausted.inc();
+    },
     retryDelaysS: config.notify.retryDelaysS,
     attemptTimeoutMs: config.notify.attemptTimeoutMs,
     secretFor: (k) => apps.secretFor(k),
@@ -71,6 +86,8 @@ export async function startService(config: Config, overrides: ServiceOverrides =
   const jobs = new JobService({ store, maxQueueDepth: config.jobs.maxQueueDepth });
   const results = new LocalResultStore(config.dataDir, config.publicUrl, loadOrCreateKey(config.dataDir), config.resultTtlS * 1000);
   const queue = new SqliteJobQueue(store, { pollMs: overrides.sweepMs });
+  const recordJobEnd = jobEndRecorder(m);
+  const uploads = new UploadStore(config.dataDir, config.download, config.resultTtlS * 1000);
 
   let engine = overrides.engine;
   if (!engine && config.workers > 0) {
@@ -80,12 +97,17 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     } catch (err) {
       await pool.close();
       db.close();
+      unlock();
       throw err;
     }
     engine = pool;
   }
 
-  const fetchImage: ImageFetcher = (url, signal) => downloadImage(url, { dispatcher, limits: config.download, signal });
+  // Console uploads are read from disk; every other URL goes through the guarded download.
+  const fetchImage: ImageFetcher = instrumentFetcher(
+    uploads.fetcher((url, signal) => downloadImage(url, { dispatcher, limits: config.download, signal })),
+    m,
+  );
   let ready = false;
   const app = await buildServer({
     logger,
@@ -97,20 +119,40 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     nonceStore: new SqliteNonceStore(db),
     rateLimiter: config.rateLimit.perSecond > 0 ? new MemoryRateLimiter(config.rateLimit) : undefined,
     maxSkewMs: config.signatureMaxSkewMs,
-    onSubmitted: () => queue.notify(),
+    onSubmitted: () => {
+      m.jobsSubmitted.inc();
+      queue.notify();
+    },
     ready: () => ready,
+    metrics: m,
+    publicUrl: config.publicUrl,
+    console: {
+      notifier,
+      uploads,
+      sessionKey: sessionKey(loadOrCreateKey(config.dataDir)),
+      recentJobs: (appKey, limit) => store.recent(appKey, limit),
+      secureCookie: config.publicUrl.startsWith('https://'),
+    },
   });
 
   notifier.start();
   if (engine) {
-    const runner = engine;
-    queue.start((job, signal) => runJob(job, { jobs, fetchImage, engine: runner, results, resultTtlMs: config.resultTtlS * 1000 }, signal), config.workers || 1);
+    const runner = instrumentEngine(engine, m);
+    queue.start(
+      instrumentHandler((job, signal) => runJob(job, { jobs, fetchImage, engine: runner, results, resultTtlMs: config.resultTtlS * 1000 }, signal), m, (id) => store.get(id), recordJobEnd),
+      config.workers || 1,
+    );
   }
   // Caller timeouts of queued jobs, expired results.
   const sweep = setInterval(() => {
     jobs
       .expireOverdue()
-      .then((ids) => ids.forEach((id) => queue.abort(id)))
+      .then((ids) =>
+        ids.forEach((id) => {
+          queue.abort(id);
+          void store.get(id).then(recordJobEnd);
+        }),
+      )
       .catch((err) => logger.error({ err }, 'timeout sweep failed'));
   }, overrides.sweepMs ?? 1000);
   const resultSweep = setInterval(() => void results.sweep(Date.now()).catch((err) => logger.error({ err }, 'result sweep failed')), 10 * 60_000);
@@ -138,6 +180,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
       await engine?.close();
       await dispatcher.close();
       db.close();
+      unlock();
     },
   };
 }
