@@ -8,6 +8,10 @@ import { healthRoutes } from './routes/health.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { notifyRoutes, type RedeliveryPort } from './routes/notify.ts';
 import { resultRoutes } from './routes/results.ts';
+import { consoleRoutes, type ConsoleOptions } from './routes/console.ts';
+import { metricsRoutes } from './routes/metrics.ts';
+import { openApiRoutes } from './routes/openapi.ts';
+import { installHttpMetrics, type Metrics } from '../metrics/index.ts';
 import type { JobService } from '../jobs/job-service.ts';
 import type { TimeoutRules } from '../jobs/validate.ts';
 import type { LocalResultStore } from '../storage/local-result-store.ts';
@@ -25,9 +29,22 @@ export interface ServerDeps {
   maxSkewMs: number;
   onSubmitted?: () => void;
   ready: () => boolean;
+  /** Prometheus metrics at /metrics and HTTP latencies (omitted: no /metrics). */
+  metrics?: Metrics;
+  /** The console page at / and its session-authenticated API under /console (omitted: no console). */
+  console?: Omit<ConsoleOptions, 'jobs' | 'timeouts' | 'secretFor' | 'onSubmitted'>;
+  /** Base URL written into /openapi.json's servers. */
+  publicUrl?: string;
 }
 
-const PUBLIC_PREFIXES = ['/results/', '/healthz', '/readyz'];
+const PUBLIC_PREFIXES = ['/results/', '/healthz', '/readyz', '/metrics', '/openapi.json', '/docs'];
+
+/** Routes without a gateway signature: public GETs, the console page, and /console (session cookie). */
+function isUnsigned(req: { method: string; url: string }): boolean {
+  if (req.url.startsWith('/console/') || req.url === '/console') return true;
+  if (req.method !== 'GET') return false;
+  return req.url === '/' || req.url.startsWith('/?') || PUBLIC_PREFIXES.some((p) => req.url.startsWith(p));
+}
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -42,11 +59,17 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     nonceStore: deps.nonceStore,
     rateLimiter: deps.rateLimiter,
     maxSkewMs: deps.maxSkewMs,
-    skip: (req: { method: string; url: string }) => req.method === 'GET' && PUBLIC_PREFIXES.some((p) => req.url.startsWith(p)),
+    skip: isUnsigned,
   });
+  if (deps.metrics) installHttpMetrics(app as unknown as FastifyInstance, deps.metrics);
   await app.register(jobRoutes, { jobs: deps.jobs, timeouts: deps.timeouts, onSubmitted: deps.onSubmitted });
   await app.register(notifyRoutes, { jobs: deps.jobs, notifier: deps.notifier });
   if (deps.results) await app.register(resultRoutes, { results: deps.results });
   await app.register(healthRoutes, { ready: deps.ready });
+  await app.register(openApiRoutes, { timeouts: deps.timeouts, publicUrl: deps.publicUrl });
+  if (deps.metrics) await app.register(metricsRoutes, { metrics: deps.metrics });
+  if (deps.console) {
+    await app.register(consoleRoutes, { ...deps.console, jobs: deps.jobs, timeouts: deps.timeouts, secretFor: deps.secretFor, onSubmitted: deps.onSubmitted });
+  }
   return app as unknown as FastifyInstance;
 }

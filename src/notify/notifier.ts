@@ -30,6 +30,8 @@ export interface NotifierOptions {
   concurrency?: number;
   /** Extra lease past the attempt timeout before a claimed attempt counts as abandoned (crash). */
   leaseMarginMs?: number;
+  /** Told after each recorded attempt (metrics). */
+  onAttempt?: (a: { ok: boolean; httpStatus: number | null; durationMs: number; exhausted: boolean }) => void;
 }
 
 export interface NotificationStatus {
@@ -73,6 +75,7 @@ export class Notifier {
   private readonly pollMs: number;
   private readonly concurrency: number;
   private readonly leaseMarginMs: number;
+  private readonly onAttempt: NotifierOptions['onAttempt'];
   private readonly inflight = new Map<string, Promise<void>>();
   private running = false;
   private timer: NodeJS.Timeout | undefined;
@@ -93,6 +96,7 @@ export class Notifier {
     this.pollMs = opts.pollMs ?? 1000;
     this.concurrency = Math.max(1, opts.concurrency ?? 8);
     this.leaseMarginMs = opts.leaseMarginMs ?? 5000;
+    this.onAttempt = opts.onAttempt;
   }
 
   /**
@@ -212,6 +216,7 @@ export class Notifier {
       { jobId: n.jobId, round: n.round, at, httpStatus, ok, error, durationMs },
       (done, end) => nextAttemptAt(this.delays, done, end),
     );
+    this.onAttempt?.({ ok, httpStatus, durationMs, exhausted: after?.state === 'exhausted' });
     const ctx = { jobId: n.jobId, url: n.url, attempt: after?.attempts, httpStatus, durationMs };
     if (ok) this.log?.info(ctx, 'notification delivered');
     else if (after?.state === 'exhausted') this.log?.error({ ...ctx, error }, 'notification failed; attempts exhausted');

@@ -1,0 +1,4 @@
+export { WanxingClient, WanxingApiError, JobFailedError } from './client.ts';
+export type { JobStatus, QueryResult, SubmitInput, WaitOptions, WanxingClientOptions } from './client.ts';
+export { verifyNotification, createNotificationReceiver, NotificationVerificationError } from './notifications.ts';
+export type { Notification, ReceiverOptions, VerifyInput } from './notifications.ts';
