@@ -11,6 +11,7 @@ export const GatewayMessage = {
   invalidContentMd5: 'Invalid Content-MD5',
   invalidSignature: 'Invalid Signature',
   throttledApp: 'Throttled by APP Flow Control',
+  bodyTooLarge: 'Request Body Too Large',
 } as const;
 
 export const SIGNATURE_PREFIX = 'Invalid Signature, Server StringToSign:';

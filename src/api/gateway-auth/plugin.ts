@@ -62,6 +62,15 @@ export async function gatewayAuth(app: FastifyInstance, opts: GatewayAuthOptions
     reply.header(REQUEST_ID_HEADER, request.caRequestId);
   });
 
+  // A body over the limit is refused by Fastify before anyone is authenticated, as the gateway itself
+  // refuses it: same status (413), but in the gateway's shape (X-Ca-Error-Message, {error, request_id})
+  // rather than Fastify's, so every pre-authentication refusal looks alike to callers.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (reply.statusCode !== 413 || reply.hasHeader(ERROR_MESSAGE_HEADER)) return payload;
+    reply.header(ERROR_MESSAGE_HEADER, GatewayMessage.bodyTooLarge).header('content-type', 'application/json; charset=utf-8');
+    return JSON.stringify({ error: GatewayMessage.bodyTooLarge, request_id: request.caRequestId });
+  });
+
   // preValidation: the body is parsed by now (form parameters and Content-MD5 need it), and an
   // unauthenticated request hears about its signature before any schema complaint.
   app.addHook('preValidation', async (request, reply) => {
