@@ -45,7 +45,7 @@ export async function startApi(config: Config, overrides: { logger?: Logger; swe
     nonceStore: new RedisNonceStore(redis, cluster.keys.gateway),
     rateLimiter: config.rateLimit.perSecond > 0 ? new RedisRateLimiter(redis, { ...config.rateLimit, prefix: cluster.keys.gateway }) : undefined,
     maxSkewMs: config.signatureMaxSkewMs,
-    ready: () => ready,
+    ready: () => ready && redis.status === 'ready',
   });
 
   notifier.start();

@@ -1,5 +1,4 @@
-// Redis connections and key names for the distributed mode. BullMQ wants its own connections
-// (blocking commands), with maxRetriesPerRequest null so a Redis restart pauses work instead of failing it.
+// Redis connections and key names for the distributed mode.
 import { Redis } from 'ioredis';
 
 export interface RedisSettings {
@@ -8,8 +7,12 @@ export interface RedisSettings {
   prefix: string;
 }
 
-export function connect(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false });
+/**
+ * A connection. BullMQ workers (`blocking`) wait through a Redis restart (maxRetriesPerRequest null),
+ * so work pauses instead of failing; everything that answers a caller fails fast instead of hanging.
+ */
+export function connect(url: string, opts: { blocking?: boolean } = {}): Redis {
+  return new Redis(url, opts.blocking ? { maxRetriesPerRequest: null } : { maxRetriesPerRequest: 2 });
 }
 
 /** Our own keys (job records, outboxes, apps, notification attempts). */

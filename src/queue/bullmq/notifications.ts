@@ -81,7 +81,7 @@ export class BullNotifier {
   /** Starts sending (any number of processes may do this). */
   start(): void {
     const delays = this.o.retryDelaysS;
-    this.workerConn = connect(this.o.redisUrl);
+    this.workerConn = connect(this.o.redisUrl, { blocking: true });
     this.worker = new Worker<NotifyData>(NOTIFY_QUEUE, (job) => this.attempt(job), {
       connection: this.workerConn,
       prefix: bullPrefix(this.o.prefix),

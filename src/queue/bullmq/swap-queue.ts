@@ -50,7 +50,7 @@ export class BullSwapQueue implements JobQueue {
   /** Consumer side (worker processes). */
   start(handler: JobHandler, concurrency: number): void {
     const now = this.opts.now ?? Date.now;
-    this.workerConn = connect(this.opts.redisUrl);
+    this.workerConn = connect(this.opts.redisUrl, { blocking: true });
     this.worker = new Worker(
       SWAP_QUEUE,
       async (bj: BullJob<{ id: string }>) => {
