@@ -64,3 +64,17 @@ test('the first start without configured keys creates an app and prints it', asy
     await new Promise((r) => svc.child.once('exit', r));
   }
 });
+
+test('a second service on the same data directory is refused while the first runs', async () => {
+  const env = await testEnv();
+  const first = spawnService(env);
+  try {
+    await first.ready;
+    const second = await wanxing(['serve'], { ...env, PORT: '0' });
+    assert.equal(second.code, 1);
+    assert.match(second.stderr, /in use by another wanxing process \(pid \d+\)/);
+  } finally {
+    first.child.kill('SIGTERM');
+    await new Promise((r) => first.child.once('exit', r));
+  }
+});

@@ -68,7 +68,8 @@ export async function startTestService(extra: Record<string, string> = {}): Prom
 /** The real CLI as a child process (for crash tests). */
 export function spawnService(env: Record<string, string>): { child: ChildProcess; ready: Promise<void>; output: () => string } {
   const child = spawn(process.execPath, [path.join(ROOT, 'bin/wanxing.js'), 'serve'], {
-    env: { ...process.env, ...env },
+    // Readiness is read from the log line 'wanxing is serving', so the child logs at info at least.
+    env: { ...process.env, ...env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
