@@ -20,7 +20,7 @@ export interface MaskOptions {
   mouthMismatch: number;
 }
 
-export const DEFAULT_MASK: MaskOptions = { feather: 0.05, mouthOpenKeep: 0.07, occluderThreshold: 5.5, maxStretch: 4, mouthMismatch: 0.1 };
+export const DEFAULT_MASK: MaskOptions = { feather: 0.05, mouthOpenKeep: 0.07, occluderThreshold: 5.5, maxStretch: 4, mouthMismatch: 0.15 };
 
 export interface FaceMask {
   /** 0..1 blend weight; exactly 0 outside the hard mask. */
@@ -65,7 +65,7 @@ export function buildMask(args: {
   // squashed or stretched, so the template's lips stay too, behind a wider feather.
   const lips = new Uint8Array(n);
   const keptLips = !!args.sourceMesh && Math.abs(mouthOpenness(args.sourceMesh) - mouthOpenness(args.targetMesh)) > opts.mouthMismatch;
-  if (keptLips) fillPolygon(lips, w, h, growPolygon(local(pick(args.targetMesh, LIPS_OUTER)), 0.02 * faceW), 1);
+  if (keptLips) fillPolygon(lips, w, h, growPolygon(local(pick(args.targetMesh, LIPS_OUTER)), 0.005 * faceW), 1);
 
   // Erode coverage a little: the outermost mesh ring sits on the jaw/forehead edge.
   const cov = new Float32Array(n);
@@ -122,7 +122,7 @@ export function buildMask(args: {
   if (keptLips) {
     const notLips = new Float32Array(n);
     for (let i = 0; i < n; i++) notLips[i] = lips[i] ? 0 : 1;
-    lipsKeep = feather(notLips, w, h, Math.max(1, Math.round(0.04 * faceW)));
+    lipsKeep = feather(notLips, w, h, Math.max(1, Math.round(0.02 * faceW)));
   }
   // Smeared areas (far side of a turned source) fade to the template: smooth the weight so the
   // fade is gradual, and it can only lower alpha (never above 0 where the mask is 0).
