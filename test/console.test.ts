@@ -26,7 +26,7 @@ describe('console', () => {
 
   async function upload(bytes: Buffer, name = 'a.png') {
     const form = new FormData();
-    form.append('photo', new Blob([bytes]), name);
+    form.append('photo', new Blob([new Uint8Array(bytes)]), name);
     return (await (await req('/console/api/uploads', { method: 'POST', body: form })).json()) as any;
   }
 

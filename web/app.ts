@@ -199,13 +199,17 @@ function renderJob(job: JobView) {
   }
   const t = $('#timings');
   t.replaceChildren();
-  const rows: [string, string][] = [
+  const chips: [string, string][] = [
     ['submitted', time(job.created_at)],
     ['waited in queue', ms(job.started_at && job.started_at - job.created_at)],
-    ['total', ms(job.finished_at && job.finished_at - job.created_at)],
-    ...Object.entries(job.timings ?? {}).map(([k, v]) => [`  ${k}`, ms(v)] as [string, string]),
+    ['end to end', ms(job.finished_at && job.finished_at - job.created_at)],
+    ...Object.entries(job.timings ?? {}).map(([k, v]) => [`engine ${k}`, ms(v)] as [string, string]),
   ];
-  for (const [k, v] of rows) t.append(el('dt', k), el('dd', v));
+  for (const [k, v] of chips) {
+    const chip = el('span', undefined, 'chip');
+    chip.append(el('b', k), ` ${v}`);
+    t.append(chip);
+  }
   renderNotification(job);
 }
 
@@ -263,7 +267,7 @@ async function refreshJobs() {
         tr.dataset.job = j.job_id;
         const stages = Object.entries(j.timings ?? {})
           .map(([k, v]) => `${k} ${ms(v)}`)
-          .join(', ');
+          .join(' · ');
         const n = j.notification;
         const notif = el('td');
         if (n) notif.append(badge(n.state), ` ${n.attempts}×`);
@@ -278,7 +282,7 @@ async function refreshJobs() {
           el('td', time(j.created_at)),
           el('td', ms(j.started_at && j.started_at - j.created_at)),
           el('td', ms(j.finished_at && j.started_at && j.finished_at - j.started_at)),
-          el('td', stages),
+          el('td', stages, 'stages'),
           notif,
           actions,
         );

@@ -1,0 +1,56 @@
+// /openapi.json is built from the schemas the routes validate with, and /docs renders it.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Ajv } from 'ajv';
+import { swapRequestSchema } from '../src/api/schemas.ts';
+import { ERRORS } from '../src/jobs/errors.ts';
+import { startTestService } from './helpers/service.ts';
+
+describe('OpenAPI', () => {
+  let svc: Awaited<ReturnType<typeof startTestService>>;
+  let doc: any;
+
+  before(async () => {
+    svc = await startTestService({ WANXING_MAX_TIMEOUT_S: '600' });
+    doc = await (await fetch(`${svc.url}/openapi.json`)).json();
+  });
+  after(() => svc.close());
+
+  it('describes the signed endpoints with the validating schemas', () => {
+    assert.equal(doc.openapi, '3.1.0');
+    for (const p of ['/swapface', '/query', '/notify/redeliver']) assert.ok(doc.paths[p].post.requestBody, p);
+    assert.deepEqual(doc.components.schemas.SwapRequest, JSON.parse(JSON.stringify(swapRequestSchema(svc.config.jobs))));
+    assert.equal(doc.components.schemas.SwapRequest.properties.timeout.maximum, 600);
+    assert.deepEqual(doc.components.schemas.ErrorEnvelope.properties.error.enum, Object.keys(ERRORS));
+    assert.equal(doc.servers[0].url, svc.config.publicUrl);
+    assert.ok(doc.webhooks.notification);
+  });
+
+  it('agrees with the server: what the published schema refuses, /swapface answers InvalidArguments', async () => {
+    const check = new Ajv({ strict: false }).compile(doc.components.schemas.SwapRequest);
+    const ok = { source_url: 'https://e.com/a.jpg', target_url: 'https://e.com/b.jpg', notify_url: 'https://e.com/n' };
+    const bodies = [
+      ok,
+      { ...ok, timeout: 30 },
+      { ...ok, timeout: '30' },
+      { ...ok, timeout: 601 },
+      { ...ok, timeout: 0 },
+      { ...ok, source_url: 42 },
+      { ...ok, target_url: 'ftp://e.com/b.jpg' },
+      { target_url: ok.target_url, notify_url: ok.notify_url },
+      { ...ok, notify_url: ['https://e.com/n'] },
+    ];
+    for (const body of bodies) {
+      const answer = await svc.client.post(`${svc.url}/swapface`, { data: body });
+      assert.equal(answer.status === 0, check(body), `${JSON.stringify(body)} → ${JSON.stringify(answer)}`);
+      if (answer.status !== 0) assert.equal(answer.error, 'InvalidArguments');
+    }
+  });
+
+  it('serves a readable page of the same document', async () => {
+    const html = await (await fetch(`${svc.url}/docs`)).text();
+    assert.match(html, /<code>\/swapface<\/code>/);
+    assert.match(html, /<code>source_url<\/code>/);
+    for (const name of Object.keys(ERRORS)) assert.ok(html.includes(`<code>${name}</code>`), name);
+  });
+});
