@@ -1,9 +1,19 @@
 // One engine per worker thread: the WASM face models run single-threaded, so one thread per core.
+import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadEngine, type EngineSpec } from './engine-spec.ts';
 
 const port = parentPort!;
 const spec = workerData.spec as EngineSpec;
+
+// Swaps are batch work; submits, queries and notifications are not. On Linux the nice value is per
+// thread, so this lowers only this engine thread and the event loop keeps answering in milliseconds
+// while every core swaps. Best effort: elsewhere it may apply to the whole process, or be refused.
+try {
+  if (process.platform === 'linux' && process.env.WANXING_ENGINE_NICE !== '0') os.setPriority(Number(process.env.WANXING_ENGINE_NICE ?? 10));
+} catch {
+  /* not permitted: run at normal priority */
+}
 
 try {
   const engine = await loadEngine(spec);
