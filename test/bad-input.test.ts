@@ -217,6 +217,17 @@ describe('hostile requests are answered at once, with the exact code', () => {
     }
   });
 
+  test('a client that hangs up halfway through its body leaves the server serving', async () => {
+    for (let i = 0; i < 5; i++) {
+      await new Promise<void>((resolve) => {
+        const req = http.request(`${svc.url}/swapface`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': 4000 } });
+        req.on('error', () => resolve());
+        req.write('{"source_url":"http://example.com/', () => setTimeout(() => (req.destroy(), resolve()), 20));
+      });
+      await assertServing(svc);
+    }
+  });
+
   test('a non-JSON body, signed correctly → InvalidArguments (HTTP 200, envelope)', async () => {
     for (const body of ['this is not json', '{"source_url":', '\u0000\u0001\u0002', 'null', '"a string"', '[]']) {
       const r = await post(svc, '/swapface', body);
