@@ -5,6 +5,8 @@ import { migrateNotify, SqliteNotificationStore } from './notify/index.ts';
 import type { App } from './apps/app-store.ts';
 import { openDatabase } from './queue/sqlite/db.ts';
 import { openAppStore, startService } from './service.ts';
+import { registerApiCommands } from './commands/api.ts';
+import { startProgress } from './commands/progress.ts';
 
 const program = new Command('wanxing').description('Wanxing AI Portrait: face-swap portrait service').showHelpAfterError();
 
@@ -48,9 +50,14 @@ program
   .requiredOption('-o, --out <file>', 'where to write the result')
   .option('--json', 'print stage timings, faces, landmarks and the checks as JSON')
   .action(async (opts: { source: string; target: string; out: string; json?: boolean }) => {
+    // On a terminal: a live line while models load and the swap runs (--json output stays clean).
+    const progress = opts.json ? undefined : startProgress('loading the engine and swapping…');
     const { runSwapCommand } = await import('./engine/cli.ts');
-    process.exitCode = await runSwapCommand(opts);
+    process.exitCode = await runSwapCommand(opts).finally(() => progress?.done());
+    if (process.exitCode === 0 && !opts.json && process.stderr.isTTY) process.stderr.write(`wrote ${opts.out}\n`);
   });
+
+registerApiCommands(program);
 
 const keys = program.command('keys').description('manage apps (AppKey/AppSecret pairs): in the data directory, or in Redis with WANXING_QUEUE=redis');
 /** The app store of the configured mode (SQLite in the data directory, or Redis), for one command. */
