@@ -1,6 +1,7 @@
 // The console's server side: page, login/session cookie, CSRF header, uploads, submit, job view,
 // recent jobs, notification attempts and redelivery, against the real service.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { APP_KEY, APP_SECRET, startTestService, until } from './helpers/service.ts';
@@ -153,5 +154,29 @@ describe('console', () => {
     assert.equal(list.jobs.length, 0);
     svc.apps.revoke(other.appKey);
     assert.equal((await req('/console/api/jobs', { headers: { cookie: otherCookie } })).status, 401);
+  });
+});
+
+describe('console uploads over the byte cap', () => {
+  it('answers ImageTooLarge', async () => {
+    const svc = await startTestService({ WANXING_MAX_IMAGE_BYTES: '20000' });
+    try {
+      const login = await fetch(`${svc.url}/console/login`, {
+        method: 'POST',
+        headers: { 'x-wanxing-console': '1', 'content-type': 'application/json' },
+        body: JSON.stringify({ app_key: APP_KEY, app_secret: APP_SECRET }),
+      });
+      const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+      const noise = randomBytes(200 * 200 * 3); // incompressible
+      const big = await sharp(noise, { raw: { width: 200, height: 200, channels: 3 } }).png().toBuffer();
+      assert.ok(big.length > 20000);
+      const form = new FormData();
+      form.append('photo', new Blob([new Uint8Array(big)]), 'big.png');
+      const r = (await (await fetch(`${svc.url}/console/api/uploads`, { method: 'POST', headers: { 'x-wanxing-console': '1', cookie }, body: form })).json()) as any;
+      assert.equal(r.error, 'ImageTooLarge');
+      assert.equal(r.status, -320003);
+    } finally {
+      await svc.close();
+    }
   });
 });
