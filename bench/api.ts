@@ -56,6 +56,7 @@ try {
   for (let run = 1; run <= runs; run++) {
     const notifiedBefore = fx.received.length;
     const cpu0 = svc.cpuSeconds();
+    const main0 = svc.mainThreadCpuSeconds();
     let ok = 0;
     let refused = 0;
     const rss = sampler(() => svc.rss(), 250);
@@ -93,6 +94,8 @@ try {
       rssMaxMb: mb(Math.max(...rss.samples.map((s) => s.v))),
       rssEndMb: mb(rss.samples.at(-1)!.v),
       serverCpuPct: Math.round(((svc.cpuSeconds() - cpu0) / r.duration) * 100),
+      // CPU the API thread spent per submit: what bounds throughput on a dedicated core.
+      apiCpuMsPerSubmit: Number((((svc.mainThreadCpuSeconds() - main0) * 1000) / Math.max(1, r.requests.total)).toFixed(3)),
       swapsDuringRun: swapped,
       loadAvg1m: loadAverage(),
     };
@@ -114,6 +117,7 @@ try {
       p99Ms: med('p99'),
       rssMaxMb: med('rssMaxMb'),
       serverCpuPct: med('serverCpuPct'),
+      apiCpuMsPerSubmit: med('apiCpuMsPerSubmit'),
       swapsDuringRun: med('swapsDuringRun'),
       loadAvg1m: med('loadAvg1m'),
     },

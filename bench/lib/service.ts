@@ -18,8 +18,10 @@ export interface RunningService {
   dataDir: string;
   /** resident set size of the whole service process, bytes */
   rss(): number;
-  /** seconds of CPU (user + system) the service process has used so far */
+  /** seconds of CPU (user + system) the service process has used so far, all threads */
   cpuSeconds(): number;
+  /** the same for its main thread only (HTTP, queue, notifier; not the engine threads) */
+  mainThreadCpuSeconds(): number;
   output(): string;
   stop(): Promise<void>;
 }
@@ -73,7 +75,10 @@ export async function startService(env: Record<string, string>, readyTimeoutMs =
     await new Promise((r) => setTimeout(r, 200));
   }
   const pid = child.pid!;
-  const ticks = 100; // USER_HZ on Linux
+  const cpuOf = (statFile: string) => {
+    const f = fs.readFileSync(statFile, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in USER_HZ (100 on Linux)
+  };
   return {
     url,
     pid,
@@ -83,10 +88,8 @@ export async function startService(env: Record<string, string>, readyTimeoutMs =
       const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
       return m ? Number(m[1]) * 1024 : NaN;
     },
-    cpuSeconds() {
-      const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return (Number(f[11]) + Number(f[12])) / ticks;
-    },
+    cpuSeconds: () => cpuOf(`/proc/${pid}/stat`),
+    mainThreadCpuSeconds: () => cpuOf(`/proc/${pid}/task/${pid}/stat`),
     output: () => out,
     async stop() {
       if (child.exitCode === null) {
