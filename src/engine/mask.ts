@@ -130,11 +130,14 @@ export function buildMask(args: {
   if (args.stretch && opts.maxStretch > 0) {
     const lo = opts.maxStretch / 1.6;
     const wgt = new Float32Array(n);
+    let any = false;
     for (let i = 0; i < n; i++) {
       const st = args.stretch[i];
       wgt[i] = !cover[i] ? 1 : st <= lo ? 1 : st >= opts.maxStretch ? 0 : (opts.maxStretch - st) / (opts.maxStretch - lo);
+      if (wgt[i] < 1) any = true;
     }
-    keepSmear = boxBlur(boxBlur(wgt, w, h, Math.round(0.03 * faceW)), w, h, Math.round(0.03 * faceW));
+    // Most pairs have no smeared triangle: skip the blurs then.
+    if (any) keepSmear = boxBlur(boxBlur(wgt, w, h, Math.round(0.03 * faceW)), w, h, Math.round(0.03 * faceW));
   }
   const alpha = new Float32Array(n);
   for (let i = 0; i < n; i++) {

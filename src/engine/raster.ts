@@ -7,6 +7,7 @@ export function boxBlur(src: Float32Array, w: number, h: number, r: number): Flo
   if (r === 0) return src.slice();
   const tmp = new Float32Array(w * h);
   const out = new Float32Array(w * h);
+  // Horizontal pass, running sum along each row.
   for (let y = 0; y < h; y++) {
     const row = y * w;
     let sum = 0;
@@ -29,25 +30,29 @@ export function boxBlur(src: Float32Array, w: number, h: number, r: number): Flo
       }
     }
   }
-  for (let x = 0; x < w; x++) {
-    let sum = 0;
-    let n = 0;
-    for (let y = 0; y <= Math.min(r, h - 1); y++) {
-      sum += tmp[y * w + x];
+  // Vertical pass, also row by row (running column sums): memory is walked in order.
+  const col = new Float64Array(w);
+  let n = 0;
+  for (let y = 0; y <= Math.min(r, h - 1); y++) {
+    const row = y * w;
+    for (let x = 0; x < w; x++) col[x] += tmp[row + x];
+    n++;
+  }
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    const inv = 1 / n;
+    for (let x = 0; x < w; x++) out[row + x] = col[x] * inv;
+    const add = y + r + 1;
+    const sub = y - r;
+    if (add < h) {
+      const ar = add * w;
+      for (let x = 0; x < w; x++) col[x] += tmp[ar + x];
       n++;
     }
-    for (let y = 0; y < h; y++) {
-      out[y * w + x] = sum / n;
-      const add = y + r + 1;
-      const sub = y - r;
-      if (add < h) {
-        sum += tmp[add * w + x];
-        n++;
-      }
-      if (sub >= 0) {
-        sum -= tmp[sub * w + x];
-        n--;
-      }
+    if (sub >= 0) {
+      const sr = sub * w;
+      for (let x = 0; x < w; x++) col[x] -= tmp[sr + x];
+      n--;
     }
   }
   return out;
