@@ -2,7 +2,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Ajv } from 'ajv';
-import { swapRequestSchema } from '../src/api/schemas.ts';
+import fc from 'fast-check';
+import { queryRequestSchema, swapRequestSchema } from '../src/api/schemas.ts';
+import { parseQueryRequest, parseSwapRequest } from '../src/jobs/validate.ts';
 import { ERRORS } from '../src/jobs/errors.ts';
 import { startTestService } from './helpers/service.ts';
 
@@ -45,6 +47,34 @@ describe('OpenAPI', () => {
       assert.equal(answer.status === 0, check(body), `${JSON.stringify(body)} → ${JSON.stringify(answer)}`);
       if (answer.status !== 0) assert.equal(answer.error, 'InvalidArguments');
     }
+  });
+
+  it('property: every body validate.ts accepts, the schema accepts too (it never decides the answer alone)', () => {
+    const rules = { defaultTimeoutS: 7200, maxTimeoutS: 600 };
+    const swap = new Ajv({ strict: true }).compile(swapRequestSchema(rules));
+    const query = new Ajv({ strict: true }).compile(queryRequestSchema);
+    const accepts = (fn: () => unknown) => {
+      try {
+        fn();
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const url = fc.oneof(
+      fc.webUrl({ validSchemes: ['http', 'https'], withQueryParameters: true, withFragments: true }),
+      fc.string({ unit: 'grapheme' }).map((s) => `http://e.com/${s}`),
+      fc.constantFrom('HTTP:/e.com', 'https:\\\\e.com\\a', 'http://e.com/\u00a0', 'http://e.com/\u2028'),
+    );
+    const value = fc.oneof(url, fc.anything());
+    fc.assert(
+      fc.property(
+        fc.record({ source_url: value, target_url: value, notify_url: value, timeout: fc.oneof(fc.double(), fc.integer(), fc.constant(null), fc.anything()) }, { requiredKeys: [] }),
+        (body) => !accepts(() => parseSwapRequest(body, rules)) || swap(body),
+      ),
+      { numRuns: 3000 },
+    );
+    fc.assert(fc.property(fc.record({ job_id: fc.oneof(fc.string({ unit: 'grapheme', maxLength: 130 }), fc.anything()) }), (b) => !accepts(() => parseQueryRequest(b)) || query(b)));
   });
 
   it('serves a readable page of the same document', async () => {

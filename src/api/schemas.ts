@@ -10,7 +10,8 @@ const httpUrl = (description: string) => ({
   type: 'string',
   minLength: 1,
   maxLength: MAX_URL_LENGTH,
-  pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^\\s]+$',
+  // A superset of validate.ts's rule (which parses the URL): http(s) scheme, no whitespace or controls.
+  pattern: '^[Hh][Tt][Tt][Pp][Ss]?:[^\\u0000-\\u0020\\u007f-\\u009f]+$',
   description,
 });
 

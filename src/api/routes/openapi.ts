@@ -64,6 +64,7 @@ ${ops.join('\n')}
 export const openApiRoutes: FastifyPluginAsync<{ timeouts: TimeoutRules; publicUrl?: string }> = async (app, opts) => {
   const doc = openApiDocument(opts.timeouts, opts.publicUrl);
   const html = renderDocs(doc);
-  app.get('/openapi.json', async () => doc);
+  const json = JSON.stringify(doc); // serialised once: the document never changes while serving
+  app.get('/openapi.json', async (_req, reply) => reply.type('application/json; charset=utf-8').send(json));
   app.get('/docs', async (_req, reply) => reply.type('text/html; charset=utf-8').send(html));
 };
