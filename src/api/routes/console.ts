@@ -17,6 +17,7 @@ import {
 import { CONSOLE_NOTIFY_URL } from '../../console/sink.ts';
 import { UPLOAD_SCHEME, type UploadStore } from '../../console/uploads.ts';
 import { webBundle } from '../../console/web-bundle.ts';
+import { MemoryRateLimiter } from '../gateway-auth/rate-limiter.ts';
 import { checkUrlSyntax } from '../../fetch/url.ts';
 import { ERRORS, ServiceError } from '../../jobs/errors.ts';
 import type { Job } from '../../jobs/job.ts';
@@ -135,7 +136,10 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleOptions> = async (app, opt
     request.consoleApp = appKey;
   });
 
+  // Guessing secrets by hand: 10 login attempts per client address, then one every 6 seconds.
+  const logins = new MemoryRateLimiter({ perSecond: 1 / 6, burst: 10, maxKeys: 10_000 });
   app.post('/console/login', async (request, reply) => {
+    if (!(await logins.take(request.ip))) return reply.code(429).send({ error: '登录尝试过多，请稍后再试' });
     const body = (request.body ?? {}) as { app_key?: unknown; app_secret?: unknown };
     const appKey = typeof body.app_key === 'string' ? body.app_key.trim() : '';
     const secret = typeof body.app_secret === 'string' ? body.app_secret : '';
