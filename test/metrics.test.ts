@@ -74,3 +74,25 @@ describe('metrics and health', () => {
     }
   });
 });
+
+describe('metrics in the distributed mode (API process)', () => {
+  it('serves /metrics with submissions, queue depth and HTTP latency', async () => {
+    const { startRedisTestService, teardownDistributed } = await import('./helpers/distributed.ts');
+    const fx = await startFixtures();
+    const svc = await startRedisTestService();
+    try {
+      const r = await svc.client.post(`${svc.url}/swapface`, { data: { source_url: `${fx.base}/img/source.jpg`, target_url: `${fx.base}/img/target.jpg`, notify_url: `${fx.base}/notify` } });
+      assert.equal(r.status, 0);
+      await fx.waitFor(1);
+      const text = await (await fetch(`${svc.url}/metrics`)).text();
+      assert.equal(sample(text, 'wanxing_jobs_submitted_total'), 1);
+      assert.equal(sample(text, 'wanxing_queue_depth'), 0);
+      assert.equal(sample(text, 'wanxing_http_request_duration_seconds_count{method="POST",route="/swapface",status="200"}'), 1);
+      assert.equal((await fetch(`${svc.url}/openapi.json`)).status, 200);
+    } finally {
+      await svc.close();
+      await fx.close();
+      await teardownDistributed();
+    }
+  });
+});

@@ -9,6 +9,7 @@ import type { JobService } from '../jobs/job-service.ts';
 import type { BullNotifier } from '../queue/bullmq/notifications.ts';
 import type { RedisAppStore } from './app-store.ts';
 import { openCluster } from './cluster.ts';
+import { createMetrics } from '../metrics/index.ts';
 
 export interface ApiProcess {
   config: Config;
@@ -35,6 +36,8 @@ export async function startApi(config: Config, overrides: { logger?: Logger; swe
     redeliver: (id: string) => cluster.redeliver(id),
   };
   let ready = false;
+  // HTTP latencies, submissions and queue depth; job stage timings are the workers' (no /metrics there yet).
+  const metrics = createMetrics({ queueDepth: () => jobs.store.activeCount() });
   const app = await buildServer({
     logger,
     jobs,
@@ -46,6 +49,9 @@ export async function startApi(config: Config, overrides: { logger?: Logger; swe
     rateLimiter: config.rateLimit.perSecond > 0 ? new RedisRateLimiter(redis, { ...config.rateLimit, prefix: cluster.keys.gateway }) : undefined,
     maxSkewMs: config.signatureMaxSkewMs,
     ready: () => ready && redis.status === 'ready',
+    metrics,
+    onSubmitted: () => metrics.jobsSubmitted.inc(),
+    publicUrl: config.publicUrl,
   });
 
   notifier.start();
