@@ -12,7 +12,7 @@ export interface BlendOptions {
   iterations: number;
 }
 
-export const DEFAULT_BLEND: BlendOptions = { cell: 2, iterations: 400 };
+export const DEFAULT_BLEND: BlendOptions = { cell: 2, iterations: 300 };
 
 /**
  * Returns D (interleaved RGB) over the ROI: add it to the source inside the mask.
@@ -109,7 +109,7 @@ export function membrane(
       const m = Math.max(Math.abs(d0), Math.abs(d1), Math.abs(d2));
       if (m > change) change = m;
     }
-    if (change < 0.01) break;
+    if (change < 0.05) break; // 0.05 of a grey level: invisible
   }
 
   // Bilinear upsample from cell centres; cells without a value take the mean mismatch.

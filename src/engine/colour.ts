@@ -2,7 +2,7 @@
 // cheek to the other; matching *local* means (normalised blurs over plain skin, a fraction of the
 // face wide) carries the template's lighting direction and skin tone onto the source face while
 // keeping the source's finer detail (its identity).
-import { downsample, maskedBlur, upsample } from './raster.ts';
+import { downsample, downsampleWeighted, maskedBlur, upsample } from './raster.ts';
 
 export interface ColourOptions {
   /** Blur sigma for the lighting field, as a fraction of face width. Larger keeps more source shading. */
@@ -29,14 +29,12 @@ export function matchColour(
   // Normalised convolution: blur(value·weight) / blur(weight).
   const k = Math.max(1, Math.round(faceW / 100));
   const wk = downsample(weight, w, h, k);
-  const vw = new Float32Array(weight.length);
   for (let c = 0; c < 3; c++) {
     const sigma = ((c === 0 ? opts.lightingSigma : opts.chromaSigma) * faceW) / k;
     const field = (plane: Float32Array) => {
-      for (let i = 0; i < vw.length; i++) vw[i] = plane[i] * weight[i];
-      const d = downsample(vw, w, h, k);
-      for (let i = 0; i < d.data.length; i++) d.data[i] = wk.data[i] > 1e-4 ? d.data[i] / wk.data[i] : 0;
-      return maskedBlur(d.data, wk.data, d.w, d.h, sigma);
+      const d = downsampleWeighted(plane, weight, w, h, k);
+      for (let i = 0; i < d.length; i++) d[i] = wk.data[i] > 1e-4 ? d[i] / wk.data[i] : 0;
+      return maskedBlur(d, wk.data, wk.w, wk.h, sigma);
     };
     const ms = field(src[c]);
     const mt = field(tgt[c]);

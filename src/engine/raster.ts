@@ -227,20 +227,47 @@ export function downsample(src: Float32Array, w: number, h: number, k: number): 
 /** Bilinear upsample (cell centres) of a plane made by downsample(…, k) back to w×h. */
 export function upsample(small: Float32Array, sw: number, sh: number, k: number, w: number, h: number): Float32Array {
   const out = new Float32Array(w * h);
+  // Column taps are the same for every row: compute them once.
+  const cx0 = new Int32Array(w);
+  const cx1 = new Int32Array(w);
+  const ctx = new Float32Array(w);
+  for (let x = 0; x < w; x++) {
+    const gx = Math.min(sw - 1, Math.max(0, (x + 0.5) / k - 0.5));
+    cx0[x] = Math.floor(gx);
+    cx1[x] = Math.min(sw - 1, cx0[x] + 1);
+    ctx[x] = gx - cx0[x];
+  }
   for (let y = 0; y < h; y++) {
     const gy = Math.min(sh - 1, Math.max(0, (y + 0.5) / k - 0.5));
-    const y0 = Math.floor(gy);
-    const y1 = Math.min(sh - 1, y0 + 1);
-    const ty = gy - y0;
+    const r0 = Math.floor(gy) * sw;
+    const r1 = Math.min(sh - 1, Math.floor(gy) + 1) * sw;
+    const ty = gy - Math.floor(gy);
+    const row = y * w;
     for (let x = 0; x < w; x++) {
-      const gx = Math.min(sw - 1, Math.max(0, (x + 0.5) / k - 0.5));
-      const x0 = Math.floor(gx);
-      const x1 = Math.min(sw - 1, x0 + 1);
-      const tx = gx - x0;
-      const a = small[y0 * sw + x0] * (1 - tx) + small[y0 * sw + x1] * tx;
-      const b = small[y1 * sw + x0] * (1 - tx) + small[y1 * sw + x1] * tx;
-      out[y * w + x] = a * (1 - ty) + b * ty;
+      const tx = ctx[x];
+      const a = small[r0 + cx0[x]] + (small[r0 + cx1[x]] - small[r0 + cx0[x]]) * tx;
+      const b = small[r1 + cx0[x]] + (small[r1 + cx1[x]] - small[r1 + cx0[x]]) * tx;
+      out[row + x] = a + (b - a) * ty;
     }
   }
   return out;
+}
+
+/** Box-average downsample of values·weight by k (sum of products / cell size). */
+export function downsampleWeighted(src: Float32Array, weight: Float32Array, w: number, h: number, k: number): Float32Array {
+  const sw = Math.ceil(w / k);
+  const sh = Math.ceil(h / k);
+  const sum = new Float32Array(sw * sh);
+  const cnt = new Float32Array(sw * sh);
+  for (let y = 0; y < h; y++) {
+    const row = ((y / k) | 0) * sw;
+    const base = y * w;
+    for (let x = 0; x < w; x++) {
+      const c = row + ((x / k) | 0);
+      sum[c] += src[base + x] * weight[base + x];
+      cnt[c]++;
+    }
+  }
+  for (let i = 0; i < sum.length; i++) sum[i] /= cnt[i] || 1;
+  return sum;
 }
