@@ -46,6 +46,7 @@ describe('RedisJobStore', () => {
   let swaps: string[];
   let notes: NewNotification[];
   let failSwap = false;
+  let failNote = false;
   let store: RedisJobStore;
 
   before(() => {
@@ -57,7 +58,10 @@ describe('RedisJobStore', () => {
         if (failSwap) throw new Error('crash between script and hand-off');
         swaps.push(id);
       },
-      enqueueNotification: async (n) => void notes.push(n),
+      enqueueNotification: async (n) => {
+        if (failNote) throw new Error('crash between script and hand-off');
+        notes.push(n);
+      },
       retentionMs: 60_000,
     });
   });
@@ -119,14 +123,23 @@ describe('RedisJobStore', () => {
 
   test('a hand-off cut off by a crash is repeated by the outbox drain', async () => {
     failSwap = true;
-    await assert.rejects(store.submit(newJob('lost'), 1000));
+    assert.equal(await store.submit(newJob('lost'), 1000), true, 'accepted: durable once the script ran');
     failSwap = false;
-    assert.equal((await store.get('lost'))?.state, 'pending', 'the job was accepted by the script');
+    assert.equal((await store.get('lost'))?.state, 'pending');
     assert.ok(!swaps.includes('lost'));
     assert.equal(await store.drainOutbox(Date.now(), 5000), 0, 'not before the grace period');
     assert.ok((await store.drainOutbox(Date.now() + 6000, 5000)) >= 1);
     assert.ok(swaps.includes('lost'));
     assert.equal(await store.drainOutbox(Date.now() + 6000, 5000), 0, 'drained once');
+
+    // The same for the notification of a final state.
+    failNote = true;
+    notes.length = 0;
+    assert.equal(await store.complete('lost', finish('http://r/lost'), note('lost', 'lost-body'), Date.now()), true);
+    failNote = false;
+    assert.equal(notes.length, 0);
+    assert.equal(await store.drainOutbox(Date.now() + 6000, 5000), 1);
+    assert.deepEqual(notes.map((n) => n.body), ['lost-body']);
   });
 });
 

@@ -61,6 +61,7 @@ export async function openCluster(config: Config, logger: Logger, opts: { create
     enqueueSwap: (id) => swapQueue!.add(id),
     enqueueNotification: (n) => notifier.enqueue(n),
     retentionMs: JOB_RETENTION_MS,
+    onHandOffError: (err, jobId) => logger.warn({ err, jobId }, 'hand-off to BullMQ failed; the outbox drain repeats it'),
   });
   swapQueue = new BullSwapQueue({ redisUrl: config.redisUrl, prefix: config.redisPrefix, store, lockMs: config.lockMs, logger: logger.child({ component: 'swap' }) });
   const jobs = new JobService({ store, maxQueueDepth: config.jobs.maxQueueDepth });

@@ -79,6 +79,8 @@ export interface RedisJobStoreDeps {
   enqueueNotification(n: NewNotification): Promise<void>;
   /** How long a finished job's record stays queryable. */
   retentionMs: number;
+  /** A hand-off that failed (Redis hiccup): it stays in the outbox and drainOutbox() repeats it. */
+  onHandOffError?: (err: unknown, jobId: string) => void;
 }
 
 export class RedisJobStore implements JobStore {
@@ -102,9 +104,18 @@ export class RedisJobStore implements JobStore {
     const r = Number(await SUBMIT(this.redis, [this.k.job(job.id), this.k.active, this.k.swapOutbox], [maxActive, job.id, job.deadlineAt, job.createdAt, ...fields]));
     if (r === -1) throw new Error(`job id ${job.id} already exists`);
     if (r === 0) return false;
-    await this.deps.enqueueSwap(job.id);
-    await this.redis.zrem(this.k.swapOutbox, job.id);
+    // Accepted and durable from here on; the hand-off is the outbox's to guarantee.
+    await this.handOff(job.id, this.k.swapOutbox, () => this.deps.enqueueSwap(job.id));
     return true;
+  }
+
+  private async handOff(id: string, outbox: string, enqueue: () => Promise<void>): Promise<void> {
+    try {
+      await enqueue();
+      await this.redis.zrem(outbox, id);
+    } catch (err) {
+      this.deps.onHandOffError?.(err, id);
+    }
   }
 
   async get(id: string): Promise<Job | undefined> {
@@ -126,8 +137,7 @@ export class RedisJobStore implements JobStore {
       await COMPLETE(this.redis, [this.k.job(id), this.k.active, this.k.notifyOutbox], [id, now, outcome.state, JSON.stringify(outcome), JSON.stringify(n), this.deps.retentionMs]),
     );
     if (done !== 1) return false;
-    await this.deps.enqueueNotification(n);
-    await this.redis.zrem(this.k.notifyOutbox, id);
+    await this.handOff(id, this.k.notifyOutbox, () => this.deps.enqueueNotification(n));
     return true;
   }
 
