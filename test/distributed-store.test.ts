@@ -181,6 +181,48 @@ describe('several API processes share one installation', () => {
     }
   });
 
+  test('the rate limit is one bucket for all API processes', async () => {
+    const env = await redisEnv({ WANXING_RATE_LIMIT_PER_S: '0.001', WANXING_RATE_LIMIT_BURST: '3' });
+    const logger = pino({ level: 'silent' });
+    const api1 = await startApi(loadConfig(env), { logger });
+    const api2 = await startApi(loadConfig({ ...env, PORT: '0' }), { logger });
+    try {
+      const client = new Client(APP_KEY, APP_SECRET);
+      const codes: number[] = [];
+      for (const url of [api1.url, api2.url, api1.url, api2.url]) {
+        codes.push(await client.post(`${url}/query`, { data: { job_id: 'x' } }).then(() => 200, (err: any) => err.code));
+      }
+      assert.deepEqual(codes, [200, 200, 200, 429]);
+    } finally {
+      await api1.close();
+      await api2.close();
+    }
+  });
+
+  test('with WANXING_STORAGE=local (a shared directory) the API serves the results the worker wrote', async () => {
+    const fx = await startFixtures();
+    const env = await redisEnv({ WANXING_STORAGE: 'local' });
+    const logger = pino({ level: 'silent' });
+    const api = await startApi(loadConfig(env), { logger, sweepMs: 50 });
+    const worker = await startWorker(loadConfig(env), { logger });
+    try {
+      const client = new Client(APP_KEY, APP_SECRET);
+      await client.post(`${api.url}/swapface`, {
+        data: { source_url: `${fx.base}/img/source.jpg`, target_url: `${fx.base}/img/target.jpg`, notify_url: `${fx.base}/notify` },
+      });
+      const [n] = await fx.waitFor(1);
+      const url = JSON.parse(n!.body).data.result_url[0] as string;
+      assert.ok(url.startsWith(`${env.WANXING_PUBLIC_URL}/results/`));
+      const res = await fetch(url);
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('content-type'), 'image/jpeg');
+    } finally {
+      await api.close();
+      await worker.close();
+      await fx.close();
+    }
+  });
+
   test('`wanxing keys` manages the apps in Redis with WANXING_QUEUE=redis', async () => {
     const env = await redisEnv();
     const run = async (...args: string[]) =>
