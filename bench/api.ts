@@ -51,7 +51,7 @@ try {
   }
   // --workers 0: no engine threads at all (the API alone, for comparison).
   if (opts.workers !== '0') {
-    const first = await Promise.race([fx.notified(warm[0]!), sleep(120_000).then(() => null)]);
+    const first = await Promise.race([fx.notified(warm[0]!), new Promise<null>((r) => setTimeout(() => r(null), 120_000).unref())]);
     if (!first) throw new Error('no swap finished within 120 s');
     console.error(`engines busy: first warm-up job ${first.status === 0 ? 'swapped' : `failed ${first.error}`}`);
   }
