@@ -7,6 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { Client } from 'aliyun-api-gateway';
+import { UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { loadConfig } from '../src/config.ts';
@@ -14,7 +15,7 @@ import { startApi } from '../src/distributed/api.ts';
 import { startWorker } from '../src/distributed/worker.ts';
 import type { Job, Outcome } from '../src/jobs/job.ts';
 import type { NewNotification } from '../src/jobs/ports.ts';
-import { keys } from '../src/queue/bullmq/connection.ts';
+import { bullPrefix, keys, SWAP_QUEUE } from '../src/queue/bullmq/connection.ts';
 import { RedisJobStore } from '../src/queue/bullmq/job-store.ts';
 import { dropPrefix, REDIS_URL, redisEnv, teardownDistributed } from './helpers/distributed.ts';
 import { APP_KEY, APP_SECRET, ROOT, startFixtures, until } from './helpers/service.ts';
@@ -219,6 +220,30 @@ describe('several API processes share one installation', () => {
     } finally {
       await api.close();
       await worker.close();
+      await fx.close();
+    }
+  });
+
+  test('a swap that BullMQ gives up on ends as InternalError at once, notified', async () => {
+    const fx = await startFixtures();
+    const env = await redisEnv();
+    const config = loadConfig(env);
+    const api = await startApi(config, { logger: pino({ level: 'silent' }), sweepMs: 50 });
+    // Stands in for a worker that crashes on this job every time: the processor fails for good.
+    const conn = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    const broken = new Worker(SWAP_QUEUE, async () => {
+      throw new UnrecoverableError('worker lost 6 times');
+    }, { connection: conn, prefix: bullPrefix(config.redisPrefix) });
+    try {
+      const a = await new Client(APP_KEY, APP_SECRET).post(`${api.url}/swapface`, {
+        data: { source_url: `${fx.base}/img/source.jpg`, target_url: `${fx.base}/img/target.jpg`, notify_url: `${fx.base}/notify` },
+      });
+      const [n] = await fx.waitFor(1);
+      assert.deepEqual(JSON.parse(n!.body), { job_id: a.data.job_id, status: -22222, error: 'InternalError', data: {} });
+    } finally {
+      await broken.close();
+      conn.disconnect();
+      await api.close();
       await fx.close();
     }
   });

@@ -55,9 +55,16 @@ export async function startApi(config: Config, overrides: { logger?: Logger; swe
   });
 
   notifier.start();
+  // A swap BullMQ gave up on ends as InternalError now rather than as Timeout at its deadline.
+  const settle = async (jobId: string, reason: string) => {
+    const job = await jobs.store.get(jobId);
+    if (job && (await jobs.fail(job, 'InternalError', `内部错误: ${reason}`))) logger.error({ jobId, reason }, 'swap abandoned by the queue');
+  };
   // Every API process sweeps; each step is idempotent (first final state wins, BullMQ ids dedupe).
   const sweep = setInterval(() => {
-    Promise.all([jobs.expireOverdue(), cluster.store.drainOutbox(Date.now())]).catch((err) => logger.error({ err }, 'sweep failed'));
+    Promise.all([jobs.expireOverdue(), cluster.store.drainOutbox(Date.now()), cluster.swapQueue.settleFailed(settle)]).catch((err) =>
+      logger.error({ err }, 'sweep failed'),
+    );
   }, overrides.sweepMs ?? 1000);
   const resultSweep = setInterval(() => void cluster.results.sweep(Date.now()).catch((err) => logger.error({ err }, 'result sweep failed')), 10 * 60_000);
 

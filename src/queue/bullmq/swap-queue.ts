@@ -84,6 +84,21 @@ export class BullSwapQueue implements JobQueue {
 
   notify(): void {}
 
+  /**
+   * BullMQ jobs that BullMQ gave up on (their processor threw on every attempt, i.e. Redis trouble,
+   * or they stalled more than maxStalledCount times: a job that keeps killing its worker). `settle`
+   * records the caller's outcome; then the BullMQ job is removed. Idempotent across processes.
+   */
+  async settleFailed(settle: (jobId: string, reason: string) => Promise<void>, limit = 100): Promise<number> {
+    const failed = await this.queue.getFailed(0, limit - 1);
+    for (const bj of failed) {
+      if (!bj?.id) continue;
+      await settle(bj.id, bj.failedReason ?? 'failed');
+      await bj.remove().catch(() => undefined); // another process removed it first
+    }
+    return failed.length;
+  }
+
   /** Aborts a job running here (its deadline passed). */
   abort(jobId: string): void {
     this.running.get(jobId)?.abort(new Error('deadline'));
