@@ -146,3 +146,21 @@ test('decodeImage: codes for bad input; PNG alpha survives the round trip', asyn
   const jpeg = await encodeImage({ ...img, alpha: undefined, format: 'jpeg' });
   assert.equal((await sharp(jpeg).metadata()).format, 'jpeg');
 });
+
+test('mask feathering: the windowed hole feather equals the full one, and is 0 in the holes', async () => {
+  const { feather, featherHoles } = await import('../src/engine/mask.ts');
+  const w = 120;
+  const h = 90;
+  const m = new Float32Array(w * h).fill(1);
+  for (let y = 40; y < 52; y++) for (let x = 50; x < 80; x++) m[y * w + x] = 0; // a "mouth"
+  for (let y = 0; y < 6; y++) for (let x = 0; x < 10; x++) m[y * w + x] = 0; // a patch at the corner
+  const full = feather(m, w, h, 5);
+  const win = featherHoles(m, w, h, 5);
+  let diff = 0;
+  for (let i = 0; i < m.length; i++) {
+    diff = Math.max(diff, Math.abs(full[i] - win[i]));
+    if (!m[i]) assert.equal(win[i], 0);
+  }
+  assert.ok(diff < 1e-5, `max difference ${diff}`);
+  assert.ok(win[20 * w + 100] === 1, 'far from holes stays 1');
+});

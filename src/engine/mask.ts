@@ -117,12 +117,12 @@ export function buildMask(args: {
   const outer = feather(hard, w, h, Math.max(1, Math.round(opts.feather * faceW)));
   const holes = new Float32Array(n);
   for (let i = 0; i < n; i++) holes[i] = mouth[i] || occ[i] ? 0 : 1;
-  const inner = feather(holes, w, h, Math.max(1, Math.round(0.012 * faceW)));
+  const inner = featherHoles(holes, w, h, Math.max(1, Math.round(0.012 * faceW)));
   let lipsKeep: Float32Array | undefined;
   if (keptLips) {
     const notLips = new Float32Array(n);
     for (let i = 0; i < n; i++) notLips[i] = lips[i] ? 0 : 1;
-    lipsKeep = feather(notLips, w, h, Math.max(1, Math.round(0.02 * faceW)));
+    lipsKeep = featherHoles(notLips, w, h, Math.max(1, Math.round(0.02 * faceW)));
   }
   // Smeared areas (far side of a turned source) fade to the template: smooth the weight so the
   // fade is gradual, and it can only lower alpha (never above 0 where the mask is 0).
@@ -157,11 +157,45 @@ export function buildMask(args: {
 }
 
 /** Erode by r then box-blur with total support r: a ramp that is exactly 0 where `m` is 0. */
-function feather(m: Float32Array, w: number, h: number, r: number): Float32Array {
+export function feather(m: Float32Array, w: number, h: number, r: number): Float32Array {
   const eroded = boxBlur(m, w, h, r);
   for (let i = 0; i < eroded.length; i++) eroded[i] = eroded[i] > 0.999 ? 1 : 0;
   const half = Math.max(1, r >> 1);
   const out = r - half > 0 ? boxBlur(boxBlur(eroded, w, h, half), w, h, r - half) : boxBlur(eroded, w, h, half);
   for (let i = 0; i < out.length; i++) if (!m[i]) out[i] = 0;
+  return out;
+}
+
+/**
+ * feather() for a field of ones with small holes (mouth, lips, hair patches): only the holes'
+ * bounding box, grown by 2r, can differ from 1, so only that window (grown by 3r: the blur
+ * normalises by its in-window count) is computed.
+ */
+export function featherHoles(m: Float32Array, w: number, h: number, r: number): Float32Array {
+  let x0 = w, y0 = h, x1 = -1, y1 = -1;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      if (m[y * w + x]) continue;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      if (y > y1) y1 = y;
+    }
+  }
+  const out = new Float32Array(w * h).fill(1);
+  if (x1 < 0) return out;
+  const pad = 3 * r + 2;
+  x0 = Math.max(0, x0 - pad);
+  y0 = Math.max(0, y0 - pad);
+  x1 = Math.min(w - 1, x1 + pad);
+  y1 = Math.min(h - 1, y1 + pad);
+  const cw = x1 - x0 + 1;
+  const ch = y1 - y0 + 1;
+  const win = new Float32Array(cw * ch);
+  for (let y = 0; y < ch; y++) for (let x = 0; x < cw; x++) win[y * cw + x] = m[(y0 + y) * w + x0 + x];
+  // The window's own border is all ones but the box blur treats the border as an edge: pad
+  // keeps the holes 3r + 2 away from it, so the result inside equals the full-size one.
+  const f = feather(win, cw, ch, r);
+  for (let y = 0; y < ch; y++) for (let x = 0; x < cw; x++) out[(y0 + y) * w + x0 + x] = f[y * cw + x];
   return out;
 }
