@@ -11,9 +11,14 @@ export interface ColourOptions {
   chromaSigma: number;
   /** 'ratio' scales by local template/source means (keeps dark and neutral features); 'shift' adds their difference. */
   mode: 'ratio' | 'shift';
+  /**
+   * 0..1: a second, finer lightness ratio (σ = 0.07 face width) applied with this strength, so a
+   * source lit hard from one side takes more of the template's shading. Costs some identity.
+   */
+  detailLighting: number;
 }
 
-export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.25, mode: 'ratio' };
+export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.25, mode: 'ratio', detailLighting: 0 };
 
 /** Shifts the source planes in place by (local template mean − local source mean). */
 export function matchColour(
@@ -55,5 +60,22 @@ export function matchColour(
     const shift = upsample(mt, wk.w, wk.h, k, w, h);
     const s = src[c];
     for (let i = 0; i < s.length; i++) s[i] = s[i] * g[i] + shift[i];
+  }
+  const detail = Math.min(1, Math.max(0, opts.detailLighting ?? 0));
+  if (detail > 0) {
+    // Second pass on L only, after the coarse match: gain^detail at a finer scale.
+    const sigma = (0.07 * faceW) / k;
+    const field = (plane: Float32Array) => {
+      const d = downsampleWeighted(plane, weight, w, h, k);
+      for (let i = 0; i < d.length; i++) d[i] = wk.data[i] > 1e-4 ? d[i] / wk.data[i] : 0;
+      return maskedBlur(d, wk.data, wk.w, wk.h, sigma);
+    };
+    const ms = field(src[0]);
+    const mt = field(tgt[0]);
+    const gain = new Float32Array(ms.length);
+    for (let i = 0; i < ms.length; i++) gain[i] = ms[i] > 2 && mt[i] > 2 ? Math.pow(Math.min(3, Math.max(1 / 3, mt[i] / ms[i])), detail) : 1;
+    const g = upsample(gain, wk.w, wk.h, k, w, h);
+    const L = src[0];
+    for (let i = 0; i < L.length; i++) L[i] *= g[i];
   }
 }
