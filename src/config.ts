@@ -24,6 +24,8 @@ export interface Config {
   onnxProvider: 'cpu' | 'cuda';
   /** ONNX engine knobs: file names inside modelDir, CUDA device, intra-op threads per engine thread. */
   onnx: { swapperFile?: string; recogniserFile?: string; deviceId: number; threads: number };
+  /** Knobs shared by the engines: input checks, template cache, output quality. */
+  face: { minFacePx: number; minFaceRatio: number; maxYawDeg: number; maxPitchDeg: number; templateCacheMb: number; jpegQuality: number };
   /** Engine worker threads in this process; 0 = API only (distributed mode). */
   workers: number;
   appKey?: string;
@@ -107,6 +109,14 @@ export function loadConfig(env: Env = process.env): Config {
       deviceId: num(env, 'WANXING_ONNX_DEVICE', 0, 0, 64),
       // onnxruntime would use every core in each engine thread: share the cores out instead.
       threads: num(env, 'WANXING_ONNX_THREADS', Math.max(1, Math.floor(os.availableParallelism() / Math.max(1, workers))), 1, 256),
+    },
+    face: {
+      minFacePx: num(env, 'WANXING_FACE_MIN_PX', 64, 1),
+      minFaceRatio: num(env, 'WANXING_FACE_MIN_RATIO', 0.06, 0, 1),
+      maxYawDeg: num(env, 'WANXING_FACE_MAX_YAW', 35, 0, 90),
+      maxPitchDeg: num(env, 'WANXING_FACE_MAX_PITCH', 30, 0, 90),
+      templateCacheMb: num(env, 'WANXING_TEMPLATE_CACHE_MB', 128, 0),
+      jpegQuality: num(env, 'WANXING_JPEG_QUALITY', 92, 1, 100),
     },
     appKey: env.WANXING_APP_KEY || undefined,
     appSecret: env.WANXING_APP_SECRET || undefined,

@@ -14,15 +14,18 @@ export interface EngineSpec {
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-export function engineSpecFor(cfg: Pick<Config, 'engine' | 'modelDir' | 'onnxProvider' | 'onnx'>): EngineSpec {
+export function engineSpecFor(cfg: Pick<Config, 'engine' | 'modelDir' | 'onnxProvider' | 'onnx' | 'face' | 'download'>): EngineSpec {
+  const { templateCacheMb, jpegQuality, ...limits } = cfg.face;
+  // Options both engines understand: the input checks, the decoder's pixel cap, cache and quality.
+  const common = { limits, maxPixels: cfg.download.maxPixels, templateCacheBytes: templateCacheMb * 1024 * 1024, jpegQuality };
   switch (cfg.engine) {
     case 'classic':
-      return { module: pathToFileURL(path.join(here, '../engine/index.ts')).href, factory: 'createDefaultEngine', options: {} };
+      return { module: pathToFileURL(path.join(here, '../engine/index.ts')).href, factory: 'createDefaultEngine', options: common };
     case 'onnx':
       return {
         module: pathToFileURL(path.join(here, '../engine/onnx/index.ts')).href,
         factory: 'createOnnxEngine',
-        options: { modelDir: cfg.modelDir, provider: cfg.onnxProvider, ...cfg.onnx },
+        options: { ...common, modelDir: cfg.modelDir, provider: cfg.onnxProvider, ...cfg.onnx },
       };
     default:
       // An operator's own engine: a module path exporting createEngine(options).
