@@ -217,6 +217,7 @@ describe('several API processes share one installation', () => {
       const res = await fetch(url);
       assert.equal(res.status, 200);
       assert.equal(res.headers.get('content-type'), 'image/jpeg');
+      assert.ok((await res.arrayBuffer()).byteLength > 0); // also frees the keep-alive connection for close()
     } finally {
       await api.close();
       await worker.close();
