@@ -78,7 +78,11 @@ test('two workers, 50 jobs, SIGKILL of one worker mid-swap and of the API: every
     console.log(`# ${finished}/${JOBS} finished, ${fx.received.length} notifications received (${dupes} identical re-sends)`);
     // One finished result is really there.
     const sample = JSON.parse([...bodiesByJob.get(ids[0]!)!][0]!);
-    if (sample.status === 0) assert.equal((await fetch(sample.data.result_url[0])).status, 200);
+    if (sample.status === 0) {
+      const res = await fetch(sample.data.result_url[0]);
+      assert.equal(res.status, 200);
+      assert.ok((await res.arrayBuffer()).byteLength > 0);
+    }
   } finally {
     await Promise.all(procs.map((p) => p.kill('SIGKILL')));
     await fx.close();
