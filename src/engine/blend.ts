@@ -10,9 +10,22 @@ export interface BlendOptions {
   /** Smallest coarse cell in pixels (cells grow with the face so the grid stays ~120 across). */
   cell: number;
   iterations: number;
+  /**
+   * Width (fraction of face width) of the outer band the correction fades out over: D is kept in
+   * full at the edge and falls to 0 this far inside, so the inner face is the colour-matched
+   * source itself (no template feature can bleed through). 0 = D over the whole face.
+   */
+  band?: number;
+  /**
+   * Edge samples whose mismatch is further than this (grey levels, or 3 robust deviations if
+   * larger) from the median are dropped (a beard or a shadow at the edge must not tint the face).
+   * 0 = keep every sample.
+   */
+  outlier?: number;
 }
 
-export const DEFAULT_BLEND: BlendOptions = { cell: 2, iterations: 300 };
+/** The plain membrane (other engines use it as is); the classic swap sets `band` and `outlier` (swap.ts). */
+export const DEFAULT_BLEND: BlendOptions = { cell: 2, iterations: 300, band: 0, outlier: 0 };
 
 /**
  * Returns D (interleaved RGB) over the ROI: add it to the source inside the mask.
@@ -58,6 +71,27 @@ export function membrane(
     else if (cnt[c] > 0) {
       kind[c] = 2;
       for (let k = 0; k < 3; k++) val[c * 3 + k] /= cnt[c];
+      for (let k = 0; k < 3; k++) mean[k] += val[c * 3 + k];
+      nd++;
+    }
+  }
+  if ((opts.outlier ?? 0) > 0 && nd > 8) {
+    // Robust edge: mismatch (mean of the channels) far from the median is a beard, hair or a
+    // shadow on one image only; such cells become Neumann.
+    const lum: number[] = [];
+    for (let c = 0; c < nc; c++) if (kind[c] === 2) lum.push((val[c * 3] + val[c * 3 + 1] + val[c * 3 + 2]) / 3);
+    const sorted = [...lum].sort((a, b) => a - b);
+    const med = sorted[sorted.length >> 1];
+    const dev = lum.map((v) => Math.abs(v - med)).sort((a, b) => a - b);
+    const lim = Math.max(opts.outlier ?? 0, 3 * 1.4826 * dev[dev.length >> 1]);
+    mean = [0, 0, 0];
+    nd = 0;
+    for (let c = 0; c < nc; c++) {
+      if (kind[c] !== 2) continue;
+      if (Math.abs((val[c * 3] + val[c * 3 + 1] + val[c * 3 + 2]) / 3 - med) > lim) {
+        kind[c] = 0;
+        continue;
+      }
       for (let k = 0; k < 3; k++) mean[k] += val[c * 3 + k];
       nd++;
     }
@@ -112,11 +146,55 @@ export function membrane(
     if (change < 0.05) break; // 0.05 of a grey level: invisible
   }
 
+  // Band weight: 1 on cells outside the face (reached from the grid border without crossing an
+  // unknown), falling to 0 `band` inside; holes (mouth) are walked through like the face.
+  const ramp = new Float32Array(nc).fill(1);
+  const bandCells = ((opts.band ?? 0) * faceW) / f;
+  if (bandCells > 0) {
+    const dist = new Int32Array(nc).fill(-1);
+    const queue = new Int32Array(nc);
+    let qe = 0;
+    const seed = (c: number) => {
+      if (dist[c] >= 0 || kind[c] === 1) return;
+      dist[c] = 0;
+      queue[qe++] = c;
+    };
+    for (let cx = 0; cx < cw; cx++) { seed(cx); seed((ch - 1) * cw + cx); }
+    for (let cy = 0; cy < ch; cy++) { seed(cy * cw); seed(cy * cw + cw - 1); }
+    // Outside cells first (flood through non-unknowns at distance 0), then everything by distance.
+    for (let qs = 0; qs < qe; qs++) {
+      const c = queue[qs];
+      const cx = c % cw;
+      const nb = [cx > 0 ? c - 1 : -1, cx < cw - 1 ? c + 1 : -1, c >= cw ? c - cw : -1, c + cw < nc ? c + cw : -1];
+      for (const q of nb) {
+        if (q < 0 || dist[q] >= 0) continue;
+        if (kind[q] !== 1 && dist[c] === 0) {
+          dist[q] = 0;
+          queue[qe++] = q;
+        }
+      }
+    }
+    for (let qs = 0; qs < qe; qs++) {
+      const c = queue[qs];
+      const cx = c % cw;
+      const nb = [cx > 0 ? c - 1 : -1, cx < cw - 1 ? c + 1 : -1, c >= cw ? c - cw : -1, c + cw < nc ? c + cw : -1];
+      for (const q of nb) {
+        if (q < 0 || dist[q] >= 0) continue;
+        dist[q] = dist[c] + 1;
+        queue[qe++] = q;
+      }
+    }
+    for (let c = 0; c < nc; c++) {
+      const t = dist[c] < 0 ? 1 : Math.min(1, Math.max(0, (dist[c] - 0.5) / bandCells));
+      ramp[c] = 1 - t * t * (3 - 2 * t);
+    }
+  }
+
   // Bilinear upsample from cell centres; cells without a value take the mean mismatch.
   const out = new Float32Array(w * h * 3);
   const plane = new Float32Array(nc);
   for (let k = 0; k < 3; k++) {
-    for (let c = 0; c < nc; c++) plane[c] = kind[c] === 0 ? mean[k] : val[c * 3 + k];
+    for (let c = 0; c < nc; c++) plane[c] = (kind[c] === 0 ? mean[k] : val[c * 3 + k]) * ramp[c];
     const up = upsample(plane, cw, ch, f, w, h);
     for (let i = 0; i < w * h; i++) if (inside[i] > 0) out[i * 3 + k] = up[i];
   }

@@ -18,9 +18,16 @@ export interface MaskOptions {
   maxStretch: number;
   /** Mouth-openness difference above which the template's lips are kept (no stretched mouth). */
   mouthMismatch: number;
+  /**
+   * 1: only occluder pixels connected to the mask's outer edge are kept (hair and hands come from
+   * outside the face; the template's brows or a mole inside it are not occluders). 0: every one.
+   */
+  occluderFromEdge: number;
+  /** Skin distance (in both images) under which a pixel feeds the colour statistics and blend edge; 0 = every plain pixel. */
+  statsThreshold: number;
 }
 
-export const DEFAULT_MASK: MaskOptions = { feather: 0.05, mouthOpenKeep: 0.07, occluderThreshold: 5.5, maxStretch: 4, mouthMismatch: 0.15 };
+export const DEFAULT_MASK: MaskOptions = { feather: 0.05, mouthOpenKeep: 0.07, occluderThreshold: 5.5, maxStretch: 4, mouthMismatch: 1, occluderFromEdge: 1, statsThreshold: 2.5 };
 
 export interface FaceMask {
   /** 0..1 blend weight; exactly 0 outside the hard mask. */
@@ -92,23 +99,36 @@ export function buildMask(args: {
   const ul = Math.hypot(ux, uy) || 1;
   const ex = (m[33][0] + m[263][0]) / 2 - x0;
   const ey = (m[33][1] + m[263][1]) / 2 - y0;
-  if (opts.occluderThreshold > 0) {
-    for (let i = 0; i < n; i++) {
-      if (!hard[i] || features[i]) continue;
-      const px = (i % w) + 0.5 - ex;
-      const py = ((i / w) | 0) + 0.5 - ey;
-      if ((px * ux + py * uy) / ul < 0) continue;
+  // Signed height of the mouth line above the eye line (negative: it is below).
+  const mouthUp = (((m[61][0] + m[291][0]) / 2 - x0 - ex) * ux + ((m[61][1] + m[291][1]) / 2 - y0 - ey) * uy) / ul;
+  // Skin in both images (for colour statistics and blend edge samples): a beard, brows, lips or
+  // a shadow on one image only must not pull the colour match or the edge correction.
+  const bothSkin = new Uint8Array(n);
+  const statThr = opts.statsThreshold > 0 ? opts.statsThreshold : Infinity;
+  for (let i = 0; i < n; i++) {
+    if (!cover[i]) continue;
+    const dt = skinDistance(targetSkin, targetLab[0][i], targetLab[1][i], targetLab[2][i]);
+    const ds = skinDistance(sourceSkin, sourceLab[0][i], sourceLab[1][i], sourceLab[2][i]);
+    if (dt <= statThr && ds <= statThr) bothSkin[i] = 1;
+    if (opts.occluderThreshold <= 0 || !hard[i] || features[i]) continue;
+    const px = (i % w) + 0.5 - ex;
+    const py = ((i / w) | 0) + 0.5 - ey;
+    const up = (px * ux + py * uy) / ul;
+    if (up >= 0) {
       band++;
-      const dt = skinDistance(targetSkin, targetLab[0][i], targetLab[1][i], targetLab[2][i]);
-      const ds = skinDistance(sourceSkin, sourceLab[0][i], sourceLab[1][i], sourceLab[2][i]);
       if (dt > opts.occluderThreshold || ds > opts.occluderThreshold) occ[i] = 1;
+    } else if (up >= mouthUp && ds > opts.occluderThreshold) {
+      // The source's long hair falls along its cheeks, below the eyes: down to the mouth line,
+      // the source's non-skin reaching in from the edge is not carried in either.
+      occ[i] = 1;
     }
+  }
+  if (opts.occluderThreshold > 0) {
     // Close small gaps and drop specks: smooth, then threshold.
     const sm = boxBlur(occ, w, h, Math.max(1, Math.round(0.01 * faceW)));
-    for (let i = 0; i < n; i++) {
-      occ[i] = sm[i] > 0.45 && !features[i] ? 1 : 0;
-      if (occ[i] && hard[i]) occluded++;
-    }
+    for (let i = 0; i < n; i++) occ[i] = sm[i] > 0.45 && !features[i] ? 1 : 0;
+    if (opts.occluderFromEdge) keepConnectedToEdge(occ, hard, w, h);
+    for (let i = 0; i < n; i++) if (occ[i] && hard[i]) occluded++;
   }
 
   // Feather inward: erode by r, then blur by r (support r), so alpha is 0 wherever the mask is 0.
@@ -149,11 +169,43 @@ export function buildMask(args: {
   const skin = new Float32Array(n);
   const ring = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
-    const plain = cover[i] && !occ[i] && !mouth[i] && !lips[i] ? 1 : 0;
+    const plain = cover[i] && bothSkin[i] && !occ[i] && !mouth[i] && !lips[i] ? 1 : 0;
     skin[i] = plain && hard[i] ? 1 : 0;
     ring[i] = plain ? 1 : 0;
   }
   return { alpha, skin, ring, keptMouth, keptLips, occludedShare: band ? occluded / band : 0 };
+}
+
+/**
+ * Keeps only the parts of `occ` (inside `hard`) that touch the hard mask's outside (4-connected):
+ * hair, hats and hands reach into the face from its edge; brows and moles do not.
+ */
+export function keepConnectedToEdge(occ: Float32Array, hard: Float32Array, w: number, h: number): void {
+  const n = w * h;
+  const seen = new Uint8Array(n);
+  const queue = new Int32Array(n);
+  let qe = 0;
+  for (let i = 0; i < n; i++) {
+    if (!occ[i] || !hard[i]) continue;
+    const x = i % w;
+    const y = (i / w) | 0;
+    const edge = x === 0 || y === 0 || x === w - 1 || y === h - 1 || !hard[i - 1] || !hard[i + 1] || !hard[i - w] || !hard[i + w];
+    if (edge) {
+      seen[i] = 1;
+      queue[qe++] = i;
+    }
+  }
+  for (let qs = 0; qs < qe; qs++) {
+    const i = queue[qs];
+    const x = i % w;
+    const cand = [x > 0 ? i - 1 : -1, x < w - 1 ? i + 1 : -1, i - w, i + w];
+    for (const j of cand) {
+      if (j < 0 || j >= n || seen[j] || !occ[j] || !hard[j]) continue;
+      seen[j] = 1;
+      queue[qe++] = j;
+    }
+  }
+  for (let i = 0; i < n; i++) if (occ[i] && hard[i] && !seen[i]) occ[i] = 0;
 }
 
 /** Erode by r then box-blur with total support r: a ramp that is exactly 0 where `m` is 0. */

@@ -24,7 +24,9 @@ export const DEFAULT_SWAP: SwapOptions = {
   identityShape: 0,
   mask: DEFAULT_MASK,
   colour: DEFAULT_COLOUR,
-  blend: DEFAULT_BLEND,
+  // The edge correction fades out over the outer band and ignores outlying edge samples: the
+  // inner face is the colour-matched source itself.
+  blend: { ...DEFAULT_BLEND, band: 0.15, outlier: 18 },
   enhance: DEFAULT_ENHANCE,
 };
 
