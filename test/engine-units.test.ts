@@ -40,15 +40,17 @@ test('pickFace: none, several comparable, one dominant, too small, turned', () =
   assert.equal(codeOf(() => pickFace([fakeFace(0, 0, 300, { yaw: 20, pitch: 10, roll: 60 })], img, 'target', L)), undefined);
 });
 
-test('squareWindows: near-square images are one window; tall ones are covered by overlapping squares', () => {
+test('squareWindows: near-square images are one window; tall ones one letterboxed square, or overlapping squares', () => {
   assert.deepEqual(squareWindows(1000, 1200), [{ x0: 0, y0: 0, w: 1000, h: 1200 }]);
-  const wins = squareWindows(970, 2204);
+  assert.deepEqual(squareWindows(970, 2204), [{ x0: -617, y0: 0, w: 2204, h: 2204 }]);
+  assert.deepEqual(squareWindows(1200, 599), [{ x0: 0, y0: -301, w: 1200, h: 1200 }]);
+  const wins = squareWindows(970, 2204, 2);
   assert.ok(wins.length >= 3);
   for (const w of wins) assert.equal(w.w, w.h);
   assert.equal(wins[0].y0, 0);
   assert.equal(wins[wins.length - 1].y0 + wins[wins.length - 1].h, 2204);
   for (let i = 1; i < wins.length; i++) assert.ok(wins[i].y0 - wins[i - 1].y0 <= 970 / 2 + 1, 'half-window overlap');
-  const wide = squareWindows(1200, 599);
+  const wide = squareWindows(1200, 599, 1.5);
   assert.equal(wide[wide.length - 1].x0 + wide[wide.length - 1].w, 1200);
 });
 
@@ -163,4 +165,43 @@ test('mask feathering: the windowed hole feather equals the full one, and is 0 i
   }
   assert.ok(diff < 1e-5, `max difference ${diff}`);
   assert.ok(win[20 * w + 100] === 1, 'far from holes stays 1');
+});
+
+test('membrane band and outliers: the correction fades to 0 deep inside; a beard-like edge sample is ignored', () => {
+  const w = 120;
+  const h = 120;
+  const n = w * h;
+  const src = new Float32Array(n * 3).fill(100);
+  const tgt = new Float32Array(n * 3).fill(120); // +20 everywhere on the edge…
+  // …except a strip along the bottom edge where the template is 80 darker (a beard).
+  for (let y = 100; y < h; y++) for (let x = 0; x < w; x++) for (let k = 0; k < 3; k++) tgt[(y * w + x) * 3 + k] = 40;
+  const inside = new Float32Array(n);
+  const ring = new Uint8Array(n).fill(1);
+  for (let y = 10; y < 100; y++) for (let x = 10; x < 110; x++) inside[y * w + x] = 1;
+  const faceW = 100;
+  const plain = membrane(src, tgt, inside, ring, w, h, faceW, { cell: 2, iterations: 400 });
+  const robust = membrane(src, tgt, inside, ring, w, h, faceW, { cell: 2, iterations: 400, band: 0.15, outlier: 18 });
+  const at = (d: Float32Array, x: number, y: number) => d[(y * w + x) * 3];
+  // Plain membrane: the dark strip pulls the lower face down.
+  assert.ok(at(plain, 60, 92) < 0, `plain near the beard: ${at(plain, 60, 92)}`);
+  // Robust: the strip is left out, so the edge correction is +20 near the edge…
+  assert.ok(Math.abs(at(robust, 60, 12) - 20) < 3, `robust at the top edge: ${at(robust, 60, 12)}`);
+  assert.ok(at(robust, 60, 97) > 10, `robust near the beard: ${at(robust, 60, 97)}`);
+  // …and 0 deep inside (more than the band from every edge).
+  assert.ok(Math.abs(at(robust, 60, 55)) < 0.5, `robust at the centre: ${at(robust, 60, 55)}`);
+});
+
+test('keepConnectedToEdge: hair touching the edge stays, an inner blob (a brow) is dropped', async () => {
+  const { keepConnectedToEdge } = await import('../src/engine/mask.ts');
+  const w = 50;
+  const h = 50;
+  const hard = new Float32Array(w * h);
+  for (let y = 5; y < 45; y++) for (let x = 5; x < 45; x++) hard[y * w + x] = 1;
+  const occ = new Float32Array(w * h);
+  for (let y = 5; y < 12; y++) for (let x = 5; x < 20; x++) occ[y * w + x] = 1; // fringe from the top-left edge
+  for (let y = 20; y < 24; y++) for (let x = 25; x < 35; x++) occ[y * w + x] = 1; // brow inside
+  keepConnectedToEdge(occ, hard, w, h);
+  assert.equal(occ[8 * w + 10], 1);
+  assert.equal(occ[11 * w + 19], 1);
+  assert.equal(occ[22 * w + 30], 0);
 });

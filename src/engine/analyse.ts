@@ -116,10 +116,13 @@ export class FaceAnalyser {
 
   private async detectWindow(img: RgbImage, win: Window, embedding: boolean): Promise<Face[]> {
     const { x0, y0, w, h } = win;
+    // The window may reach past the image (a letterboxed square): that part stays black.
     const px = new Int32Array(w * h * 3);
-    for (let y = 0; y < h; y++) {
+    const xa = Math.max(0, -x0);
+    const xb = Math.min(w, img.width - x0);
+    for (let y = Math.max(0, -y0); y < Math.min(h, img.height - y0); y++) {
       const src = ((y0 + y) * img.width + x0) * 3;
-      for (let i = 0; i < w * 3; i++) px[y * w * 3 + i] = img.data[src + i];
+      for (let i = xa * 3; i < xb * 3; i++) px[y * w * 3 + i] = img.data[src + i];
     }
     const tf = this.human.tf;
     const tensor = tf.tensor4d(px, [1, h, w, 3], 'int32');
@@ -193,11 +196,19 @@ interface Window {
   h: number;
 }
 
-/** The whole image when it is near-square, else overlapping squares along its long side. */
-export function squareWindows(width: number, height: number): Window[] {
+/**
+ * The whole image when it is near-square; up to `letterbox`:1, one square centred on it (the
+ * detector stretches its input to a square, which is what confused it on tall photos; padding
+ * keeps the aspect at the cost of one detection instead of three); beyond, overlapping squares
+ * along its long side.
+ */
+export function squareWindows(width: number, height: number, letterbox = 2.5): Window[] {
   const long = Math.max(width, height);
   const short = Math.min(width, height);
   if (long <= short * 1.4) return [{ x0: 0, y0: 0, w: width, h: height }];
+  if (long <= short * letterbox) {
+    return [{ x0: Math.floor((width - long) / 2), y0: Math.floor((height - long) / 2), w: long, h: long }];
+  }
   const n = Math.ceil((long - short) / (short / 2)) + 1;
   const step = (long - short) / (n - 1);
   const wins: Window[] = [];

@@ -4,7 +4,7 @@
 // Edge samples on hair, teeth or other kept areas are left out (Neumann there), so a dark fringe
 // does not bleed into the face — the usual failure of plain seamless cloning.
 
-import { maskedBlur, upsample } from './raster.ts';
+import { maskedBlur } from './raster.ts';
 
 export interface BlendOptions {
   /** Smallest coarse cell in pixels (cells grow with the face so the grid stays ~120 across). */
@@ -192,11 +192,34 @@ export function membrane(
 
   // Bilinear upsample from cell centres; cells without a value take the mean mismatch.
   const out = new Float32Array(w * h * 3);
-  const plane = new Float32Array(nc);
-  for (let k = 0; k < 3; k++) {
-    for (let c = 0; c < nc; c++) plane[c] = (kind[c] === 0 ? mean[k] : val[c * 3 + k]) * ramp[c];
-    const up = upsample(plane, cw, ch, f, w, h);
-    for (let i = 0; i < w * h; i++) if (inside[i] > 0) out[i * 3 + k] = up[i];
+  const plane = new Float32Array(nc * 3);
+  for (let c = 0; c < nc; c++) for (let k = 0; k < 3; k++) plane[c * 3 + k] = (kind[c] === 0 ? mean[k] : val[c * 3 + k]) * ramp[c];
+  // Bilinear from cell centres (as upsample()), only where the result is used.
+  const cx0 = new Int32Array(w);
+  const cx1 = new Int32Array(w);
+  const ctx = new Float32Array(w);
+  for (let x = 0; x < w; x++) {
+    const gx = Math.min(cw - 1, Math.max(0, (x + 0.5) / f - 0.5));
+    cx0[x] = Math.floor(gx);
+    cx1[x] = Math.min(cw - 1, cx0[x] + 1);
+    ctx[x] = gx - cx0[x];
+  }
+  for (let y = 0; y < h; y++) {
+    const gy = Math.min(ch - 1, Math.max(0, (y + 0.5) / f - 0.5));
+    const r0 = Math.floor(gy) * cw;
+    const r1 = Math.min(ch - 1, Math.floor(gy) + 1) * cw;
+    const ty = gy - Math.floor(gy);
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      if (!(inside[i] > 0)) continue;
+      const tx = ctx[x];
+      const a0 = (r0 + cx0[x]) * 3, a1 = (r0 + cx1[x]) * 3, b0 = (r1 + cx0[x]) * 3, b1 = (r1 + cx1[x]) * 3;
+      for (let k = 0; k < 3; k++) {
+        const a = plane[a0 + k] + (plane[a1 + k] - plane[a0 + k]) * tx;
+        const b = plane[b0 + k] + (plane[b1 + k] - plane[b0 + k]) * tx;
+        out[i * 3 + k] = a + (b - a) * ty;
+      }
+    }
   }
   return out;
 }

@@ -2,7 +2,7 @@
 // cheek to the other; matching *local* means (normalised blurs over plain skin, a fraction of the
 // face wide) carries the template's lighting direction and skin tone onto the source face while
 // keeping the source's finer detail (its identity).
-import { downsample, downsampleWeighted, maskedBlur, upsample } from './raster.ts';
+import { downsample, downsampleWeighted, maskedBlur, upsample, upsampleAffine } from './raster.ts';
 
 export interface ColourOptions {
   /** Blur sigma for the lighting field, as a fraction of face width. Larger keeps more source shading. */
@@ -56,10 +56,10 @@ export function matchColour(
         mt[i] -= ms[i];
       }
     }
-    const g = upsample(gain, wk.w, wk.h, k, w, h);
-    const shift = upsample(mt, wk.w, wk.h, k, w, h);
-    const s = src[c];
-    for (let i = 0; i < s.length; i++) s[i] = s[i] * g[i] + shift[i];
+    // Most cells take a gain only: the shift plane is skipped when it is all zero.
+    let anyShift = false;
+    for (let i = 0; i < mt.length && !anyShift; i++) if (mt[i] !== 0) anyShift = true;
+    upsampleAffine(src[c], gain, anyShift ? mt : undefined, wk.w, wk.h, k, w, h);
   }
   const detail = Math.min(1, Math.max(0, opts.detailLighting ?? 0));
   if (detail > 0) {

@@ -271,3 +271,39 @@ export function downsampleWeighted(src: Float32Array, weight: Float32Array, w: n
   for (let i = 0; i < sum.length; i++) sum[i] /= cnt[i] || 1;
   return sum;
 }
+
+/**
+ * Fused upsample-and-apply: plane[i] = plane[i] · up(gain)[i] + up(shift)[i], with up() the
+ * bilinear upsample of upsample(); `shift` may be omitted (all zero). No full-size temporaries.
+ */
+export function upsampleAffine(plane: Float32Array, gain: Float32Array, shift: Float32Array | undefined, sw: number, sh: number, k: number, w: number, h: number): void {
+  const cx0 = new Int32Array(w);
+  const cx1 = new Int32Array(w);
+  const ctx = new Float32Array(w);
+  for (let x = 0; x < w; x++) {
+    const gx = Math.min(sw - 1, Math.max(0, (x + 0.5) / k - 0.5));
+    cx0[x] = Math.floor(gx);
+    cx1[x] = Math.min(sw - 1, cx0[x] + 1);
+    ctx[x] = gx - cx0[x];
+  }
+  for (let y = 0; y < h; y++) {
+    const gy = Math.min(sh - 1, Math.max(0, (y + 0.5) / k - 0.5));
+    const r0 = Math.floor(gy) * sw;
+    const r1 = Math.min(sh - 1, Math.floor(gy) + 1) * sw;
+    const ty = gy - Math.floor(gy);
+    const row = y * w;
+    for (let x = 0; x < w; x++) {
+      const tx = ctx[x];
+      const i0 = r0 + cx0[x], i1 = r0 + cx1[x], j0 = r1 + cx0[x], j1 = r1 + cx1[x];
+      const ga = gain[i0] + (gain[i1] - gain[i0]) * tx;
+      const gb = gain[j0] + (gain[j1] - gain[j0]) * tx;
+      let v = plane[row + x] * (ga + (gb - ga) * ty);
+      if (shift) {
+        const sa = shift[i0] + (shift[i1] - shift[i0]) * tx;
+        const sb = shift[j0] + (shift[j1] - shift[j0]) * tx;
+        v += sa + (sb - sa) * ty;
+      }
+      plane[row + x] = v;
+    }
+  }
+}
