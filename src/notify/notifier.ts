@@ -1,17 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Attempt, Notification, NotificationState, NotificationStore } from './store.ts';
 import { MAX_RESENDS, nextAttemptAt } from './schedule.ts';
-import { webhookHeaders } from './sign.ts';
+import { attemptDelivery, type Send } from './attempt.ts';
 
-/** POSTs `body` to `url`; resolves with any HTTP answer, rejects on network error / timeout / SSRF refusal. */
-export type Send = (
-  url: string,
-  body: string,
-  headers: Record<string, string>,
-  timeoutMs: number,
-) => Promise<{ status: number; body: string }>;
+export type { Send };
 
 export interface NotifierOptions {
   store: NotificationStore;
@@ -40,23 +33,6 @@ export interface NotificationStatus {
   nextAttemptAt: number | null;
   lastError: string | null;
   deliveredAt: number | null;
-}
-
-/** The seed: delivered only on HTTP 200 with body "successfully" (surrounding whitespace ignored). */
-export function isDelivered(status: number, body: string): boolean {
-  return status === 200 && body.trim() === 'successfully';
-}
-
-const snippet = (s: string) => (s.length > 200 ? `${s.slice(0, 200)}…` : s);
-
-function describeError(err: unknown): string {
-  if (err && typeof err === 'object') {
-    const e = err as { errorName?: string; code?: string; message?: string; cause?: { code?: string; message?: string } };
-    const name = e.errorName ?? e.code ?? e.cause?.code;
-    const msg = e.message || e.cause?.message || String(err);
-    return snippet(name ? `${name}: ${msg}` : msg);
-  }
-  return snippet(String(err));
 }
 
 /**
@@ -194,24 +170,7 @@ export class Notifier {
   }
 
   private async attempt(n: Notification): Promise<void> {
-    const headers = {
-      ...webhookHeaders(n.msgId, n.body, this.secretFor(n.appKey), new Date()),
-      'content-type': 'application/json; charset=utf-8',
-    };
-    const at = this.now();
-    const t0 = performance.now();
-    let httpStatus: number | null = null;
-    let ok = false;
-    let error: string | null = null;
-    try {
-      const res = await this.sendWithDeadline(n.url, n.body, headers);
-      httpStatus = res.status;
-      ok = isDelivered(res.status, res.body);
-      if (!ok) error = `HTTP ${res.status}: ${JSON.stringify(snippet(res.body))}`;
-    } catch (err) {
-      error = describeError(err);
-    }
-    const durationMs = Math.round(performance.now() - t0);
+    const { at, httpStatus, ok, error, durationMs } = await attemptDelivery(this.send, n, this.secretFor(n.appKey), this.timeoutMs, this.now);
     const after = this.store.recordAttempt(
       { jobId: n.jobId, round: n.round, at, httpStatus, ok, error, durationMs },
       (done, end) => nextAttemptAt(this.delays, done, end),
@@ -221,17 +180,5 @@ export class Notifier {
     if (ok) this.log?.info(ctx, 'notification delivered');
     else if (after?.state === 'exhausted') this.log?.error({ ...ctx, error }, 'notification failed; attempts exhausted');
     else this.log?.warn({ ...ctx, error, nextAttemptAt: after?.nextAttemptAt }, 'notification attempt failed');
-  }
-
-  // The injected sender has its own timeout; this one guards the lease if a sender ignores it.
-  private sendWithDeadline(url: string, body: string, headers: Record<string, string>) {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(Object.assign(new Error(`no answer within ${this.timeoutMs} ms`), { code: 'ATTEMPT_TIMEOUT' })),
-        this.timeoutMs + 50,
-      );
-    });
-    return Promise.race([this.send(url, body, headers, this.timeoutMs), deadline]).finally(() => clearTimeout(timer));
   }
 }

@@ -3,14 +3,13 @@
 // Every attempt is recorded in a Redis list, so /notify/redeliver and status work from any process.
 // Same rule and signing as the embedded notifier (src/notify): delivered only on HTTP 200 with body
 // "successfully"; Standard Webhooks headers with a webhook-id that stays the same across re-sends.
-import { performance } from 'node:perf_hooks';
 import { Queue, Worker, type Job as BullJob } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { NewNotification } from '../../jobs/ports.ts';
-import { isDelivered, type NotificationStatus, type Send } from '../../notify/notifier.ts';
+import { attemptDelivery, type Send } from '../../notify/attempt.ts';
+import type { NotificationStatus } from '../../notify/notifier.ts';
 import { nextAttemptAt } from '../../notify/schedule.ts';
-import { webhookHeaders } from '../../notify/sign.ts';
 import type { Attempt } from '../../notify/store.ts';
 import { bullPrefix, connect, NOTIFY_QUEUE, type Keys } from './connection.ts';
 
@@ -41,14 +40,6 @@ export interface BullNotifierOptions {
   concurrency?: number;
 }
 
-const snippet = (s: string) => (s.length > 200 ? `${s.slice(0, 200)}…` : s);
-
-function describeError(err: unknown): string {
-  const e = err as { errorName?: string; code?: string; message?: string; cause?: { code?: string } };
-  const name = e?.errorName ?? e?.code ?? e?.cause?.code;
-  const msg = e?.message ?? String(err);
-  return snippet(name ? `${name}: ${msg}` : msg);
-}
 
 export class BullNotifier {
   private readonly conn: Redis;
@@ -98,24 +89,7 @@ export class BullNotifier {
 
   private async attempt(job: BullJob<NotifyData>): Promise<void> {
     const d = job.data;
-    const headers = {
-      ...webhookHeaders(d.msgId, d.body, await this.o.secretFor(d.appKey), new Date()),
-      'content-type': 'application/json; charset=utf-8',
-    };
-    const at = Date.now();
-    const t0 = performance.now();
-    let httpStatus: number | null = null;
-    let ok = false;
-    let error: string | null = null;
-    try {
-      const res = await this.sendWithDeadline(d.url, d.body, headers);
-      httpStatus = res.status;
-      ok = isDelivered(res.status, res.body);
-      if (!ok) error = `HTTP ${res.status}: ${JSON.stringify(snippet(res.body))}`;
-    } catch (err) {
-      error = describeError(err);
-    }
-    const durationMs = Math.round(performance.now() - t0);
+    const { at, httpStatus, ok, error, durationMs } = await attemptDelivery(this.o.send, d, await this.o.secretFor(d.appKey), this.o.attemptTimeoutMs, Date.now);
     const next = ok ? null : nextAttemptAt(this.o.retryDelaysS, job.attemptsMade + 1, at + durationMs);
     const record: StoredAttempt = { jobId: d.jobId, round: d.round, at, httpStatus, ok, error, durationMs, nextAttemptAt: next };
     const key = this.o.keys.attempts(d.jobId);
@@ -125,17 +99,6 @@ export class BullNotifier {
     if (next === null) this.o.logger?.error({ ...ctx, error }, 'notification failed; attempts exhausted');
     else this.o.logger?.warn({ ...ctx, error, nextAttemptAt: next }, 'notification attempt failed');
     throw new Error(error ?? 'not delivered'); // BullMQ schedules the re-send (or marks it failed)
-  }
-
-  private sendWithDeadline(url: string, body: string, headers: Record<string, string>) {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(Object.assign(new Error(`no answer within ${this.o.attemptTimeoutMs} ms`), { code: 'ATTEMPT_TIMEOUT' })),
-        this.o.attemptTimeoutMs + 50,
-      );
-    });
-    return Promise.race([this.o.send(url, body, headers, this.o.attemptTimeoutMs), deadline]).finally(() => clearTimeout(timer));
   }
 
   async attempts(jobId: string): Promise<Attempt[]> {
