@@ -8,6 +8,16 @@ import { openAppStore, startService } from './service.ts';
 import { registerApiCommands } from './commands/api.ts';
 import { startProgress } from './commands/progress.ts';
 
+/** SIGINT/SIGTERM close cleanly (jobs in progress end or are left for recovery), then exit. */
+function closeOnSignal(running: { close(): Promise<void> }): void {
+  const stop = async () => {
+    await running.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
 const program = new Command('wanxing').description('Wanxing AI Portrait: face-swap portrait service').showHelpAfterError();
 
 program
@@ -19,12 +29,7 @@ program
   .action(async (opts: { port?: string; workers?: string; queue?: string }) => {
     const config = loadConfig({ ...process.env, ...(opts.port && { PORT: opts.port }), ...(opts.workers && { WANXING_WORKERS: opts.workers }), ...(opts.queue && { WANXING_QUEUE: opts.queue }) });
     const service = config.queue === 'redis' ? await (await import('./distributed/api.ts')).startApi(config) : await startService(config);
-    const stop = async () => {
-      await service.close();
-      process.exit(0);
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    closeOnSignal(service);
   });
 
 program
@@ -33,13 +38,7 @@ program
   .option('--workers <n>', 'engine worker threads (env WANXING_WORKERS, default: one per core)')
   .action(async (opts: { workers?: string }) => {
     const config = loadConfig({ ...process.env, WANXING_QUEUE: 'redis', ...(opts.workers && { WANXING_WORKERS: opts.workers }) });
-    const worker = await (await import('./distributed/worker.ts')).startWorker(config);
-    const stop = async () => {
-      await worker.close(); // finishes the swaps in progress
-      process.exit(0);
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    closeOnSignal(await (await import('./distributed/worker.ts')).startWorker(config)); // close() finishes the swaps in progress
   });
 
 program

@@ -4,6 +4,7 @@
 // scheme (validate.ts allows http(s) only); only console submissions carry it.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import { sweepDir } from '../storage/sweep-dir.ts';
 import path from 'node:path';
 import { inspectImage } from '../fetch/image-check.ts';
 import { ServiceError } from '../jobs/errors.ts';
@@ -62,16 +63,7 @@ export class UploadStore {
   async sweepNow(now = Date.now()): Promise<number> {
     if (now - this.lastSweep < 10 * 60_000) return 0;
     this.lastSweep = now;
-    let removed = 0;
-    for (const name of await fs.promises.readdir(this.dir)) {
-      const p = path.join(this.dir, name);
-      const st = await fs.promises.stat(p).catch(() => undefined);
-      if (st && st.mtimeMs + this.ttlMs <= now) {
-        await fs.promises.rm(p, { force: true });
-        removed++;
-      }
-    }
-    return removed;
+    return sweepDir(this.dir, this.ttlMs, now);
   }
 
   /** An ImageFetcher that reads upload references from disk and hands every other URL to `next`. */

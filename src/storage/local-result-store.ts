@@ -3,6 +3,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ResultStore } from '../jobs/ports.ts';
+import { sweepDir } from './sweep-dir.ts';
 
 const FILE_RE = /^[0-9a-f]{32}\.(jpg|png)$/;
 
@@ -42,16 +43,7 @@ export class LocalResultStore implements ResultStore {
 
   /** Results live ttlMs after they were written; the file's mtime tells when. */
   async sweep(now = Date.now()): Promise<number> {
-    let removed = 0;
-    for (const name of await fs.promises.readdir(this.dir)) {
-      const p = path.join(this.dir, name);
-      const st = await fs.promises.stat(p).catch(() => undefined);
-      if (st && st.mtimeMs + this.ttlMs <= now) {
-        await fs.promises.rm(p, { force: true });
-        removed++;
-      }
-    }
-    return removed;
+    return sweepDir(this.dir, this.ttlMs, now);
   }
 
   private sign(file: string, expires: number): string {
