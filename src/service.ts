@@ -16,6 +16,7 @@ import { SqliteJobQueue } from './queue/sqlite/job-queue.ts';
 import { SqliteJobStore } from './queue/sqlite/job-store.ts';
 import { lockDataDir } from './queue/sqlite/instance-lock.ts';
 import { SqliteNonceStore } from './queue/sqlite/nonce-store.ts';
+import { WriteBatcher } from './queue/sqlite/write-batcher.ts';
 import { LocalResultStore } from './storage/local-result-store.ts';
 import { sessionKey } from './console/session.ts';
 import { withConsoleSink } from './console/sink.ts';
@@ -82,7 +83,8 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     logger: logger.child({ component: 'notify' }),
     pollMs: overrides.sweepMs,
   });
-  const store = new SqliteJobStore(db, (n) => notifier.enqueue(n));
+  const writes = new WriteBatcher(db);
+  const store = new SqliteJobStore(db, (n) => notifier.enqueue(n), writes);
   const jobs = new JobService({ store, maxQueueDepth: config.jobs.maxQueueDepth });
   const results = new LocalResultStore(config.dataDir, config.publicUrl, loadOrCreateKey(config.dataDir), config.resultTtlS * 1000);
   const queue = new SqliteJobQueue(store, { pollMs: overrides.sweepMs });
@@ -116,7 +118,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     results,
     timeouts: config.jobs,
     secretFor: (k) => apps.secretFor(k),
-    nonceStore: new SqliteNonceStore(db),
+    nonceStore: new SqliteNonceStore(db, Date.now, writes),
     rateLimiter: config.rateLimit.perSecond > 0 ? new MemoryRateLimiter(config.rateLimit) : undefined,
     maxSkewMs: config.signatureMaxSkewMs,
     onSubmitted: () => {

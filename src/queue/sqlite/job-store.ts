@@ -4,6 +4,7 @@ import type { ErrorName } from '../../jobs/errors.ts';
 import type { Job, JobState, Outcome } from '../../jobs/job.ts';
 import type { JobStore, NewNotification } from '../../jobs/ports.ts';
 import type { Db } from './db.ts';
+import type { WriteBatcher } from './write-batcher.ts';
 
 interface Row {
   id: string;
@@ -60,6 +61,8 @@ export class SqliteJobStore implements JobStore {
     private readonly db: Db,
     /** Synchronous insert of the notification into the same database (the notifier's store). */
     enqueueNotification: (n: NewNotification) => void,
+    /** Group commit for submits (optional: without it each submit is its own transaction). */
+    private readonly writes?: WriteBatcher,
   ) {
     this.stmts = {
       count: db.prepare(`SELECT active FROM job_counts WHERE id = 1`).pluck(), // kept by triggers (db.ts)
@@ -97,7 +100,7 @@ export class SqliteJobStore implements JobStore {
   }
 
   async submit(job: Job, maxActive: number): Promise<boolean> {
-    return this.submitTx.immediate(job, maxActive);
+    return this.writes ? this.writes.run(() => this.submitTx(job, maxActive)) : this.submitTx.immediate(job, maxActive);
   }
 
   async get(id: string): Promise<Job | undefined> {
