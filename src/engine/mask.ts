@@ -27,7 +27,7 @@ export interface MaskOptions {
   statsThreshold: number;
 }
 
-export const DEFAULT_MASK: MaskOptions = { feather: 0.05, mouthOpenKeep: 0.07, occluderThreshold: 5.5, maxStretch: 4, mouthMismatch: 1, occluderFromEdge: 1, statsThreshold: 2.5 };
+export const DEFAULT_MASK: MaskOptions = { feather: 0.03, mouthOpenKeep: 0.07, occluderThreshold: 5.5, maxStretch: 6, mouthMismatch: 1, occluderFromEdge: 1, statsThreshold: 2.5 };
 
 export interface FaceMask {
   /** 0..1 blend weight; exactly 0 outside the hard mask. */
