@@ -17,6 +17,7 @@ import { SqliteJobStore } from './queue/sqlite/job-store.ts';
 import { lockDataDir } from './queue/sqlite/instance-lock.ts';
 import { SqliteNonceStore } from './queue/sqlite/nonce-store.ts';
 import { WriteBatcher } from './queue/sqlite/write-batcher.ts';
+import { startCheckpointer } from './queue/sqlite/checkpointer.ts';
 import { LocalResultStore } from './storage/local-result-store.ts';
 import { sessionKey } from './console/session.ts';
 import { withConsoleSink } from './console/sink.ts';
@@ -84,6 +85,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     pollMs: overrides.sweepMs,
   });
   const writes = new WriteBatcher(db);
+  const stopCheckpointer = startCheckpointer(db);
   const store = new SqliteJobStore(db, (n) => notifier.enqueue(n), writes);
   const jobs = new JobService({ store, maxQueueDepth: config.jobs.maxQueueDepth });
   const results = new LocalResultStore(config.dataDir, config.publicUrl, loadOrCreateKey(config.dataDir), config.resultTtlS * 1000);
@@ -98,6 +100,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
       await pool.init();
     } catch (err) {
       await pool.close();
+      await stopCheckpointer();
       db.close();
       unlock();
       throw err;
@@ -181,6 +184,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
       await notifier.stop();
       await engine?.close();
       await dispatcher.close();
+      await stopCheckpointer();
       db.close();
       unlock();
     },

@@ -36,3 +36,25 @@ test('a nonce sent twice in the same burst is accepted once', async () => {
   assert.deepEqual(answers.sort(), [false, false, true]);
   assert.equal(await nonces.checkAndRemember('app', 'n-2', 60_000), true);
 });
+
+test('WAL checkpoints happen off the main thread', async () => {
+  const { openDatabase } = await import('../src/queue/sqlite/db.ts');
+  const { startCheckpointer } = await import('../src/queue/sqlite/checkpointer.ts');
+  const { tmpDir } = await import('./helpers/service.ts');
+  const fs = await import('node:fs');
+  const dir = tmpDir();
+  const db = openDatabase(dir, 'cp.db');
+  const stop = startCheckpointer(db, 50);
+  try {
+    db.exec('CREATE TABLE t (v TEXT)');
+    const before = fs.statSync(`${dir}/cp.db`).size;
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+    for (let i = 0; i < 2000; i++) insert.run('x'.repeat(200)); // 2,000 commits, far below the 20,000-page backstop
+    const deadline = Date.now() + 10_000;
+    while (fs.statSync(`${dir}/cp.db`).size < before + 300_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(fs.statSync(`${dir}/cp.db`).size >= before + 300_000, 'the rows reached the database file through a checkpoint');
+  } finally {
+    await stop();
+    db.close();
+  }
+});
