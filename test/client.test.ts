@@ -60,7 +60,11 @@ describe('WanxingClient', () => {
 
     await until(async () => received.length === 1, 10_000, 'notification');
     assert.deepEqual(received[0], { job_id: jobId, status: 0, data: { result_url: [url] } });
-    const attempts = svc.notifier.attempts(jobId);
+    // The receiver has answered; the notifier records the attempt a moment later.
+    const attempts = await until(async () => {
+      const a = svc.notifier.attempts(jobId);
+      return a.length >= 2 && a;
+    }, 10_000, 'second attempt recorded');
     assert.equal(attempts.length, 2);
     assert.equal(attempts[0]!.httpStatus, 500);
     assert.equal(attempts[1]!.ok, true);
