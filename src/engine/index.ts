@@ -1,6 +1,7 @@
 // The default face engine: a pipeline of named stages over the port in ./types.ts.
 //   decode ▸ analyse (source; template from cache) ▸ warp ▸ mask ▸ colour ▸ blend ▸ enhance ▸ encode
 // One instance per worker thread; init() loads the models once, swap() runs many times.
+import { stageTimer } from './timings.ts';
 import type { FaceEngine, SwapRequest, SwapResult } from './types.ts';
 import { DEFAULT_LIMITS, FaceAnalyser, pickFace, type AnalyseLimits, type Face } from './analyse.ts';
 import { decodeImage, encodeImage, DEFAULT_MAX_PIXELS, type RgbImage } from './image.ts';
@@ -87,15 +88,7 @@ export class DefaultEngine implements FaceEngine {
   /** swap() plus what the CLI's --json and the evaluation need. */
   async swapDetailed(req: SwapRequest, opts: { embedding?: boolean } = {}): Promise<DetailedSwap> {
     const analyser = this.faceAnalyser;
-    const timings: Record<string, number> = {};
-    const time = async <T>(name: string, fn: () => Promise<T> | T): Promise<T> => {
-      const t = performance.now();
-      try {
-        return await fn();
-      } finally {
-        timings[name] = (timings[name] ?? 0) + performance.now() - t;
-      }
-    };
+    const { timings, time } = stageTimer();
     const maxPixels = this.opts.maxPixels ?? DEFAULT_MAX_PIXELS;
     const embedding = opts.embedding ?? false;
 

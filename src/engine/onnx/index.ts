@@ -3,6 +3,7 @@
 //   decode ▸ analyse (template cached) ▸ embed source ▸ swap aligned target crop ▸ paste-back mask
 //   ▸ colour ▸ blend ▸ enhance ▸ encode
 // Same port as the default engine (../types.ts); init() loads and checks both models.
+import { stageTimer } from '../timings.ts';
 import { isAbsolute, join } from 'node:path';
 import type { FaceEngine, SwapRequest, SwapResult } from '../types.ts';
 import { DEFAULT_LIMITS, FaceAnalyser, pickFace, type AnalyseLimits, type Face } from '../analyse.ts';
@@ -120,15 +121,7 @@ export class OnnxEngine implements FaceEngine {
 
   async swap(req: SwapRequest): Promise<SwapResult> {
     const { models, detector } = this.ready();
-    const timings: Record<string, number> = {};
-    const time = async <T>(name: string, fn: () => Promise<T> | T): Promise<T> => {
-      const t = performance.now();
-      try {
-        return await fn();
-      } finally {
-        timings[name] = (timings[name] ?? 0) + performance.now() - t;
-      }
-    };
+    const { timings, time } = stageTimer();
     const maxPixels = this.opts.maxPixels ?? DEFAULT_MAX_PIXELS;
     const minScore = this.limits.minScore;
 
