@@ -4,7 +4,7 @@
 // Edge samples on hair, teeth or other kept areas are left out (Neumann there), so a dark fringe
 // does not bleed into the face — the usual failure of plain seamless cloning.
 
-import { maskedBlur } from './raster.ts';
+import { bilinearTaps, maskedBlur } from './raster.ts';
 
 export interface BlendOptions {
   /** Smallest coarse cell in pixels (cells grow with the face so the grid stays ~120 across). */
@@ -195,15 +195,7 @@ export function membrane(
   const plane = new Float32Array(nc * 3);
   for (let c = 0; c < nc; c++) for (let k = 0; k < 3; k++) plane[c * 3 + k] = (kind[c] === 0 ? mean[k] : val[c * 3 + k]) * ramp[c];
   // Bilinear from cell centres (as upsample()), only where the result is used.
-  const cx0 = new Int32Array(w);
-  const cx1 = new Int32Array(w);
-  const ctx = new Float32Array(w);
-  for (let x = 0; x < w; x++) {
-    const gx = Math.min(cw - 1, Math.max(0, (x + 0.5) / f - 0.5));
-    cx0[x] = Math.floor(gx);
-    cx1[x] = Math.min(cw - 1, cx0[x] + 1);
-    ctx[x] = gx - cx0[x];
-  }
+  const { i0: cx0, i1: cx1, t: ctx } = bilinearTaps(w, cw, f);
   for (let y = 0; y < h; y++) {
     const gy = Math.min(ch - 1, Math.max(0, (y + 0.5) / f - 0.5));
     const r0 = Math.floor(gy) * cw;

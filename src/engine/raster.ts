@@ -224,19 +224,25 @@ export function downsample(src: Float32Array, w: number, h: number, k: number): 
   return { data: sum, w: sw, h: sh };
 }
 
+/** Bilinear taps from cell centres along one axis: for each of n pixels, its two cells and the weight of the second. */
+export function bilinearTaps(n: number, cells: number, k: number): { i0: Int32Array; i1: Int32Array; t: Float32Array } {
+  const i0 = new Int32Array(n);
+  const i1 = new Int32Array(n);
+  const t = new Float32Array(n);
+  for (let x = 0; x < n; x++) {
+    const g = Math.min(cells - 1, Math.max(0, (x + 0.5) / k - 0.5));
+    i0[x] = Math.floor(g);
+    i1[x] = Math.min(cells - 1, i0[x] + 1);
+    t[x] = g - i0[x];
+  }
+  return { i0, i1, t };
+}
+
 /** Bilinear upsample (cell centres) of a plane made by downsample(…, k) back to w×h. */
 export function upsample(small: Float32Array, sw: number, sh: number, k: number, w: number, h: number): Float32Array {
   const out = new Float32Array(w * h);
   // Column taps are the same for every row: compute them once.
-  const cx0 = new Int32Array(w);
-  const cx1 = new Int32Array(w);
-  const ctx = new Float32Array(w);
-  for (let x = 0; x < w; x++) {
-    const gx = Math.min(sw - 1, Math.max(0, (x + 0.5) / k - 0.5));
-    cx0[x] = Math.floor(gx);
-    cx1[x] = Math.min(sw - 1, cx0[x] + 1);
-    ctx[x] = gx - cx0[x];
-  }
+  const { i0: cx0, i1: cx1, t: ctx } = bilinearTaps(w, sw, k);
   for (let y = 0; y < h; y++) {
     const gy = Math.min(sh - 1, Math.max(0, (y + 0.5) / k - 0.5));
     const r0 = Math.floor(gy) * sw;
@@ -277,15 +283,7 @@ export function downsampleWeighted(src: Float32Array, weight: Float32Array, w: n
  * bilinear upsample of upsample(); `shift` may be omitted (all zero). No full-size temporaries.
  */
 export function upsampleAffine(plane: Float32Array, gain: Float32Array, shift: Float32Array | undefined, sw: number, sh: number, k: number, w: number, h: number): void {
-  const cx0 = new Int32Array(w);
-  const cx1 = new Int32Array(w);
-  const ctx = new Float32Array(w);
-  for (let x = 0; x < w; x++) {
-    const gx = Math.min(sw - 1, Math.max(0, (x + 0.5) / k - 0.5));
-    cx0[x] = Math.floor(gx);
-    cx1[x] = Math.min(sw - 1, cx0[x] + 1);
-    ctx[x] = gx - cx0[x];
-  }
+  const { i0: cx0, i1: cx1, t: ctx } = bilinearTaps(w, sw, k);
   for (let y = 0; y < h; y++) {
     const gy = Math.min(sh - 1, Math.max(0, (y + 0.5) / k - 0.5));
     const r0 = Math.floor(gy) * sw;
