@@ -29,6 +29,29 @@ test('swaps run in worker threads and report the running stage', async () => {
   }
 });
 
+// Field 41 of /proc/<pid>/task/<tid>/stat is the scheduling policy; 5 is SCHED_IDLE.
+const policy = (tid: string | number) => Number(fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[38]);
+const policies = () =>
+  fs.readdirSync('/proc/self/task').flatMap((tid) => {
+    try {
+      return [policy(tid)];
+    } catch {
+      return []; // a thread that ended meanwhile
+    }
+  });
+
+test('engine threads run at SCHED_IDLE on Linux, so API work preempts a swap', { skip: process.platform !== 'linux' }, async () => {
+  const idleBefore = policies().filter((p) => p === 5).length;
+  const pool = new EnginePool(spec, 2);
+  await pool.init();
+  try {
+    assert.equal(policies().filter((p) => p === 5).length - idleBefore, 2);
+    assert.equal(policy(process.pid), 0, 'the main thread keeps the normal policy');
+  } finally {
+    await pool.close();
+  }
+});
+
 test('an aborted swap rejects at once and its thread is replaced', async () => {
   process.env.WANXING_TEST_ENGINE_DELAY_MS = '10000';
   const pool = new EnginePool(spec, 1);

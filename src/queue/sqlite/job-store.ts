@@ -52,6 +52,14 @@ function fromRow(r: Row): Job {
 
 const ACTIVE = `state IN ('pending','preparing','running')`;
 
+// The partial index serves only queries that repeat its WHERE term verbatim; without that term (or
+// after an ANALYZE, without INDEXED BY) SQLite scans the whole table: 13 ms a claim, on the event
+// loop, at 200,000 queued jobs.
+export const CLAIM_SQL = `UPDATE jobs SET state = 'preparing', updated_at = @now, started_at = @now, runs = runs + 1
+  WHERE id = (SELECT id FROM jobs INDEXED BY jobs_active WHERE ${ACTIVE} AND state = 'pending' AND deadline_at > @now
+    ORDER BY created_at LIMIT 1)
+  RETURNING *`;
+
 export class SqliteJobStore implements JobStore {
   private readonly stmts;
   private readonly submitTx;
@@ -76,11 +84,9 @@ export class SqliteJobStore implements JobStore {
       fail: db.prepare(`UPDATE jobs SET state = 'fail', updated_at = @now, finished_at = @now, error_name = @errorName,
         reason = @reason WHERE id = @id AND ${ACTIVE}`),
       expired: db.prepare(`SELECT * FROM jobs WHERE ${ACTIVE} AND deadline_at <= ? ORDER BY deadline_at LIMIT ?`),
-      claim: db.prepare(`UPDATE jobs SET state = 'preparing', updated_at = @now, started_at = @now, runs = runs + 1
-        WHERE id = (SELECT id FROM jobs WHERE state = 'pending' AND deadline_at > @now ORDER BY created_at LIMIT 1)
-        RETURNING *`),
+      claim: db.prepare(CLAIM_SQL),
       requeue: db.prepare(`UPDATE jobs SET state = 'pending', updated_at = @now
-        WHERE state IN ('preparing','running') AND deadline_at > @now`),
+        WHERE ${ACTIVE} AND state IN ('preparing','running') AND deadline_at > @now`),
       recent: db.prepare(`SELECT * FROM jobs WHERE app_key = ? ORDER BY created_at DESC LIMIT ?`),
     };
     this.submitTx = db.transaction((job: Job, maxActive: number): boolean => {
