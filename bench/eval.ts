@@ -1,4 +1,4 @@
-// npm run eval -- <dir> [--out <dir for side-by-side PNGs>] [--alias file=identity ...] [--limit N]
+// npm run eval -- <dir> [--out <dir for side-by-side PNGs>] [--alias file=identity ...] [--limit N] [--drop-copies]
 // For every ordered pair of face photos of different people in <dir>: swap, then report
 //  (a) identity: faceres cosine of result→source vs template→source, and ID retrieval top-1
 //      (is the result nearest the source's identity, among all identities' other photos);
@@ -28,10 +28,12 @@ interface Args {
   esrgan?: string;
   /** Only pairs whose source file name matches. */
   source?: RegExp;
+  /** Drop photos that are copies of an earlier one (faceres cosine ≥ 0.98), so no swap is counted twice. */
+  dropCopies: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { dir: '', alias: {}, limit: Infinity, every: 1, set: {} };
+  const a: Args = { dir: '', alias: {}, limit: Infinity, every: 1, set: {}, dropCopies: false };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i];
     if (v === '--out') a.out = argv[++i];
@@ -39,13 +41,14 @@ function parseArgs(argv: string[]): Args {
     else if (v === '--every') a.every = Number(argv[++i]);
     else if (v === '--esrgan') a.esrgan = argv[++i];
     else if (v === '--source') a.source = new RegExp(argv[++i]);
+    else if (v === '--drop-copies') a.dropCopies = true;
     else if (v === '--set') {
       // --set colour.lightingSigma=0.2 : a swap option (dotted path into SwapOptions).
       const [k, val] = argv[++i].split('=');
       const keys = k.split('.');
       let o = a.set as Record<string, unknown>;
       for (const key of keys.slice(0, -1)) o = (o[key] ??= {}) as Record<string, unknown>;
-      o[keys[keys.length - 1]] = Number(val);
+      o[keys[keys.length - 1]] = Number.isNaN(Number(val)) ? val : Number(val);
     }
     else if (v === '--alias') {
       const [k, id] = argv[++i].split('=');
@@ -104,6 +107,16 @@ async function main(): Promise<void> {
       photos.push({ file: f, id: identityOf(f, args.alias), bytes, face, emb: face.embedding! });
     } catch (err) {
       rejected.push(`${f}: ${toServiceError(err).errorName}`);
+    }
+  }
+  // A byte-different copy of a photo (another format, an alpha channel) is the same picture: as a
+  // template it would stay in the gallery in place of the left-out template, and every swap with it
+  // would be counted twice.
+  const copies: string[] = [];
+  if (args.dropCopies) {
+    for (let i = photos.length - 1; i > 0; i--) {
+      const first = photos.slice(0, i).find((q) => cosine(q.emb, photos[i]!.emb) >= 0.98);
+      if (first) copies.push(`${photos.splice(i, 1)[0]!.file} (copy of ${first.file})`);
     }
   }
   const gallery = photos.map((p) => ({ file: p.file, id: p.id, emb: p.emb }));
@@ -200,6 +213,7 @@ async function main(): Promise<void> {
     ...(args.esrgan ? [`| pairs whose source went through ESRGAN | ${rows.filter((r) => r.upscaled).length} |`] : []),
     '',
     rejected.length ? `Photos refused by the input checks: ${rejected.join('; ')}` : 'No photo refused by the input checks.',
+    ...(copies.length ? [`Photos left out as copies of another (--drop-copies): ${copies.join('; ')}`] : []),
     failures.length ? `Failed pairs: ${failures.join('; ')}` : 'No failed pair.',
     misses.length ? `Pairs missed by ID retrieval (headline metric): ${misses.join('; ')}` : 'No pair missed by ID retrieval.',
   ];

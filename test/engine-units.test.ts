@@ -8,7 +8,9 @@ import { decodeImage, encodeImage } from '../src/engine/image.ts';
 import { membrane } from '../src/engine/blend.ts';
 import { labToRgb, rgbToLab, boxBlur } from '../src/engine/raster.ts';
 import { warpTriangles } from '../src/engine/warp.ts';
-import { fitSimilarity } from '../src/engine/swap.ts';
+import { destinationMesh } from '../src/engine/swap.ts';
+import { fitSimilarity3d } from '../src/engine/similarity3d.ts';
+import { FACE_OVAL } from '../src/engine/regions.ts';
 import { ServiceError } from '../src/jobs/errors.ts';
 
 function fakeFace(x: number, y: number, size: number, angles = { yaw: 0, pitch: 0, roll: 0 }): Face {
@@ -118,16 +120,40 @@ test('Lab round trip and box blur', () => {
   for (const v of flat) assert.ok(Math.abs(v - 3) < 1e-5);
 });
 
-test('fitSimilarity recovers a rotation, scale and shift', () => {
-  const a = [[0, 0], [10, 0], [0, 10], [7, 3]];
-  const c = Math.cos(0.3) * 1.5;
-  const s = Math.sin(0.3) * 1.5;
-  const b = a.map(([x, y]) => [c * x - s * y + 5, s * x + c * y - 2]);
-  const f = fitSimilarity(a, b);
+test('fitSimilarity3d recovers a 3-D rotation, scale and shift', () => {
+  const a = [[0, 0, 0], [10, 0, 1], [0, 10, 2], [7, 3, -4], [2, 8, 6]];
+  const [ux, uy, uz] = [0.3, 0.8, 0.52].map((v, _, all) => v / Math.hypot(...all));
+  const c = Math.cos(0.7), s = Math.sin(0.7);
+  const R = [
+    [c + ux * ux * (1 - c), ux * uy * (1 - c) - uz * s, ux * uz * (1 - c) + uy * s],
+    [uy * ux * (1 - c) + uz * s, c + uy * uy * (1 - c), uy * uz * (1 - c) - ux * s],
+    [uz * ux * (1 - c) - uy * s, uz * uy * (1 - c) + ux * s, c + uz * uz * (1 - c)],
+  ];
+  const b = a.map((p) => R.map((r, k) => 1.5 * (r[0] * p[0] + r[1] * p[1] + r[2] * p[2]) + [5, -2, 3][k]));
+  const f = fitSimilarity3d(a, b);
   for (let i = 0; i < a.length; i++) {
-    const [x, y] = f(a[i][0], a[i][1]);
-    assert.ok(Math.abs(x - b[i][0]) < 1e-9 && Math.abs(y - b[i][1]) < 1e-9);
+    const q = f(a[i]);
+    for (let k = 0; k < 3; k++) assert.ok(Math.abs(q[k] - b[i][k]) < 1e-9, `point ${i} axis ${k}: ${q[k]} vs ${b[i][k]}`);
   }
+});
+
+test("destinationMesh: identity shape takes the source's proportions without its head pose", () => {
+  // The source is the template's own face, turned 25° about the vertical axis and scaled: with
+  // the pose removed nothing is left to move, so every destination point stays the template's.
+  // A synthetic mesh: the oval on a circle, every other point well inside it.
+  const oval = new Set(FACE_OVAL);
+  const template = Array.from({ length: 468 }, (_, i) =>
+    oval.has(i) ? [200 + 100 * Math.cos(i), 220 + 100 * Math.sin(i), 0] : [200 + 40 * Math.cos(i * 2.4) * ((i % 7) / 7), 220 + 40 * Math.sin(i * 1.7) * ((i % 5) / 5), 30 * Math.cos(i)],
+  );
+  const c = Math.cos(0.44), s = Math.sin(0.44);
+  const turned = template.map(([x, y, z]) => [0.8 * (c * x + s * z) + 40, 0.8 * y - 10, 0.8 * (-s * x + c * z)]);
+  const dst = destinationMesh(turned, template, 1);
+  for (let i = 0; i < 468; i++) assert.ok(Math.hypot(dst[i][0] - template[i][0], dst[i][1] - template[i][1]) < 1e-6, `point ${i} moved`);
+  // A real difference in proportions (eyes set wider in the source) does move the inner points.
+  const wider = turned.map((p, i) => (i === 33 || i === 263 ? [p[0] + (i === 33 ? -8 : 8), p[1], p[2]] : p));
+  const moved = destinationMesh(wider, template, 1);
+  assert.ok(Math.hypot(moved[33][0] - template[33][0], moved[33][1] - template[33][1]) > 1, 'the eye corner moves');
+  for (const i of FACE_OVAL) assert.deepEqual(moved[i], [template[i][0], template[i][1]], "the outline stays the template's");
 });
 
 test('decodeImage: codes for bad input; PNG alpha survives the round trip', async () => {

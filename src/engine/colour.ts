@@ -11,6 +11,8 @@ export interface ColourOptions {
   chromaSigma: number;
   /** 'ratio' scales by local template/source means (keeps dark and neutral features); 'shift' adds their difference. */
   mode: 'ratio' | 'shift';
+  /** The same for the chroma planes (a, b). */
+  chromaMode: 'ratio' | 'shift';
   /**
    * 0..1: a second, finer lightness ratio (σ = 0.07 face width) applied with this strength, so a
    * source lit hard from one side takes more of the template's shading. Costs some identity.
@@ -18,7 +20,7 @@ export interface ColourOptions {
   detailLighting: number;
 }
 
-export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.25, mode: 'ratio', detailLighting: 0 };
+export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.25, mode: 'ratio', chromaMode: 'shift', detailLighting: 0 };
 
 /** Shifts the source planes in place by (local template mean − local source mean). */
 export function matchColour(
@@ -43,7 +45,7 @@ export function matchColour(
     };
     const ms = field(src[c]);
     const mt = field(tgt[c]);
-    const ratio = opts.mode === 'ratio';
+    const ratio = (c === 0 ? opts.mode : opts.chromaMode ?? opts.mode) === 'ratio';
     // Ratio mode: a gain where both local means are clearly positive (skin: L, a, b all are), so
     // dark pupils stay dark and eye whites stay neutral; a shift elsewhere.
     const gain = new Float32Array(ms.length);

@@ -7,7 +7,8 @@ import { DEFAULT_COLOUR, matchColour, type ColourOptions } from './colour.ts';
 import { DEFAULT_BLEND, membrane, type BlendOptions } from './blend.ts';
 import { DEFAULT_ENHANCE, enhance, type EnhanceOptions } from './enhance.ts';
 import { labToRgb, rgbToLab } from './raster.ts';
-import { FACE_OVAL, faceWidth } from './regions.ts';
+import { FACE_OVAL, faceWidth, LIPS_INNER, LIPS_OUTER } from './regions.ts';
+import { fitSimilarity3d } from './similarity3d.ts';
 import { skinModel } from './skin.ts';
 import { cropFloat, roiAround, warpTriangles, type Roi } from './warp.ts';
 
@@ -21,7 +22,7 @@ export interface SwapOptions {
 }
 
 export const DEFAULT_SWAP: SwapOptions = {
-  identityShape: 0,
+  identityShape: 0.4,
   mask: DEFAULT_MASK,
   colour: DEFAULT_COLOUR,
   // The edge correction fades out over the outer band and ignores outlying edge samples: the
@@ -113,13 +114,16 @@ export function swapFace(
 
 /**
  * Where the source's mesh points land in the template. The oval stays the template's (so the face
- * fits the head and pose); inner points move toward the source's own layout, aligned to the
- * template by a least-squares similarity transform, by `identity` (0..1).
+ * fits the head and pose); inner points move toward the source's own layout, brought into the
+ * template's head pose by a least-squares 3-D similarity transform, by `identity` (0..1).
  */
 export function destinationMesh(sMesh: ArrayLike<number>[], tMesh: ArrayLike<number>[], identity: number): [number, number][] {
   const dst = tMesh.map((p) => [p[0], p[1]] as [number, number]);
   if (identity <= 0) return dst;
-  const sim = fitSimilarity(sMesh, tMesh);
+  // The source in the template's head pose (3-D fit over everything but the lips, whose opening is
+  // expression): what is left between the two meshes is proportions, not pose.
+  const lips = new Set([...LIPS_INNER, ...LIPS_OUTER]);
+  const posed = fitSimilarity3d(sMesh, tMesh, tMesh.map((_, i) => i).filter((i) => !lips.has(i)));
   const oval = new Set(FACE_OVAL);
   // Weight falls off toward the oval: distance from the face centre relative to the oval's.
   const cx = tMesh.reduce((s, p) => s + p[0], 0) / tMesh.length;
@@ -127,35 +131,23 @@ export function destinationMesh(sMesh: ArrayLike<number>[], tMesh: ArrayLike<num
   let ovalR = 0;
   for (const i of FACE_OVAL) ovalR += Math.hypot(tMesh[i][0] - cx, tMesh[i][1] - cy);
   ovalR /= FACE_OVAL.length;
+  const weight = (i: number) => identity * Math.max(0, Math.min(1, (1 - Math.hypot(tMesh[i][0] - cx, tMesh[i][1] - cy) / ovalR) / 0.35));
+  // The mouth moves as a whole (where it sits is identity) and keeps the template's shape.
+  let mx = 0, my = 0;
+  for (const i of LIPS_OUTER) {
+    const [sx, sy] = posed(sMesh[i]);
+    mx += (weight(i) * (sx - tMesh[i][0])) / LIPS_OUTER.length;
+    my += (weight(i) * (sy - tMesh[i][1])) / LIPS_OUTER.length;
+  }
   for (let i = 0; i < dst.length; i++) {
     if (oval.has(i)) continue;
-    const r = Math.hypot(tMesh[i][0] - cx, tMesh[i][1] - cy) / ovalR;
-    const wgt = identity * Math.max(0, Math.min(1, (1 - r) / 0.35));
-    const [sx, sy] = sim(sMesh[i][0], sMesh[i][1]);
+    if (lips.has(i)) {
+      dst[i] = [dst[i][0] + mx, dst[i][1] + my];
+      continue;
+    }
+    const wgt = weight(i);
+    const [sx, sy] = posed(sMesh[i]);
     dst[i] = [dst[i][0] + wgt * (sx - dst[i][0]), dst[i][1] + wgt * (sy - dst[i][1])];
   }
   return dst;
-}
-
-/** Least-squares 2-D similarity (Umeyama) mapping a onto b. */
-export function fitSimilarity(a: ArrayLike<number>[], b: ArrayLike<number>[]): (x: number, y: number) => [number, number] {
-  const n = a.length;
-  let ax = 0, ay = 0, bx = 0, by = 0;
-  for (let i = 0; i < n; i++) {
-    ax += a[i][0];
-    ay += a[i][1];
-    bx += b[i][0];
-    by += b[i][1];
-  }
-  ax /= n; ay /= n; bx /= n; by /= n;
-  let sxx = 0, sxy = 0, va = 0;
-  for (let i = 0; i < n; i++) {
-    const px = a[i][0] - ax, py = a[i][1] - ay, qx = b[i][0] - bx, qy = b[i][1] - by;
-    sxx += px * qx + py * qy;
-    sxy += px * qy - py * qx;
-    va += px * px + py * py;
-  }
-  const c = sxx / (va || 1);
-  const s = sxy / (va || 1);
-  return (x, y) => [c * (x - ax) - s * (y - ay) + bx, s * (x - ax) + c * (y - ay) + by];
 }
