@@ -11,8 +11,10 @@ export interface ColourOptions {
   chromaSigma: number;
   /** 'ratio' scales by local template/source means (keeps dark and neutral features); 'shift' adds their difference. */
   mode: 'ratio' | 'shift';
-  /** The same for the chroma planes (a, b). */
+  /** The same for the chroma planes (a, b); 'ratio' matches the local mean and scales deviations from it. */
   chromaMode: 'ratio' | 'shift';
+  /** Bound of that chroma gain: deviations scale by at most this much, or 1/this. */
+  chromaGainMax: number;
   /**
    * 0..1: a second, finer lightness ratio (σ = 0.07 face width) applied with this strength, so a
    * source lit hard from one side takes more of the template's shading. Costs some identity.
@@ -20,7 +22,7 @@ export interface ColourOptions {
   detailLighting: number;
 }
 
-export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.25, mode: 'ratio', chromaMode: 'shift', detailLighting: 0 };
+export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.25, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0 };
 
 /** Shifts the source planes in place by (local template mean − local source mean). */
 export function matchColour(
@@ -46,13 +48,21 @@ export function matchColour(
     const ms = field(src[c]);
     const mt = field(tgt[c]);
     const ratio = (c === 0 ? opts.mode : opts.chromaMode ?? opts.mode) === 'ratio';
+    const gMax = opts.chromaGainMax ?? 2;
     // Ratio mode: a gain where both local means are clearly positive (skin: L, a, b all are), so
     // dark pupils stay dark and eye whites stay neutral; a shift elsewhere.
     const gain = new Float32Array(ms.length);
     for (let i = 0; i < ms.length; i++) {
-      if (ratio && ms[i] > 2 && mt[i] > 2) {
-        gain[i] = c === 0 ? Math.min(3, Math.max(1 / 3, mt[i] / ms[i])) : Math.min(2, Math.max(0.5, mt[i] / ms[i]));
+      if (ratio && c === 0 && ms[i] > 2 && mt[i] > 2) {
+        gain[i] = Math.min(3, Math.max(1 / 3, mt[i] / ms[i]));
         mt[i] = 0;
+      } else if (ratio && c > 0) {
+        // Chroma: the local mean goes exactly to the template's and deviations from it (brows,
+        // eyes) scale by a bounded, continuous gain. A pure ratio switched to a shift near neutral
+        // means and left purple/green blotches; a pure shift turns dark brows blue on pale skin.
+        const g = Math.min(gMax, Math.max(1 / gMax, (Math.abs(mt[i]) + 2) / (Math.abs(ms[i]) + 2)));
+        gain[i] = g;
+        mt[i] -= g * ms[i];
       } else {
         gain[i] = 1;
         mt[i] -= ms[i];
