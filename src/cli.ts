@@ -1,10 +1,8 @@
 // One entry: wanxing serve | worker | swap | keys | notify.
+// Each command imports what it runs when it runs: `wanxing swap` does not load the server.
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from './config.ts';
-import { migrateNotify, SqliteNotificationStore } from './notify/index.ts';
 import type { App } from './apps/app-store.ts';
-import { openDatabase } from './queue/sqlite/db.ts';
-import { openAppStore, startService } from './service.ts';
 import { registerApiCommands } from './commands/api.ts';
 import { startProgress } from './commands/progress.ts';
 
@@ -28,7 +26,7 @@ program
   .option('--queue <kind>', 'sqlite (embedded, default) or redis: API only, swaps run in `wanxing worker` processes (env WANXING_QUEUE)')
   .action(async (opts: { port?: string; workers?: string; queue?: string }) => {
     const config = loadConfig({ ...process.env, ...(opts.port && { PORT: opts.port }), ...(opts.workers && { WANXING_WORKERS: opts.workers }), ...(opts.queue && { WANXING_QUEUE: opts.queue }) });
-    const service = config.queue === 'redis' ? await (await import('./distributed/api.ts')).startApi(config) : await startService(config);
+    const service = config.queue === 'redis' ? await (await import('./distributed/api.ts')).startApi(config) : await (await import('./service.ts')).startService(config);
     closeOnSignal(service);
   });
 
@@ -63,6 +61,7 @@ const keys = program.command('keys').description('manage apps (AppKey/AppSecret 
 async function withApps<T>(fn: (apps: { list(): unknown; create(name: string): unknown; revoke(k: string): unknown }) => Promise<T>): Promise<T> {
   const config = loadConfig();
   if (config.queue === 'redis') return (await import('./distributed/admin.ts')).withRedisApps(config, fn);
+  const [{ openAppStore }, { openDatabase }] = await Promise.all([import('./service.ts'), import('./queue/sqlite/db.ts')]);
   return fn(openAppStore(config, openDatabase(config.dataDir)));
 }
 keys
@@ -114,6 +113,7 @@ program
       } else console.log(`queued ${jobId} for re-delivery; the running processes send it`);
       return;
     }
+    const [{ openDatabase }, { migrateNotify, SqliteNotificationStore }] = await Promise.all([import('./queue/sqlite/db.ts'), import('./notify/index.ts')]);
     const db = openDatabase(config.dataDir);
     migrateNotify(db);
     const store = new SqliteNotificationStore(db);

@@ -111,3 +111,19 @@ test('checks: a turned head is refused with FaceAngleTooLarge', async () => {
     await strict.close();
   }
 });
+
+test('faceres (the embedding model) is loaded on the first request for an embedding, not for swaps', async () => {
+  const fresh = createDefaultEngine({ warmup: false });
+  await fresh.init();
+  try {
+    const models = () => (fresh.faceAnalyser.human as unknown as { models: { models: Record<string, unknown> } }).models.models;
+    const [source, target] = await Promise.all([faceA(), faceB('png')]);
+    await fresh.swap({ source, target });
+    assert.ok(!models().faceres, 'a swap needs no embedding model');
+    const d = await fresh.swapDetailed({ source, target: await faceC() }, { embedding: true });
+    assert.ok(models().faceres, 'loaded on demand');
+    assert.equal(d.source.embedding?.length, 1024);
+  } finally {
+    await fresh.close();
+  }
+});

@@ -63,23 +63,35 @@ export function landmarks5(mesh: Point3[]): Point2[] {
 
 /** One analyser per thread: it owns a Human instance on the WASM backend. */
 export class FaceAnalyser {
+  /** faceres is loaded on the first request for an embedding: a swap never needs one. */
+  private embeddingReady?: Promise<void>;
+
   private constructor(
     readonly human: Human,
     private readonly config: Partial<Config>,
   ) {}
 
-  static async create(): Promise<FaceAnalyser> {
-    const { human, config } = await loadHuman({ embedding: true });
+  /**
+   * `warmup: false` leaves the kernels' first compile to the first real detection: right for a
+   * one-shot CLI run, which would otherwise pay it twice.
+   */
+  static async create(opts: { warmup?: boolean } = {}): Promise<FaceAnalyser> {
+    const { human, config } = await loadHuman({ embedding: false });
     const analyser = new FaceAnalyser(human, config);
-    await analyser.warmup();
+    if (opts.warmup ?? true) await analyser.warmup();
     return analyser;
+  }
+
+  private loadEmbedding(): Promise<void> {
+    // Human loads the models a config enables that it has not loaded yet (≈ 40 ms for faceres).
+    return (this.embeddingReady ??= this.human.load({ face: { description: { enabled: true } } } as Partial<Config>).then(() => undefined));
   }
 
   /** The first inference of each model compiles its WASM kernels (~0.5 s): pay it at load, not in a job. */
   async warmup(): Promise<void> {
     const size = 192;
     const img = { width: size, height: size, data: new Uint8Array(size * size * 3).fill(128), format: 'png' as const };
-    await this.detect(img, { embedding: true, minScore: 0 });
+    await this.detect(img, { minScore: 0 });
     // The mesh and embedding models only run on a detected face; feed them directly.
     const tf = this.human.tf;
     const models = (this.human as unknown as { models: { models: Record<string, { inputs?: { shape?: number[] }[]; execute: (t: unknown) => unknown } | null> } }).models.models;
@@ -101,6 +113,7 @@ export class FaceAnalyser {
   /** All faces scoring ≥ minScore, largest first. Tall/wide photos are scanned in near-square windows. */
   async detect(img: RgbImage, opts: { embedding?: boolean; minScore?: number } = {}): Promise<Face[]> {
     const minScore = opts.minScore ?? DEFAULT_LIMITS.minScore;
+    if (opts.embedding) await this.loadEmbedding();
     const found: Face[] = [];
     for (const win of squareWindows(img.width, img.height)) {
       found.push(...(await this.detectWindow(img, win, opts.embedding ?? false)));

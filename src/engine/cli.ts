@@ -14,7 +14,8 @@ export interface SwapCommandOptions {
 
 /** Runs one swap; returns the process exit code (0 ok, 2 input rejected, 1 other failure). */
 export async function runSwapCommand(opts: SwapCommandOptions): Promise<number> {
-  const engine = createDefaultEngine();
+  // One swap and exit: a warm-up would compile the kernels that the swap compiles anyway.
+  const engine = createDefaultEngine({ warmup: false });
   const t0 = performance.now();
   try {
     await engine.init();

@@ -25,6 +25,8 @@ export interface DefaultEngineOptions {
   jpegQuality?: number;
   /** ESRGAN ×2 on source faces much smaller than the template's (off by default: see BENCHMARKS.md). */
   upscale?: Partial<UpscaleOptions>;
+  /** Run every model once at init so the first job does not pay the kernels' compile (default true). */
+  warmup?: boolean;
 }
 
 export interface UpscaleOptions {
@@ -67,7 +69,7 @@ export class DefaultEngine implements FaceEngine {
   }
 
   async init(): Promise<void> {
-    this.analyser ??= await FaceAnalyser.create();
+    this.analyser ??= await FaceAnalyser.create({ warmup: this.opts.warmup });
     if (this.upscaleOpts.enabled && !this.upscaler) {
       const dir = this.upscaleOpts.modelDir ?? esrganModelDir(2);
       if (!dir) throw new Error('upscale enabled but no ESRGAN model: install @upscalerjs/esrgan-slim or set upscale.modelDir');
