@@ -1,4 +1,4 @@
-// npm run eval -- <dir> [--out <dir for side-by-side PNGs>] [--alias file=identity ...] [--limit N] [--drop-copies]
+// npm run eval -- <dir> [--out <dir for side-by-side PNGs>] [--alias file=identity ...] [--limit N] [--drop-copies] [--pairs]
 // For every ordered pair of face photos of different people in <dir>: swap, then report
 //  (a) identity: faceres cosine of result→source vs template→source, and ID retrieval top-1
 //      (is the result nearest the source's identity, among all identities' other photos);
@@ -30,10 +30,12 @@ interface Args {
   source?: RegExp;
   /** Drop photos that are copies of an earlier one (faceres cosine ≥ 0.98), so no swap is counted twice. */
   dropCopies: boolean;
+  /** One line per pair on stderr (pose errors, cosine, retrieval). */
+  pairs: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { dir: '', alias: {}, limit: Infinity, every: 1, set: {}, dropCopies: false };
+  const a: Args = { dir: '', alias: {}, limit: Infinity, every: 1, set: {}, dropCopies: false, pairs: false };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i];
     if (v === '--out') a.out = argv[++i];
@@ -42,6 +44,7 @@ function parseArgs(argv: string[]): Args {
     else if (v === '--esrgan') a.esrgan = argv[++i];
     else if (v === '--source') a.source = new RegExp(argv[++i]);
     else if (v === '--drop-copies') a.dropCopies = true;
+    else if (v === '--pairs') a.pairs = true;
     else if (v === '--set') {
       // --set colour.lightingSigma=0.2 : a swap option (dotted path into SwapOptions).
       const [k, val] = argv[++i].split('=');
@@ -170,6 +173,7 @@ async function main(): Promise<void> {
           ms: d.result.timings.total,
           upscaled: 'upscale' in d.result.timings,
         });
+        if (args.pairs) console.error(`${s.file} → ${t.file}: |Δyaw| ${rows.at(-1)!.pose.map((v) => v.toFixed(1)).join(' |Δpitch| ').replace(/ \|Δpitch\| ([^ ]+) \|Δpitch\| /, ' |Δpitch| $1 |Δroll| ')}, cos→source ${rows.at(-1)!.toSrc.toFixed(3)}, retrieved ${rows.at(-1)!.retrieval}`);
         if (!rows[rows.length - 1].retrieval) misses.push(`${s.file} → ${t.file} (nearest: ${nearestIdentity(rf.embedding, gallery, new Set([t.file]))})`);
         if (args.out) await sideBySide(path.join(args.out, `${path.parse(s.file).name}__${path.parse(t.file).name}.png`), s.bytes, t.bytes, d.result.image);
       } catch (err) {
