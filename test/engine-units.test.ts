@@ -11,6 +11,7 @@ import { warpTriangles } from '../src/engine/warp.ts';
 import { destinationMesh } from '../src/engine/swap.ts';
 import { fitSimilarity3d } from '../src/engine/similarity3d.ts';
 import { FACE_OVAL } from '../src/engine/regions.ts';
+import { DEFAULT_COLOUR, matchColour } from '../src/engine/colour.ts';
 import { ServiceError } from '../src/jobs/errors.ts';
 
 function fakeFace(x: number, y: number, size: number, angles = { yaw: 0, pitch: 0, roll: 0 }): Face {
@@ -230,4 +231,33 @@ test('keepConnectedToEdge: hair touching the edge stays, an inner blob (a brow) 
   assert.equal(occ[8 * w + 10], 1);
   assert.equal(occ[11 * w + 19], 1);
   assert.equal(occ[22 * w + 30], 0);
+});
+
+test("matchColour: a source lit hard from one side takes more of an evenly lit template's shading", () => {
+  const w = 200, h = 200, n = w * h;
+  const plane = (f: (x: number) => number) => Float32Array.from({ length: n }, (_, i) => f(i % w));
+  const template = () => [plane(() => 60), plane(() => 12), plane(() => 14)] as [Float32Array, Float32Array, Float32Array];
+  // Bright left half, shadowed right half.
+  const source = () => [plane((x) => (x < 100 ? 75 : 35)), plane(() => 12), plane(() => 14)] as [Float32Array, Float32Array, Float32Array];
+  const weight = new Float32Array(n).fill(1);
+  const sideStep = (L: Float32Array) => {
+    let left = 0, right = 0;
+    for (let y = 0; y < h; y++) for (let x = 0; x < 80; x++) {
+      left += L[y * w + x];
+      right += L[y * w + w - 1 - x];
+    }
+    return Math.abs(left - right) / (80 * h);
+  };
+  const withAuto = source();
+  matchColour(withAuto, template(), weight, w, h, 200, DEFAULT_COLOUR);
+  const without = source();
+  matchColour(without, template(), weight, w, h, 200, { ...DEFAULT_COLOUR, detailLightingAuto: 0 });
+  assert.ok(sideStep(withAuto[0]) < 0.6 * sideStep(without[0]), `step ${sideStep(withAuto[0]).toFixed(1)} vs ${sideStep(without[0]).toFixed(1)}`);
+
+  // An evenly lit source is left to the coarse match alone: both settings give the same pixels.
+  const even = () => [plane((x) => 50 + x / 20), plane(() => 12), plane(() => 14)] as [Float32Array, Float32Array, Float32Array];
+  const a = even(), b = even();
+  matchColour(a, template(), weight, w, h, 200, DEFAULT_COLOUR);
+  matchColour(b, template(), weight, w, h, 200, { ...DEFAULT_COLOUR, detailLightingAuto: 0 });
+  assert.deepEqual(a[0], b[0]);
 });

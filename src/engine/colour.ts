@@ -20,9 +20,26 @@ export interface ColourOptions {
    * source lit hard from one side takes more of the template's shading. Costs some identity.
    */
   detailLighting: number;
+  /** Most detailLighting given automatically to a source lit harder than the template (0 = never). */
+  detailLightingAuto: number;
 }
 
-export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.25, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0 };
+// Hard-lit = the robust spread (1.48 × MAD) over skin of log(fine / coarse lightness) of the source
+// minus the template's. Measured on ../shared/faces: 14 sources' medians −0.026…0.042, the
+// side-lit alex-lacamoire.png highest (up to 0.10). From HARD_LIT_FROM the automatic detail
+// lighting starts; at HARD_LIT_FULL it is at full strength.
+const HARD_LIT_FROM = 0.03;
+const HARD_LIT_FULL = 0.07;
+
+function spread(v: number[]): number {
+  if (v.length < 8) return 0;
+  const s = [...v].sort((a, b) => a - b);
+  const med = s[s.length >> 1]!;
+  const dev = s.map((x) => Math.abs(x - med)).sort((a, b) => a - b);
+  return 1.48 * dev[dev.length >> 1]!;
+}
+
+export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.25, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7 };
 
 /** Shifts the source planes in place by (local template mean − local source mean). */
 export function matchColour(
@@ -38,15 +55,26 @@ export function matchColour(
   // Normalised convolution: blur(value·weight) / blur(weight).
   const k = Math.max(1, Math.round(faceW / 100));
   const wk = downsample(weight, w, h, k);
+  // A local-mean field of a plane over the weighted pixels, blurred by sigmaFw face widths.
+  const fieldAt = (plane: Float32Array, sigmaFw: number) => {
+    const d = downsampleWeighted(plane, weight, w, h, k);
+    for (let i = 0; i < d.length; i++) d[i] = wk.data[i] > 1e-4 ? d[i] / wk.data[i] : 0;
+    return maskedBlur(d, wk.data, wk.w, wk.h, (sigmaFw * faceW) / k);
+  };
+  // How much finer than the lighting field the source's own shading is (a shadow down one side of
+  // the face, a hot spot on a cheek), against the template's: a hard-lit source.
+  const shading = (plane: Float32Array) => {
+    const f = fieldAt(plane, 0.07);
+    const c = fieldAt(plane, opts.lightingSigma);
+    const logs: number[] = [];
+    for (let i = 0; i < f.length; i++) if (wk.data[i] > 0.5 && f[i] > 2 && c[i] > 2) logs.push(Math.log(f[i] / c[i]));
+    return spread(logs);
+  };
+  const hardLit = shading(src[0]) - shading(tgt[0]);
   for (let c = 0; c < 3; c++) {
-    const sigma = ((c === 0 ? opts.lightingSigma : opts.chromaSigma) * faceW) / k;
-    const field = (plane: Float32Array) => {
-      const d = downsampleWeighted(plane, weight, w, h, k);
-      for (let i = 0; i < d.length; i++) d[i] = wk.data[i] > 1e-4 ? d[i] / wk.data[i] : 0;
-      return maskedBlur(d, wk.data, wk.w, wk.h, sigma);
-    };
-    const ms = field(src[c]);
-    const mt = field(tgt[c]);
+    const sigmaFw = c === 0 ? opts.lightingSigma : opts.chromaSigma;
+    const ms = fieldAt(src[c], sigmaFw);
+    const mt = fieldAt(tgt[c], sigmaFw);
     const ratio = (c === 0 ? opts.mode : opts.chromaMode ?? opts.mode) === 'ratio';
     const gMax = opts.chromaGainMax ?? 2;
     // Ratio mode: a gain where both local means are clearly positive (skin: L, a, b all are), so
@@ -73,17 +101,15 @@ export function matchColour(
     for (let i = 0; i < mt.length && !anyShift; i++) if (mt[i] !== 0) anyShift = true;
     upsampleAffine(src[c], gain, anyShift ? mt : undefined, wk.w, wk.h, k, w, h);
   }
-  const detail = Math.min(1, Math.max(0, opts.detailLighting ?? 0));
+  // Second pass on L only, after the coarse match: gain^detail at a finer scale (σ = 0.07 face
+  // width). A hard-lit source gets it automatically, in proportion to how much harder lit it is
+  // than the template (side-by-sides: a shadow down one side of alex-lacamoire's face no longer
+  // lands on the template as a dark band; ID retrieval unchanged, BENCHMARKS.md).
+  const auto = opts.detailLightingAuto * Math.min(1, Math.max(0, (hardLit - HARD_LIT_FROM) / (HARD_LIT_FULL - HARD_LIT_FROM)));
+  const detail = Math.min(1, Math.max(0, opts.detailLighting ?? 0, auto));
   if (detail > 0) {
-    // Second pass on L only, after the coarse match: gain^detail at a finer scale.
-    const sigma = (0.07 * faceW) / k;
-    const field = (plane: Float32Array) => {
-      const d = downsampleWeighted(plane, weight, w, h, k);
-      for (let i = 0; i < d.length; i++) d[i] = wk.data[i] > 1e-4 ? d[i] / wk.data[i] : 0;
-      return maskedBlur(d, wk.data, wk.w, wk.h, sigma);
-    };
-    const ms = field(src[0]);
-    const mt = field(tgt[0]);
+    const ms = fieldAt(src[0], 0.07);
+    const mt = fieldAt(tgt[0], 0.07);
     const gain = new Float32Array(ms.length);
     for (let i = 0; i < ms.length; i++) gain[i] = ms[i] > 2 && mt[i] > 2 ? Math.pow(Math.min(3, Math.max(1 / 3, mt[i] / ms[i])), detail) : 1;
     const g = upsample(gain, wk.w, wk.h, k, w, h);
