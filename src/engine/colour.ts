@@ -55,26 +55,29 @@ export function matchColour(
   // Normalised convolution: blur(value·weight) / blur(weight).
   const k = Math.max(1, Math.round(faceW / 100));
   const wk = downsample(weight, w, h, k);
-  // A local-mean field of a plane over the weighted pixels, blurred by sigmaFw face widths.
-  const fieldAt = (plane: Float32Array, sigmaFw: number) => {
+  // A plane's weighted means per cell, then local-mean fields of them at a blur of sigmaFw face widths.
+  const cells = (plane: Float32Array) => {
     const d = downsampleWeighted(plane, weight, w, h, k);
     for (let i = 0; i < d.length; i++) d[i] = wk.data[i] > 1e-4 ? d[i] / wk.data[i] : 0;
-    return maskedBlur(d, wk.data, wk.w, wk.h, (sigmaFw * faceW) / k);
+    return d;
   };
+  const fieldOf = (d: Float32Array, sigmaFw: number) => maskedBlur(d, wk.data, wk.w, wk.h, (sigmaFw * faceW) / k);
+  const cellsS = cells(src[0]);
+  const cellsT = cells(tgt[0]);
   // How much finer than the lighting field the source's own shading is (a shadow down one side of
   // the face, a hot spot on a cheek), against the template's: a hard-lit source.
-  const shading = (plane: Float32Array) => {
-    const f = fieldAt(plane, 0.07);
-    const c = fieldAt(plane, opts.lightingSigma);
+  const shading = (d: Float32Array) => {
+    const f = fieldOf(d, 0.07);
+    const c = fieldOf(d, opts.lightingSigma);
     const logs: number[] = [];
     for (let i = 0; i < f.length; i++) if (wk.data[i] > 0.5 && f[i] > 2 && c[i] > 2) logs.push(Math.log(f[i] / c[i]));
     return spread(logs);
   };
-  const hardLit = shading(src[0]) - shading(tgt[0]);
+  const hardLit = shading(cellsS) - shading(cellsT);
   for (let c = 0; c < 3; c++) {
     const sigmaFw = c === 0 ? opts.lightingSigma : opts.chromaSigma;
-    const ms = fieldAt(src[c], sigmaFw);
-    const mt = fieldAt(tgt[c], sigmaFw);
+    const ms = fieldOf(c === 0 ? cellsS : cells(src[c]), sigmaFw);
+    const mt = fieldOf(c === 0 ? cellsT : cells(tgt[c]), sigmaFw);
     const ratio = (c === 0 ? opts.mode : opts.chromaMode ?? opts.mode) === 'ratio';
     const gMax = opts.chromaGainMax ?? 2;
     // Ratio mode: a gain where both local means are clearly positive (skin: L, a, b all are), so
@@ -108,8 +111,8 @@ export function matchColour(
   const auto = opts.detailLightingAuto * Math.min(1, Math.max(0, (hardLit - HARD_LIT_FROM) / (HARD_LIT_FULL - HARD_LIT_FROM)));
   const detail = Math.min(1, Math.max(0, opts.detailLighting ?? 0, auto));
   if (detail > 0) {
-    const ms = fieldAt(src[0], 0.07);
-    const mt = fieldAt(tgt[0], 0.07);
+    const ms = fieldOf(cells(src[0]), 0.07); // the source after the coarse match
+    const mt = fieldOf(cellsT, 0.07);
     const gain = new Float32Array(ms.length);
     for (let i = 0; i < ms.length; i++) gain[i] = ms[i] > 2 && mt[i] > 2 ? Math.pow(Math.min(3, Math.max(1 / 3, mt[i] / ms[i])), detail) : 1;
     const g = upsample(gain, wk.w, wk.h, k, w, h);
