@@ -196,11 +196,11 @@ export function membrane(
   for (let c = 0; c < nc; c++) for (let k = 0; k < 3; k++) plane[c * 3 + k] = (kind[c] === 0 ? mean[k] : val[c * 3 + k]) * ramp[c];
   // Bilinear from cell centres (as upsample()), only where the result is used.
   const { i0: cx0, i1: cx1, t: ctx } = bilinearTaps(w, cw, f);
+  const { i0: ry0, i1: ry1, t: rty } = bilinearTaps(h, ch, f);
   for (let y = 0; y < h; y++) {
-    const gy = Math.min(ch - 1, Math.max(0, (y + 0.5) / f - 0.5));
-    const r0 = Math.floor(gy) * cw;
-    const r1 = Math.min(ch - 1, Math.floor(gy) + 1) * cw;
-    const ty = gy - Math.floor(gy);
+    const r0 = ry0[y] * cw;
+    const r1 = ry1[y] * cw;
+    const ty = rty[y];
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
       if (!(inside[i] > 0)) continue;

@@ -78,8 +78,7 @@ export function matchColour(
     const sigmaFw = c === 0 ? opts.lightingSigma : opts.chromaSigma;
     const ms = fieldOf(c === 0 ? cellsS : cells(src[c]), sigmaFw);
     const mt = fieldOf(c === 0 ? cellsT : cells(tgt[c]), sigmaFw);
-    const ratio = (c === 0 ? opts.mode : opts.chromaMode ?? opts.mode) === 'ratio';
-    const gMax = opts.chromaGainMax ?? 2;
+    const ratio = (c === 0 ? opts.mode : opts.chromaMode) === 'ratio';
     // Ratio mode: a gain where both local means are clearly positive (skin: L, a, b all are), so
     // dark pupils stay dark and eye whites stay neutral; a shift elsewhere.
     const gain = new Float32Array(ms.length);
@@ -91,7 +90,7 @@ export function matchColour(
         // Chroma: the local mean goes exactly to the template's and deviations from it (brows,
         // eyes) scale by a bounded, continuous gain. A pure ratio switched to a shift near neutral
         // means and left purple/green blotches; a pure shift turns dark brows blue on pale skin.
-        const g = Math.min(gMax, Math.max(1 / gMax, (Math.abs(mt[i]) + 2) / (Math.abs(ms[i]) + 2)));
+        const g = Math.min(opts.chromaGainMax, Math.max(1 / opts.chromaGainMax, (Math.abs(mt[i]) + 2) / (Math.abs(ms[i]) + 2)));
         gain[i] = g;
         mt[i] -= g * ms[i];
       } else {

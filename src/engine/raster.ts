@@ -225,10 +225,10 @@ export function downsample(src: Float32Array, w: number, h: number, k: number): 
 }
 
 /** Bilinear taps from cell centres along one axis: for each of n pixels, its two cells and the weight of the second. */
-export function bilinearTaps(n: number, cells: number, k: number): { i0: Int32Array; i1: Int32Array; t: Float32Array } {
+export function bilinearTaps(n: number, cells: number, k: number): { i0: Int32Array; i1: Int32Array; t: Float64Array } {
   const i0 = new Int32Array(n);
   const i1 = new Int32Array(n);
-  const t = new Float32Array(n);
+  const t = new Float64Array(n);
   for (let x = 0; x < n; x++) {
     const g = Math.min(cells - 1, Math.max(0, (x + 0.5) / k - 0.5));
     i0[x] = Math.floor(g);
@@ -243,11 +243,11 @@ export function upsample(small: Float32Array, sw: number, sh: number, k: number,
   const out = new Float32Array(w * h);
   // Column taps are the same for every row: compute them once.
   const { i0: cx0, i1: cx1, t: ctx } = bilinearTaps(w, sw, k);
+  const { i0: ry0, i1: ry1, t: rty } = bilinearTaps(h, sh, k);
   for (let y = 0; y < h; y++) {
-    const gy = Math.min(sh - 1, Math.max(0, (y + 0.5) / k - 0.5));
-    const r0 = Math.floor(gy) * sw;
-    const r1 = Math.min(sh - 1, Math.floor(gy) + 1) * sw;
-    const ty = gy - Math.floor(gy);
+    const r0 = ry0[y] * sw;
+    const r1 = ry1[y] * sw;
+    const ty = rty[y];
     const row = y * w;
     for (let x = 0; x < w; x++) {
       const tx = ctx[x];
@@ -284,11 +284,11 @@ export function downsampleWeighted(src: Float32Array, weight: Float32Array, w: n
  */
 export function upsampleAffine(plane: Float32Array, gain: Float32Array, shift: Float32Array | undefined, sw: number, sh: number, k: number, w: number, h: number): void {
   const { i0: cx0, i1: cx1, t: ctx } = bilinearTaps(w, sw, k);
+  const { i0: ry0, i1: ry1, t: rty } = bilinearTaps(h, sh, k);
   for (let y = 0; y < h; y++) {
-    const gy = Math.min(sh - 1, Math.max(0, (y + 0.5) / k - 0.5));
-    const r0 = Math.floor(gy) * sw;
-    const r1 = Math.min(sh - 1, Math.floor(gy) + 1) * sw;
-    const ty = gy - Math.floor(gy);
+    const r0 = ry0[y] * sw;
+    const r1 = ry1[y] * sw;
+    const ty = rty[y];
     const row = y * w;
     for (let x = 0; x < w; x++) {
       const tx = ctx[x];
