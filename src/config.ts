@@ -28,6 +28,8 @@ export interface Config {
   face: { minFacePx: number; minFaceRatio: number; maxYawDeg: number; maxPitchDeg: number; templateCacheMb: number; jpegQuality: number };
   /** Engine worker threads in this process; 0 = API only (distributed mode). */
   workers: number;
+  /** Linux scheduling of the engine threads: SCHED_IDLE ('idle') or a nice value (0 = normal). */
+  enginePriority: EnginePriority;
   appKey?: string;
   appSecret?: string;
   allowPrivateUrls: boolean;
@@ -41,6 +43,8 @@ export interface Config {
 }
 
 export class ConfigError extends Error {}
+
+export type EnginePriority = 'idle' | number;
 
 type Env = Record<string, string | undefined>;
 
@@ -59,6 +63,14 @@ function oneOf<T extends string>(env: Env, key: string, def: T, allowed: readonl
   if (!raw) return def;
   if (!allowed.includes(raw as T)) throw new ConfigError(`${key}=${raw}: expected one of ${allowed.join(', ')}`);
   return raw as T;
+}
+
+function enginePriority(env: Env): EnginePriority {
+  const raw = (env.WANXING_ENGINE_NICE ?? '').trim();
+  if (raw === '' || raw === 'idle') return 'idle';
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < 0 || v > 19) throw new ConfigError(`WANXING_ENGINE_NICE=${raw}: expected idle or a nice value in [0, 19]`);
+  return v;
 }
 
 function bool(env: Env, key: string): boolean {
@@ -103,6 +115,7 @@ export function loadConfig(env: Env = process.env): Config {
     modelDir: path.resolve(env.WANXING_MODEL_DIR || path.join(dataDir, 'models')),
     onnxProvider: oneOf(env, 'WANXING_ONNX_PROVIDER', 'cpu', ['cpu', 'cuda'] as const),
     workers,
+    enginePriority: enginePriority(env),
     onnx: {
       swapperFile: env.WANXING_ONNX_SWAPPER || undefined,
       recogniserFile: env.WANXING_ONNX_RECOGNISER || undefined,

@@ -95,7 +95,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
 
   let engine = overrides.engine;
   if (!engine && config.workers > 0) {
-    const pool = new EnginePool(engineSpecFor(config), config.workers);
+    const pool = new EnginePool(engineSpecFor(config), config.workers, config.enginePriority);
     try {
       await pool.init();
     } catch (err) {

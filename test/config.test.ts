@@ -15,6 +15,8 @@ test('defaults follow the README', () => {
   assert.equal(c.download.maxPixels, 50_000_000);
   assert.equal(c.allowPrivateUrls, false);
   assert.equal(c.engine, 'classic');
+  assert.equal(c.enginePriority, 'idle');
+  assert.equal(loadConfig({ WANXING_ENGINE_NICE: '10' }).enginePriority, 10);
 });
 
 test('bad values stop the start with the variable named', () => {
@@ -25,6 +27,8 @@ test('bad values stop the start with the variable named', () => {
     [{ WANXING_PUBLIC_URL: 'ftp://x' }, /WANXING_PUBLIC_URL/],
     [{ WANXING_FACE_MAX_YAW: '120' }, /WANXING_FACE_MAX_YAW/],
     [{ WANXING_NOTIFY_RETRY_DELAYS: '1,x' }, /WANXING_NOTIFY_RETRY_DELAYS/],
+    [{ WANXING_ENGINE_NICE: 'low' }, /WANXING_ENGINE_NICE=low/],
+    [{ WANXING_ENGINE_NICE: '-5' }, /WANXING_ENGINE_NICE=-5/],
   ];
   for (const [env, re] of bad) assert.throws(() => loadConfig(env), (e: Error) => (e instanceof ConfigError || e instanceof Error) && re.test(e.message));
 });

@@ -52,6 +52,20 @@ test('engine threads run at SCHED_IDLE on Linux, so API work preempts a swap', {
   }
 });
 
+test('a nice value instead of SCHED_IDLE when the setting asks for one', { skip: process.platform !== 'linux' }, async () => {
+  const idleBefore = policies().filter((p) => p === 5).length;
+  const pool = new EnginePool(spec, 1, 10);
+  await pool.init();
+  try {
+    assert.equal(policies().filter((p) => p === 5).length, idleBefore, 'no thread put in SCHED_IDLE');
+    // Field 19 of the stat line is the nice value.
+    const nices = fs.readdirSync('/proc/self/task').map((tid) => Number(fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]));
+    assert.ok(nices.includes(10), `nice values: ${nices.join(' ')}`);
+  } finally {
+    await pool.close();
+  }
+});
+
 test('an aborted swap rejects at once and its thread is replaced', async () => {
   process.env.WANXING_TEST_ENGINE_DELAY_MS = '10000';
   const pool = new EnginePool(spec, 1);

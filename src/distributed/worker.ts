@@ -19,7 +19,7 @@ export async function startWorker(config: Config, overrides: { logger?: Logger; 
   if (config.workers < 1 && !overrides.engine) throw new Error('wanxing worker needs WANXING_WORKERS >= 1');
   let engine = overrides.engine;
   if (!engine) {
-    const pool = new EnginePool(engineSpecFor(config), config.workers);
+    const pool = new EnginePool(engineSpecFor(config), config.workers, config.enginePriority);
     try {
       await pool.init();
     } catch (err) {

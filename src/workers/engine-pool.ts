@@ -6,6 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { SwapResult } from '../engine/types.ts';
 import type { EngineRunner } from '../jobs/ports.ts';
 import { ServiceError, toServiceError } from '../jobs/errors.ts';
+import type { EnginePriority } from '../config.ts';
 import type { EngineSpec } from './engine-spec.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -42,6 +43,7 @@ export class EnginePool implements EngineRunner {
   constructor(
     private readonly spec: EngineSpec,
     readonly size: number,
+    private readonly priority: EnginePriority = 'idle',
   ) {}
 
   /** Starts every thread and waits until each has loaded its models; rejects on a bad engine or model. */
@@ -73,7 +75,7 @@ export class EnginePool implements EngineRunner {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(BOOTSTRAP, { workerData: { entry: ENTRY, spec: this.spec } });
+    const worker = new Worker(BOOTSTRAP, { workerData: { entry: ENTRY, spec: this.spec, priority: this.priority } });
     const slot: Slot = { worker, ready: Promise.resolve() };
     slot.ready = new Promise<void>((resolve, reject) => {
       worker.on('message', (msg) => {

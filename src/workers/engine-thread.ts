@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
+import type { EnginePriority } from '../config.ts';
 import { loadEngine, type EngineSpec } from './engine-spec.ts';
 
 const port = parentPort!;
@@ -14,9 +15,9 @@ const spec = workerData.spec as EngineSpec;
 // shrinks its share (measured with both engine threads swapping: bench:api p99 13–14 ms idle,
 // 16–23 ms at nice 10). No Node API sets the policy, hence util-linux's chrt; without it, nice 19.
 // Best effort: elsewhere it may apply to the whole process, or be refused.
-function lowerPriority(setting: string): void {
-  if (process.platform !== 'linux' || setting === '0') return;
-  if (setting !== 'idle') return os.setPriority(Number(setting));
+function lowerPriority(setting: EnginePriority): void {
+  if (process.platform !== 'linux' || setting === 0) return;
+  if (setting !== 'idle') return os.setPriority(setting);
   try {
     const tid = fs.readlinkSync('/proc/thread-self').split('/').pop()!;
     execFileSync('chrt', ['--idle', '--pid', '0', tid], { stdio: 'ignore' });
@@ -25,7 +26,7 @@ function lowerPriority(setting: string): void {
   }
 }
 try {
-  lowerPriority(process.env.WANXING_ENGINE_NICE ?? 'idle');
+  lowerPriority((workerData.priority as EnginePriority | undefined) ?? 'idle');
 } catch {
   /* not permitted: run at normal priority */
 }
