@@ -173,7 +173,11 @@ async function main(): Promise<void> {
           ms: d.result.timings.total,
           upscaled: 'upscale' in d.result.timings,
         });
-        if (args.pairs) console.error(`${s.file} → ${t.file}: |Δyaw| ${rows.at(-1)!.pose.map((v) => v.toFixed(1)).join(' |Δpitch| ').replace(/ \|Δpitch\| ([^ ]+) \|Δpitch\| /, ' |Δpitch| $1 |Δroll| ')}, cos→source ${rows.at(-1)!.toSrc.toFixed(3)}, retrieved ${rows.at(-1)!.retrieval}`);
+        if (args.pairs) {
+          const r = rows.at(-1)!;
+          const [dy, dp, dr] = r.pose.map((v) => v.toFixed(1));
+          console.error(`${s.file} → ${t.file}: |Δyaw| ${dy} |Δpitch| ${dp} |Δroll| ${dr}, cos→source ${r.toSrc.toFixed(3)}, retrieved ${r.retrieval}`);
+        }
         if (!rows[rows.length - 1].retrieval) misses.push(`${s.file} → ${t.file} (nearest: ${nearestIdentity(rf.embedding, gallery, new Set([t.file]))})`);
         if (args.out) await sideBySide(path.join(args.out, `${path.parse(s.file).name}__${path.parse(t.file).name}.png`), s.bytes, t.bytes, d.result.image);
       } catch (err) {
