@@ -3,6 +3,7 @@
 // face wide) carries the template's lighting direction and skin tone onto the source face while
 // keeping the source's finer detail (its identity).
 import { downsample, downsampleWeighted, maskedBlur, upsample, upsampleAffine } from './raster.ts';
+import { cellNormals, evalShading, fitShading } from './shading.ts';
 
 export interface ColourOptions {
   /** Blur sigma for the lighting field, as a fraction of face width. Larger keeps more source shading. */
@@ -22,6 +23,20 @@ export interface ColourOptions {
   detailLighting: number;
   /** Most detailLighting given automatically to a source lit harder than the template (0 = never). */
   detailLightingAuto: number;
+  /**
+   * 0..1: the shape-following shading (spherical harmonics over the mesh normals, shading.ts): the
+   * source's divided out, the template's put in, beyond what the local means already carry.
+   */
+  shading: number;
+}
+
+/** The face's geometry for the shading transfer: the layout in the ROI and each mesh's normals. */
+export interface ShadingGeometry {
+  /** Destination mesh points, ROI-local pixels. */
+  pos: ArrayLike<number>[];
+  tri: ArrayLike<number>;
+  targetNormals: Float32Array;
+  sourceNormals: Float32Array;
 }
 
 // Hard-lit = the robust spread (1.48 × MAD) over skin of log(fine / coarse lightness) of the source
@@ -39,7 +54,7 @@ function spread(v: number[]): number {
   return 1.48 * dev[dev.length >> 1]!;
 }
 
-export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.25, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7 };
+export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.25, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 1 };
 
 /** Shifts the source planes in place by (local template mean − local source mean). */
 export function matchColour(
@@ -50,34 +65,41 @@ export function matchColour(
   h: number,
   faceW: number,
   opts: ColourOptions = DEFAULT_COLOUR,
+  /** Weight for the lightness (L) statistics, when it differs from `weight` (shadowed skin). */
+  lightWeight: Float32Array = weight,
+  geometry?: ShadingGeometry,
 ): void {
   // The fields are smooth: compute them at ~1/100 of the face width per cell and upsample.
   // Normalised convolution: blur(value·weight) / blur(weight).
   const k = Math.max(1, Math.round(faceW / 100));
   const wk = downsample(weight, w, h, k);
+  const wl = lightWeight === weight ? wk : downsample(lightWeight, w, h, k);
   // A plane's weighted means per cell, then local-mean fields of them at a blur of sigmaFw face widths.
-  const cells = (plane: Float32Array) => {
-    const d = downsampleWeighted(plane, weight, w, h, k);
-    for (let i = 0; i < d.length; i++) d[i] = wk.data[i] > 1e-4 ? d[i] / wk.data[i] : 0;
+  const cellsBy = (plane: Float32Array, wt: Float32Array, wd: Float32Array) => {
+    const d = downsampleWeighted(plane, wt, w, h, k);
+    for (let i = 0; i < d.length; i++) d[i] = wd[i] > 1e-4 ? d[i] / wd[i] : 0;
     return d;
   };
-  const fieldOf = (d: Float32Array, sigmaFw: number) => maskedBlur(d, wk.data, wk.w, wk.h, (sigmaFw * faceW) / k);
-  const cellsS = cells(src[0]);
-  const cellsT = cells(tgt[0]);
+  const cells = (plane: Float32Array) => cellsBy(plane, weight, wk.data);
+  const fieldBy = (d: Float32Array, sigmaFw: number, wd: Float32Array) => maskedBlur(d, wd, wk.w, wk.h, (sigmaFw * faceW) / k);
+  const fieldOf = (d: Float32Array, sigmaFw: number) => fieldBy(d, sigmaFw, wk.data);
+  const fieldL = (d: Float32Array, sigmaFw: number) => fieldBy(d, sigmaFw, wl.data);
+  const cellsS = cellsBy(src[0], lightWeight, wl.data);
+  const cellsT = cellsBy(tgt[0], lightWeight, wl.data);
   // How much finer than the lighting field the source's own shading is (a shadow down one side of
   // the face, a hot spot on a cheek), against the template's: a hard-lit source.
   const shading = (d: Float32Array) => {
-    const f = fieldOf(d, 0.07);
-    const c = fieldOf(d, opts.lightingSigma);
+    const f = fieldL(d, 0.07);
+    const c = fieldL(d, opts.lightingSigma);
     const logs: number[] = [];
-    for (let i = 0; i < f.length; i++) if (wk.data[i] > 0.5 && f[i] > 2 && c[i] > 2) logs.push(Math.log(f[i] / c[i]));
+    for (let i = 0; i < f.length; i++) if (wl.data[i] > 0.5 && f[i] > 2 && c[i] > 2) logs.push(Math.log(f[i] / c[i]));
     return spread(logs);
   };
   const hardLit = shading(cellsS) - shading(cellsT);
   for (let c = 0; c < 3; c++) {
     const sigmaFw = c === 0 ? opts.lightingSigma : opts.chromaSigma;
-    const ms = fieldOf(c === 0 ? cellsS : cells(src[c]), sigmaFw);
-    const mt = fieldOf(c === 0 ? cellsT : cells(tgt[c]), sigmaFw);
+    const ms = c === 0 ? fieldL(cellsS, sigmaFw) : fieldOf(cells(src[c]), sigmaFw);
+    const mt = c === 0 ? fieldL(cellsT, sigmaFw) : fieldOf(cells(tgt[c]), sigmaFw);
     const ratio = (c === 0 ? opts.mode : opts.chromaMode) === 'ratio';
     // Ratio mode: a gain where both local means are clearly positive (skin: L, a, b all are), so
     // dark pupils stay dark and eye whites stay neutral; a shift elsewhere.
@@ -103,6 +125,7 @@ export function matchColour(
     for (let i = 0; i < mt.length && !anyShift; i++) if (mt[i] !== 0) anyShift = true;
     upsampleAffine(src[c], gain, anyShift ? mt : undefined, wk.w, wk.h, k, w, h);
   }
+  if (geometry && opts.shading > 0) shade(src[0], cellsS, cellsT, wl.data, wk.w, wk.h, k, w, h, (opts.lightingSigma * faceW) / k, geometry, opts.shading);
   // Second pass on L only, after the coarse match: gain^detail at a finer scale (σ = 0.07 face
   // width). A hard-lit source gets it automatically, in proportion to how much harder lit it is
   // than the template (side-by-sides: a shadow down one side of alex-lacamoire's face no longer
@@ -110,12 +133,39 @@ export function matchColour(
   const auto = opts.detailLightingAuto * Math.min(1, Math.max(0, (hardLit - HARD_LIT_FROM) / (HARD_LIT_FULL - HARD_LIT_FROM)));
   const detail = Math.min(1, Math.max(0, opts.detailLighting ?? 0, auto));
   if (detail > 0) {
-    const ms = fieldOf(cells(src[0]), 0.07); // the source after the coarse match
-    const mt = fieldOf(cellsT, 0.07);
+    const ms = fieldL(cellsBy(src[0], lightWeight, wl.data), 0.07); // the source after the coarse match
+    const mt = fieldL(cellsT, 0.07);
     const gain = new Float32Array(ms.length);
     for (let i = 0; i < ms.length; i++) gain[i] = ms[i] > 2 && mt[i] > 2 ? Math.pow(Math.min(3, Math.max(1 / 3, mt[i] / ms[i])), detail) : 1;
     const g = upsample(gain, wk.w, wk.h, k, w, h);
     const L = src[0];
     for (let i = 0; i < L.length; i++) L[i] *= g[i];
   }
+}
+
+/**
+ * Multiplies L by the template's shading over the source's (each fitted on its own skin cells,
+ * before any match), less the part the local-mean match at `sigmaCells` already carried.
+ */
+function shade(L: Float32Array, cellsS: Float32Array, cellsT: Float32Array, wl: Float32Array, cw: number, ch: number, k: number, w: number, h: number, sigmaCells: number, g: ShadingGeometry, strength: number): void {
+  const { a: nT, b: nS, has } = cellNormals(g.pos, g.tri, g.targetNormals, g.sourceNormals, cw, ch, k);
+  const ct = fitShading(cellsT, wl, nT, has);
+  const cs = fitShading(cellsS, wl, nS, has);
+  if (!ct || !cs) return;
+  const nc = cw * ch;
+  const ratio = new Float32Array(nc).fill(1);
+  const inMesh = new Float32Array(nc);
+  for (let c = 0; c < nc; c++) {
+    if (!has[c]) continue;
+    inMesh[c] = 1;
+    const st = evalShading(ct, nT, c);
+    const ss = evalShading(cs, nS, c);
+    ratio[c] = st > 2 && ss > 2 ? Math.min(2, Math.max(0.5, st / ss)) : 1;
+  }
+  const coarse = maskedBlur(ratio, inMesh, cw, ch, sigmaCells);
+  // Bounded: a fit extrapolated to a normal it has few samples near (a nose tip lit on one face
+  // only) must not burn a highlight in.
+  for (let c = 0; c < nc; c++) ratio[c] = has[c] && coarse[c] > 0 ? Math.pow(Math.min(1.3, Math.max(0.75, ratio[c] / coarse[c])), strength) : 1;
+  const gain = upsample(ratio, cw, ch, k, w, h);
+  for (let i = 0; i < L.length; i++) L[i] *= gain[i];
 }

@@ -3,8 +3,8 @@
 // mouth's interior (teeth), and hair or anything else that covers the face's outer band — and
 // finally feathers inward so its value is exactly 0 on and outside the hard edge.
 import { boxBlur, convexHull, fillPolygon, growPolygon } from './raster.ts';
-import { FEATURES, LIPS_INNER, LIPS_OUTER, mouthOpenness, pick } from './regions.ts';
-import { skinDistance, type SkinModel } from './skin.ts';
+import { BROW_LEFT, BROW_RIGHT, FEATURES, LIPS_INNER, LIPS_OUTER, mouthOpenness, pick } from './regions.ts';
+import { shadedSkinDistance, skinDistance, type SkinModel } from './skin.ts';
 import type { Roi } from './warp.ts';
 
 export interface MaskOptions {
@@ -25,15 +25,25 @@ export interface MaskOptions {
   occluderFromEdge: number;
   /** Skin distance (in both images) under which a pixel feeds the colour statistics and blend edge; 0 = every plain pixel. */
   statsThreshold: number;
+  /**
+   * The upper forehead and hairline stay the template's: alpha fades from full at this height
+   * above the brows' top (fraction of face width) ... */
+  foreheadFrom: number;
+  /** ... to 0 at this height (0 = off: the whole mesh up to the hairline is swapped). */
+  foreheadTo: number;
+  /** 1: the template's beard/stubble (non-skin below the eyes, reaching in from the edge) stays. */
+  keepBeard: number;
 }
 
-export const DEFAULT_MASK: MaskOptions = { feather: 0.03, mouthOpenKeep: 0.07, occluderThreshold: 5.5, maxStretch: 6, mouthMismatch: 1, occluderFromEdge: 1, statsThreshold: 2.5 };
+export const DEFAULT_MASK: MaskOptions = { feather: 0.03, mouthOpenKeep: 0.07, occluderThreshold: 5.5, maxStretch: 6, mouthMismatch: 1, occluderFromEdge: 1, statsThreshold: 2.5, foreheadFrom: 0.02, foreheadTo: 0.16, keepBeard: 1 };
 
 export interface FaceMask {
   /** 0..1 blend weight; exactly 0 outside the hard mask. */
   alpha: Float32Array;
   /** Weight for colour statistics: plain face pixels in both images (no keeps, no occluders). */
   skin: Float32Array;
+  /** Weight for the lightness statistics: `skin`, plus shadowed template pixels over the source's skin. */
+  light: Float32Array;
   /** Pixels that may hold Dirichlet samples for the blend: covered, plain skin in both images. */
   ring: Uint8Array;
   keptMouth: boolean;
@@ -99,17 +109,22 @@ export function buildMask(args: {
   const ul = Math.hypot(ux, uy) || 1;
   const ex = (m[33][0] + m[263][0]) / 2 - x0;
   const ey = (m[33][1] + m[263][1]) / 2 - y0;
-  // Signed height of the mouth line above the eye line (negative: it is below).
-  const mouthUp = (((m[61][0] + m[291][0]) / 2 - x0 - ex) * ux + ((m[61][1] + m[291][1]) / 2 - y0 - ey) * uy) / ul;
   // Skin in both images (for colour statistics and blend edge samples): a beard, brows, lips or
   // a shadow on one image only must not pull the colour match or the edge correction.
   const bothSkin = new Uint8Array(n);
+  const lightOnly = new Uint8Array(n);
   const statThr = opts.statsThreshold > 0 ? opts.statsThreshold : Infinity;
   for (let i = 0; i < n; i++) {
     if (!cover[i]) continue;
     const dt = skinDistance(targetSkin, targetLab[0][i], targetLab[1][i], targetLab[2][i]);
     const ds = skinDistance(sourceSkin, sourceLab[0][i], sourceLab[1][i], sourceLab[2][i]);
-    if (dt <= statThr && ds <= statThr) bothSkin[i] = 1;
+    // Shadowed skin counts for the statistics (else a side-lit template's dark half is left out
+    // and the lit half's level is spread over it); the occluder test below stays strict.
+    const sSkinny = shadedSkinDistance(sourceSkin, sourceLab[0][i], sourceLab[1][i], sourceLab[2][i]) <= statThr;
+    if (sSkinny && shadedSkinDistance(targetSkin, targetLab[0][i], targetLab[1][i], targetLab[2][i]) <= statThr) bothSkin[i] = 1;
+    // Lightness is carried by any template pixel over the source's skin outside the features,
+    // however dark (a deep shadow on a side-lit template); hair and beard are excluded below.
+    else if (sSkinny && !features[i]) lightOnly[i] = 1;
     if (opts.occluderThreshold <= 0 || !hard[i] || features[i]) continue;
     const px = (i % w) + 0.5 - ex;
     const py = ((i / w) | 0) + 0.5 - ey;
@@ -117,9 +132,10 @@ export function buildMask(args: {
     if (up >= 0) {
       band++;
       if (dt > opts.occluderThreshold || ds > opts.occluderThreshold) occ[i] = 1;
-    } else if (up >= mouthUp && ds > opts.occluderThreshold) {
-      // The source's long hair falls along its cheeks, below the eyes: down to the mouth line,
-      // the source's non-skin reaching in from the edge is not carried in either.
+    } else if (ds > opts.occluderThreshold || (opts.keepBeard && dt > opts.occluderThreshold)) {
+      // Below the eyes, what reaches in from the edge and is not skin stays the template's: the
+      // source's long hair or a microphone at its chin, and the template's beard or stubble (its
+      // styling; the source's smooth skin over it reads as painted).
       occ[i] = 1;
     }
   }
@@ -159,21 +175,43 @@ export function buildMask(args: {
     // Most pairs have no smeared triangle: skip the blurs then.
     if (any) keepSmear = boxBlur(boxBlur(wgt, w, h, Math.round(0.03 * faceW)), w, h, Math.round(0.03 * faceW));
   }
+  // The upper forehead and hairline stay the template's, over a wide ramp on plain forehead skin:
+  // a source's fringe, receding hairline or bald scalp never shows, and the transition lies where
+  // the edge correction (blend) can match the tone, not along the hairline.
+  let forehead: ((i: number) => number) | undefined;
+  if (opts.foreheadTo > opts.foreheadFrom) {
+    let browTop = -Infinity;
+    for (const mesh of [dstMesh, m]) {
+      for (const id of [...BROW_LEFT, ...BROW_RIGHT]) {
+        const up = ((mesh[id][0] - x0 - ex) * ux + (mesh[id][1] - y0 - ey) * uy) / ul;
+        if (up > browTop) browTop = up;
+      }
+    }
+    const from = browTop + opts.foreheadFrom * faceW;
+    const span = (opts.foreheadTo - opts.foreheadFrom) * faceW;
+    forehead = (i) => {
+      const up = (((i % w) + 0.5 - ex) * ux + (((i / w) | 0) + 0.5 - ey) * uy) / ul;
+      const t = Math.min(1, Math.max(0, (up - from) / span));
+      return 1 - t * t * (3 - 2 * t);
+    };
+  }
   const alpha = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     if (mouth[i] || occ[i]) hard[i] = 0;
     if (lips[i]) hard[i] = 0;
-    alpha[i] = hard[i] ? outer[i] * inner[i] * (keepSmear ? keepSmear[i] : 1) * (lipsKeep ? lipsKeep[i] : 1) : 0;
+    alpha[i] = hard[i] ? outer[i] * inner[i] * (keepSmear ? keepSmear[i] : 1) * (lipsKeep ? lipsKeep[i] : 1) * (forehead ? forehead(i) : 1) : 0;
   }
 
   const skin = new Float32Array(n);
+  const light = new Float32Array(n);
   const ring = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const plain = cover[i] && bothSkin[i] && !occ[i] && !mouth[i] && !lips[i] ? 1 : 0;
     skin[i] = plain && hard[i] ? 1 : 0;
+    light[i] = skin[i] || (cover[i] && hard[i] && lightOnly[i] && !occ[i] && !mouth[i] && !lips[i]) ? 1 : 0;
     ring[i] = plain ? 1 : 0;
   }
-  return { alpha, skin, ring, keptMouth, keptLips, occludedShare: band ? occluded / band : 0 };
+  return { alpha, skin, light, ring, keptMouth, keptLips, occludedShare: band ? occluded / band : 0 };
 }
 
 /**

@@ -44,3 +44,18 @@ export function skinDistance(m: SkinModel, L: number, a: number, b: number): num
   const dL = dl < 0 ? dl / 2.5 : dl / 4;
   return Math.sqrt(da * da + db * db + dL * dL);
 }
+
+/**
+ * skinDistance for a pixel that may lie in shadow: chroma is compared after scaling it back to the
+ * skin's lightness (a shadow darkens L, a and b together; hair is darker *and* of another
+ * chroma), and darkness itself counts for little. Used to pick the pixels that carry the lighting,
+ * so a template's shadowed cheek feeds the lighting field instead of being extrapolated over.
+ */
+export function shadedSkinDistance(m: SkinModel, L: number, a: number, b: number): number {
+  const k = L < m.mean[0] && L > 1 ? m.mean[0] / L : 1;
+  const da = (a * k - m.mean[1]) / m.spread[1];
+  const db = (b * k - m.mean[2]) / m.spread[2];
+  const dl = (L - m.mean[0]) / m.spread[0];
+  const dL = dl < 0 ? dl / 8 : dl / 4;
+  return Math.sqrt(da * da + db * db + dL * dL);
+}

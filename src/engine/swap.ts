@@ -1,4 +1,4 @@
-// The swap itself, after analysis: warp ▸ mask (keeps) ▸ colour ▸ blend ▸ enhance, on a region
+// The swap itself, after analysis: warp ▸ mask (keeps) ▸ colour ▸ blend ▸ texture ▸ enhance, on a region
 // of interest around the template's face. Pixels outside the mask are never written.
 import type { Face } from './analyse.ts';
 import type { RgbImage } from './image.ts';
@@ -6,9 +6,11 @@ import { buildMask, DEFAULT_MASK, type MaskOptions } from './mask.ts';
 import { DEFAULT_COLOUR, matchColour, type ColourOptions } from './colour.ts';
 import { DEFAULT_BLEND, membrane, type BlendOptions } from './blend.ts';
 import { DEFAULT_ENHANCE, enhance, type EnhanceOptions } from './enhance.ts';
+import { DEFAULT_TEXTURE, matchTexture, type TextureOptions, type TextureReport } from './texture.ts';
 import { labToRgb, rgbToLab } from './raster.ts';
 import { FACE_OVAL, faceWidth, LIPS_INNER, LIPS_OUTER } from './regions.ts';
 import { fitSimilarity3d } from './similarity3d.ts';
+import { meshNormals } from './shading.ts';
 import { skinModel } from './skin.ts';
 import { cropFloat, roiAround, warpTriangles, type Roi } from './warp.ts';
 
@@ -18,6 +20,7 @@ export interface SwapOptions {
   mask: MaskOptions;
   colour: ColourOptions;
   blend: BlendOptions;
+  texture: TextureOptions;
   enhance: EnhanceOptions;
 }
 
@@ -28,7 +31,10 @@ export const DEFAULT_SWAP: SwapOptions = {
   // The edge correction fades out over the outer band and ignores outlying edge samples: the
   // inner face is the colour-matched source itself.
   blend: { ...DEFAULT_BLEND, band: 0.15, outlier: 18 },
-  enhance: DEFAULT_ENHANCE,
+  texture: DEFAULT_TEXTURE,
+  // Smoothing made the face cleaner than the hair and neck around it (the first thing blind
+  // reviewers flagged); the texture stage matches the template's grain instead. Still a knob.
+  enhance: { ...DEFAULT_ENHANCE, strength: 0 },
 };
 
 export interface SwapOutput {
@@ -39,6 +45,7 @@ export interface SwapOutput {
   keptMouth: boolean;
   keptLips: boolean;
   occludedShare: number;
+  texture: TextureReport;
   timings: Record<string, number>;
 }
 
@@ -73,7 +80,13 @@ export function swapFace(
   timings.mask = now() - t;
 
   t = now();
-  matchColour(sLab, tLab, mask.skin, roi.w, roi.h, fw, opts.colour);
+  const geometry = {
+    pos: dst.map(([x, y]) => [x - roi.x0, y - roi.y0]),
+    tri: triangulation,
+    targetNormals: meshNormals(tMesh, triangulation),
+    sourceNormals: meshNormals(sMesh, triangulation),
+  };
+  matchColour(sLab, tLab, mask.skin, roi.w, roi.h, fw, opts.colour, mask.light, geometry);
   const src = labToRgb(sLab[0], sLab[1], sLab[2], new Float32Array(n * 3), warped.cover);
   timings.colour = now() - t;
 
@@ -81,6 +94,10 @@ export function swapFace(
   const d = membrane(src, tgt, mask.alpha, mask.ring, roi.w, roi.h, fw, opts.blend);
   for (let i = 0; i < n * 3; i++) src[i] += d[i];
   timings.blend = now() - t;
+
+  t = now();
+  const texture = matchTexture(src, tgt, mask.alpha, mask.skin, roi.w, roi.h, fw, opts.texture);
+  timings.texture = now() - t;
 
   t = now();
   enhance(src, mask.skin, roi.w, roi.h, fw, opts.enhance);
@@ -108,6 +125,7 @@ export function swapFace(
     keptMouth: mask.keptMouth,
     keptLips: mask.keptLips,
     occludedShare: mask.occludedShare,
+    texture,
     timings,
   };
 }
