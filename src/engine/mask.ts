@@ -118,13 +118,11 @@ export function buildMask(args: {
     if (!cover[i]) continue;
     const dt = skinDistance(targetSkin, targetLab[0][i], targetLab[1][i], targetLab[2][i]);
     const ds = skinDistance(sourceSkin, sourceLab[0][i], sourceLab[1][i], sourceLab[2][i]);
-    // Shadowed skin counts for the statistics (else a side-lit template's dark half is left out
-    // and the lit half's level is spread over it); the occluder test below stays strict.
-    const sSkinny = shadedSkinDistance(sourceSkin, sourceLab[0][i], sourceLab[1][i], sourceLab[2][i]) <= statThr;
-    if (sSkinny && shadedSkinDistance(targetSkin, targetLab[0][i], targetLab[1][i], targetLab[2][i]) <= statThr) bothSkin[i] = 1;
+    const sSkinny = ds <= statThr || shadedSkinDistance(sourceSkin, sourceLab[0][i], sourceLab[1][i], sourceLab[2][i]) <= statThr;
+    if (dt <= statThr && ds <= statThr) bothSkin[i] = 1;
     // Lightness is carried by any template pixel over the source's skin outside the features,
     // however dark (a deep shadow on a side-lit template); hair and beard are excluded below.
-    else if (sSkinny && !features[i]) lightOnly[i] = 1;
+    else if (sSkinny && !features[i] && shadedSkinDistance(targetSkin, targetLab[0][i], targetLab[1][i], targetLab[2][i]) <= 2 * statThr) lightOnly[i] = 1;
     if (opts.occluderThreshold <= 0 || !hard[i] || features[i]) continue;
     const px = (i % w) + 0.5 - ex;
     const py = ((i / w) | 0) + 0.5 - ey;

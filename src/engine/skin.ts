@@ -52,7 +52,9 @@ export function skinDistance(m: SkinModel, L: number, a: number, b: number): num
  * so a template's shadowed cheek feeds the lighting field instead of being extrapolated over.
  */
 export function shadedSkinDistance(m: SkinModel, L: number, a: number, b: number): number {
-  const k = L < m.mean[0] && L > 1 ? m.mean[0] / L : 1;
+  // Lab chroma falls more slowly than L in a shadow: the square root of the ratio (side-lit faces
+  // of pale and dark skin alike).
+  const k = L < m.mean[0] && L > 1 ? Math.sqrt(m.mean[0] / L) : 1;
   const da = (a * k - m.mean[1]) / m.spread[1];
   const db = (b * k - m.mean[2]) / m.spread[2];
   const dl = (L - m.mean[0]) / m.spread[0];

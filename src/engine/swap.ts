@@ -1,4 +1,4 @@
-// The swap itself, after analysis: warp ▸ mask (keeps) ▸ colour ▸ blend ▸ texture ▸ enhance, on a region
+// The swap itself, after analysis: warp ▸ mask (keeps) ▸ colour (+ shading, style) ▸ blend ▸ texture ▸ enhance, on a region
 // of interest around the template's face. Pixels outside the mask are never written.
 import type { Face } from './analyse.ts';
 import type { RgbImage } from './image.ts';
@@ -11,6 +11,7 @@ import { labToRgb, rgbToLab } from './raster.ts';
 import { FACE_OVAL, faceWidth, LIPS_INNER, LIPS_OUTER } from './regions.ts';
 import { fitSimilarity3d } from './similarity3d.ts';
 import { meshNormals } from './shading.ts';
+import { applyStyle, DEFAULT_STYLE, type StyleOptions } from './style.ts';
 import { skinModel } from './skin.ts';
 import { cropFloat, roiAround, warpTriangles, type Roi } from './warp.ts';
 
@@ -20,6 +21,8 @@ export interface SwapOptions {
   mask: MaskOptions;
   colour: ColourOptions;
   blend: BlendOptions;
+  /** The template's make-up over the user's features ('template', default) or the user's own. */
+  style: StyleOptions;
   texture: TextureOptions;
   enhance: EnhanceOptions;
 }
@@ -31,6 +34,7 @@ export const DEFAULT_SWAP: SwapOptions = {
   // The edge correction fades out over the outer band and ignores outlying edge samples: the
   // inner face is the colour-matched source itself.
   blend: { ...DEFAULT_BLEND, band: 0.15, outlier: 18 },
+  style: DEFAULT_STYLE,
   texture: DEFAULT_TEXTURE,
   // Smoothing made the face cleaner than the hair and neck around it (the first thing blind
   // reviewers flagged); the texture stage matches the template's grain instead. Still a knob.
@@ -87,6 +91,7 @@ export function swapFace(
     sourceNormals: meshNormals(sMesh, triangulation),
   };
   matchColour(sLab, tLab, mask.skin, roi.w, roi.h, fw, opts.colour, mask.light, geometry);
+  applyStyle(sLab, tLab, warped.cover, roi, dst, tMesh, fw, opts.style);
   const src = labToRgb(sLab[0], sLab[1], sLab[2], new Float32Array(n * 3), warped.cover);
   timings.colour = now() - t;
 
