@@ -4,6 +4,7 @@
 // finally feathers inward so its value is exactly 0 on and outside the hard edge.
 import { boxBlur, convexHull, fillPolygon, growPolygon } from './raster.ts';
 import { BROW_LEFT, BROW_RIGHT, FEATURES, LIPS_INNER, LIPS_OUTER, mouthOpenness, pick } from './regions.ts';
+import { DEFAULT_STRANDS, strandMap, type StrandOptions } from './hair.ts';
 import { shadedSkinDistance, skinDistance, type SkinModel } from './skin.ts';
 import type { Roi } from './warp.ts';
 
@@ -33,9 +34,11 @@ export interface MaskOptions {
   foreheadTo: number;
   /** 1: the template's beard/stubble (non-skin below the eyes, reaching in from the edge) stays. */
   keepBeard: number;
+  /** Hair strands of the source found by texture (hair.ts); `energy: 0` = off. */
+  strands: StrandOptions;
 }
 
-export const DEFAULT_MASK: MaskOptions = { feather: 0.03, mouthOpenKeep: 0.07, occluderThreshold: 5.5, maxStretch: 6, mouthMismatch: 1, occluderFromEdge: 1, statsThreshold: 2.5, foreheadFrom: 0.02, foreheadTo: 0.16, keepBeard: 1 };
+export const DEFAULT_MASK: MaskOptions = { feather: 0.03, mouthOpenKeep: 0.07, occluderThreshold: 5.5, maxStretch: 6, mouthMismatch: 1, occluderFromEdge: 1, statsThreshold: 2.5, foreheadFrom: 0.06, foreheadTo: 0.24, keepBeard: 1, strands: DEFAULT_STRANDS };
 
 export interface FaceMask {
   /** 0..1 blend weight; exactly 0 outside the hard mask. */
@@ -136,6 +139,12 @@ export function buildMask(args: {
       // styling; the source's smooth skin over it reads as painted).
       occ[i] = 1;
     }
+  }
+  if (opts.occluderThreshold > 0 && opts.strands.energy > 0) {
+    // The source's strands of hair, found by texture (blonde or grey hair over pale skin passes
+    // the colour test): reaching in from the edge, they stay the template's too.
+    const strands = strandMap(sourceLab[0], cover, bothSkin, w, h, faceW, opts.strands);
+    for (let i = 0; i < n; i++) if (strands[i] && hard[i] && !features[i]) occ[i] = 1;
   }
   if (opts.occluderThreshold > 0) {
     // Close small gaps and drop specks: smooth, then threshold.

@@ -108,8 +108,10 @@ export function fitShading(values: Float32Array, weight: Float32Array, n: Float3
   return solve(A, r, TERMS);
 }
 
+const scratch = new Float64Array(TERMS);
+
 export function evalShading(coef: Float64Array, n: Float32Array, c: number): number {
-  const y = new Float64Array(TERMS);
+  const y = scratch;
   basis(n, c, y);
   let s = 0;
   for (let i = 0; i < TERMS; i++) s += coef[i] * y[i];

@@ -21,12 +21,43 @@ export const DEFAULT_STYLE: StyleOptions = { style: 'template', lips: 0.85, eyes
 type Lab = [Float32Array, Float32Array, Float32Array];
 type Pt = [number, number];
 
-/** A soft region: the polygon (minus `hole`), feathered by `r` pixels. */
-function region(w: number, h: number, poly: Pt[], hole: Pt[] | undefined, r: number): Float32Array {
-  const m = new Float32Array(w * h);
-  fillPolygon(m, w, h, poly, 1);
-  if (hole) fillPolygon(m, w, h, hole, 0);
-  return boxBlur(m, w, h, Math.max(1, Math.round(r)));
+interface Region {
+  /** Window in the ROI and its soft weights. */
+  x0: number;
+  y0: number;
+  w: number;
+  h: number;
+  m: Float32Array;
+}
+
+/** A soft region: the polygon (minus `hole`), feathered by `r` pixels, on its own small window. */
+function region(w: number, h: number, poly: Pt[], hole: Pt[] | undefined, r: number): Region {
+  const rr = Math.max(1, Math.round(r));
+  const xs = poly.map((p) => p[0]), ys = poly.map((p) => p[1]);
+  const x0 = Math.max(0, Math.floor(Math.min(...xs)) - 2 * rr - 2), x1 = Math.min(w - 1, Math.ceil(Math.max(...xs)) + 2 * rr + 2);
+  const y0 = Math.max(0, Math.floor(Math.min(...ys)) - 2 * rr - 2), y1 = Math.min(h - 1, Math.ceil(Math.max(...ys)) + 2 * rr + 2);
+  const rw = Math.max(1, x1 - x0 + 1), rh = Math.max(1, y1 - y0 + 1);
+  const shift = (pts: Pt[]) => pts.map(([x, y]) => [x - x0, y - y0] as Pt);
+  const m = new Float32Array(rw * rh);
+  fillPolygon(m, rw, rh, shift(poly), 1);
+  if (hole) fillPolygon(m, rw, rh, shift(hole), 0);
+  return { x0, y0, w: rw, h: rh, m: boxBlur(m, rw, rh, rr) };
+}
+
+/** Weighted means of the three planes over a region. */
+function means(lab: Lab, cover: Uint8Array, w: number, r: Region): { mean: number[]; weight: number } {
+  const mean = [0, 0, 0];
+  let weight = 0;
+  for (let y = 0; y < r.h; y++) {
+    for (let x = 0; x < r.w; x++) {
+      const k = r.m[y * r.w + x];
+      const i = (r.y0 + y) * w + r.x0 + x;
+      if (!(k > 0) || !cover[i]) continue;
+      weight += k;
+      for (let c = 0; c < 3; c++) mean[c] += k * lab[c][i];
+    }
+  }
+  return { mean: mean.map((v) => (weight ? v / weight : 0)), weight };
 }
 
 /** The upper eyelid: the eye's contour lifted toward the brow, less the eye opening itself. */
@@ -47,7 +78,7 @@ export function applyStyle(src: Lab, tgt: Lab, cover: Uint8Array, roi: Roi, dst:
   if (opts.style !== 'template') return;
   const { w, h, x0, y0 } = roi;
   const local = (m: ArrayLike<number>[], ids: number[]) => pick(m, ids).map(([x, y]) => [x - x0, y - y0] as Pt);
-  const jobs: { s: Float32Array; t: Float32Array; amount: number }[] = [];
+  const jobs: { s: Region; t: Region; amount: number }[] = [];
   if (opts.lips > 0) {
     jobs.push({
       s: region(w, h, local(dst, LIPS_OUTER), local(dst, LIPS_INNER), 0.01 * faceW),
@@ -64,26 +95,19 @@ export function applyStyle(src: Lab, tgt: Lab, cover: Uint8Array, roi: Roi, dst:
     }
   }
   for (const job of jobs) {
-    // Weighted means of each plane over the region, in the source and in the template.
-    const ms = [0, 0, 0], mt = [0, 0, 0];
-    let ws = 0, wt = 0;
-    for (let i = 0; i < w * h; i++) {
-      if (!cover[i]) continue;
-      const a = job.s[i], b = job.t[i];
-      ws += a;
-      wt += b;
-      for (let c = 0; c < 3; c++) {
-        ms[c] += a * src[c][i];
-        mt[c] += b * tgt[c][i];
-      }
-    }
-    if (ws < 20 || wt < 20) continue;
+    const ms = means(src, cover, w, job.s);
+    const mt = means(tgt, cover, w, job.t);
+    if (ms.weight < 20 || mt.weight < 20) continue;
     // Lightness moves half as far: a dark lipstick onto pale lips must not read as a hole.
-    const shift = [0, 1, 2].map((c) => (mt[c] / wt - ms[c] / ws) * job.amount * (c === 0 ? 0.5 : 1));
-    for (let i = 0; i < w * h; i++) {
-      const k = job.s[i];
-      if (!(k > 0) || !cover[i]) continue;
-      for (let c = 0; c < 3; c++) src[c][i] += k * shift[c];
+    const shift = [0, 1, 2].map((c) => (mt.mean[c] - ms.mean[c]) * job.amount * (c === 0 ? 0.5 : 1));
+    const r = job.s;
+    for (let y = 0; y < r.h; y++) {
+      for (let x = 0; x < r.w; x++) {
+        const k = r.m[y * r.w + x];
+        const i = (r.y0 + y) * w + r.x0 + x;
+        if (!(k > 0) || !cover[i]) continue;
+        for (let c = 0; c < 3; c++) src[c][i] += k * shift[c];
+      }
     }
   }
 }

@@ -28,7 +28,8 @@ export interface SwapOptions {
 }
 
 export const DEFAULT_SWAP: SwapOptions = {
-  identityShape: 0.4,
+  // 0.7: faceres retrieval 72.5 → 80 % on the tune split (40 pairs) for +0.2° pose error; 1.0 gained no more.
+  identityShape: 0.7,
   mask: DEFAULT_MASK,
   colour: DEFAULT_COLOUR,
   // The edge correction fades out over the outer band and ignores outlying edge samples: the
