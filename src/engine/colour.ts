@@ -2,7 +2,7 @@
 // cheek to the other; matching *local* means (normalised blurs over plain skin, a fraction of the
 // face wide) carries the template's lighting direction and skin tone onto the source face while
 // keeping the source's finer detail (its identity).
-import { downsample, downsampleWeighted, maskedBlur, upsample, upsampleAffine } from './raster.ts';
+import { boxBlur, downsample, downsampleWeighted, maskedBlur, upsample, upsampleAffine } from './raster.ts';
 import { cellNormals, evalShading, fitShading } from './shading.ts';
 
 export interface ColourOptions {
@@ -48,13 +48,14 @@ const HARD_LIT_FULL = 0.07;
 
 function spread(v: number[]): number {
   if (v.length < 8) return 0;
-  const s = [...v].sort((a, b) => a - b);
+  // Typed arrays sort numerically in native code (a comparator sort of plain arrays cost ~60 ms a swap).
+  const s = Float64Array.from(v).sort();
   const med = s[s.length >> 1]!;
-  const dev = s.map((x) => Math.abs(x - med)).sort((a, b) => a - b);
+  const dev = s.map((x) => Math.abs(x - med)).sort();
   return 1.48 * dev[dev.length >> 1]!;
 }
 
-export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.25, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5 };
+export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5 };
 
 /** Shifts the source planes in place by (local template mean − local source mean). */
 export function matchColour(
@@ -96,10 +97,31 @@ export function matchColour(
     return spread(logs);
   };
   const hardLit = shading(cellsS) - shading(cellsT);
+  let skinMix: Float32Array | undefined;
   for (let c = 0; c < 3; c++) {
     const sigmaFw = c === 0 ? opts.lightingSigma : opts.chromaSigma;
-    const ms = c === 0 ? fieldL(cellsS, sigmaFw) : fieldOf(cells(src[c]), sigmaFw);
-    const mt = c === 0 ? fieldL(cellsT, sigmaFw) : fieldOf(cells(tgt[c]), sigmaFw);
+    // Chroma means over the lightness cells too: a source's cheek under coloured light is not
+    // skin-coloured, and left out of the means it would keep its cast.
+    const cs = c === 0 ? cellsS : cellsBy(src[c], lightWeight, wl.data);
+    const ct = c === 0 ? cellsT : cellsBy(tgt[c], lightWeight, wl.data);
+    const ms = fieldL(cs, sigmaFw);
+    const mt = fieldL(ct, sigmaFw);
+    // Skin's own chroma varies little under one light; a source lit by two (a blue window on one
+    // side, warm lamps on the other) varies a lot, and that cast must not survive the match.
+    // Over skin, deviations from the local mean shrink to the template's spread of them.
+    let skinGain = 1;
+    if (c > 0) {
+      const dev = (cells: Float32Array, m: Float32Array) => {
+        const d: number[] = [];
+        for (let i = 0; i < cells.length; i++) if (wl.data[i] > 0.5) d.push(cells[i] - m[i]);
+        return spread(d);
+      };
+      const ds = dev(cs, ms);
+      if (ds > 0.5) skinGain = Math.min(1, Math.max(0.25, dev(ct, mt) / ds));
+    }
+    const meansS = skinGain < 1 ? Float32Array.from(ms) : undefined;
+    const meansT = skinGain < 1 ? Float32Array.from(mt) : undefined;
+    const before = skinGain < 1 ? Float32Array.from(src[c]) : undefined;
     const ratio = (c === 0 ? opts.mode : opts.chromaMode) === 'ratio';
     // Ratio mode: a gain where both local means are clearly positive (skin: L, a, b all are), so
     // dark pupils stay dark and eye whites stay neutral; a shift elsewhere.
@@ -124,6 +146,15 @@ export function matchColour(
     let anyShift = false;
     for (let i = 0; i < mt.length && !anyShift; i++) if (mt[i] !== 0) anyShift = true;
     upsampleAffine(src[c], gain, anyShift ? mt : undefined, wk.w, wk.h, k, w, h);
+    if (before && meansS && meansT) {
+      const g = new Float32Array(meansS.length).fill(skinGain);
+      for (let i = 0; i < meansS.length; i++) meansT[i] -= skinGain * meansS[i];
+      upsampleAffine(before, g, meansT, wk.w, wk.h, k, w, h);
+      // Skin takes the compressed deviations, features (brows, eyes, lips) keep theirs.
+      const mix = skinMix ??= boxBlur(lightWeight, w, h, Math.max(1, Math.round(0.01 * faceW)));
+      const p = src[c];
+      for (let i = 0; i < p.length; i++) p[i] += mix[i] * (before[i] - p[i]);
+    }
   }
   if (geometry && opts.shading > 0) shade(src[0], cellsS, cellsT, wl.data, wk.w, wk.h, k, w, h, (opts.lightingSigma * faceW) / k, geometry, opts.shading);
   // Second pass on L only, after the coarse match: gain^detail at a finer scale (σ = 0.07 face

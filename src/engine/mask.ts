@@ -2,8 +2,8 @@
 // mesh coverage, then gives back to the template what should stay the template's — the open
 // mouth's interior (teeth), and hair or anything else that covers the face's outer band — and
 // finally feathers inward so its value is exactly 0 on and outside the hard edge.
-import { boxBlur, convexHull, fillPolygon, growPolygon } from './raster.ts';
-import { BROW_LEFT, BROW_RIGHT, FEATURES, LIPS_INNER, LIPS_OUTER, mouthOpenness, pick } from './regions.ts';
+import { boxBlur, convexHull, downsample, downsampleWeighted, fillPolygon, growPolygon, upsample } from './raster.ts';
+import { BROW_LEFT, BROW_RIGHT, EYE_LEFT, EYE_RIGHT, FEATURES, LIPS_INNER, LIPS_OUTER, mouthOpenness, pick } from './regions.ts';
 import { DEFAULT_STRANDS, strandMap, type StrandOptions } from './hair.ts';
 import { shadedSkinDistance, skinDistance, type SkinModel } from './skin.ts';
 import type { Roi } from './warp.ts';
@@ -56,7 +56,7 @@ export interface FaceMask {
   occludedShare: number;
 }
 
-export function buildMask(args: {
+export interface MaskInput {
   roi: Roi;
   cover: Uint8Array;
   stretch?: Float32Array;
@@ -70,7 +70,9 @@ export function buildMask(args: {
   sourceSkin: SkinModel;
   faceW: number;
   opts: MaskOptions;
-}): FaceMask {
+}
+
+export function buildMask(args: MaskInput): FaceMask {
   const { roi, cover, dstMesh, targetLab, sourceLab, targetSkin, sourceSkin, faceW, opts } = args;
   const { w, h, x0, y0 } = roi;
   const n = w * h;
@@ -99,6 +101,14 @@ export function buildMask(args: {
   const features = new Uint8Array(n);
   fillPolygon(features, w, h, growPolygon(convexHull(local(pick(dstMesh, FEATURES))), 0.04 * faceW), 1);
 
+  // The eyes, brows and lips themselves (the source's where they land, and the template's): never
+  // statistics of skin, in either image. The nose and the skin between them are.
+  const parts = new Uint8Array(n);
+  for (const mesh of [dstMesh, args.targetMesh]) {
+    for (const ids of [EYE_LEFT, EYE_RIGHT, BROW_LEFT, BROW_RIGHT]) fillPolygon(parts, w, h, growPolygon(convexHull(local(pick(mesh, ids))), 0.02 * faceW), 1);
+    fillPolygon(parts, w, h, growPolygon(local(pick(mesh, LIPS_OUTER)), 0.01 * faceW), 1);
+  }
+
   // Occluders: in the outer band, pixels that are not skin in the template (its hair, a hand)
   // or not skin in the warped source (the source's fringe) stay the template's.
   const occ = new Float32Array(n);
@@ -121,11 +131,14 @@ export function buildMask(args: {
     if (!cover[i]) continue;
     const dt = skinDistance(targetSkin, targetLab[0][i], targetLab[1][i], targetLab[2][i]);
     const ds = skinDistance(sourceSkin, sourceLab[0][i], sourceLab[1][i], sourceLab[2][i]);
-    const sSkinny = ds <= statThr || shadedSkinDistance(sourceSkin, sourceLab[0][i], sourceLab[1][i], sourceLab[2][i]) <= statThr;
+    // The source's skin under a coloured light (a blue-lit cheek) is skin too: not darker than its
+    // skin (hair, beard and brows are), whatever its chroma.
+    const sSkinny = ds <= statThr || shadedSkinDistance(sourceSkin, sourceLab[0][i], sourceLab[1][i], sourceLab[2][i]) <= statThr || sourceLab[0][i] >= sourceSkin.mean[0] - 2 * sourceSkin.spread[0];
     if (dt <= statThr && ds <= statThr) bothSkin[i] = 1;
-    // Lightness is carried by any template pixel over the source's skin outside the features,
-    // however dark (a deep shadow on a side-lit template); hair and beard are excluded below.
-    else if (sSkinny && !features[i] && shadedSkinDistance(targetSkin, targetLab[0][i], targetLab[1][i], targetLab[2][i]) <= 2 * statThr) lightOnly[i] = 1;
+    // Lightness and colour are carried by any template pixel over the source's skin outside the
+    // eyes, brows and lips, however dark (a deep shadow on a side-lit template) or tinted (a
+    // source's cheek or nose under a coloured light); hair and beard are excluded below.
+    else if (sSkinny && !parts[i] && shadedSkinDistance(targetSkin, targetLab[0][i], targetLab[1][i], targetLab[2][i]) <= 2 * statThr) lightOnly[i] = 1;
     if (opts.occluderThreshold <= 0 || !hard[i] || features[i]) continue;
     const px = (i % w) + 0.5 - ex;
     const py = ((i / w) | 0) + 0.5 - ey;
@@ -219,6 +232,52 @@ export function buildMask(args: {
     ring[i] = plain ? 1 : 0;
   }
   return { alpha, skin, light, ring, keptMouth, keptLips, occludedShare: band ? occluded / band : 0 };
+}
+
+/**
+ * buildMask() on a copy of the inputs reduced k× (box averages over covered pixels), its planes
+ * brought back to full size: the mask is smooth where it is soft, and its hard edges are the
+ * coverage's, re-applied at full resolution, so alpha is still exactly 0 wherever the warped face
+ * is not. Most of the mask's cost scales with the pixels: k = 2 quarters it.
+ */
+export function buildMaskAt(args: MaskInput, k: number): FaceMask {
+  if (k <= 1) return buildMask(args);
+  const { roi, cover } = args;
+  const { w, h } = roi;
+  const n = w * h;
+  const coverF = new Float32Array(n);
+  for (let i = 0; i < n; i++) coverF[i] = cover[i];
+  const c = downsample(coverF, w, h, k);
+  const lw = c.w, lh = c.h;
+  const coverLow = new Uint8Array(lw * lh);
+  for (let i = 0; i < coverLow.length; i++) coverLow[i] = c.data[i] > 0.999 ? 1 : 0;
+  const mean = (plane: Float32Array) => {
+    const d = downsampleWeighted(plane, coverF, w, h, k);
+    for (let i = 0; i < d.length; i++) d[i] = c.data[i] > 0 ? d[i] / c.data[i] : 0;
+    return d;
+  };
+  const lab = (p: [Float32Array, Float32Array, Float32Array]) => [mean(p[0]), mean(p[1]), mean(p[2])] as [Float32Array, Float32Array, Float32Array];
+  const scale = (m: ArrayLike<number>[]) => m.map((p) => [(p[0] - roi.x0) / k, (p[1] - roi.y0) / k]);
+  const low = buildMask({
+    ...args,
+    roi: { ...roi, x0: 0, y0: 0, w: lw, h: lh },
+    cover: coverLow,
+    stretch: args.stretch && downsample(args.stretch, w, h, k).data,
+    dstMesh: scale(args.dstMesh),
+    targetMesh: scale(args.targetMesh),
+    targetLab: lab(args.targetLab),
+    sourceLab: lab(args.sourceLab),
+    faceW: args.faceW / k,
+  });
+  const up = (p: Float32Array) => upsample(p, lw, lh, k, w, h);
+  const alpha = up(low.alpha);
+  for (let i = 0; i < n; i++) alpha[i] = cover[i] && alpha[i] > 1e-3 ? Math.min(1, alpha[i]) : 0;
+  const binary = (p: Float32Array | Uint8Array) => {
+    const f = up(Float32Array.from(p));
+    for (let i = 0; i < n; i++) f[i] = cover[i] && f[i] > 0.5 ? 1 : 0;
+    return f;
+  };
+  return { ...low, alpha, skin: binary(low.skin), light: binary(low.light), ring: Uint8Array.from(binary(low.ring)) };
 }
 
 /**

@@ -2,7 +2,7 @@
 // of interest around the template's face. Pixels outside the mask are never written.
 import type { Face } from './analyse.ts';
 import type { RgbImage } from './image.ts';
-import { buildMask, DEFAULT_MASK, type MaskOptions } from './mask.ts';
+import { buildMaskAt, DEFAULT_MASK, type MaskOptions } from './mask.ts';
 import { DEFAULT_COLOUR, matchColour, type ColourOptions } from './colour.ts';
 import { DEFAULT_BLEND, membrane, type BlendOptions } from './blend.ts';
 import { DEFAULT_ENHANCE, enhance, type EnhanceOptions } from './enhance.ts';
@@ -56,6 +56,9 @@ export interface SwapOutput {
 
 const now = () => performance.now();
 
+/** Face width (px) the mask is computed at; larger faces take it at 1/2, 1/3 … of their size. */
+const MASK_WORK_FW = 240;
+
 export function swapFace(
   source: { img: RgbImage; face: Face },
   target: { img: RgbImage; face: Face },
@@ -81,7 +84,8 @@ export function swapFace(
   const radius = 0.02 * fw;
   const tSkin = skinModel(tLab, roi.w, roi.h, tMesh, roi.x0, roi.y0, radius);
   const sSkin = skinModel(sLab, roi.w, roi.h, dst, roi.x0, roi.y0, radius);
-  const mask = buildMask({ roi, cover: warped.cover, stretch: warped.stretch, dstMesh: dst, targetMesh: tMesh, sourceMesh: sMesh, targetLab: tLab, sourceLab: sLab, targetSkin: tSkin, sourceSkin: sSkin, faceW: fw, opts: opts.mask });
+  // The mask is computed at most ~240 px across the face (MASK_WORK_FW) and brought back up.
+  const mask = buildMaskAt({ roi, cover: warped.cover, stretch: warped.stretch, dstMesh: dst, targetMesh: tMesh, sourceMesh: sMesh, targetLab: tLab, sourceLab: sLab, targetSkin: tSkin, sourceSkin: sSkin, faceW: fw, opts: opts.mask }, Math.max(1, Math.round(fw / MASK_WORK_FW)));
   timings.mask = now() - t;
 
   t = now();

@@ -89,12 +89,16 @@ export function matchTexture(
   const none: TextureReport = { gains: [1, 1], noise: 0 };
   if (!(opts.strength > 0)) return none;
   const n = w * h;
-  const sample: number[] = [];
-  for (let i = 0; i < n; i++) if (skin[i] > 0 && alpha[i] > 0.9) sample.push(i);
-  if (sample.length < 400) return none;
+  let count = 0;
+  for (let i = 0; i < n; i++) if (skin[i] > 0 && alpha[i] > 0.9) count++;
+  if (count < 400) return none;
   // Every k-th sample is plenty for a median (sorting them all cost more than the stage's blurs).
-  const step = Math.max(1, Math.floor(sample.length / 20000));
-  const idx = Int32Array.from(sample.filter((_, j) => j % step === 0));
+  const step = Math.max(1, Math.floor(count / 20000));
+  const idx = new Int32Array(Math.ceil(count / step));
+  for (let i = 0, j = 0, m = 0; i < n; i++) {
+    if (!(skin[i] > 0 && alpha[i] > 0.9)) continue;
+    if (j++ % step === 0) idx[m++] = i;
+  }
   // Fine = pixel-level grain and pores; medium = a few pixels at 300 px face width (stubble, pores
   // on larger faces): its radius grows with the face.
   const r2 = Math.max(2, Math.round(0.012 * faceW));
