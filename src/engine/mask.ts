@@ -5,6 +5,7 @@
 import { boxBlur, convexHull, downsample, downsampleWeighted, fillPolygon, growPolygon, upsample } from './raster.ts';
 import { BROW_LEFT, BROW_RIGHT, EYE_LEFT, EYE_RIGHT, FEATURES, LIPS_INNER, LIPS_OUTER, mouthOpenness, pick } from './regions.ts';
 import { DEFAULT_STRANDS, strandMap, type StrandOptions } from './hair.ts';
+import { DEFAULT_GLASSES, glassesMask, type GlassesOptions } from './glasses.ts';
 import { shadedSkinDistance, skinDistance, type SkinModel } from './skin.ts';
 import type { Roi } from './warp.ts';
 
@@ -36,9 +37,11 @@ export interface MaskOptions {
   keepBeard: number;
   /** Hair strands of the source found by texture (hair.ts); `energy: 0` = off. */
   strands: StrandOptions;
+  /** The template's glasses rims stay (glasses.ts); `contrast: 0` = off. */
+  glasses: GlassesOptions;
 }
 
-export const DEFAULT_MASK: MaskOptions = { feather: 0.03, mouthOpenKeep: 0.07, occluderThreshold: 5.5, maxStretch: 6, mouthMismatch: 1, occluderFromEdge: 1, statsThreshold: 2.5, foreheadFrom: 0.06, foreheadTo: 0.24, keepBeard: 1, strands: DEFAULT_STRANDS };
+export const DEFAULT_MASK: MaskOptions = { feather: 0.03, mouthOpenKeep: 0.07, occluderThreshold: 5.5, maxStretch: 6, mouthMismatch: 1, occluderFromEdge: 1, statsThreshold: 2.5, foreheadFrom: 0.06, foreheadTo: 0.24, keepBeard: 1, strands: DEFAULT_STRANDS, glasses: DEFAULT_GLASSES };
 
 export interface FaceMask {
   /** 0..1 blend weight; exactly 0 outside the hard mask. */
@@ -50,6 +53,8 @@ export interface FaceMask {
   /** Pixels that may hold Dirichlet samples for the blend: covered, plain skin in both images. */
   ring: Uint8Array;
   keptMouth: boolean;
+  /** The template wears glasses, and their rims were kept. */
+  keptGlasses: boolean;
   /** The template's lips were kept because the two expressions differ. */
   keptLips: boolean;
   /** Share of the face's outer band given back to the template as occluder/hair. */
@@ -167,6 +172,11 @@ export function buildMask(args: MaskInput): FaceMask {
     for (let i = 0; i < n; i++) if (occ[i] && hard[i]) occluded++;
   }
 
+  // The template's glasses: rims and bridge stay, through the features' hull (the eyes behind
+  // the lenses are the source's).
+  const glasses = glassesMask(targetLab[0], cover, w, h, args.targetMesh.map((p) => [p[0] - x0, p[1] - y0]), faceW, opts.glasses);
+  if (glasses) for (let i = 0; i < n; i++) if (glasses[i]) occ[i] = 1;
+
   // Feather inward: erode by r, then blur by r (support r), so alpha is 0 wherever the mask is 0.
   // The outer edge gets a wide ramp; the kept holes (mouth, hair) a narrow one, so the lips
   // around an open mouth stay the source's.
@@ -231,7 +241,7 @@ export function buildMask(args: MaskInput): FaceMask {
     light[i] = skin[i] || (cover[i] && hard[i] && lightOnly[i] && !occ[i] && !mouth[i] && !lips[i]) ? 1 : 0;
     ring[i] = plain ? 1 : 0;
   }
-  return { alpha, skin, light, ring, keptMouth, keptLips, occludedShare: band ? occluded / band : 0 };
+  return { alpha, skin, light, ring, keptGlasses: !!glasses, keptMouth, keptLips, occludedShare: band ? occluded / band : 0 };
 }
 
 /**

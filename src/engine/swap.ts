@@ -1,5 +1,6 @@
-// The swap itself, after analysis: warp ▸ mask (keeps) ▸ colour (+ shading, style) ▸ blend ▸ texture ▸ enhance, on a region
-// of interest around the template's face. Pixels outside the mask are never written.
+// The swap itself, after analysis: warp ▸ mask (keeps) ▸ colour (+ shading, style) ▸ blend ▸
+// texture ▸ enhance, on a region of interest around the template's face. Pixels outside the mask
+// are never written.
 import type { Face } from './analyse.ts';
 import type { RgbImage } from './image.ts';
 import { buildMaskAt, DEFAULT_MASK, type MaskOptions } from './mask.ts';
@@ -37,8 +38,8 @@ export const DEFAULT_SWAP: SwapOptions = {
   blend: { ...DEFAULT_BLEND, band: 0.15, outlier: 18 },
   style: DEFAULT_STYLE,
   texture: DEFAULT_TEXTURE,
-  // Smoothing made the face cleaner than the hair and neck around it (the first thing blind
-  // reviewers flagged); the texture stage matches the template's grain instead. Still a knob.
+  // Smoothing made the face cleaner than the hair and neck around it, a fault blind reviewers
+  // named; the texture stage matches the template's grain instead. Still a knob.
   enhance: { ...DEFAULT_ENHANCE, strength: 0 },
 };
 
@@ -48,6 +49,8 @@ export interface SwapOutput {
   /** Blend weight over the ROI; 0 = template pixel untouched. */
   alpha: Float32Array;
   keptMouth: boolean;
+  /** The template's glasses rims were kept. */
+  keptGlasses: boolean;
   keptLips: boolean;
   occludedShare: number;
   texture: TextureReport;
@@ -133,6 +136,7 @@ export function swapFace(
     roi,
     alpha: mask.alpha,
     keptMouth: mask.keptMouth,
+    keptGlasses: mask.keptGlasses,
     keptLips: mask.keptLips,
     occludedShare: mask.occludedShare,
     texture,
