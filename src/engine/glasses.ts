@@ -16,6 +16,9 @@ export interface GlassesOptions {
 export const DEFAULT_GLASSES: GlassesOptions = { contrast: 9, coverage: 0.6 };
 
 const SECTORS = 24;
+/** The band (in eye radii: centre to corner) searched for a rim. */
+const RIM_FROM = 1.45;
+const RIM_TO = 2.6;
 
 /**
  * 1 on the template's rims and bridge (ROI pixels), or undefined when the template wears no
@@ -47,7 +50,8 @@ export function glassesMask(L: Float32Array, cover: Uint8Array, w: number, h: nu
         const i = y * w + x;
         if (!cover[i] || inEyes[i]) continue;
         const rho = Math.hypot(x - cx, y - cy) / re;
-        if (rho < 1.1 || rho > 2.6) continue;
+        // Lashes and dark circles lie within ~1.4 eye radii; a lens's rim further out.
+        if (rho < RIM_FROM || rho > RIM_TO) continue;
         ring[i] = 1;
         if (mean[i] - L[i] < opts.contrast) continue;
         const a = Math.atan2(y - cy, x - cx);
@@ -65,9 +69,25 @@ export function glassesMask(L: Float32Array, cover: Uint8Array, w: number, h: nu
     return all >= opts.coverage * SECTORS && below >= opts.coverage * (SECTORS / 2);
   });
   if (!ringed) return undefined;
-  // The bridge: the band between the two rings at eye height.
+  // The bridge: the band between the two rings at eye height. Glasses have one — a thin dark
+  // line across most columns between the eyes; deep-set eyes with dark brows do not.
   const [a, b] = eyes[0].cx < eyes[1].cx ? [eyes[0], eyes[1]] : [eyes[1], eyes[0]];
   const bridge = (x: number, y: number) => x > a.cx && x < b.cx && Math.abs(y - (a.cy + b.cy) / 2) < 1.2 * Math.max(a.re, b.re);
+  const bx0 = Math.max(0, Math.ceil(a.cx + a.re)), bx1 = Math.min(w - 1, Math.floor(b.cx - b.re));
+  if (bx1 > bx0) {
+    let crossed = 0;
+    for (let x = bx0; x <= bx1; x++) {
+      const yc = (a.cy + b.cy) / 2, span = 1.2 * Math.max(a.re, b.re);
+      for (let y = Math.max(0, Math.floor(yc - span)); y <= Math.min(h - 1, Math.ceil(yc + span)); y++) {
+        const i = y * w + x;
+        if (cover[i] && mean[i] - L[i] >= opts.contrast) {
+          crossed++;
+          break;
+        }
+      }
+    }
+    if (crossed < opts.coverage * (bx1 - bx0 + 1)) return undefined;
+  }
   const out = new Uint8Array(n);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
