@@ -28,10 +28,10 @@ export interface MaskOptions {
   /** Skin distance (in both images) under which a pixel feeds the colour statistics and blend edge; 0 = every plain pixel. */
   statsThreshold: number;
   /**
-   * The upper forehead and hairline stay the template's: alpha fades from full at this height
-   * above the brows' top (fraction of face width) ... */
+   * The forehead fades to the template's: alpha goes from full at this share of the forehead's
+   * height (brows' top = 0, the mesh's top, point 10, = 1) ... */
   foreheadFrom: number;
-  /** ... to 0 at this height (0 = off: the whole mesh up to the hairline is swapped). */
+  /** ... to 0 at this share (0 = off: the mesh's edge across the forehead is the mask's). */
   foreheadTo: number;
   /** 1: the template's beard/stubble (non-skin below the eyes, reaching in from the edge) stays. */
   keepBeard: number;
@@ -41,7 +41,7 @@ export interface MaskOptions {
   glasses: GlassesOptions;
 }
 
-export const DEFAULT_MASK: MaskOptions = { feather: 0.03, mouthOpenKeep: 0.07, occluderThreshold: 5.5, maxStretch: 6, mouthMismatch: 1, occluderFromEdge: 1, statsThreshold: 2.5, foreheadFrom: 0.06, foreheadTo: 0.24, keepBeard: 1, strands: DEFAULT_STRANDS, glasses: DEFAULT_GLASSES };
+export const DEFAULT_MASK: MaskOptions = { feather: 0.03, mouthOpenKeep: 0.07, occluderThreshold: 5.5, maxStretch: 6, mouthMismatch: 1, occluderFromEdge: 1, statsThreshold: 2.5, foreheadFrom: 0.2, foreheadTo: 1, keepBeard: 1, strands: DEFAULT_STRANDS, glasses: DEFAULT_GLASSES };
 
 export interface FaceMask {
   /** 0..1 blend weight; exactly 0 outside the hard mask. */
@@ -217,8 +217,10 @@ export function buildMask(args: MaskInput): FaceMask {
         if (up > browTop) browTop = up;
       }
     }
-    const from = browTop + opts.foreheadFrom * faceW;
-    const span = (opts.foreheadTo - opts.foreheadFrom) * faceW;
+    const top = Math.max(...[dstMesh, m].map((mesh) => ((mesh[10][0] - x0 - ex) * ux + (mesh[10][1] - y0 - ey) * uy) / ul));
+    const height = Math.max(1, top - browTop);
+    const from = browTop + opts.foreheadFrom * height;
+    const span = (opts.foreheadTo - opts.foreheadFrom) * height;
     forehead = (i) => {
       const up = (((i % w) + 0.5 - ex) * ux + (((i / w) | 0) + 0.5 - ey) * uy) / ul;
       const t = Math.min(1, Math.max(0, (up - from) / span));

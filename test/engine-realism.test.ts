@@ -1,0 +1,233 @@
+// The realism stages of the classic swap (issue 11): texture and grain match, shading through the
+// mesh normals, hair strands by texture, the template's glasses, the forehead ramp, styling.
+// Synthetic planes where the answer is known, and the real engine on @vladmandic/human's faces.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import sharp from 'sharp';
+import { matchTexture, DEFAULT_TEXTURE } from '../src/engine/texture.ts';
+import { cellNormals, evalShading, fitShading, meshNormals } from '../src/engine/shading.ts';
+import { strandMap } from '../src/engine/hair.ts';
+import { glassesMask } from '../src/engine/glasses.ts';
+import { boxBlur, rgbToLab } from '../src/engine/raster.ts';
+import { createDefaultEngine, type DefaultEngine } from '../src/engine/index.ts';
+import { DEFAULT_SWAP } from '../src/engine/swap.ts';
+import { DEFAULT_MASK } from '../src/engine/mask.ts';
+import { EYE_LEFT, EYE_RIGHT } from '../src/engine/regions.ts';
+import { decodeImage } from '../src/engine/image.ts';
+import { faceA, faceB } from './engine-fixtures.ts';
+
+/** A plane of seeded noise (xorshift) with the given amplitude around `base`. */
+function noisy(n: number, amp: number, seed: number, base = 128): Float32Array {
+  let s = seed >>> 0 || 1;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    out[i] = base + amp * (((s >>> 0) / 4294967296) * 2 - 1);
+  }
+  return out;
+}
+
+const rgbOf = (y: Float32Array) => {
+  const out = new Float32Array(y.length * 3);
+  for (let i = 0; i < y.length; i++) out[i * 3] = out[i * 3 + 1] = out[i * 3 + 2] = y[i];
+  return out;
+};
+
+/** Median |fine band| of a grey plane (its grain). */
+function grain(y: Float32Array, w: number, h: number): number {
+  const b = boxBlur(y, w, h, 1);
+  const a = Array.from(y, (v, i) => Math.abs(v - b[i])).sort((p, q) => p - q);
+  return a[a.length >> 1];
+}
+
+test('texture: a face cleaner than the template takes its grain; a matching one is left alone; same input, same output', () => {
+  const w = 160, h = 160, n = w * h;
+  const tgtY = noisy(n, 12, 7);
+  const resY = boxBlur(noisy(n, 12, 9), w, h, 2); // the soft, clean source
+  const alpha = new Float32Array(n).fill(1);
+  const skin = new Float32Array(n).fill(1);
+  const before = grain(resY, w, h);
+  const res = rgbOf(resY);
+  const report = matchTexture(res, rgbOf(tgtY), alpha, skin, w, h, 120);
+  const after = new Float32Array(n);
+  for (let i = 0; i < n; i++) after[i] = res[i * 3];
+  const target = grain(tgtY, w, h);
+  assert.ok(report.gains[0] > 1, `fine gain ${report.gains[0]}`);
+  assert.ok(Math.abs(grain(after, w, h) - target) < 0.25 * target, `grain ${before.toFixed(2)} → ${grain(after, w, h).toFixed(2)}, template ${target.toFixed(2)}`);
+  // Deterministic: the seeded noise gives the same bytes.
+  const again = rgbOf(resY);
+  matchTexture(again, rgbOf(tgtY), alpha, skin, w, h, 120);
+  assert.deepEqual(again, res);
+  // Off, or already matching: nothing moves.
+  const same = rgbOf(tgtY);
+  const r2 = matchTexture(same, rgbOf(tgtY), alpha, skin, w, h, 120);
+  assert.deepEqual(r2.gains, [1, 1]);
+  assert.equal(r2.noise, 0);
+  const off = rgbOf(resY);
+  matchTexture(off, rgbOf(tgtY), alpha, skin, w, h, 120, { ...DEFAULT_TEXTURE, strength: 0 });
+  assert.deepEqual(off, rgbOf(resY));
+});
+
+test('shading: spherical harmonics of the mesh normals recover a known Lambertian shading', () => {
+  // A hemisphere "face" seen from the front, its vertices on a grid, lit from the image left.
+  const pts: [number, number, number][] = [];
+  const tri: number[] = [];
+  const N = 24, R = 100;
+  for (let j = 0; j <= N; j++) {
+    for (let i = 0; i <= N; i++) {
+      const x = (i / N) * 2 - 1, y = (j / N) * 2 - 1;
+      const z2 = Math.max(0, 1 - x * x - y * y);
+      pts.push([R + R * x, R + R * y, -R * Math.sqrt(z2)]);
+    }
+  }
+  for (let j = 0; j < N; j++) for (let i = 0; i < N; i++) {
+    const a = j * (N + 1) + i;
+    tri.push(a, a + 1, a + N + 1, a + 1, a + N + 2, a + N + 1);
+  }
+  const nrm = meshNormals(pts, tri);
+  // Every normal faces the camera (−z), whatever the triangles' winding.
+  for (let v = 0; v < pts.length; v++) assert.ok(nrm[v * 3 + 2] <= 1e-6);
+  const cw = 50, ch = 50, k = 4;
+  const { a, has } = cellNormals(pts, tri, nrm, nrm, cw, ch, k);
+  const light = [-0.6, 0, -0.8]; // from the left and the front
+  const values = new Float32Array(cw * ch);
+  const weight = new Float32Array(cw * ch);
+  for (let c = 0; c < cw * ch; c++) {
+    if (!has[c]) continue;
+    const d = a[c * 3] * light[0] + a[c * 3 + 1] * light[1] + a[c * 3 + 2] * light[2];
+    values[c] = 20 + 60 * Math.max(0, d);
+    weight[c] = 1;
+  }
+  const coef = fitShading(values, weight, a, has);
+  assert.ok(coef);
+  let err = 0, cnt = 0;
+  for (let c = 0; c < cw * ch; c++) {
+    if (!has[c] || values[c] < 25) continue;
+    err += Math.abs(evalShading(coef, a, c) - values[c]);
+    cnt++;
+  }
+  assert.ok(err / cnt < 3, `mean error ${(err / cnt).toFixed(2)} L`);
+  // Too few samples: no fit.
+  assert.equal(fitShading(values, new Float32Array(cw * ch), a, has), null);
+});
+
+test('hair strands: fine parallel lines are found, flat or blotchy skin is not', () => {
+  const w = 120, h = 120, n = w * h;
+  const cover = new Uint8Array(n).fill(1);
+  const skinRef = new Uint8Array(n); // plain skin: the left half
+  const L = noisy(n, 2, 3, 60);
+  for (let y = 0; y < h; y++) for (let x = 60; x < w; x++) if (x % 4 < 2) L[y * w + x] += 25; // strands on the right
+  for (let y = 0; y < 60; y++) for (let x = 0; x < 60; x++) skinRef[y * w + x] = 1;
+  const m = strandMap(L, cover, skinRef, w, h, 200);
+  let left = 0, right = 0;
+  for (let y = 10; y < h - 10; y++) for (let x = 10; x < w - 10; x++) (x < 50 ? (left += m[y * w + x]) : x > 70 ? (right += m[y * w + x]) : 0);
+  assert.equal(left, 0);
+  assert.ok(right > 0.8 * (h - 20) * (w - 80), `strand pixels found ${right}`);
+});
+
+let engine: DefaultEngine;
+before(async () => {
+  engine = createDefaultEngine({ warmup: false });
+  await engine.init();
+});
+after(async () => {
+  await engine.close();
+});
+
+/** A portrait with round dark rims drawn around both eyes (and a bridge), like glasses. */
+async function withGlasses(bytes: Buffer): Promise<Buffer> {
+  const img = await decodeImage(bytes);
+  const [face] = await engine.faceAnalyser.detect(img, { embedding: false });
+  const eye = (ids: number[]) => {
+    const xs = ids.map((i) => face.mesh[i][0]), ys = ids.map((i) => face.mesh[i][1]);
+    const cx = xs.reduce((s, v) => s + v, 0) / xs.length, cy = ys.reduce((s, v) => s + v, 0) / ys.length;
+    const r = Math.max(...ids.map((i) => Math.hypot(face.mesh[i][0] - cx, face.mesh[i][1] - cy)));
+    return { cx, cy, r: r * 1.9 };
+  };
+  const [a, b] = [eye(EYE_LEFT), eye(EYE_RIGHT)].sort((p, q) => p.cx - q.cx);
+  const sw = Math.max(2, a.r * 0.12);
+  const svg = `<svg width="${img.width}" height="${img.height}" xmlns="http://www.w3.org/2000/svg">
+    <circle cx="${a.cx}" cy="${a.cy}" r="${a.r}" stroke="#151515" stroke-width="${sw}" fill="none"/>
+    <circle cx="${b.cx}" cy="${b.cy}" r="${b.r}" stroke="#151515" stroke-width="${sw}" fill="none"/>
+    <line x1="${a.cx + a.r}" y1="${a.cy}" x2="${b.cx - b.r}" y2="${b.cy}" stroke="#151515" stroke-width="${sw}"/></svg>`;
+  return sharp(bytes).composite([{ input: Buffer.from(svg) }]).png().toBuffer();
+}
+
+test('glasses: a template wearing glasses keeps its rims over the swapped face; one without keeps none', async () => {
+  const source = await faceA();
+  const plain = await faceB('png');
+  const glassy = await withGlasses(plain);
+  const withG = await engine.swapDetailed({ source, target: glassy });
+  const without = await engine.swapDetailed({ source, target: plain });
+  assert.equal(withG.swap.keptGlasses, true);
+  assert.equal(without.swap.keptGlasses, false);
+  // The rims are the template's pixels, bit for bit, where they cross the face.
+  const t = await decodeImage(glassy);
+  let rim = 0, kept = 0;
+  const { roi, alpha } = withG.swap;
+  const L = rgbToLab(Float32Array.from(t.data), t.width * t.height)[0];
+  for (let y = 0; y < roi.h; y++) for (let x = 0; x < roi.w; x++) {
+    const o = (roi.y0 + y) * t.width + roi.x0 + x;
+    if (L[o] > 12) continue; // the drawn rims are near black
+    rim++;
+    if (alpha[y * roi.w + x] === 0) kept++;
+  }
+  assert.ok(rim > 100 && kept / rim > 0.9, `rim pixels kept: ${kept}/${rim}`);
+  // The detector itself on the plain template's lightness: no glasses.
+  const p = await decodeImage(plain);
+  const [face] = await engine.faceAnalyser.detect(p, { embedding: false });
+  const Lp = rgbToLab(Float32Array.from(p.data), p.width * p.height)[0];
+  assert.equal(glassesMask(Lp, new Uint8Array(p.width * p.height).fill(1), p.width, p.height, face.mesh, 300), undefined);
+});
+
+test('forehead: above the ramp the template stays; with the ramp off the swap reaches higher', async () => {
+  const source = await faceB('png');
+  const target = await faceA();
+  const on = await engine.swapDetailed({ source, target });
+  const offEngine = createDefaultEngine({ warmup: false, swap: { ...DEFAULT_SWAP, mask: { ...DEFAULT_MASK, foreheadTo: 0 } } });
+  await offEngine.init();
+  try {
+    const off = await offEngine.swapDetailed({ source, target });
+    // The upper third of the forehead (from the mesh's top toward the brows): the template's with
+    // the ramp, the swap's without it.
+    const browTop = Math.min(...[105, 334, 66, 296].map((i) => on.target.mesh[i][1]));
+    const top = on.target.mesh[10][1];
+    const band = (d: typeof on) => {
+      const { roi, alpha } = d.swap;
+      let max = 0;
+      for (let y = 0; y < roi.h; y++) {
+        const iy = roi.y0 + y;
+        if (iy < top || iy > top + 0.35 * (browTop - top)) continue;
+        for (let x = 0; x < roi.w; x++) max = Math.max(max, alpha[y * roi.w + x]);
+      }
+      return max;
+    };
+    assert.ok(band(on) < 0.5 * band(off) && band(off) > 0.5, `largest alpha on the upper forehead: ${band(on).toFixed(2)} with the ramp, ${band(off).toFixed(2)} without`);
+  } finally {
+    await offEngine.close();
+  }
+});
+
+test("style: 'template' moves the lips' colour toward the template's, 'source' keeps the user's", async () => {
+  const source = await faceA();
+  const target = await faceB('png');
+  const tpl = await engine.swapDetailed({ source, target });
+  const own = await engine.swapDetailed({ source, target, style: 'source' });
+  const lips = (d: typeof tpl) => {
+    const img = d.raw;
+    const ids = [0, 17, 13, 14, 37, 267, 84, 314];
+    let a = 0;
+    for (const id of ids) {
+      const [x, y] = d.target.mesh[id];
+      const o = (Math.round(y) * img.width + Math.round(x)) * 3;
+      a += rgbToLab(Float32Array.from(img.data.subarray(o, o + 3)), 1)[1][0];
+    }
+    return a / ids.length;
+  };
+  const t = await decodeImage(target);
+  const tLips = lips({ ...tpl, raw: t });
+  assert.notDeepEqual(tpl.raw.data, own.raw.data);
+  assert.ok(Math.abs(lips(tpl) - tLips) < Math.abs(lips(own) - tLips) + 1e-6, `lip a*: template ${tLips.toFixed(1)}, style template ${lips(tpl).toFixed(1)}, style source ${lips(own).toFixed(1)}`);
+});
