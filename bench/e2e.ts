@@ -1,4 +1,5 @@
 // npm run bench:e2e [-- <photo dir>] [--runs 3] [--jobs 10] [--concurrency 1,2,8] [--workers N]
+// npm run bench:e2e -- --cold-templates 8 [--runs 3]: p50 with template_id against target_url (lib/cold-templates.ts)
 // Submit → notification latency of real swaps with the default engine (classic) on ~1 MP pairs:
 // closed loop, `c` clients each submit a job and submit the next one when its notification arrives.
 // Reports p50/p95 latency per concurrency and the sustained jobs/minute; targets p50 ≤ 1.5 s at
@@ -19,6 +20,12 @@ const jobsPerLevel = Number(opts.jobs ?? 10); // at least; each client runs ceil
 const levels = (opts.concurrency ?? '1,2,8').split(',').map(Number);
 
 const faces = await loadFaces(positional[0]);
+if (opts['cold-templates']) {
+  // What a registered template saves (template_id against target_url), on cold services: bench/lib/cold-templates.ts.
+  const { coldTemplates } = await import('./lib/cold-templates.ts');
+  console.log(JSON.stringify(await coldTemplates(faces, Number(opts['cold-templates']), Number(opts.runs ?? 3), opts.workers), null, 2));
+  process.exit(0);
+}
 const fx = await startFixtures(asImages(faces));
 const svc = await startService({ WANXING_ENGINE: 'classic', ...(opts.workers && { WANXING_WORKERS: opts.workers }) });
 console.error(`service up (pid ${svc.pid}); ${faces.length} faces of ~1 MP`);

@@ -4,7 +4,11 @@ import { Command } from 'commander';
 import { ConfigError, loadConfig } from './config.ts';
 import type { App } from './apps/app-store.ts';
 import { registerApiCommands } from './commands/api.ts';
+import { registerTemplateCommands } from './commands/templates.ts';
 import { startProgress } from './commands/progress.ts';
+import { collectFace, parseFaceOption } from './commands/face-args.ts';
+import { parseStyleOption, type SwapStyle } from './commands/style-arg.ts';
+import type { FaceChoice } from './engine/faces.ts';
 
 /** SIGINT/SIGTERM close cleanly (jobs in progress end or are left for recovery), then exit. */
 function closeOnSignal(running: { close(): Promise<void> }): void {
@@ -42,19 +46,54 @@ program
 program
   .command('swap')
   .description('swap the face of --source into --target and write --out (no server needed)')
-  .requiredOption('-s, --source <file>', 'photo of the user (jpg/png)')
+  .option('-s, --source <file...>', 'photo of the user (jpg/png); with --out-dir, several photos and/or folders of photos')
   .requiredOption('-t, --target <file>', 'template portrait (jpg/png)')
-  .requiredOption('-o, --out <file>', 'where to write the result')
-  .option('--json', 'print stage timings, faces, landmarks and the checks as JSON')
-  .action(async (opts: { source: string; target: string; out: string; json?: boolean }) => {
+  .option('-o, --out <file>', 'where to write the result')
+  .option('--out-dir <dir>', 'batch: one result per source photo in this folder, named after the source')
+  .option('--resume', 'batch: skip sources whose result already exists in --out-dir')
+  .option('--workers <n>', 'batch: engine threads (env WANXING_WORKERS, default: one per core)')
+  .option('--json', 'print stage timings, faces, landmarks and the checks as JSON (batch: one line per photo)')
+  .option('--no-label', 'no visible 「AI生成」 label (where WANXING_LABEL_ALLOW_OPT_OUT permits); the XMP label is always written')
+  .option('--target-face <n|x,y>', 'the template face to replace: its index (reading order, as POST /faces) or a point X,Y inside it', (v: string) => parseFaceOption(v))
+  .option('--face <src=n>', 'group: this photo into template face n (or a point x,y); repeat, up to 6, instead of --source', collectFace)
+  .option('--engine <name>', 'classic, onnx or a module path (env WANXING_ENGINE, as the service)')
+  .option('--style <style>', "template (default): the template's lip colour; source: the user's own make-up", parseStyleOption)
+  .action(async (opts: { source?: string[]; target: string; out?: string; outDir?: string; resume?: boolean; workers?: string; json?: boolean; label?: boolean; targetFace?: FaceChoice; face?: { source: string; targetFace: FaceChoice }[]; engine?: string; style?: SwapStyle }) => {
+    if (!opts.source && !opts.face) return program.error("error: required option '-s, --source <file...>' not specified (or --face SRC=INDEX for a group)");
+    if (opts.face && (opts.source || opts.targetFace !== undefined || opts.outDir)) return program.error('error: --face replaces --source and --target-face, and makes one result (no --out-dir)');
+    const source = opts.source ?? [];
+    if (opts.outDir) return void (process.exitCode = await (await import('./commands/batch.ts')).runBatchCommand({ ...opts, source, outDir: opts.outDir }));
+    if (!opts.out || source.length > 1) return program.error(opts.out ? 'error: several --source photos need --out-dir' : "error: required option '-o, --out <file>' not specified (or --out-dir for a batch)");
     // On a terminal: a live line while models load and the swap runs (--json output stays clean).
     const progress = opts.json ? undefined : startProgress('loading the engine and swapping…');
     const { runSwapCommand } = await import('./engine/cli.ts');
-    process.exitCode = await runSwapCommand(opts).finally(() => progress?.done());
+    process.exitCode = await runSwapCommand({ ...opts, source: source[0] ?? '', out: opts.out, faces: opts.face }).finally(() => progress?.done());
     if (process.exitCode === 0 && !opts.json && process.stderr.isTTY) process.stderr.write(`wrote ${opts.out}\n`);
   });
 
 registerApiCommands(program);
+registerTemplateCommands(program);
+
+program
+  .command('label')
+  .description('AIGC labels (GB 45438-2025) of results')
+  .command('verify <file>')
+  .description("print a result's TC260 AIGC label and whether its HMAC holds (exit 0 holds, 3 absent or altered)")
+  .option('--json', 'print the verdict as JSON')
+  .action(async (file: string, opts: { json?: boolean }) => {
+    process.exitCode = await (await import('./compliance/cli.ts')).runLabelVerify(file, opts);
+  });
+
+program
+  .command('audit')
+  .description('print audit records of ended jobs: app, times, SHA-256 of inputs and result, label, outcome, screening scores')
+  .option('--job <id>', 'one job')
+  .option('--since <when>', 'jobs ended since a date (2026-12-01T08:00Z) or a duration back from now (90m, 24h, 7d)')
+  .option('--limit <n>', 'at most this many records (with --since)', '1000')
+  .option('--json', 'one JSON object a line')
+  .action(async (opts: { job?: string; since?: string; limit?: string; json?: boolean }) => {
+    process.exitCode = await (await import('./compliance/cli.ts')).runAudit(opts);
+  });
 
 const keys = program.command('keys').description('manage apps (AppKey/AppSecret pairs): in the data directory, or in Redis with WANXING_QUEUE=redis');
 /** The app store of the configured mode (SQLite in the data directory, or Redis), for one command. */

@@ -2,6 +2,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseRetryDelays } from './notify/schedule.ts';
+import { complianceSettings, type ComplianceSettings } from './compliance/settings.ts';
 
 export interface Config {
   port: number;
@@ -40,6 +41,8 @@ export interface Config {
   rateLimit: { perSecond: number; burst: number };
   signatureMaxSkewMs: number;
   logLevel: string;
+  /** AIGC labels, input screening and the audit trail (docs/COMPLIANCE.md). */
+  compliance: ComplianceSettings;
 }
 
 export class ConfigError extends Error {}
@@ -156,5 +159,6 @@ export function loadConfig(env: Env = process.env): Config {
     },
     signatureMaxSkewMs: 15 * 60 * 1000,
     logLevel: env.LOG_LEVEL || 'info',
+    compliance: complianceSettings(env),
   };
 }

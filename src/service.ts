@@ -25,7 +25,11 @@ import { UploadStore } from './console/uploads.ts';
 import { createMetrics, instrumentEngine, instrumentFetcher, instrumentHandler, jobEndRecorder } from './metrics/index.ts';
 import { loadOrCreateKey } from './storage/signing-key.ts';
 import { EnginePool } from './workers/engine-pool.ts';
+import { createJobCompliance, localLabelKey } from './compliance/index.ts';
+import { retentionMs, SqliteAuditStore } from './compliance/audit.ts';
 import { engineSpecFor } from './workers/engine-spec.ts';
+import { embeddedCatalogue, templateLimits, type TemplateAnalyser } from './templates/index.ts';
+import { KnownTemplates } from './jobs/known-templates.ts';
 
 export interface Service {
   config: Config;
@@ -87,11 +91,13 @@ export async function startService(config: Config, overrides: ServiceOverrides =
   const writes = new WriteBatcher(db);
   const stopCheckpointer = startCheckpointer(db);
   const store = new SqliteJobStore(db, (n) => notifier.enqueue(n), writes);
-  const jobs = new JobService({ store, maxQueueDepth: config.jobs.maxQueueDepth });
+  const audit = new SqliteAuditStore(db, retentionMs(config.compliance.auditRetentionDays));
+  const jobs = new JobService({ store, maxQueueDepth: config.jobs.maxQueueDepth, audit, onAuditError: (err, jobId) => logger.error({ err, jobId }, 'audit record lost') });
   const results = new LocalResultStore(config.dataDir, config.publicUrl, loadOrCreateKey(config.dataDir), config.resultTtlS * 1000);
   const queue = new SqliteJobQueue(store, { pollMs: overrides.sweepMs });
   const recordJobEnd = jobEndRecorder(m);
   const uploads = new UploadStore(config.dataDir, config.download, config.resultTtlS * 1000);
+  const compliance = createJobCompliance({ settings: config.compliance, labelKey: localLabelKey(config.dataDir, config.compliance.labelKey), jpegQuality: config.face.jpegQuality });
 
   let engine = overrides.engine;
   if (!engine && config.workers > 0) {
@@ -109,12 +115,18 @@ export async function startService(config: Config, overrides: ServiceOverrides =
   }
 
   // Console uploads are read from disk; every other URL goes through the guarded download.
-  const fetchImage: ImageFetcher = instrumentFetcher(
-    uploads.fetcher((url, signal) => downloadImage(url, { dispatcher, limits: config.download, signal })),
-    m,
-  );
+  const download: ImageFetcher = uploads.fetcher((url, signal) => downloadImage(url, { dispatcher, limits: config.download, signal }));
+  // Registered templates: downloaded and analysed once (by the engine threads), then read from the data directory.
+  const templates = embeddedCatalogue(config, db, download, engine && 'listFaces' in engine ? (engine as EngineRunner & TemplateAnalyser) : undefined);
+  const fetchImage: ImageFetcher = instrumentFetcher(templates.fetcher(download), m);
   let ready = false;
+  // POST /faces analyses on the engine threads (the pool keeps the analysis for the swap).
+  const listing = engine;
+  const faces = listing?.listFaces
+    ? { fetchImage, listFaces: listing.listFaces.bind(listing), limits: templateLimits(config.face), known: new KnownTemplates() }
+    : undefined;
   const app = await buildServer({
+    faces,
     logger,
     jobs,
     notifier,
@@ -129,6 +141,8 @@ export async function startService(config: Config, overrides: ServiceOverrides =
       queue.notify();
     },
     ready: () => ready,
+    templates,
+    maxImageBytes: config.download.maxBytes,
     metrics: m,
     publicUrl: config.publicUrl,
     console: {
@@ -136,6 +150,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
       uploads,
       sessionKey: sessionKey(loadOrCreateKey(config.dataDir)),
       recentJobs: (appKey, limit) => store.recent(appKey, limit),
+      audit,
       secureCookie: config.publicUrl.startsWith('https://'),
     },
   });
@@ -144,7 +159,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
   if (engine) {
     const runner = instrumentEngine(engine, m);
     queue.start(
-      instrumentHandler((job, signal) => runJob(job, { jobs, fetchImage, engine: runner, results, resultTtlMs: config.resultTtlS * 1000 }, signal), m, (id) => store.get(id), recordJobEnd),
+      instrumentHandler((job, signal) => runJob(job, { jobs, fetchImage, engine: runner, results, resultTtlMs: config.resultTtlS * 1000, compliance }, signal), m, (id) => store.get(id), recordJobEnd),
       config.workers || 1,
     );
   }

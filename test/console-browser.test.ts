@@ -103,4 +103,14 @@ describe('console in a browser', { skip: !fs.existsSync(CHROMIUM) && `no chromiu
     await page.waitForSelector('#submit-error:has-text("InvalidArguments")');
     assert.match((await page.textContent('#submit-error'))!, /timeout/);
   });
+
+  it('sends the chosen style ("my own": source) with the job', async () => {
+    await page.fill('#timeout', '');
+    await page.selectOption('#style', 'source');
+    const answer = page.waitForResponse((r) => r.url().endsWith('/console/api/swapface'));
+    await page.click('#submit-btn');
+    const env = await (await answer).json();
+    assert.equal(env.status, 0, JSON.stringify(env));
+    assert.equal((await svc.jobs.store.get(env.data.job_id))?.style, 'source');
+  });
 });

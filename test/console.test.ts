@@ -107,6 +107,10 @@ describe('console', () => {
     assert.equal(result.status, 200);
     const meta = await sharp(Buffer.from(await result.arrayBuffer())).metadata();
     assert.deepEqual([meta.width, meta.height], [120, 90]);
+    // The job view carries its audit record (docs/COMPLIANCE.md): the label's content id is the job.
+    assert.equal(job.audit.outcome, 'finish');
+    assert.deepEqual(job.audit.label, { contentId: id, visible: true });
+    assert.match(job.audit.resultSha256, /^[0-9a-f]{64}$/);
 
     const list = (await (await req('/console/api/jobs')).json()) as any;
     assert.equal(list.jobs[0].job_id, id);

@@ -51,3 +51,8 @@ export async function rawRgb(bytes: Uint8Array): Promise<{ data: Buffer; width: 
   const { data, info } = await sharp(bytes).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height };
 }
+
+/** A fourth person (another grid face of the face-match screenshot), for group swaps. */
+export async function faceD(): Promise<Buffer> {
+  return sharp(path.join(ASSETS, 'screenshot-facematch.jpg')).extract({ left: 1398, top: 720, width: 130, height: 130 }).resize(400, 400, { kernel: 'lanczos3' }).png().toBuffer();
+}

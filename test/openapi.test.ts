@@ -23,6 +23,7 @@ describe('OpenAPI', () => {
     for (const p of ['/swapface', '/query', '/notify/redeliver']) assert.ok(doc.paths[p].post.requestBody, p);
     assert.deepEqual(doc.components.schemas.SwapRequest, JSON.parse(JSON.stringify(swapRequestSchema(svc.config.jobs))));
     assert.equal(doc.components.schemas.SwapRequest.properties.timeout.maximum, 600);
+    assert.deepEqual(doc.components.schemas.SwapRequest.properties.style.enum, ['template', 'source', null]);
     assert.deepEqual(doc.components.schemas.ErrorEnvelope.properties.error.enum, Object.keys(ERRORS));
     assert.equal(doc.servers[0].url, svc.config.publicUrl);
     assert.ok(doc.webhooks.notification);
@@ -41,6 +42,20 @@ describe('OpenAPI', () => {
       { ...ok, target_url: 'ftp://e.com/b.jpg' },
       { target_url: ok.target_url, notify_url: ok.notify_url },
       { ...ok, notify_url: ['https://e.com/n'] },
+      { ...ok, target_face: 1 },
+      { ...ok, target_face: { x: 10, y: 20.5 } },
+      { ...ok, target_face: -1 },
+      { ...ok, target_face: { x: 10 } },
+      { ...ok, source_face: 2.5 },
+      { target_url: ok.target_url, notify_url: ok.notify_url, faces: [{ source_url: ok.source_url, target_face: 0 }, { source_url: ok.source_url, target_face: { x: 1, y: 2 } }] },
+      { ...ok, faces: [{ source_url: ok.source_url, target_face: 0 }] },
+      { target_url: ok.target_url, notify_url: ok.notify_url, faces: [] },
+      { target_url: ok.target_url, notify_url: ok.notify_url, faces: [{ source_url: ok.source_url, target_face: 0, extra: 1 }] },
+      { ...ok, style: 'source' },
+      { ...ok, style: 'template' },
+      { ...ok, style: null },
+      { ...ok, style: 'bogus' },
+      { ...ok, style: 1 },
     ];
     for (const body of bodies) {
       const answer = await svc.client.post(`${svc.url}/swapface`, { data: body });

@@ -34,9 +34,49 @@ export interface JobView {
   reason?: string;
   notification: { state: string; attempts: number; nextAttemptAt: number | null; lastError: string | null; deliveredAt: number | null } | null;
   attempts?: { at: number; httpStatus: number | null; ok: boolean; error: string | null; durationMs: number }[];
+  /** The job's audit record (docs/COMPLIANCE.md); null until it ends. */
+  audit?: AuditView | null;
+}
+
+export interface AuditView {
+  endedAt: number;
+  outcome: string;
+  error?: string;
+  sourceSha256?: string;
+  targetSha256?: string;
+  resultSha256?: string;
+  label?: { contentId: string; visible: boolean };
+  screening?: { source: Record<string, number>; target: Record<string, number>; ms: number };
+}
+
+/** A template face as POST /faces lists it (reading order). */
+export interface FaceView {
+  index: number;
+  box: [number, number, number, number];
+  score: number;
+  angles: { yaw: number; pitch: number; roll: number };
+  check: { ok: boolean; status?: number; error?: string; message?: string };
+}
+
+/** A registered template as the console's gallery lists it. */
+export interface TemplateView {
+  template_id: string;
+  name: string;
+  created_at: string;
+  width: number;
+  height: number;
+  format: string;
+  faces: FaceView[];
+  /** Same-origin URL of its stored image. */
+  preview: string;
 }
 
 export const api = {
+  templates: () => call<Envelope<{ templates: TemplateView[]; next_cursor?: string }>>('GET', '/console/api/templates'),
+  registerTemplate: (imageUrl: string, name: string) =>
+    call<Envelope<TemplateView>>('POST', '/console/api/templates', JSON.stringify({ image_url: imageUrl, ...(name && { name }) })),
+  deleteTemplate: (id: string) => call<Envelope<unknown>>('POST', '/console/api/templates/delete', JSON.stringify({ template_id: id })),
+  faces: (imageUrl: string) => call<Envelope<{ width: number; height: number; faces: FaceView[] }>>('POST', '/console/api/faces', JSON.stringify({ image_url: imageUrl })),
   session: () => call<{ app_key: string }>('GET', '/console/api/session'),
   login: (appKey: string, appSecret: string) =>
     call<{ app_key?: string; error?: string }>('POST', '/console/login', JSON.stringify({ app_key: appKey, app_secret: appSecret })),

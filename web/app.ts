@@ -2,6 +2,8 @@
 // and download the result, and look over recent jobs and their notifications.
 import { api, NotLoggedIn, type JobView } from './api.ts';
 import { describeError } from './errors.ts';
+import { faceFields, showFaces } from './faces.ts';
+import { pickedTemplate, refreshGallery } from './templates.ts';
 
 const $ = <T extends HTMLElement = HTMLElement>(sel: string, root: ParentNode = document) => root.querySelector(sel) as T;
 const STATES = ['pending', 'preparing', 'running', 'finish'] as const;
@@ -16,6 +18,7 @@ function showLoggedIn(appKey: string | undefined) {
   who.hidden = !appKey;
   who.textContent = appKey ? `app ${appKey}` : '';
   if (appKey) void refreshJobs();
+  if (appKey) void refreshGallery();
 }
 
 function onAuthError(err: unknown): boolean {
@@ -75,6 +78,7 @@ function setupPicker(fs: HTMLFieldSetElement) {
       else {
         chosen[field] = r.data.ref;
         urlInput.value = '';
+        if (field === 'target_url') void showFaces(r.data.ref);
       }
     } catch (e) {
       if (!onAuthError(e)) err.textContent = (e as Error).message;
@@ -91,6 +95,7 @@ function setupPicker(fs: HTMLFieldSetElement) {
     chosen[field] = url;
     fileInput.value = '';
     show(url);
+    if (field === 'target_url') void showFaces(url);
   });
   const drop = $('.drop', fs);
   drop.addEventListener('dragover', (e) => {
@@ -116,11 +121,18 @@ $('#swap-form').addEventListener('submit', async (e) => {
   out.textContent = '';
   if (uploading.size) return void (out.textContent = 'Still uploading a photo, one moment…');
   const timeout = $<HTMLInputElement>('#timeout').value;
-  const body = {
-    source_url: chosen.source_url ?? '',
-    target_url: chosen.target_url ?? '',
+  const style = $<HTMLSelectElement>('#style').value;
+  const picked = faceFields();
+  if (typeof picked === 'string') return void (out.textContent = picked);
+  const body: Record<string, unknown> = {
+    ...picked.fields,
+    source_url: picked.dropSource ? undefined : (chosen.source_url ?? ''),
+    // A template picked from the gallery goes by its id.
+    ...(pickedTemplate() ? { template_id: pickedTemplate() } : { target_url: chosen.target_url ?? '' }),
     notify_url: $<HTMLInputElement>('#notify-url').value.trim(),
     ...(timeout ? { timeout: Number(timeout) } : {}),
+    // The default (template) is left out: the request says only what differs.
+    ...(style === 'source' ? { style } : {}),
   };
   const btn = $<HTMLButtonElement>('#submit-btn');
   btn.disabled = true;
@@ -211,6 +223,26 @@ function renderJob(job: JobView) {
     t.append(chip);
   }
   renderNotification(job);
+  renderAudit(job);
+}
+
+function renderAudit(job: JobView) {
+  const box = $('#audit');
+  box.replaceChildren();
+  const a = job.audit;
+  if (!a) return void box.append(el('p', 'Kept when the job ends.', 'hint'));
+  const explicit = (s?: Record<string, number>) => (s ? `explicit ${((s.porn ?? 0) + (s.hentai ?? 0)).toFixed(3)}` : 'not screened');
+  const rows: [string, string][] = [
+    ['ended', `${new Date(a.endedAt).toLocaleString()} · ${a.outcome}${a.error ? ` (${a.error})` : ''}`],
+    ['source SHA-256', a.sourceSha256 ?? '–'],
+    ['template SHA-256', a.targetSha256 ?? '–'],
+    ['result SHA-256', a.resultSha256 ?? '–'],
+    ['AIGC label', a.label ? `content ID ${a.label.contentId} · visible label ${a.label.visible ? 'on' : 'off'}` : '–'],
+    ['screening', a.screening ? `source ${explicit(a.screening.source)} · template ${explicit(a.screening.target)} · ${ms(a.screening.ms)}` : 'not screened'],
+  ];
+  const dl = el('dl', undefined, 'audit');
+  for (const [k, v] of rows) dl.append(el('dt', k), el('dd', v));
+  box.append(dl);
 }
 
 function setSrc(img: HTMLImageElement, src: string) {

@@ -3,6 +3,8 @@ import { ERRORS } from '../jobs/errors.ts';
 import type { TimeoutRules } from '../jobs/validate.ts';
 import {
   errorEnvelopeSchema,
+  facesAnswerSchema,
+  facesRequestSchema,
   notificationSchema,
   queryAnswerSchema,
   queryRequestSchema,
@@ -11,6 +13,14 @@ import {
   swapAnswerSchema,
   swapRequestSchema,
 } from './schemas.ts';
+import {
+  deleteTemplateSchema,
+  listTemplatesSchema,
+  registerTemplateSchema,
+  templateAnswerSchema,
+  templateDeleteAnswerSchema,
+  templateListAnswerSchema,
+} from './routes/templates.ts';
 
 const SIGNATURE_HEADERS = ['X-Ca-Key', 'X-Ca-Timestamp', 'X-Ca-Nonce', 'X-Ca-Signature', 'X-Ca-Signature-Headers'].map((name) => ({
   name,
@@ -59,6 +69,33 @@ export function openApiDocument(rules: TimeoutRules, serverUrl?: string) {
     paths: {
       '/swapface': { post: signedPost('Submit a face swap', 'Accepts a job; the result is notified to notify_url.', 'SwapRequest', 'SwapAnswer') },
       '/query': { post: signedPost('Query a job', 'Only the submitting app sees a job.', 'QueryRequest', 'QueryAnswer') },
+      '/faces': {
+        post: signedPost(
+          "List a template's faces",
+          'Synchronous (20 s at most). Every face in reading order with its box, score, head angles and input check, for target_face / faces of POST /swapface; the analysis is kept, so a swap on the template skips it, and a target_face that matches none of its faces is refused at submit.',
+          'FacesRequest',
+          'FacesAnswer',
+        ),
+      },
+      '/templates': {
+        post: signedPost(
+          'Register a template',
+          'Synchronous. Downloads image_url once (the same checks as target_url), analyses it and stores the image and its analysis for this app. Pass the template_id to POST /swapface instead of target_url: the job skips the download and the analysis, in every worker and after restarts. Refused when no face of it passes the template checks.',
+          'TemplateRequest',
+          'TemplateAnswer',
+        ),
+      },
+      '/templates/list': {
+        post: signedPost("List this app's templates", 'Newest first, a page at a time: pass next_cursor back as cursor.', 'TemplateListRequest', 'TemplateListAnswer'),
+      },
+      '/templates/delete': {
+        post: signedPost(
+          'Delete a template',
+          'Gone from the list and refused by new swaps at once; jobs already queued on it still finish (its image and analysis are purged once they have all ended).',
+          'TemplateDeleteRequest',
+          'TemplateDeleteAnswer',
+        ),
+      },
       '/notify/redeliver': {
         post: signedPost('Send a notification again', 'A fresh budget of 11 attempts.', 'RedeliverRequest', 'RedeliverAnswer'),
       },
@@ -96,9 +133,17 @@ export function openApiDocument(rules: TimeoutRules, serverUrl?: string) {
           QueryRequest: queryRequestSchema,
           RedeliverRequest: redeliverRequestSchema,
           SwapAnswer: swapAnswerSchema,
+          FacesRequest: facesRequestSchema,
+          FacesAnswer: facesAnswerSchema,
           QueryAnswer: queryAnswerSchema,
           RedeliverAnswer: redeliverAnswerSchema,
           ErrorEnvelope: errorEnvelopeSchema,
+          TemplateRequest: registerTemplateSchema,
+          TemplateAnswer: templateAnswerSchema,
+          TemplateListRequest: listTemplatesSchema,
+          TemplateListAnswer: templateListAnswerSchema,
+          TemplateDeleteRequest: deleteTemplateSchema,
+          TemplateDeleteAnswer: templateDeleteAnswerSchema,
           Notification: notificationSchema,
       },
     },

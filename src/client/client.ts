@@ -4,21 +4,81 @@ import { signGatewayRequest } from '../api/gateway-auth/sign.ts';
 
 export type JobStatus = 'pending' | 'preparing' | 'running' | 'finish' | 'fail';
 
+/** A template face: its index in reading order (as listFaces numbers them), or a point inside it in image pixels. */
+export type FaceChoice = number | { x: number; y: number };
+
 export interface SubmitInput {
-  /** http(s) URL of the user's photo */
-  sourceUrl: string;
-  /** http(s) URL of the template portrait */
-  targetUrl: string;
+  /** http(s) URL of the user's photo; omitted for a group job (`faces`) */
+  sourceUrl?: string;
+  /** the template face to replace; without it a template with several comparable faces is MultipleFacesInTarget */
+  targetFace?: FaceChoice;
+  /** the face of the source photo to use when it holds several */
+  sourceFace?: FaceChoice;
+  /** a group job, instead of sourceUrl: each photo into its own template face (1–6); one result */
+  faces?: { sourceUrl: string; targetFace: FaceChoice; sourceFace?: FaceChoice }[];
+  /** http(s) URL of the template portrait; or templateId instead */
+  targetUrl?: string;
+  /** a registered template of this app (registerTemplate), instead of targetUrl */
+  templateId?: string;
   /** http(s) URL that receives the result notification */
   notifyUrl: string;
   /** seconds; the server's default (7200) when omitted */
   timeout?: number;
+  /** the visible AIGC label: { visible: false } asks for none (where the service allows it); omitted: the service default */
+  label?: { visible: boolean };
+  /** whose make-up the result wears: 'template' (the default) or 'source', the user's own */
+  style?: 'template' | 'source';
 }
 
 export type QueryResult =
   | { jobStatus: 'pending' | 'preparing' | 'running' }
   | { jobStatus: 'finish'; resultUrl: string }
   | { jobStatus: 'fail'; reason: string; code: number };
+
+/** A face of a template, in reading order (the `index` is the target_face number). */
+export interface TemplateFace {
+  index: number;
+  /** [x, y, width, height] in image pixels */
+  box: [number, number, number, number];
+  score: number;
+  angles: { yaw: number; pitch: number; roll: number };
+  /** whether it passes the template checks; the error it would get if not */
+  check: { ok: boolean; status?: number; error?: string; message?: string };
+}
+
+export interface Template {
+  templateId: string;
+  name: string;
+  /** ISO 8601 */
+  createdAt: string;
+  width: number;
+  height: number;
+  format: 'jpeg' | 'png' | 'webp' | 'avif';
+  imageUrl?: string;
+  faces: TemplateFace[];
+}
+
+interface TemplateWire {
+  template_id: string;
+  name: string;
+  created_at: string;
+  width: number;
+  height: number;
+  format: Template['format'];
+  image_url?: string;
+  faces: TemplateFace[];
+}
+
+const toTemplate = (t: TemplateWire): Template => ({
+  templateId: t.template_id,
+  name: t.name,
+  createdAt: t.created_at,
+  width: t.width,
+  height: t.height,
+  format: t.format,
+  ...(t.image_url && { imageUrl: t.image_url }),
+  faces: t.faces,
+});
 
 export interface WanxingClientOptions {
   /** e.g. https://portrait.example.com */
@@ -91,8 +151,18 @@ export class WanxingClient {
 
   /** Submits a swap; resolves with the job id. */
   async submit(input: SubmitInput): Promise<string> {
-    const body: Record<string, unknown> = { source_url: input.sourceUrl, target_url: input.targetUrl, notify_url: input.notifyUrl };
+    const body: Record<string, unknown> = { notify_url: input.notifyUrl };
+    if (input.sourceUrl !== undefined) body.source_url = input.sourceUrl;
+    if (input.targetFace !== undefined) body.target_face = input.targetFace;
+    if (input.sourceFace !== undefined) body.source_face = input.sourceFace;
+    if (input.faces !== undefined) {
+      body.faces = input.faces.map((f) => ({ source_url: f.sourceUrl, target_face: f.targetFace, ...(f.sourceFace !== undefined && { source_face: f.sourceFace }) }));
+    }
+    if (input.targetUrl !== undefined) body.target_url = input.targetUrl;
+    if (input.templateId !== undefined) body.template_id = input.templateId;
     if (input.timeout !== undefined) body.timeout = input.timeout;
+    if (input.label !== undefined) body.label = input.label;
+    if (input.style !== undefined) body.style = input.style;
     const data = (await this.post('/swapface', body)) as { job_id: string };
     return data.job_id;
   }
@@ -119,6 +189,28 @@ export class WanxingClient {
       await sleep(interval, opts.signal);
       interval = Math.min(opts.maxIntervalMs ?? 5000, Math.round(interval * 1.5));
     }
+  }
+
+  /** Every face of a template (POST /faces), in reading order, with its check; a swap on it then skips the analysis. */
+  async listFaces(imageUrl: string): Promise<{ width: number; height: number; faces: TemplateFace[] }> {
+    return (await this.post('/faces', { image_url: imageUrl })) as { width: number; height: number; faces: TemplateFace[] };
+  }
+
+  /** Registers a template (downloaded, checked and analysed once); swaps name it by templateId. */
+  async registerTemplate(input: ({ imageUrl: string } | { image: Uint8Array }) & { name?: string }): Promise<Template> {
+    const image = 'image' in input ? { image_base64: Buffer.from(input.image).toString('base64') } : { image_url: input.imageUrl };
+    return toTemplate((await this.post('/templates', { ...image, ...(input.name !== undefined && { name: input.name }) })) as TemplateWire);
+  }
+
+  /** One page of this app's templates, newest first; pass nextCursor back for the next. */
+  async listTemplates(opts: { cursor?: string; limit?: number } = {}): Promise<{ templates: Template[]; nextCursor?: string }> {
+    const d = (await this.post('/templates/list', { ...(opts.cursor && { cursor: opts.cursor }), ...(opts.limit && { limit: opts.limit }) })) as { templates: TemplateWire[]; next_cursor?: string };
+    return { templates: d.templates.map(toTemplate), ...(d.next_cursor && { nextCursor: d.next_cursor }) };
+  }
+
+  /** Deletes a template: new swaps refuse it; jobs already queued on it still finish. */
+  async deleteTemplate(templateId: string): Promise<void> {
+    await this.post('/templates/delete', { template_id: templateId });
   }
 
   /** Sends the job's notification again (a fresh set of attempts). */

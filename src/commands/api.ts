@@ -4,14 +4,15 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { JobFailedError, WanxingApiError, WanxingClient, type JobStatus } from '../client/index.ts';
 import { startProgress } from './progress.ts';
+import { parseStyleOption, type SwapStyle } from './style-arg.ts';
 
-interface ConnOpts {
+export interface ConnOpts {
   url?: string;
   key?: string;
   secret?: string;
 }
 
-function connect(opts: ConnOpts): WanxingClient {
+export function connect(opts: ConnOpts): WanxingClient {
   const appKey = opts.key ?? process.env.WANXING_APP_KEY;
   const appSecret = opts.secret ?? process.env.WANXING_APP_SECRET;
   if (!appKey || !appSecret) throw new UsageError('give --key and --secret (or WANXING_APP_KEY and WANXING_APP_SECRET); see `wanxing keys list --secrets`');
@@ -19,9 +20,9 @@ function connect(opts: ConnOpts): WanxingClient {
   return new WanxingClient({ baseUrl, appKey, appSecret });
 }
 
-class UsageError extends Error {}
+export class UsageError extends Error {}
 
-function withConn(cmd: Command): Command {
+export function withConn(cmd: Command): Command {
   return cmd
     .option('--url <base>', 'service base URL (env WANXING_URL, default http://localhost:$PORT)')
     .option('--key <appKey>', 'AppKey (env WANXING_APP_KEY)')
@@ -52,7 +53,7 @@ async function waitAndReport(client: WanxingClient, jobId: string, opts: { json?
 }
 
 /** Runs a command body; API and job failures print one line and set the exit code. */
-async function run(json: boolean | undefined, fn: () => Promise<void>): Promise<void> {
+export async function run(json: boolean | undefined, fn: () => Promise<void>): Promise<void> {
   try {
     await fn();
   } catch (err) {
@@ -77,19 +78,22 @@ export function registerApiCommands(program: Command): void {
       .command('submit')
       .description('submit a swap to a running service (POST /swapface, signed); prints the job id, or the result URL with --wait')
       .requiredOption('-s, --source <url>', "http(s) URL of the user's photo")
-      .requiredOption('-t, --target <url>', 'http(s) URL of the template')
+      .option('-t, --target <url>', 'http(s) URL of the template')
+      .option('--template-id <id>', 'a registered template (`wanxing templates add`) instead of --target')
       .requiredOption('-n, --notify <url>', 'http(s) URL that receives the notification')
       .option('--timeout <seconds>', 'job timeout (server default 7200)')
+      .option('--style <style>', "template (default): the template's make-up; source: the user's own", parseStyleOption)
       .option('-w, --wait', 'wait for the result, showing the state on a terminal')
       .option('-o, --out <file>', 'with --wait: save the result image here')
       .option('--wait-timeout <seconds>', 'with --wait: give up after this long (default 600)')
       .option('--json', 'print JSON instead of plain text'),
-  ).action((opts: ConnOpts & { source: string; target: string; notify: string; timeout?: string; wait?: boolean; out?: string; waitTimeout?: string; json?: boolean }) =>
+  ).action((opts: ConnOpts & { source: string; target?: string; templateId?: string; notify: string; timeout?: string; style?: SwapStyle; wait?: boolean; out?: string; waitTimeout?: string; json?: boolean }) =>
     run(opts.json, async () => {
       const client = connect(opts);
       const timeout = opts.timeout === undefined ? undefined : Number(opts.timeout);
       if (timeout !== undefined && !Number.isFinite(timeout)) throw new UsageError(`--timeout ${opts.timeout}: expected seconds`);
-      const jobId = await client.submit({ sourceUrl: opts.source, targetUrl: opts.target, notifyUrl: opts.notify, timeout });
+      if (!opts.target === !opts.templateId) throw new UsageError('give one of --target <url> and --template-id <id>');
+      const jobId = await client.submit({ sourceUrl: opts.source, ...(opts.target ? { targetUrl: opts.target } : { templateId: opts.templateId }), notifyUrl: opts.notify, timeout, ...(opts.style && { style: opts.style }) });
       if (opts.wait || opts.out) return waitAndReport(client, jobId, opts);
       console.log(opts.json ? JSON.stringify({ job_id: jobId }) : jobId);
     }),

@@ -10,6 +10,9 @@ import type { BullNotifier } from '../queue/bullmq/notifications.ts';
 import type { RedisAppStore } from './app-store.ts';
 import { openCluster } from './cluster.ts';
 import { createMetrics } from '../metrics/index.ts';
+import { downloadImage } from '../fetch/index.ts';
+import { distributedCatalogue, lazyEngineAnalyser, templateLimits } from '../templates/index.ts';
+import { KnownTemplates } from '../jobs/known-templates.ts';
 
 export interface ApiProcess {
   config: Config;
@@ -35,6 +38,20 @@ export async function startApi(config: Config, overrides: { logger?: Logger; swe
     attempts: (id: string) => notifier.attempts(id),
     redeliver: (id: string) => cluster.redeliver(id),
   };
+  // Templates: registered here (guarded download, one engine thread started on first use), read by the workers.
+  const analyser = lazyEngineAnalyser(config);
+  const templates = distributedCatalogue(config, redis, {
+    fetchImage: (url, signal) => downloadImage(url, { dispatcher: cluster.dispatcher, limits: config.download, signal }),
+    analyser: analyser.get,
+  });
+  // POST /faces: on the same lazily started engine thread; workers analyse the template again on
+  // their first swap of it (a registered template, POST /templates, carries its analysis to them).
+  const faces = {
+    fetchImage: (url: string, signal: AbortSignal) => downloadImage(url, { dispatcher: cluster.dispatcher, limits: config.download, signal }),
+    listFaces: async (image: Uint8Array, opts: { signal?: AbortSignal }) => (await analyser.get()).listFaces(image, opts),
+    limits: templateLimits(config.face),
+    known: new KnownTemplates(),
+  };
   let ready = false;
   // HTTP latencies, submissions and queue depth; job stage timings are the workers' (no /metrics there yet).
   const metrics = createMetrics({ queueDepth: () => jobs.store.activeCount() });
@@ -52,6 +69,9 @@ export async function startApi(config: Config, overrides: { logger?: Logger; swe
     metrics,
     onSubmitted: () => metrics.jobsSubmitted.inc(),
     publicUrl: config.publicUrl,
+    templates: templates.catalogue,
+    maxImageBytes: config.download.maxBytes,
+    faces,
   });
 
   notifier.start();
@@ -85,6 +105,8 @@ export async function startApi(config: Config, overrides: { logger?: Logger; swe
       clearInterval(sweep);
       clearInterval(resultSweep);
       await app.close();
+      await analyser.close();
+      templates.close();
       await cluster.close();
     },
   };

@@ -14,6 +14,7 @@ import { LocalResultStore } from '../storage/local-result-store.ts';
 import { S3ResultStore } from '../storage/s3-result-store.ts';
 import { loadOrCreateKey } from '../storage/signing-key.ts';
 import { RedisAppStore } from './app-store.ts';
+import { RedisAuditStore, retentionMs } from '../compliance/audit.ts';
 
 /** How long a finished job stays queryable (and its notification re-deliverable). */
 export const JOB_RETENTION_MS = 7 * 86_400_000;
@@ -64,7 +65,8 @@ export async function openCluster(config: Config, logger: Logger, opts: { create
     onHandOffError: (err, jobId) => logger.warn({ err, jobId }, 'hand-off to BullMQ failed; the outbox drain repeats it'),
   });
   swapQueue = new BullSwapQueue({ redisUrl: config.redisUrl, prefix: config.redisPrefix, store, lockMs: config.lockMs, logger: logger.child({ component: 'swap' }) });
-  const jobs = new JobService({ store, maxQueueDepth: config.jobs.maxQueueDepth });
+  const audit = new RedisAuditStore(redis, config.redisPrefix, retentionMs(config.compliance.auditRetentionDays));
+  const jobs = new JobService({ store, maxQueueDepth: config.jobs.maxQueueDepth, audit, onAuditError: (err, jobId) => logger.error({ err, jobId }, 'audit record lost') });
 
   let results: Cluster['results'];
   let localResults: LocalResultStore | undefined;

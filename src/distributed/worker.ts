@@ -8,6 +8,8 @@ import type { EngineRunner, ImageFetcher } from '../jobs/ports.ts';
 import { EnginePool } from '../workers/engine-pool.ts';
 import { engineSpecFor } from '../workers/engine-spec.ts';
 import { openCluster } from './cluster.ts';
+import { distributedCatalogue } from '../templates/index.ts';
+import { createJobCompliance, redisLabelKey } from '../compliance/index.ts';
 
 export interface WorkerProcess {
   config: Config;
@@ -29,10 +31,15 @@ export async function startWorker(config: Config, overrides: { logger?: Logger; 
     engine = pool;
   }
   const cluster = await openCluster(config, logger, { createBucket: overrides.createBucket });
-  const fetchImage: ImageFetcher = (url, signal) => downloadImage(url, { dispatcher: cluster.dispatcher, limits: config.download, signal });
+  // A job on a registered template reads its image and analysis from the store, never the network.
+  const templates = distributedCatalogue(config, cluster.redis);
+  const fetchImage: ImageFetcher = templates.catalogue.fetcher((url, signal) => downloadImage(url, { dispatcher: cluster.dispatcher, limits: config.download, signal }));
   const runner = engine;
+  // One label key for every worker: from the settings, else shared through Redis.
+  const labelKey = await redisLabelKey(cluster.redis, config.redisPrefix, config.compliance.labelKey);
+  const compliance = createJobCompliance({ settings: config.compliance, labelKey, jpegQuality: config.face.jpegQuality });
   cluster.swapQueue.start(
-    (job, signal) => runJob(job, { jobs: cluster.jobs, fetchImage, engine: runner, results: cluster.results, resultTtlMs: config.resultTtlS * 1000 }, signal),
+    (job, signal) => runJob(job, { jobs: cluster.jobs, fetchImage, engine: runner, results: cluster.results, resultTtlMs: config.resultTtlS * 1000, compliance }, signal),
     Math.max(1, config.workers),
   );
   cluster.notifier.start();
@@ -42,6 +49,7 @@ export async function startWorker(config: Config, overrides: { logger?: Logger; 
     async close() {
       await cluster.close(); // waits for the swaps in progress
       await runner.close();
+      templates.close();
     },
   };
 }

@@ -191,6 +191,12 @@ export function pickFace(faces: Face[], img: { width: number; height: number }, 
     throw new ServiceError(src ? 'MultipleFacesInSource' : 'MultipleFacesInTarget', `${faces.length} faces`);
   }
   const face = faces[0];
+  checkFace(face, img, role, limits);
+  return face;
+}
+
+/** The per-face input checks (size, head angles): throws FaceTooSmall or FaceAngleTooLarge. */
+export function checkFace(face: Face, img: { width: number; height: number }, role: 'source' | 'target', limits: AnalyseLimits): void {
   const side = Math.min(face.box[2], face.box[3]);
   if (side < limits.minFacePx || side < limits.minFaceRatio * Math.min(img.width, img.height)) {
     throw new ServiceError('FaceTooSmall', `${role} face ${Math.round(side)} px`);
@@ -199,7 +205,6 @@ export function pickFace(faces: Face[], img: { width: number; height: number }, 
   if (Math.abs(yaw) > limits.maxYawDeg || Math.abs(pitch) > limits.maxPitchDeg) {
     throw new ServiceError('FaceAngleTooLarge', `${role} yaw ${yaw.toFixed(0)}°, pitch ${pitch.toFixed(0)}°`);
   }
-  return face;
 }
 
 interface Window {

@@ -1,6 +1,8 @@
 // `wanxing swap --source A --target B --out C [--json]`: one swap from files, for people and scripts.
 import { readFile, writeFile } from 'node:fs/promises';
-import { createDefaultEngine } from './index.ts';
+import { DefaultEngine } from './index.ts';
+import type { FaceChoice } from './faces.ts';
+import { loadCliEngine } from './cli-engine.ts';
 import { cosine } from './analyse.ts';
 import { decodeImage } from './image.ts';
 import { ServiceError } from '../jobs/errors.ts';
@@ -10,19 +12,49 @@ export interface SwapCommandOptions {
   target: string;
   out: string;
   json?: boolean;
+  /** false (--no-label): no visible AIGC label, where the settings allow that; the XMP label is always written. */
+  label?: boolean;
+  /** classic, onnx or a module path (--engine); default WANXING_ENGINE, as the service. */
+  engine?: string;
+  /** --target-face: the template face to replace. */
+  targetFace?: FaceChoice;
+  /** --face SRC=INDEX, repeated: a group swap (source is then unused). */
+  faces?: { source: string; targetFace: FaceChoice }[];
+  /** --style: 'template' (default) or 'source', the user's own make-up. */
+  style?: 'template' | 'source';
 }
 
 /** Runs one swap; returns the process exit code (0 ok, 2 input rejected, 1 other failure). */
 export async function runSwapCommand(opts: SwapCommandOptions): Promise<number> {
-  // One swap and exit: a warm-up would compile the kernels that the swap compiles anyway.
-  const engine = createDefaultEngine({ warmup: false });
   const t0 = performance.now();
+  let engine: Awaited<ReturnType<typeof loadCliEngine>> | undefined;
   try {
-    await engine.init();
+    // The engine the service would run (WANXING_ENGINE, or --engine), built by the same code.
+    engine = await loadCliEngine(opts.engine);
     const loadMs = performance.now() - t0;
-    const [source, target] = await Promise.all([readFile(opts.source), readFile(opts.target)]);
-    const d = await engine.swapDetailed({ source, target }, { embedding: !!opts.json });
-    await writeFile(opts.out, d.result.image);
+    const [source, target] = await Promise.all([opts.faces ? new Uint8Array(0) : readFile(opts.source), readFile(opts.target)]);
+    const faces = opts.faces && (await Promise.all(opts.faces.map(async (f) => ({ source: await readFile(f.source), targetFace: f.targetFace }))));
+    const req = { source, target, ...(opts.targetFace !== undefined && { targetFace: opts.targetFace }), ...(faces && { faces }), ...(opts.style && { style: opts.style }) };
+    // Screened and labelled like every service job (docs/COMPLIANCE.md).
+    const compliance = await import('../compliance/cli.ts');
+    if (faces) for (const f of faces) await compliance.screenPhotos(f.source, target);
+    const screening = faces ? undefined : await compliance.screenPhotos(source, target);
+    if (!(engine instanceof DefaultEngine) || faces) {
+      // Another engine, or a group: the result and its timings (the detailed checks below are the classic engine's one-face report).
+      const result = await engine.swap(req);
+      const labelled = await compliance.labelResult(result, opts.label === false ? { visible: false } : undefined);
+      await writeFile(opts.out, labelled.image);
+      if (opts.json) {
+        const timings = Object.fromEntries(Object.entries(result.timings).map(([k, v]) => [k, Math.round(v)]));
+        const report = { ok: true, engine: engine.name, out: opts.out, format: result.format, width: result.width, height: result.height, modelLoadMs: Math.round(loadMs), label: labelled.label, screening, faces: opts.faces?.length ?? 1, timings };
+        process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+      }
+      return 0;
+    }
+    const d = await engine.swapDetailed(req, { embedding: !!opts.json });
+    // The label's key is the data dir's (or WANXING_AIGC_KEY, or Redis in redis mode).
+    const labelled = await compliance.labelResult(d.result, opts.label === false ? { visible: false } : undefined);
+    await writeFile(opts.out, labelled.image);
     if (!opts.json) return 0;
 
     // Checks' verdicts: the result's identity moved toward the source, and its head pose
@@ -43,11 +75,14 @@ export async function runSwapCommand(opts: SwapCommandOptions): Promise<number> 
     });
     const report = {
       ok: true,
+      engine: engine.name,
       out: opts.out,
       format: d.result.format,
       width: d.result.width,
       height: d.result.height,
       modelLoadMs: Math.round(loadMs),
+      label: labelled.label,
+      screening: screening ?? null,
       timings: Object.fromEntries(Object.entries(d.result.timings).map(([k, v]) => [k, Math.round(v)])),
       source: face(d.source),
       target: face(d.target),
@@ -78,6 +113,6 @@ export async function runSwapCommand(opts: SwapCommandOptions): Promise<number> 
     }
     return coded ? 2 : 1;
   } finally {
-    await engine.close();
+    await engine?.close();
   }
 }

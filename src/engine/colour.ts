@@ -28,6 +28,10 @@ export interface ColourOptions {
    * source's divided out, the template's put in, beyond what the local means already carry.
    */
   shading: number;
+  /** Floor of the gain that shrinks the source's skin chroma deviations to the template's spread (1 = never shrink). */
+  skinChromaMin: number;
+  /** 0..1: how much of the source's specular hot spots on skin (bright, desaturated) is taken out. */
+  highlights: number;
 }
 
 /** The face's geometry for the shading transfer: the layout in the ROI and each mesh's normals. */
@@ -55,7 +59,7 @@ function spread(v: number[]): number {
   return 1.48 * dev[dev.length >> 1]!;
 }
 
-export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5 };
+export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7 };
 
 /** Shifts the source planes in place by (local template mean − local source mean). */
 export function matchColour(
@@ -117,7 +121,7 @@ export function matchColour(
         return spread(d);
       };
       const ds = dev(cs, ms);
-      if (ds > 0.5) skinGain = Math.min(1, Math.max(0.25, dev(ct, mt) / ds));
+      if (ds > 0.5) skinGain = Math.min(1, Math.max(opts.skinChromaMin, dev(ct, mt) / ds));
     }
     const meansS = skinGain < 1 ? Float32Array.from(ms) : undefined;
     const meansT = skinGain < 1 ? Float32Array.from(mt) : undefined;
@@ -156,6 +160,7 @@ export function matchColour(
       for (let i = 0; i < p.length; i++) p[i] += mix[i] * (before[i] - p[i]);
     }
   }
+  if (opts.highlights > 0) tameHighlights(src, lightWeight, w, h, faceW, opts.highlights);
   if (geometry && opts.shading > 0) shade(src[0], cellsS, cellsT, wl.data, wk.w, wk.h, k, w, h, (opts.lightingSigma * faceW) / k, geometry, opts.shading);
   // Second pass on L only, after the coarse match: gain^detail at a finer scale (σ = 0.07 face
   // width). A hard-lit source gets it automatically, in proportion to how much harder lit it is
@@ -199,4 +204,26 @@ function shade(L: Float32Array, cellsS: Float32Array, cellsT: Float32Array, wl: 
   for (let c = 0; c < nc; c++) ratio[c] = has[c] && coarse[c] > 0 ? Math.pow(Math.min(1.3, Math.max(0.75, ratio[c] / coarse[c])), strength) : 1;
   const gain = upsample(ratio, cw, ch, k, w, h);
   for (let i = 0; i < L.length; i++) L[i] *= gain[i];
+}
+
+/**
+ * The source's specular hot spots (oily skin under a flash: bright, desaturated patches a few
+ * percent of the face wide) belong to its light, not the template's; left in, they read as white
+ * blotches. Over skin, lightness above the local mean (σ ≈ 4 % of the face width) by more than a
+ * few units is compressed, and its chroma drawn back to the local skin colour.
+ */
+function tameHighlights(lab: [Float32Array, Float32Array, Float32Array], skin: Float32Array, w: number, h: number, faceW: number, strength: number): void {
+  const r = Math.max(2, Math.round(0.04 * faceW));
+  const [L, A, B] = lab;
+  const mL = boxBlur(L, w, h, r), mA = boxBlur(A, w, h, r), mB = boxBlur(B, w, h, r);
+  const soft = boxBlur(skin, w, h, Math.max(1, r >> 2));
+  for (let i = 0; i < L.length; i++) {
+    const e = L[i] - mL[i] - 4;
+    if (!(e > 0) || !(soft[i] > 0)) continue;
+    const k = strength * soft[i];
+    const pull = k * Math.min(1, e / 15);
+    L[i] -= 0.7 * k * e;
+    A[i] += pull * (mA[i] - A[i]);
+    B[i] += pull * (mB[i] - B[i]);
+  }
 }

@@ -13,6 +13,7 @@ export interface RgbImage {
   data: Uint8Array;
   /** Alpha plane (1 byte a pixel) when the input had one. */
   alpha?: Uint8Array;
+  /** The output format: PNG for a PNG input, JPEG for JPEG, WebP and AVIF. */
   format: 'jpeg' | 'png';
 }
 
@@ -26,18 +27,26 @@ export async function decodeImage(bytes: Uint8Array, maxPixels = DEFAULT_MAX_PIX
   } catch (err) {
     throw decodeFailure(err);
   }
-  if (meta.format !== 'jpeg' && meta.format !== 'png') {
-    throw new ServiceError('ImageFormatUnsupported', `format ${meta.format ?? 'unknown'}`);
+  // WebP and AVIF (libvips: heif with AV1) decode like JPEG and come out as JPEG; HEIC (HEVC) does not.
+  const avif = meta.format === 'heif' && meta.compression === 'av1';
+  if (meta.format !== 'jpeg' && meta.format !== 'png' && meta.format !== 'webp' && !avif) {
+    const found = meta.format === 'heif' ? 'HEIC' : (meta.format ?? 'unknown');
+    throw new ServiceError('ImageFormatUnsupported', `format ${found}`);
   }
+  if ((meta.pages ?? 1) > 1) throw new ServiceError('ImageFormatUnsupported', `animated ${meta.format} (${meta.pages} frames)`);
+  const format = meta.format === 'png' ? 'png' : 'jpeg';
   if ((meta.width ?? 0) * (meta.height ?? 0) > maxPixels) {
     throw new ServiceError('ImageTooLarge', `${meta.width}x${meta.height}`);
   }
   try {
     // rotate() applies EXIF orientation, so faces are upright as a viewer shows them.
     const base = sharp(bytes, { limitInputPixels: maxPixels }).rotate().toColourspace('srgb');
-    const { data, info } = await base.clone().removeAlpha().raw().toBuffer({ resolveWithObject: true });
-    const img: RgbImage = { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length), format: meta.format };
-    if (meta.hasAlpha) {
+    // A transparent WebP/AVIF becomes a JPEG: its see-through parts go white, not black.
+    const opaque = meta.hasAlpha && format === 'jpeg' ? base.clone().flatten({ background: '#ffffff' }) : base.clone().removeAlpha();
+    const { data, info } = await opaque.raw().toBuffer({ resolveWithObject: true });
+    const img: RgbImage = { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length), format };
+    // Alpha rides along only where the output (PNG) can carry it.
+    if (meta.hasAlpha && format === 'png') {
       const a = await base.clone().extractChannel(3).raw().toBuffer();
       img.alpha = new Uint8Array(a.buffer, a.byteOffset, a.length);
     }

@@ -4,7 +4,7 @@
 import { request, type Dispatcher } from 'undici';
 import { ServiceError } from '../jobs/errors.ts';
 import { findForbidden } from './guarded-agent.ts';
-import { inspectImage } from './image-check.ts';
+import { inspectImage, type ImageFormat } from './image-check.ts';
 import { discard, readCapped } from './read-capped.ts';
 import { describeNetworkError } from './net-errors.ts';
 import { checkUrlSyntax } from './url.ts';
@@ -18,7 +18,7 @@ export interface DownloadLimits {
 
 export interface DownloadedImage {
   bytes: Buffer;
-  format: 'jpeg' | 'png';
+  format: ImageFormat;
   /** As stored in the file header, before EXIF orientation. */
   width: number;
   height: number;
@@ -70,7 +70,7 @@ async function fetchBytes(url: string, limits: DownloadLimits, dispatcher: Dispa
       dispatcher,
       signal,
       method: 'GET',
-      headers: { accept: 'image/jpeg, image/png;q=0.9, */*;q=0.1', 'user-agent': 'wanxing-portrait/0.1' },
+      headers: { accept: 'image/jpeg, image/png;q=0.9, image/webp;q=0.8, image/avif;q=0.8, */*;q=0.1', 'user-agent': 'wanxing-portrait/0.1' },
     });
     if (REDIRECTS.has(res.statusCode)) {
       discard(res.body);

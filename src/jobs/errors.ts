@@ -5,7 +5,7 @@ export const ERRORS = {
   JobNotFound: { status: -310002, message: '任务不存在' },
   QueueFull: { status: -310003, message: '任务队列已满，请稍后重试' },
   ImageDownloadFailed: { status: -320001, message: '图片下载失败' },
-  ImageFormatUnsupported: { status: -320002, message: '图片格式不支持，仅支持jpg或png' },
+  ImageFormatUnsupported: { status: -320002, message: '图片格式不支持，仅支持jpg、png、webp或avif' },
   ImageTooLarge: { status: -320003, message: '图片过大' },
   UrlForbidden: { status: -320004, message: '禁止访问该地址' },
   NoFaceInSource: { status: -330001, message: '用户图片中未检测到人脸' },
@@ -14,6 +14,8 @@ export const ERRORS = {
   MultipleFacesInTarget: { status: -330004, message: '模板图片中包含多张人脸' },
   FaceTooSmall: { status: -330005, message: '人脸占比过小' },
   FaceAngleTooLarge: { status: -330006, message: '人脸角度过大' },
+  ContentRejected: { status: -330007, message: '图片内容不合规' },
+  FaceNotFound: { status: -330008, message: '未找到所选人脸' },
   Timeout: { status: -340001, message: '任务超时' },
   InternalError: { status: -22222, message: '内部错误' },
 } as const;

@@ -1,5 +1,7 @@
 // The job: what a caller submitted and where it stands. States follow the seed exactly.
 import type { ErrorName } from './errors.ts';
+import type { FaceChoice } from '../engine/faces.ts';
+import type { SwapRequest } from '../engine/types.ts';
 
 export const JOB_STATES = ['pending', 'preparing', 'running', 'finish', 'fail'] as const;
 export type JobState = (typeof JOB_STATES)[number];
@@ -10,6 +12,22 @@ export interface JobInput {
   targetUrl: string;
   notifyUrl: string;
   timeoutS: number;
+  /** Which faces (target_face, source_face, or a group's `faces`); absent on a V1 job. */
+  faces?: FaceSelection;
+  /** The request's `label` choice (docs/COMPLIANCE.md); absent: the service's default. */
+  label?: { visible?: boolean };
+  /** The request's `style`: the template's make-up or the user's own (engine/style.ts); absent: 'template'. */
+  style?: SwapStyle;
+}
+
+export type SwapStyle = NonNullable<SwapRequest['style']>;
+export const SWAP_STYLES: readonly SwapStyle[] = ['template', 'source'];
+
+export interface FaceSelection {
+  targetFace?: FaceChoice;
+  sourceFace?: FaceChoice;
+  /** A group job: one entry per face; sourceUrl then repeats the first entry's (for listings). */
+  group?: { sourceUrl: string; targetFace: FaceChoice; sourceFace?: FaceChoice }[];
 }
 
 export interface Job extends JobInput {

@@ -3,22 +3,32 @@
 import { Worker } from 'node:worker_threads';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { SwapResult } from '../engine/types.ts';
+import type { SwapRequest, SwapResult, TemplateFaces } from '../engine/types.ts';
+import type { Face } from '../engine/analyse.ts';
+import { contentHash } from '../engine/cache.ts';
+import { LruMap } from './lru-map.ts';
 import type { EngineRunner } from '../jobs/ports.ts';
 import { ServiceError, toServiceError } from '../jobs/errors.ts';
 import type { EnginePriority } from '../config.ts';
 import type { EngineSpec } from './engine-spec.ts';
+import { runnableUrl } from '../bundle.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const BOOTSTRAP = path.join(here, 'thread-bootstrap.mjs');
-const ENTRY = pathToFileURL(path.join(here, 'engine-thread.ts')).href;
+type FaceFields = Pick<SwapRequest, 'targetFace' | 'sourceFace' | 'faces' | 'targetFaces' | 'style'>;
+
+const ENTRY = runnableUrl(pathToFileURL(path.join(here, 'engine-thread.ts')).href);
 
 interface Task {
   id: number;
+  /** 'faces': list a template's faces (POST /faces); else a swap. */
+  kind?: 'faces';
   source: Uint8Array;
   target: Uint8Array;
+  /** Face choice, group entries, an already analysed template, the style (SwapRequest). */
+  choice?: FaceFields;
   onStage?: (stage: string) => void;
-  resolve: (r: SwapResult) => void;
+  resolve: (r: SwapResult & TemplateFaces) => void;
   reject: (e: Error) => void;
   signal?: AbortSignal;
 }
@@ -39,6 +49,8 @@ export class EnginePool implements EngineRunner {
   private closed = false;
   private started = false;
   private respawnDelayMs = 0;
+  /** Template analyses from listFaces(), by content hash: handed to the thread that runs a swap on it. */
+  private readonly analysed = new LruMap<string, Face[]>(128);
 
   constructor(
     private readonly spec: EngineSpec,
@@ -53,8 +65,22 @@ export class EnginePool implements EngineRunner {
     this.started = true;
   }
 
-  swap(req: { source: Uint8Array; target: Uint8Array }, opts: { signal?: AbortSignal; onStage?: (stage: string) => void } = {}): Promise<SwapResult> {
-    return new Promise<SwapResult>((resolve, reject) => {
+  swap(req: { source: Uint8Array; target: Uint8Array } & FaceFields, opts: { signal?: AbortSignal; onStage?: (stage: string) => void } = {}): Promise<SwapResult> {
+    const { source, target, ...choice } = req;
+    // A template listed by POST /faces is not analysed again, whichever thread takes the swap.
+    if (!choice.targetFaces && this.analysed.size > 0) choice.targetFaces = this.analysed.get(contentHash(target));
+    return this.run({ source, target, choice }, opts);
+  }
+
+  /** Every face of a template (POST /faces), remembered so a later swap on it skips the analysis. */
+  async listFaces(image: Uint8Array, opts: { signal?: AbortSignal } = {}): Promise<TemplateFaces> {
+    const r = await this.run({ kind: 'faces', source: new Uint8Array(0), target: image }, opts);
+    this.analysed.set(contentHash(image), r.faces);
+    return { width: r.width, height: r.height, faces: r.faces };
+  }
+
+  private run(req: Pick<Task, 'kind' | 'source' | 'target' | 'choice'>, opts: { signal?: AbortSignal; onStage?: (stage: string) => void }): Promise<SwapResult & TemplateFaces> {
+    return new Promise<SwapResult & TemplateFaces>((resolve, reject) => {
       if (this.closed) return reject(new ServiceError('InternalError', 'engine pool closed'));
       if (opts.signal?.aborted) return reject(opts.signal.reason ?? new Error('aborted'));
       const task: Task = { id: this.nextId++, ...req, onStage: opts.onStage, resolve, reject, signal: opts.signal };
@@ -101,7 +127,7 @@ export class EnginePool implements EngineRunner {
     return slot;
   }
 
-  private onTaskMessage(slot: Slot, msg: { type: string; id: number; stage?: string; result?: SwapResult; error?: { errorName?: string; message: string } }): void {
+  private onTaskMessage(slot: Slot, msg: { type: string; id: number; stage?: string; result?: SwapResult & TemplateFaces; error?: { errorName?: string; message: string } }): void {
     const task = slot.task;
     if (!task || task.id !== msg.id) return;
     if (msg.type === 'stage') return task.onStage?.(msg.stage!);
@@ -116,7 +142,7 @@ export class EnginePool implements EngineRunner {
       if (slot.task || !slot.loaded || this.waiting.length === 0) continue;
       const task = this.waiting.shift()!;
       slot.task = task;
-      slot.worker.postMessage({ id: task.id, source: task.source, target: task.target });
+      slot.worker.postMessage({ id: task.id, kind: task.kind, source: task.source, target: task.target, ...task.choice });
     }
   }
 

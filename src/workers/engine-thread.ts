@@ -5,6 +5,7 @@ import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { EnginePriority } from '../config.ts';
 import { loadEngine, type EngineSpec } from './engine-spec.ts';
+import type { SwapRequest } from '../engine/types.ts';
 
 const port = parentPort!;
 const spec = workerData.spec as EngineSpec;
@@ -33,13 +34,15 @@ try {
 
 try {
   const engine = await loadEngine(spec);
-  port.on('message', async (msg: { id: number; source: Uint8Array; target: Uint8Array }) => {
+  port.on('message', async (msg: { id: number; kind?: 'faces'; source: Uint8Array; target: Uint8Array } & Pick<SwapRequest, 'targetFace' | 'sourceFace' | 'faces' | 'targetFaces' | 'style'>) => {
     try {
-      const result = await engine.swap({
-        source: msg.source,
-        target: msg.target,
-        onStage: (stage) => port.postMessage({ type: 'stage', id: msg.id, stage }),
-      });
+      if (msg.kind === 'faces') {
+        if (!engine.listFaces) throw new Error(`engine ${engine.name} cannot list faces`);
+        port.postMessage({ type: 'result', id: msg.id, result: await engine.listFaces(msg.target) });
+        return;
+      }
+      const { id, kind, ...req } = msg;
+      const result = await engine.swap({ ...req, onStage: (stage) => port.postMessage({ type: 'stage', id, stage }) });
       port.postMessage({ type: 'result', id: msg.id, result }, [result.image.buffer as ArrayBuffer]);
     } catch (err) {
       const e = err as Error & { errorName?: string };

@@ -54,6 +54,9 @@ export async function testEnv(extra: Record<string, string> = {}): Promise<Recor
     WANXING_NOTIFY_RETRY_DELAYS: '0.05,0.05,0.05,0.05,0.05,0.05,0.05,0.05,0.05,0.05',
     WANXING_NOTIFY_TIMEOUT_MS: '2000',
     LOG_LEVEL: 'silent',
+    // Screening costs a model load per engine thread and ~0.2 s a photo: it has its own tests
+    // (test/compliance-screening.test.ts), which turn it back on.
+    WANXING_SCREENING: 'off',
     ...extra,
   };
 }

@@ -20,10 +20,15 @@ import { webBundle } from '../../console/web-bundle.ts';
 import { MemoryRateLimiter } from '../gateway-auth/rate-limiter.ts';
 import { checkUrlSyntax } from '../../fetch/url.ts';
 import { ERRORS, ServiceError } from '../../jobs/errors.ts';
-import type { Job } from '../../jobs/job.ts';
+import type { Job, JobInput } from '../../jobs/job.ts';
+import { consoleFaceSelection } from '../../console/faces.ts';
+import { listTemplateFaces, type FaceListing } from './faces.ts';
 import type { JobService } from '../../jobs/job-service.ts';
+import type { AuditStore } from '../../jobs/ports.ts';
 import { parseSwapRequest, type TimeoutRules } from '../../jobs/validate.ts';
-import { envelope } from './jobs.ts';
+import { checkTemplate, envelope } from './jobs.ts';
+import { consoleTemplateRoutes } from './console-templates.ts';
+import { TEMPLATE_SCHEME, type TemplateCatalogue } from '../../templates/catalogue.ts';
 
 /** What the console reads of the notifier (the embedded one answers synchronously). */
 export interface ConsoleNotifications {
@@ -44,7 +49,13 @@ export interface ConsoleOptions {
   recentJobs(appKey: string, limit: number): Job[] | Promise<Job[]>;
   /** Marks the cookie Secure (the public URL is https). */
   secureCookie: boolean;
+  /** The jobs' audit records (docs/COMPLIANCE.md), shown in the job view. */
+  audit?: Pick<AuditStore, 'get'>;
+  /** A template's faces (POST /faces) for choosing one, or several for a group (omitted: no engine here). */
+  faces?: FaceListing;
   onSubmitted?: () => void;
+  /** Registered templates: the gallery, and swaps by template_id. */
+  templates?: TemplateCatalogue;
 }
 
 declare module 'fastify' {
@@ -59,6 +70,7 @@ const CSP =
 
 /** A browser-loadable address for an image the job references. */
 function previewUrl(url: string): string {
+  if (url.startsWith(TEMPLATE_SCHEME)) return `/console/api/templates/${url.slice(TEMPLATE_SCHEME.length)}/image`;
   return url.startsWith(UPLOAD_SCHEME) ? `/console/api/uploads/${url.slice(UPLOAD_SCHEME.length)}` : url;
 }
 
@@ -187,22 +199,36 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleOptions> = async (app, opt
       const body = request.body;
       if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ServiceError('InvalidArguments', '请求体必须是JSON对象');
       const b = body as Record<string, unknown>;
-      const sourceUrl = imageField(b, 'source_url', opts.uploads);
-      const targetUrl = imageField(b, 'target_url', opts.uploads);
+      // target_face / faces (group portraits), a group's photos in place of source_url.
+      const faces = consoleFaceSelection(b, opts.uploads);
+      const sourceUrl = faces?.group ? faces.group[0].sourceUrl : imageField(b, 'source_url', opts.uploads);
+      // A template from the gallery (template_id, the app's own) or a photo.
+      const targetUrl = typeof b.template_id === 'string' && b.template_id ? `${TEMPLATE_SCHEME}${b.template_id}` : imageField(b, 'target_url', opts.uploads);
+      await checkTemplate(opts.templates, request.consoleApp!, targetUrl);
       const notify = b.notify_url === undefined || b.notify_url === null || b.notify_url === '' ? CONSOLE_NOTIFY_URL : b.notify_url;
       if (notify !== CONSOLE_NOTIFY_URL) {
         const problem = checkUrlSyntax(notify);
         if (problem) throw new ServiceError('InvalidArguments', `notify_url: ${problem}`);
       }
-      // The timeout rule and its message are the API's own (validate.ts); the URLs were checked above.
+      // The timeout and style rules and their messages are the API's own (validate.ts); the URLs were checked above.
       const placeholder = 'https://console.invalid/';
-      const { timeoutS } = parseSwapRequest(
-        { source_url: placeholder, target_url: placeholder, notify_url: placeholder, timeout: b.timeout === '' ? undefined : b.timeout },
+      const { timeoutS, style } = parseSwapRequest(
+        { source_url: placeholder, target_url: placeholder, notify_url: placeholder, timeout: b.timeout === '' ? undefined : b.timeout, style: b.style },
         opts.timeouts,
       );
-      const job = await opts.jobs.submit(request.consoleApp!, { sourceUrl, targetUrl, notifyUrl: notify as string, timeoutS });
+      const input: JobInput = { sourceUrl, targetUrl, notifyUrl: notify as string, timeoutS, ...(faces && { faces }), ...(style && { style }) };
+      opts.faces?.known?.check(input);
+      const job = await opts.jobs.submit(request.consoleApp!, input);
       opts.onSubmitted?.();
       return { job_id: job.id };
+    }),
+  );
+
+  app.post('/console/api/faces', async (request, reply) =>
+    envelope(request, reply, async () => {
+      if (!opts.faces) throw new ServiceError('InvalidArguments', '此进程没有引擎，无法列出人脸');
+      const b = (request.body ?? {}) as Record<string, unknown>;
+      return listTemplateFaces(opts.faces, imageField(b, 'image_url', opts.uploads));
     }),
   );
 
@@ -219,7 +245,11 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleOptions> = async (app, opt
   };
 
   app.get<{ Params: { id: string } }>('/console/api/jobs/:id', async (request, reply) =>
-    envelope(request, reply, async () => jobView(await ownJob(request), opts.notifier, true)),
+    envelope(request, reply, async () => {
+      const job = await ownJob(request);
+      const view = await jobView(job, opts.notifier, true);
+      return opts.audit ? { ...view, audit: (await opts.audit.get(job.id)) ?? null } : view;
+    }),
   );
 
   app.post<{ Params: { id: string } }>('/console/api/jobs/:id/redeliver', async (request, reply) =>
@@ -229,4 +259,6 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleOptions> = async (app, opt
       return { job_id: job.id };
     }),
   );
+
+  if (opts.templates) await app.register(consoleTemplateRoutes, { templates: opts.templates, uploads: opts.uploads });
 };

@@ -7,12 +7,25 @@ import { errorEnvelope, okEnvelope } from '../../jobs/payloads.ts';
 import { parseQueryRequest, parseSwapRequest, type TimeoutRules } from '../../jobs/validate.ts';
 import { queryRequestSchema, swapRequestSchema } from '../schemas.ts';
 import { strictValidatorCompiler } from '../strict-validator.ts';
+import type { KnownTemplates } from '../../jobs/known-templates.ts';
+import { isTemplateRef, TEMPLATE_SCHEME, type TemplateCatalogue } from '../../templates/catalogue.ts';
 
 export interface JobRoutesOptions {
   jobs: JobService;
   timeouts: TimeoutRules;
   /** Called after a job is durably accepted (wakes the embedded queue). */
   onSubmitted?: () => void;
+  /** Templates listed by POST /faces: a target_face matching none of their faces is refused at submit. */
+  knownTemplates?: KnownTemplates;
+  /** Registered templates: a `template_id` must be one of the caller's. */
+  templates?: TemplateCatalogue;
+}
+
+/** A job on a registered template: refused unless the app owns it (an unknown or another app's id reads the same). */
+export async function checkTemplate(templates: TemplateCatalogue | undefined, appKey: string, targetUrl: string): Promise<void> {
+  if (!isTemplateRef(targetUrl)) return;
+  if (!templates) throw new ServiceError('InvalidArguments', 'template_id: 此服务未启用模板');
+  await templates.targetRef(appKey, targetUrl.slice(TEMPLATE_SCHEME.length));
 }
 
 /** Runs a handler and turns any failure into the seed's error envelope. */
@@ -46,6 +59,8 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
     envelope(request, reply, async () => {
       const input = parseSwapRequest(request.body, opts.timeouts);
       schemaCheck(request);
+      opts.knownTemplates?.check(input);
+      await checkTemplate(opts.templates, request.appKey!, input.targetUrl);
       const job = await opts.jobs.submit(request.appKey!, input);
       opts.onSubmitted?.();
       return { job_id: job.id };

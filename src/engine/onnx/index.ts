@@ -5,9 +5,10 @@
 // Same port as the default engine (../types.ts); init() loads and checks both models.
 import { stageTimer } from '../timings.ts';
 import { isAbsolute, join } from 'node:path';
-import type { FaceEngine, SwapRequest, SwapResult } from '../types.ts';
-import { DEFAULT_LIMITS, FaceAnalyser, pickFace, type AnalyseLimits, type Face } from '../analyse.ts';
-import { contentHash, TemplateCache } from '../cache.ts';
+import type { FaceEngine, SwapRequest, SwapResult, TemplateFaces } from '../types.ts';
+import { DEFAULT_LIMITS, FaceAnalyser, type AnalyseLimits, type Face } from '../analyse.ts';
+import { contentHash, TemplateCache, type CachedTemplate } from '../cache.ts';
+import { planGroup, sourceFaceOf, swapGroup, targetFaceOf, type GroupDeps } from '../group.ts';
 import { decodeImage, encodeImage, DEFAULT_MAX_PIXELS, type RgbImage } from '../image.ts';
 import { faceWidth } from '../regions.ts';
 import type { Landmarks5 } from './align.ts';
@@ -126,29 +127,67 @@ export class OnnxEngine implements FaceEngine {
     const minScore = this.limits.minScore;
 
     // Template first: likelier cached, and its failures are the template's.
-    const key = contentHash(req.target);
+    const cached = await this.template(req.target, time, req.targetFaces);
+    const targetImg = cached.img;
+    const deps = this.groupDeps(time);
+    let out: RgbImage;
+    if (req.faces) {
+      // A group job: one template analysis, each source into its own face (../group.ts).
+      const plans = await planGroup(cached, req.faces, deps);
+      req.onStage?.('running');
+      const group = await swapGroup(targetImg, plans, deps);
+      Object.assign(timings, group.timings);
+      out = group.image;
+    } else {
+      const srcImg = await time('decode', () => decodeImage(req.source, maxPixels));
+      const srcFaces = await time('analyseSource', () => detector.detect(srcImg, { minScore }));
+      const source = sourceFaceOf(srcFaces, srcImg, req.sourceFace, this.limits);
+      const target = targetFaceOf(cached.faces, targetImg, req.targetFace, this.limits);
+      req.onStage?.('running');
+      const one = await deps.swapOne({ img: srcImg, face: source }, { img: targetImg, face: target });
+      Object.assign(timings, one.timings);
+      out = one.image;
+    }
+    const image = await time('encode', () => encodeImage(out, { jpegQuality: this.opts.jpegQuality }));
+    timings.total = Object.values(timings).reduce((a, b) => a + b, 0);
+    return { image, format: targetImg.format, width: targetImg.width, height: targetImg.height, timings, faceBoxes: cached.faces.map((f) => f.box) };
+  }
+
+  /** The template's pixels and faces: cached, `given` (already analysed), or analysed now. */
+  private async template(bytes: Uint8Array, time: GroupDeps['time'], given?: Face[]): Promise<CachedTemplate> {
+    const key = contentHash(bytes);
     let cached = this.cache.get(key, false);
     if (!cached) {
-      const img = await time('decode', () => decodeImage(req.target, maxPixels));
-      const faces = await time('analyseTarget', () => detector.detect(img, { minScore }));
+      const { detector } = this.ready();
+      const img = await time('decode', () => decodeImage(bytes, this.opts.maxPixels ?? DEFAULT_MAX_PIXELS));
+      const faces = given ?? (await time('analyseTarget', () => detector.detect(img, { minScore: this.limits.minScore })));
       cached = { img, faces, withEmbedding: false };
       this.cache.set(key, cached);
     }
-    const targetImg = cached.img;
-    const srcImg = await time('decode', () => decodeImage(req.source, maxPixels));
-    const srcFaces = await time('analyseSource', () => detector.detect(srcImg, { minScore }));
-    const source = pickFace(srcFaces, srcImg, 'source', this.limits);
-    const target = pickFace(cached.faces, targetImg, 'target', this.limits);
+    return cached;
+  }
 
-    req.onStage?.('running');
-    const embedding = await time('embed', () => embedFace(models.recogniser, raster(srcImg), source.landmarks5 as Landmarks5));
-    const swapped = await time('swap', () => swapFace(models.swapper, raster(targetImg), target.landmarks5 as Landmarks5, embedding));
-    const layer = await time('mask', () => pasteLayer(swapped.crop, swapped.toCrop, targetImg.width, targetImg.height));
-    const done = finishLayer(targetImg, layer, widthOf(target), this.finish);
-    Object.assign(timings, done.timings);
-    const image = await time('encode', () => encodeImage(done.image, { jpegQuality: this.opts.jpegQuality }));
-    timings.total = Object.values(timings).reduce((a, b) => a + b, 0);
-    return { image, format: targetImg.format, width: targetImg.width, height: targetImg.height, timings };
+  async listFaces(image: Uint8Array): Promise<TemplateFaces> {
+    const cached = await this.template(image, stageTimer().time);
+    return { width: cached.img.width, height: cached.img.height, faces: cached.faces };
+  }
+
+  /** Detection and the one-face swap (embed ▸ swap ▸ paste-back ▸ finish), as ../group.ts uses them. */
+  private groupDeps(time: GroupDeps['time']): GroupDeps {
+    const { models, detector } = this.ready();
+    return {
+      limits: this.limits,
+      time,
+      decode: (bytes) => decodeImage(bytes, this.opts.maxPixels ?? DEFAULT_MAX_PIXELS),
+      detect: (img) => detector.detect(img, { minScore: this.limits.minScore }),
+      swapOne: async (source, target) => {
+        const embedding = await time('embed', () => embedFace(models.recogniser, raster(source.img), source.face.landmarks5 as Landmarks5));
+        const swapped = await time('swap', () => swapFace(models.swapper, raster(target.img), target.face.landmarks5 as Landmarks5, embedding));
+        const layer = await time('mask', () => pasteLayer(swapped.crop, swapped.toCrop, target.img.width, target.img.height));
+        const done = finishLayer(target.img, layer, widthOf(target.face), this.finish);
+        return { image: done.image, timings: done.timings };
+      },
+    };
   }
 
   async close(): Promise<void> {

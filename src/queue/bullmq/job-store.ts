@@ -48,7 +48,7 @@ return 1`);
 function toJob(flat: string[] | Record<string, string>): Job | undefined {
   const h: Record<string, string> = Array.isArray(flat) ? Object.fromEntries(pairs(flat)) : flat;
   if (!h.input) return undefined;
-  const input = JSON.parse(h.input) as Pick<Job, 'id' | 'appKey' | 'sourceUrl' | 'targetUrl' | 'notifyUrl' | 'timeoutS' | 'createdAt'>;
+  const input = JSON.parse(h.input) as Pick<Job, 'id' | 'appKey' | 'sourceUrl' | 'targetUrl' | 'notifyUrl' | 'timeoutS' | 'createdAt' | 'label' | 'faces' | 'style'>;
   const job: Job = {
     ...input,
     state: h.state as JobState,
@@ -99,6 +99,9 @@ export class RedisJobStore implements JobStore {
       notifyUrl: job.notifyUrl,
       timeoutS: job.timeoutS,
       createdAt: job.createdAt,
+      label: job.label,
+      faces: job.faces,
+      style: job.style,
     });
     const fields = ['input', input, 'state', job.state, 'deadlineAt', job.deadlineAt, 'updatedAt', job.updatedAt, 'runs', 0];
     const r = Number(await SUBMIT(this.redis, [this.k.job(job.id), this.k.active, this.k.swapOutbox], [maxActive, job.id, job.deadlineAt, job.createdAt, ...fields]));

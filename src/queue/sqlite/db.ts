@@ -44,6 +44,11 @@ function migrateJobs(db: Db): void {
     CREATE INDEX IF NOT EXISTS jobs_deadline ON jobs (deadline_at) WHERE state IN ('pending','preparing','running');
     CREATE INDEX IF NOT EXISTS jobs_app_created ON jobs (app_key, created_at);
   `);
+  // Columns added since: put into an existing file in place.
+  const columns = new Set((db.prepare(`PRAGMA table_info(jobs)`).all() as { name: string }[]).map((c) => c.name));
+  if (!columns.has('label')) db.exec(`ALTER TABLE jobs ADD COLUMN label TEXT`); // the request's AIGC label choice (JSON)
+  if (!columns.has('faces')) db.exec(`ALTER TABLE jobs ADD COLUMN faces TEXT`); // target_face / source_face / group entries (JSON)
+  if (!columns.has('style')) db.exec(`ALTER TABLE jobs ADD COLUMN style TEXT`); // the request's style ('template' | 'source'); NULL: the default
   // Admission control reads the number of active jobs on every submit; counting the index costs
   // 0.4 ms at 10,000 queued jobs, so triggers keep the number in a one-row table instead (in the
   // same transactions, so every process sharing the file sees it exact).

@@ -25,6 +25,9 @@ interface Row {
   error_name: string | null;
   reason: string | null;
   timings: string | null;
+  label: string | null;
+  faces: string | null;
+  style: string | null;
 }
 
 function fromRow(r: Row): Job {
@@ -47,6 +50,9 @@ function fromRow(r: Row): Job {
     errorName: (r.error_name as ErrorName | null) ?? undefined,
     reason: r.reason ?? undefined,
     timings: r.timings ? JSON.parse(r.timings) : undefined,
+    ...(r.label ? { label: JSON.parse(r.label) } : {}),
+    ...(r.faces ? { faces: JSON.parse(r.faces) } : {}),
+    ...(r.style ? { style: r.style as Job['style'] } : {}),
   };
 }
 
@@ -75,8 +81,8 @@ export class SqliteJobStore implements JobStore {
     this.stmts = {
       count: db.prepare(`SELECT active FROM job_counts WHERE id = 1`).pluck(), // kept by triggers (db.ts)
       insert: db.prepare(`INSERT INTO jobs (id, app_key, source_url, target_url, notify_url, timeout_s, state,
-        created_at, updated_at, deadline_at, runs) VALUES (@id, @appKey, @sourceUrl, @targetUrl, @notifyUrl, @timeoutS,
-        @state, @createdAt, @updatedAt, @deadlineAt, 0)`),
+        created_at, updated_at, deadline_at, runs, label, faces, style) VALUES (@id, @appKey, @sourceUrl, @targetUrl, @notifyUrl, @timeoutS,
+        @state, @createdAt, @updatedAt, @deadlineAt, 0, @label, @faces, @style)`),
       get: db.prepare(`SELECT * FROM jobs WHERE id = ?`),
       transition: db.prepare(`UPDATE jobs SET state = @to, updated_at = @now WHERE id = @id AND state = @from`),
       finish: db.prepare(`UPDATE jobs SET state = 'finish', updated_at = @now, finished_at = @now, result_url = @resultUrl,
@@ -91,7 +97,7 @@ export class SqliteJobStore implements JobStore {
     };
     this.submitTx = db.transaction((job: Job, maxActive: number): boolean => {
       if ((this.stmts.count.get() as number) >= maxActive) return false;
-      this.stmts.insert.run(job);
+      this.stmts.insert.run({ ...job, label: job.label ? JSON.stringify(job.label) : null, faces: job.faces ? JSON.stringify(job.faces) : null, style: job.style ?? null });
       return true;
     });
     this.completeTx = db.transaction((id: string, outcome: Outcome, n: NewNotification, now: number): boolean => {

@@ -1,0 +1,77 @@
+// npm run bench:batch [-- <dir of photos>] [--pairs N] [--runs R]
+// The CLI as a user runs it (node bin/wanxing.js, the prebuilt bundle when fresh: run `npm run build`
+// first after editing):
+//  1. one-shot `wanxing swap` of a ~1 MP pair, start-up included (wall time of the whole process);
+//  2. batch throughput, `wanxing swap --source <dir> --target T --out-dir D`, with 1 and with 2
+//     engine threads: pairs per second while swapping (the summary's pairsPerSecond, engine load
+//     excluded) and for the whole command.
+// Medians of R runs (default 3), alternated so both settings see the same machine load.
+import { execFile } from 'node:child_process';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { freshBundle } from '../bin/bundle.mjs';
+import { loadFaces } from './lib/faces.ts';
+import { loadAverage, machine, median, parseArgs } from './lib/stats.ts';
+
+const exec = promisify(execFile);
+const { positional, opts } = parseArgs(process.argv.slice(2));
+const PAIRS = Number(opts.pairs ?? 16);
+const RUNS = Number(opts.runs ?? 3);
+const BIN = path.resolve(import.meta.dirname, '../bin/wanxing.js');
+
+const faces = await loadFaces(positional[0]);
+const work = await mkdtemp(path.join(os.tmpdir(), 'wanxing-bench-batch-'));
+const target = path.join(work, 'template.jpg');
+await writeFile(target, faces[faces.length - 1]!);
+const sources = path.join(work, 'sources');
+await mkdir(sources);
+// Sources cycle through the other faces; each is analysed afresh, as any user's photo would be.
+for (let i = 0; i < PAIRS; i++) await writeFile(path.join(sources, `p${String(i).padStart(3, '0')}.jpg`), faces[i % (faces.length - 1)]!);
+
+const wanxing = async (args: string[]) => {
+  const t0 = performance.now();
+  const r = await exec(process.execPath, [BIN, ...args], { env: { ...process.env, WANXING_WORKERS: '' }, maxBuffer: 1 << 24 });
+  return { ms: performance.now() - t0, stdout: r.stdout };
+};
+
+console.log(`${machine()}; bundle ${freshBundle() ? 'fresh (dist/)' : 'absent or stale: running the sources with tsx'}; load ${loadAverage()}`);
+const oneShot: number[] = [];
+for (let i = 0; i < RUNS; i++) oneShot.push((await wanxing(['swap', '-s', path.join(sources, 'p000.jpg'), '-t', target, '-o', path.join(work, 'one.jpg')])).ms);
+console.log(`one-shot swap (1 MP pair, whole process): ${oneShot.map((v) => (v / 1000).toFixed(2)).join(', ')} s → median ${(median(oneShot) / 1000).toFixed(2)} s`);
+
+const rates: Record<number, number[]> = { 1: [], 2: [] };
+const cpu: Record<number, number[]> = { 1: [], 2: [] };
+const mainCpu: Record<number, number[]> = { 1: [], 2: [] };
+const walls: Record<number, number[]> = { 1: [], 2: [] };
+for (let i = 0; i < RUNS; i++) {
+  for (const threads of [1, 2]) {
+    const out = path.join(work, `out-${threads}`);
+    await rm(out, { recursive: true, force: true });
+    const r = await wanxing(['swap', '-s', sources, '-t', target, '--out-dir', out, '--json', '--workers', String(threads)]);
+    const summary = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    if (summary.written !== PAIRS) throw new Error(`batch wrote ${summary.written} of ${PAIRS}: ${r.stdout}`);
+    rates[threads]!.push(summary.pairsPerSecond);
+    if (summary.cpuSecondsPerPair !== undefined) {
+      cpu[threads]!.push(summary.cpuSecondsPerPair);
+      mainCpu[threads]!.push(summary.mainThreadCpuSecondsPerPair);
+    }
+    walls[threads]!.push(PAIRS / (r.ms / 1000));
+  }
+}
+for (const t of [1, 2]) {
+  console.log(`batch, ${t} engine thread${t > 1 ? 's' : ''}, ${PAIRS} pairs: swapping ${rates[t]!.map((v) => v.toFixed(2)).join(', ')} pairs/s → median ${median(rates[t]!).toFixed(2)}; whole command median ${median(walls[t]!).toFixed(2)} pairs/s`);
+}
+for (const t of [1, 2]) {
+  if (cpu[t]!.length) console.log(`  CPU per pair, ${t} thread${t > 1 ? 's' : ''}: ${median(cpu[t]!).toFixed(2)} s (main thread ${median(mainCpu[t]!).toFixed(2)} s)`);
+}
+// On a shared machine (Linux groups CPU time per session: more threads get no more of it), the
+// throughput two idle cores would give: both cores busy, or the main thread's serial part, whichever binds.
+if (cpu[2]!.length) {
+  const c = median(cpu[2]!);
+  const m = median(mainCpu[2]!);
+  console.log(`  2 idle cores, from the CPU per pair: ≤ ${Math.min(2 / c, 1 / m).toFixed(2)} pairs/s, against ${(1 / median(cpu[1]!)).toFixed(2)} for one engine thread on one core: ${(Math.min(2 / c, 1 / m) * median(cpu[1]!)).toFixed(2)}×`);
+}
+console.log(`speed-up 2 threads / 1: ${(median(rates[2]!) / median(rates[1]!)).toFixed(2)}× swapping, ${(median(walls[2]!) / median(walls[1]!)).toFixed(2)}× whole command; load ${loadAverage()}`);
+await rm(work, { recursive: true, force: true });

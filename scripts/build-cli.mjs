@@ -1,0 +1,64 @@
+// Prebuilds the CLI into dist/ (run by `npm ci`/`npm install` through the `prepare` script, or by
+// `npm run build`): start-up then skips tsx compiling ≈ 150 TypeScript modules on every run.
+// Packages stay external (resolved from node_modules at run time, as from the sources). Code-split, so a
+// command still loads only what it imports. Every source module's `import.meta.url` is rewritten to the
+// URL of its own source file, so paths computed from it (web/, node_modules, model folders) are the
+// same as when the sources run. Worker threads and engine modules loaded by URL are mapped to their
+// bundled twins by src/bundle.ts. bin/wanxing.js uses the bundle only while dist/manifest.json's
+// per-file hashes still match the sources (bin/bundle.mjs); any edit falls back to tsx.
+import { build } from 'esbuild';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { DIST, MANIFEST_VERSION, ROOT, sha256 } from '../bin/bundle.mjs';
+
+// Entries flat in dist/ (chunks too), so every output file sits at the same depth.
+const ENTRIES = {
+  cli: 'src/cli.ts',
+  'engine-thread': 'src/workers/engine-thread.ts',
+  engine: 'src/engine/index.ts',
+  'onnx-engine': 'src/engine/onnx/index.ts',
+};
+
+const inputs = {};
+const sourceUrls = {
+  name: 'source-urls',
+  setup(b) {
+    // Every file esbuild reads from the tree (code and data): a JSON or text file imported by the sources counts too.
+    b.onLoad({ filter: /./ }, async (args) => {
+      const rel = path.relative(ROOT, args.path).split(path.sep).join('/');
+      if (rel.startsWith('..') || rel.startsWith('node_modules/')) return undefined;
+      const bytes = await readFile(args.path);
+      inputs[rel] = sha256(bytes); // the bytes compiled, not a re-read after: a concurrent edit shows as stale
+      const contents = bytes.toString('utf8').replaceAll('import.meta.url', `new URL(${JSON.stringify(`../${rel}`)}, import.meta.url).href`);
+      const ext = path.extname(rel);
+      if (!/^\.(m?[jt]s)$/.test(ext)) return { contents: bytes, loader: ext === '.json' ? 'json' : 'text' };
+      return { contents, loader: /\.m?ts$/.test(rel) ? 'ts' : 'js' };
+    });
+  },
+};
+
+// Built beside dist/ and swapped in, so a CLI starting meanwhile sees the old bundle or the new one.
+const tmp = `${DIST}.${process.pid}.tmp`;
+await rm(tmp, { recursive: true, force: true });
+await build({
+  absWorkingDir: ROOT,
+  entryPoints: ENTRIES,
+  outdir: tmp,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  chunkNames: 'chunk-[hash]',
+  define: { __WANXING_BUNDLE_ENTRIES__: JSON.stringify(Object.fromEntries(Object.entries(ENTRIES).map(([out, src]) => [src, `dist/${out}.js`]))) },
+  plugins: [sourceUrls],
+  logLevel: 'warning',
+});
+inputs['tsconfig.json'] = sha256(await readFile(path.join(ROOT, 'tsconfig.json')));
+await writeFile(path.join(tmp, 'manifest.json'), JSON.stringify({ version: MANIFEST_VERSION, node: process.versions.node.split('.')[0], inputs }, null, 1) + '\n');
+const old = `${DIST}.${process.pid}.old`;
+await rename(DIST, old).catch(() => undefined);
+await rename(tmp, DIST);
+await rm(old, { recursive: true, force: true });
+console.log(`wanxing: built dist/ from ${Object.keys(inputs).length} source files`);
