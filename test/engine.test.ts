@@ -127,3 +127,20 @@ test('faceres (the embedding model) is loaded on the first request for an embedd
     await fresh.close();
   }
 });
+
+test('a template with its own ICC profile (Display P3) gives a result converted back to it and tagged with it; the visible label keeps it', async () => {
+  const sharp = (await import('sharp')).default;
+  const { drawVisibleLabel } = await import('../src/compliance/label-visible.ts');
+  const p3 = await sharp(await faceB('png')).withIccProfile('p3').jpeg({ quality: 95 }).toBuffer();
+  const wanted = (await sharp(p3).metadata()).icc;
+  assert.ok(wanted && wanted.length > 0);
+  const r = await engine.swap({ source: await faceA(), target: p3 });
+  const icc = (await sharp(Buffer.from(r.image)).metadata()).icc;
+  assert.ok(icc && Buffer.compare(icc, wanted) === 0, 'the result carries the template profile');
+  const labelled = await drawVisibleLabel(r.image, 'jpeg', [], { text: 'AI生成', corner: 'bottom-right', jpegQuality: 92 });
+  const after = (await sharp(labelled.image).metadata()).icc;
+  assert.ok(after && Buffer.compare(after, wanted) === 0, 'the visible label keeps it');
+  // A template without a profile gives an untagged (sRGB) result, as before.
+  const plain = await engine.swap({ source: await faceA(), target: await faceB('jpeg') });
+  assert.equal((await sharp(Buffer.from(plain.image)).metadata()).icc, undefined);
+});

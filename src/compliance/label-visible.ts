@@ -107,7 +107,7 @@ export async function drawVisibleLabel(
   const height = meta.height!;
   const placement = placeLabel(width, height, opts.text, faces, opts.corner);
   const svg = Buffer.from(labelSvg(opts.text, placement));
-  const s = sharp(file).composite([{ input: svg, left: Math.round(placement.plate[0]), top: Math.round(placement.plate[1]) }]);
+  const s = sharp(file).keepIccProfile().composite([{ input: svg, left: Math.round(placement.plate[0]), top: Math.round(placement.plate[1]) }]);
   const image =
     format === 'png'
       ? await s.png({ compressionLevel: 6 }).toBuffer()

@@ -1,5 +1,9 @@
 // Decode/encode with sharp. Pixels travel as packed RGB bytes; a PNG's alpha plane is kept apart
 // so the output can carry it back unchanged.
+import { createHash } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { ServiceError } from '../jobs/errors.ts';
 
@@ -15,6 +19,11 @@ export interface RgbImage {
   alpha?: Uint8Array;
   /** The output format: PNG for a PNG input, JPEG for JPEG, WebP and AVIF. */
   format: 'jpeg' | 'png';
+  /**
+   * The input's own ICC profile (pixels here are converted to sRGB): the result is converted back
+   * to it and carries it, so a Display-P3 or Adobe-RGB template keeps its colours and its tag.
+   */
+  icc?: Uint8Array;
 }
 
 /** sharp's own default pixel cap; the service checks sizes first, this is the second guard. */
@@ -45,6 +54,7 @@ export async function decodeImage(bytes: Uint8Array, maxPixels = DEFAULT_MAX_PIX
     const opaque = meta.hasAlpha && format === 'jpeg' ? base.clone().flatten({ background: '#ffffff' }) : base.clone().removeAlpha();
     const { data, info } = await opaque.raw().toBuffer({ resolveWithObject: true });
     const img: RgbImage = { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length), format };
+    if (meta.icc?.length) img.icc = new Uint8Array(meta.icc);
     // Alpha rides along only where the output (PNG) can carry it.
     if (meta.hasAlpha && format === 'png') {
       const a = await base.clone().extractChannel(3).raw().toBuffer();
@@ -82,11 +92,25 @@ export async function encodeImage(img: RgbImage, opts: EncodeOptions = {}): Prom
   } else {
     s = sharp(img.data, { raw: { width, height, channels: 3 } });
   }
+  if (img.icc) s = s.withIccProfile(await iccFile(img.icc));
   const buf =
     img.format === 'png'
       ? await s.png({ compressionLevel: 6 }).toBuffer()
       : await s.jpeg({ quality: opts.jpegQuality ?? 92, chromaSubsampling: '4:4:4', mozjpeg: false }).toBuffer();
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+}
+
+/** sharp takes an output profile by file name: each distinct profile is written once to the temp dir. */
+const iccFiles = new Map<string, Promise<string>>();
+function iccFile(icc: Uint8Array): Promise<string> {
+  const key = createHash('sha256').update(icc).digest('hex').slice(0, 32);
+  let file = iccFiles.get(key);
+  if (!file) {
+    const path = join(tmpdir(), `wanxing-icc-${key}.icc`);
+    file = writeFile(path, icc).then(() => path);
+    iccFiles.set(key, file);
+  }
+  return file;
 }
 
 /** Resamples an RGB image (used for test fixtures and the upscaler path). */
