@@ -1,6 +1,7 @@
 // Styling: a portrait template's make-up is part of its look. With style 'template' (the default)
-// the user's lips take the template's lip colour and the eyelids the template's eye-shadow colour,
-// over the user's own lip and eye shapes and texture; with 'source' the user's own make-up stays.
+// the user's lips take the template's lip colour (and, with `eyes` > 0, the eyelids its eye-shadow
+// colour; off by default: it tinted eyes more often than it matched make-up), over the user's own
+// shapes and texture; with 'source' the user's own make-up stays.
 // Only means move (Lab, per region, feathered), so the features' detail, and identity, are the user's.
 import { boxBlur, fillPolygon, growPolygon } from './raster.ts';
 import { EYE_LEFT, EYE_RIGHT, LIPS_INNER, LIPS_OUTER, pick } from './regions.ts';
