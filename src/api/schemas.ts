@@ -82,6 +82,14 @@ export const errorEnvelopeSchema = {
   },
 } as const;
 
+/** The seed's success envelope around a `data` schema (status 0). */
+export const okAnswer = <D extends object>(data: D) =>
+  ({
+    type: 'object',
+    required: ['status', 'data'],
+    properties: { status: { type: 'integer', enum: [0] }, errmsg: { type: 'string' }, error: { type: 'string' }, data },
+  }) as const;
+
 export const swapAnswerSchema = {
   type: 'object',
   required: ['status', 'errmsg', 'error', 'data'],
@@ -111,19 +119,10 @@ export const queryAnswerSchema = {
   },
 } as const;
 
-export const redeliverAnswerSchema = {
+export const redeliverAnswerSchema = okAnswer({
   type: 'object',
-  required: ['status', 'data'],
-  properties: {
-    status: { type: 'integer', enum: [0] },
-    errmsg: { type: 'string' },
-    error: { type: 'string' },
-    data: {
-      type: 'object',
-      properties: { job_id: { type: 'string' }, attempts: { type: 'integer', description: 'attempts made before this redelivery' } },
-    },
-  },
-} as const;
+  properties: { job_id: { type: 'string' }, attempts: { type: 'integer', description: 'attempts made before this redelivery' } },
+} as const);
 
 export const notificationSchema = {
   type: 'object',
@@ -182,44 +181,38 @@ export const facesRequestSchema = {
   properties: { image_url: httpUrl('http(s) URL of a template: jpg/png') },
 } as const;
 
-export const facesAnswerSchema = {
+/** One face as POST /faces and POST /templates list it (src/engine/faces.ts describeFaces). */
+export const faceInfoSchema = {
   type: 'object',
-  required: ['status', 'data'],
+  required: ['index', 'box', 'score', 'angles', 'check'],
   properties: {
-    status: { type: 'integer', enum: [0] },
-    errmsg: { type: 'string' },
-    error: { type: 'string' },
-    data: {
+    index: { type: 'integer', description: 'the target_face index of this face' },
+    box: { type: 'array', items: { type: 'integer' }, minItems: 4, maxItems: 4, description: '[x, y, width, height] in image pixels' },
+    score: { type: 'number', description: 'detector confidence 0–1' },
+    angles: { type: 'object', properties: { yaw: { type: 'number' }, pitch: { type: 'number' }, roll: { type: 'number' } }, description: 'head angles in degrees' },
+    check: {
       type: 'object',
-      required: ['faces'],
+      required: ['ok'],
       properties: {
-        width: { type: 'integer', description: 'image width in pixels' },
-        height: { type: 'integer', description: 'image height in pixels' },
-        faces: {
-          type: 'array',
-          description: 'every face, in reading order: rows by vertical centre (a face more than half a face height below the row\'s first face starts a new row), top to bottom; left to right inside a row',
-          items: {
-            type: 'object',
-            required: ['index', 'box', 'score', 'angles', 'check'],
-            properties: {
-              index: { type: 'integer', description: 'the target_face index of this face' },
-              box: { type: 'array', items: { type: 'integer' }, minItems: 4, maxItems: 4, description: '[x, y, width, height] in image pixels' },
-              score: { type: 'number', description: 'detector confidence 0–1' },
-              angles: { type: 'object', properties: { yaw: { type: 'number' }, pitch: { type: 'number' }, roll: { type: 'number' } }, description: 'head angles in degrees' },
-              check: {
-                type: 'object',
-                required: ['ok'],
-                properties: {
-                  ok: { type: 'boolean', description: 'whether a swap into this face passes the input checks' },
-                  status: { type: 'integer', enum: errorStatuses, description: 'the error status when not ok' },
-                  error: { type: 'string', enum: errorNames, description: 'FaceTooSmall or FaceAngleTooLarge' },
-                  message: { type: 'string' },
-                },
-              },
-            },
-          },
-        },
+        ok: { type: 'boolean', description: 'whether a swap into this face passes the input checks' },
+        status: { type: 'integer', enum: errorStatuses, description: 'the error status when not ok' },
+        error: { type: 'string', enum: errorNames, description: 'FaceTooSmall or FaceAngleTooLarge' },
+        message: { type: 'string' },
       },
     },
   },
 } as const;
+
+export const facesAnswerSchema = okAnswer({
+  type: 'object',
+  required: ['faces'],
+  properties: {
+    width: { type: 'integer', description: 'image width in pixels' },
+    height: { type: 'integer', description: 'image height in pixels' },
+    faces: {
+      type: 'array',
+      description: 'every face, in reading order: rows by vertical centre (a face more than half a face height below the row\'s first face starts a new row), top to bottom; left to right inside a row',
+      items: faceInfoSchema,
+    },
+  },
+} as const);

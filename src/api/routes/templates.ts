@@ -4,7 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { checkUrlSyntax } from '../../fetch/url.ts';
 import { ServiceError } from '../../jobs/errors.ts';
 import { LIST_PAGE, MAX_NAME_LENGTH, templateJson, type TemplateCatalogue } from '../../templates/catalogue.ts';
-import { httpUrl } from '../schemas.ts';
+import { faceInfoSchema, httpUrl, okAnswer } from '../schemas.ts';
 import { envelope, schemaCheck, strictBody } from './jobs.ts';
 
 const templateId = { type: 'string', minLength: 1, maxLength: 64, description: 'id from POST /templates (tpl_…)' } as const;
@@ -33,21 +33,6 @@ export const listTemplatesSchema = {
 
 export const deleteTemplateSchema = { type: 'object', required: ['template_id'], properties: { template_id: templateId } } as const;
 
-/** One face of a template, as POST /faces lists them (src/engine/faces.ts describeFaces). */
-const faceInfoSchema = {
-  type: 'object',
-  properties: {
-    index: { type: 'integer', description: '0-based, reading order (left to right, then top to bottom): the `target_face` number' },
-    box: { type: 'array', items: { type: 'integer' }, description: '[x, y, width, height] in image pixels' },
-    score: { type: 'number' },
-    angles: { type: 'object', properties: { yaw: { type: 'number' }, pitch: { type: 'number' }, roll: { type: 'number' } } },
-    check: {
-      type: 'object',
-      description: 'whether this face passes the template checks; the error it would get if not',
-      properties: { ok: { type: 'boolean' }, status: { type: 'integer' }, error: { type: 'string' }, message: { type: 'string' } },
-    },
-  },
-} as const;
 
 export const templateSchema = {
   type: 'object',
@@ -64,18 +49,13 @@ export const templateSchema = {
   },
 } as const;
 
-const ok = (data: object) => ({
-  type: 'object',
-  required: ['status', 'data'],
-  properties: { status: { type: 'integer', enum: [0] }, errmsg: { type: 'string' }, error: { type: 'string' }, data },
-});
-export const templateAnswerSchema = ok(templateSchema);
-export const templateListAnswerSchema = ok({
+export const templateAnswerSchema = okAnswer(templateSchema);
+export const templateListAnswerSchema = okAnswer({
   type: 'object',
   required: ['templates'],
   properties: { templates: { type: 'array', items: templateSchema }, next_cursor: { type: 'string', description: 'absent on the last page' } },
 });
-export const templateDeleteAnswerSchema = ok({ type: 'object', properties: { template_id: { type: 'string' }, deleted: { type: 'boolean', enum: [true] } } });
+export const templateDeleteAnswerSchema = okAnswer({ type: 'object', properties: { template_id: { type: 'string' }, deleted: { type: 'boolean', enum: [true] } } });
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
