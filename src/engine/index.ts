@@ -203,11 +203,17 @@ const LANCZOS_MAX = 3;
 /** A crop around the face (with margin), resized k× with Lanczos-3, the mesh moved into its frame. */
 async function resizeFace(img: RgbImage, face: Face, k: number): Promise<{ img: RgbImage; face: Face }> {
   const roi = roiAround(face.mesh, img.width, img.height, Math.round(0.15 * faceWidth(face.mesh)));
-  const crop = new Uint8Array(roi.w * roi.h * 3);
-  for (let y = 0; y < roi.h; y++) crop.set(img.data.subarray(((roi.y0 + y) * img.width + roi.x0) * 3, ((roi.y0 + y) * img.width + roi.x0 + roi.w) * 3), y * roi.w * 3);
+  const crop = cropRgb(img, roi);
   const width = Math.round(roi.w * k), height = Math.round(roi.h * k);
   const data = await sharp(crop, { raw: { width: roi.w, height: roi.h, channels: 3 } }).resize(width, height, { kernel: 'lanczos3' }).raw().toBuffer();
   return { img: { width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.length), format: img.format }, face: inFrame(face, roi, width / roi.w) };
+}
+
+/** The pixels of `roi` as packed RGB. */
+function cropRgb(img: RgbImage, roi: { x0: number; y0: number; w: number; h: number }): Uint8Array {
+  const crop = new Uint8Array(roi.w * roi.h * 3);
+  for (let y = 0; y < roi.h; y++) crop.set(img.data.subarray(((roi.y0 + y) * img.width + roi.x0) * 3, ((roi.y0 + y) * img.width + roi.x0 + roi.w) * 3), y * roi.w * 3);
+  return crop;
 }
 
 /** The face's mesh, box and landmarks in the frame of a crop at `roi`, scaled k×. */
@@ -220,8 +226,7 @@ function inFrame(face: Face, roi: { x0: number; y0: number }, k: number): Face {
 async function upscaleFace(up: EsrganUpscaler, img: RgbImage, face: Face, maxInput: number): Promise<{ img: RgbImage; face: Face }> {
   const roi = roiAround(face.mesh, img.width, img.height, Math.round(0.15 * faceWidth(face.mesh)));
   if (Math.max(roi.w, roi.h) > maxInput) return { img, face };
-  const crop = new Uint8Array(roi.w * roi.h * 3);
-  for (let y = 0; y < roi.h; y++) crop.set(img.data.subarray(((roi.y0 + y) * img.width + roi.x0) * 3, ((roi.y0 + y) * img.width + roi.x0 + roi.w) * 3), y * roi.w * 3);
+  const crop = cropRgb(img, roi);
   const big = up.upscale({ width: roi.w, height: roi.h, data: crop, format: img.format });
   return { img: big, face: inFrame(face, roi, big.width / roi.w) };
 }
