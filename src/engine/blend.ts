@@ -108,43 +108,22 @@ export function membrane(
   }
 
   // SOR over the unknowns only, with neighbour lists built once.
-  const unknowns: number[] = [];
-  for (let c = 0; c < nc; c++) if (kind[c] === 1) unknowns.push(c);
-  const nbr = new Int32Array(unknowns.length * 4).fill(-1);
-  unknowns.forEach((c, u) => {
+  let nu = 0;
+  for (let c = 0; c < nc; c++) if (kind[c] === 1) nu++;
+  const unknowns = new Int32Array(nu);
+  for (let c = 0, u = 0; c < nc; c++) if (kind[c] === 1) unknowns[u++] = c;
+  const nbr = new Int32Array(nu * 4).fill(-1);
+  for (let u = 0; u < nu; u++) {
+    const c = unknowns[u];
     const cx = c % cw;
     const cy = (c / cw) | 0;
-    const cand = [cx > 0 ? c - 1 : -1, cx < cw - 1 ? c + 1 : -1, cy > 0 ? c - cw : -1, cy < ch - 1 ? c + cw : -1];
     let j = 0;
-    for (const q of cand) if (q >= 0 && kind[q] !== 0) nbr[u * 4 + j++] = q;
-  });
-  const omega = 1.9;
-  for (let it = 0; it < opts.iterations; it++) {
-    let change = 0;
-    for (let u = 0; u < unknowns.length; u++) {
-      const c = unknowns[u];
-      let n = 0;
-      let s0 = 0, s1 = 0, s2 = 0;
-      for (let j = 0; j < 4; j++) {
-        const q = nbr[u * 4 + j];
-        if (q < 0) break;
-        s0 += val[q * 3];
-        s1 += val[q * 3 + 1];
-        s2 += val[q * 3 + 2];
-        n++;
-      }
-      if (!n) continue;
-      const d0 = s0 / n - val[c * 3];
-      const d1 = s1 / n - val[c * 3 + 1];
-      const d2 = s2 / n - val[c * 3 + 2];
-      val[c * 3] += omega * d0;
-      val[c * 3 + 1] += omega * d1;
-      val[c * 3 + 2] += omega * d2;
-      const m = Math.max(Math.abs(d0), Math.abs(d1), Math.abs(d2));
-      if (m > change) change = m;
-    }
-    if (change < 0.05) break; // 0.05 of a grey level: invisible
+    if (cx > 0 && kind[c - 1] !== 0) nbr[u * 4 + j++] = c - 1;
+    if (cx < cw - 1 && kind[c + 1] !== 0) nbr[u * 4 + j++] = c + 1;
+    if (cy > 0 && kind[c - cw] !== 0) nbr[u * 4 + j++] = c - cw;
+    if (cy < ch - 1 && kind[c + cw] !== 0) nbr[u * 4 + j++] = c + cw;
   }
+  sor(val, unknowns, nbr, opts.iterations);
 
   // Band weight: 1 on cells outside the face (reached from the grid border without crossing an
   // unknown), falling to 0 `band` inside; holes (mouth) are walked through like the face.
@@ -214,4 +193,35 @@ export function membrane(
     }
   }
   return out;
+}
+
+/** Successive over-relaxation of the unknown cells' RGB toward the mean of their (up to 4) neighbours. */
+function sor(val: Float32Array, unknowns: Int32Array, nbr: Int32Array, iterations: number): void {
+  const omega = 1.9;
+  for (let it = 0; it < iterations; it++) {
+    let change = 0;
+    for (let u = 0; u < unknowns.length; u++) {
+      const c = unknowns[u] * 3;
+      let n = 0;
+      let s0 = 0, s1 = 0, s2 = 0;
+      for (let j = u * 4; j < u * 4 + 4; j++) {
+        const q = nbr[j];
+        if (q < 0) break;
+        s0 += val[q * 3];
+        s1 += val[q * 3 + 1];
+        s2 += val[q * 3 + 2];
+        n++;
+      }
+      if (!n) continue;
+      const d0 = s0 / n - val[c];
+      const d1 = s1 / n - val[c + 1];
+      const d2 = s2 / n - val[c + 2];
+      val[c] += omega * d0;
+      val[c + 1] += omega * d1;
+      val[c + 2] += omega * d2;
+      const m = Math.max(Math.abs(d0), Math.abs(d1), Math.abs(d2));
+      if (m > change) change = m;
+    }
+    if (change < 0.05) break; // 0.05 of a grey level: invisible
+  }
 }

@@ -2,7 +2,7 @@
 // cheek to the other; matching *local* means (normalised blurs over plain skin, a fraction of the
 // face wide) carries the template's lighting direction and skin tone onto the source face while
 // keeping the source's finer detail (its identity).
-import { boxBlur, downsample, downsampleWeighted, maskedBlur, upsample, upsampleAffine } from './raster.ts';
+import { bilinearTaps, boxBlur, maskedBlur } from './raster.ts';
 import { cellNormals, evalShading, fitShading } from './shading.ts';
 
 export interface ColourOptions {
@@ -61,7 +61,12 @@ function spread(v: number[]): number {
 
 export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7 };
 
-/** Shifts the source planes in place by (local template mean − local source mean). */
+/**
+ * Matches the source planes (Lab, in place) to the template's local means, shading and highlights.
+ * Every field is computed on a grid of cells ~1/100 of the face wide (they are smooth) and all of
+ * them are applied in one pass over the pixels: per channel an affine map v·gain + shift, then the
+ * hot-spot compression.
+ */
 export function matchColour(
   src: [Float32Array, Float32Array, Float32Array],
   tgt: [Float32Array, Float32Array, Float32Array],
@@ -73,41 +78,35 @@ export function matchColour(
   /** Weight for the lightness (L) statistics, when it differs from `weight` (shadowed skin). */
   lightWeight: Float32Array = weight,
   geometry?: ShadingGeometry,
+  /** Pixels to write (the warped face's cover); all when omitted. */
+  only?: Uint8Array,
 ): void {
-  // The fields are smooth: compute them at ~1/100 of the face width per cell and upsample.
-  // Normalised convolution: blur(value·weight) / blur(weight).
   const k = Math.max(1, Math.round(faceW / 100));
-  const wk = downsample(weight, w, h, k);
-  const wl = lightWeight === weight ? wk : downsample(lightWeight, w, h, k);
-  // A plane's weighted means per cell, then local-mean fields of them at a blur of sigmaFw face widths.
-  const cellsBy = (plane: Float32Array, wt: Float32Array, wd: Float32Array) => {
-    const d = downsampleWeighted(plane, wt, w, h, k);
-    for (let i = 0; i < d.length; i++) d[i] = wd[i] > 1e-4 ? d[i] / wd[i] : 0;
-    return d;
-  };
-  const cells = (plane: Float32Array) => cellsBy(plane, weight, wk.data);
-  const fieldBy = (d: Float32Array, sigmaFw: number, wd: Float32Array) => maskedBlur(d, wd, wk.w, wk.h, (sigmaFw * faceW) / k);
-  const fieldOf = (d: Float32Array, sigmaFw: number) => fieldBy(d, sigmaFw, wk.data);
-  const fieldL = (d: Float32Array, sigmaFw: number) => fieldBy(d, sigmaFw, wl.data);
-  const cellsS = cellsBy(src[0], lightWeight, wl.data);
-  const cellsT = cellsBy(tgt[0], lightWeight, wl.data);
+  const grid = cellMeans(src, tgt, lightWeight, w, h, k);
+  const { cw, ch, wl } = grid;
+  const nc = cw * ch;
+  // Normalised convolution on the grid: blur(value·weight) / blur(weight).
+  const fieldL = (d: Float32Array, sigmaFw: number) => maskedBlur(d, wl, cw, ch, (sigmaFw * faceW) / k);
+  const cellsS = grid.src[0];
+  const cellsT = grid.tgt[0];
   // How much finer than the lighting field the source's own shading is (a shadow down one side of
   // the face, a hot spot on a cheek), against the template's: a hard-lit source.
   const shading = (d: Float32Array) => {
     const f = fieldL(d, 0.07);
     const c = fieldL(d, opts.lightingSigma);
     const logs: number[] = [];
-    for (let i = 0; i < f.length; i++) if (wl.data[i] > 0.5 && f[i] > 2 && c[i] > 2) logs.push(Math.log(f[i] / c[i]));
+    for (let i = 0; i < f.length; i++) if (wl[i] > 0.5 && f[i] > 2 && c[i] > 2) logs.push(Math.log(f[i] / c[i]));
     return spread(logs);
   };
   const hardLit = shading(cellsS) - shading(cellsT);
-  let skinMix: Float32Array | undefined;
+  const gains: Float32Array[] = [];
+  const shifts: Float32Array[] = [];
   for (let c = 0; c < 3; c++) {
     const sigmaFw = c === 0 ? opts.lightingSigma : opts.chromaSigma;
     // Chroma means over the lightness cells too: a source's cheek under coloured light is not
     // skin-coloured, and left out of the means it would keep its cast.
-    const cs = c === 0 ? cellsS : cellsBy(src[c], lightWeight, wl.data);
-    const ct = c === 0 ? cellsT : cellsBy(tgt[c], lightWeight, wl.data);
+    const cs = grid.src[c];
+    const ct = grid.tgt[c];
     const ms = fieldL(cs, sigmaFw);
     const mt = fieldL(ct, sigmaFw);
     // Skin's own chroma varies little under one light; a source lit by two (a blue window on one
@@ -117,51 +116,45 @@ export function matchColour(
     if (c > 0) {
       const dev = (cells: Float32Array, m: Float32Array) => {
         const d: number[] = [];
-        for (let i = 0; i < cells.length; i++) if (wl.data[i] > 0.5) d.push(cells[i] - m[i]);
+        for (let i = 0; i < cells.length; i++) if (wl[i] > 0.5) d.push(cells[i] - m[i]);
         return spread(d);
       };
       const ds = dev(cs, ms);
       if (ds > 0.5) skinGain = Math.min(1, Math.max(opts.skinChromaMin, dev(ct, mt) / ds));
     }
-    const meansS = skinGain < 1 ? Float32Array.from(ms) : undefined;
-    const meansT = skinGain < 1 ? Float32Array.from(mt) : undefined;
-    const before = skinGain < 1 ? Float32Array.from(src[c]) : undefined;
     const ratio = (c === 0 ? opts.mode : opts.chromaMode) === 'ratio';
     // Ratio mode: a gain where both local means are clearly positive (skin: L, a, b all are), so
     // dark pupils stay dark and eye whites stay neutral; a shift elsewhere.
-    const gain = new Float32Array(ms.length);
-    for (let i = 0; i < ms.length; i++) {
+    const gain = new Float32Array(nc);
+    const shift = new Float32Array(nc);
+    for (let i = 0; i < nc; i++) {
       if (ratio && c === 0 && ms[i] > 2 && mt[i] > 2) {
         gain[i] = Math.min(3, Math.max(1 / 3, mt[i] / ms[i]));
-        mt[i] = 0;
       } else if (ratio && c > 0) {
         // Chroma: the local mean goes exactly to the template's and deviations from it (brows,
         // eyes) scale by a bounded, continuous gain. A pure ratio switched to a shift near neutral
         // means and left purple/green blotches; a pure shift turns dark brows blue on pale skin.
-        const g = Math.min(opts.chromaGainMax, Math.max(1 / opts.chromaGainMax, (Math.abs(mt[i]) + 2) / (Math.abs(ms[i]) + 2)));
-        gain[i] = g;
-        mt[i] -= g * ms[i];
+        gain[i] = Math.min(opts.chromaGainMax, Math.max(1 / opts.chromaGainMax, (Math.abs(mt[i]) + 2) / (Math.abs(ms[i]) + 2)));
+        shift[i] = mt[i] - gain[i] * ms[i];
       } else {
         gain[i] = 1;
-        mt[i] -= ms[i];
+        shift[i] = mt[i] - ms[i];
+      }
+      // Skin takes the compressed deviations, features (brows, eyes, lips) keep theirs: a mix, by
+      // the cell's share of skin, of the match above and of (v − ms)·skinGain + mt.
+      if (skinGain < 1) {
+        const mix = wl[i];
+        gain[i] += mix * (skinGain - gain[i]);
+        shift[i] += mix * (mt[i] - skinGain * ms[i] - shift[i]);
       }
     }
-    // Most cells take a gain only: the shift plane is skipped when it is all zero.
-    let anyShift = false;
-    for (let i = 0; i < mt.length && !anyShift; i++) if (mt[i] !== 0) anyShift = true;
-    upsampleAffine(src[c], gain, anyShift ? mt : undefined, wk.w, wk.h, k, w, h);
-    if (before && meansS && meansT) {
-      const g = new Float32Array(meansS.length).fill(skinGain);
-      for (let i = 0; i < meansS.length; i++) meansT[i] -= skinGain * meansS[i];
-      upsampleAffine(before, g, meansT, wk.w, wk.h, k, w, h);
-      // Skin takes the compressed deviations, features (brows, eyes, lips) keep theirs.
-      const mix = skinMix ??= boxBlur(lightWeight, w, h, Math.max(1, Math.round(0.01 * faceW)));
-      const p = src[c];
-      for (let i = 0; i < p.length; i++) p[i] += mix[i] * (before[i] - p[i]);
-    }
+    gains.push(gain);
+    shifts.push(shift);
   }
-  if (opts.highlights > 0) tameHighlights(src, lightWeight, w, h, faceW, opts.highlights);
-  if (geometry && opts.shading > 0) shade(src[0], cellsS, cellsT, wl.data, wk.w, wk.h, k, w, h, (opts.lightingSigma * faceW) / k, geometry, opts.shading);
+  if (geometry && opts.shading > 0) {
+    const r = shadeRatio(cellsS, cellsT, wl, cw, ch, k, (opts.lightingSigma * faceW) / k, geometry, opts.shading);
+    if (r) scaleAffine(gains[0], shifts[0], r);
+  }
   // Second pass on L only, after the coarse match: gain^detail at a finer scale (σ = 0.07 face
   // width). A hard-lit source gets it automatically, in proportion to how much harder lit it is
   // than the template (side-by-sides: a shadow down one side of alex-lacamoire's face no longer
@@ -169,25 +162,154 @@ export function matchColour(
   const auto = opts.detailLightingAuto * Math.min(1, Math.max(0, (hardLit - HARD_LIT_FROM) / (HARD_LIT_FULL - HARD_LIT_FROM)));
   const detail = Math.min(1, Math.max(0, opts.detailLighting ?? 0, auto));
   if (detail > 0) {
-    const ms = fieldL(cellsBy(src[0], lightWeight, wl.data), 0.07); // the source after the coarse match
+    // The source's cells after the coarse match: the affine map is near constant over a cell.
+    const matched = new Float32Array(nc);
+    for (let i = 0; i < nc; i++) matched[i] = cellsS[i] * gains[0][i] + shifts[0][i];
+    const ms = fieldL(matched, 0.07);
     const mt = fieldL(cellsT, 0.07);
-    const gain = new Float32Array(ms.length);
-    for (let i = 0; i < ms.length; i++) gain[i] = ms[i] > 2 && mt[i] > 2 ? Math.pow(Math.min(3, Math.max(1 / 3, mt[i] / ms[i])), detail) : 1;
-    const g = upsample(gain, wk.w, wk.h, k, w, h);
-    const L = src[0];
-    for (let i = 0; i < L.length; i++) L[i] *= g[i];
+    const g = new Float32Array(nc);
+    for (let i = 0; i < nc; i++) g[i] = ms[i] > 2 && mt[i] > 2 ? Math.pow(Math.min(3, Math.max(1 / 3, mt[i] / ms[i])), detail) : 1;
+    scaleAffine(gains[0], shifts[0], g);
+  }
+  let hot: Highlights | undefined;
+  if (opts.highlights > 0) {
+    // Local means (a box ≈ 4 % of the face wide) of the planes after the match, from the cells'
+    // plain means through the same affine maps.
+    const r = Math.max(1, Math.round(Math.max(2, Math.round(0.04 * faceW)) / k));
+    const means = [0, 1, 2].map((c) => {
+      const m = new Float32Array(nc);
+      for (let i = 0; i < nc; i++) m[i] = grid.plain[c][i] * gains[c][i] + shifts[c][i];
+      return boxBlur(m, cw, ch, r);
+    }) as Highlights['means'];
+    hot = { means, soft: wl, strength: opts.highlights };
+  }
+  applyFields(src, gains, shifts, hot, cw, ch, k, w, h, only);
+}
+
+/** Per cell of side k: the mean weight, the weighted means of each plane of both faces, the plain means of the source's. */
+function cellMeans(src: Float32Array[], tgt: Float32Array[], weight: Float32Array, w: number, h: number, k: number) {
+  const cw = Math.ceil(w / k);
+  const ch = Math.ceil(h / k);
+  const nc = cw * ch;
+  const cnt = new Float32Array(nc);
+  const sw = new Float32Array(nc);
+  const [sL, sA, sB, tL, tA, tB, pL, pA, pB] = Array.from({ length: 9 }, () => new Float32Array(nc));
+  const [s0, s1, s2] = src;
+  const [t0, t1, t2] = tgt;
+  const col = new Int32Array(w);
+  for (let x = 0; x < w; x++) col[x] = (x / k) | 0;
+  for (let y = 0; y < h; y++) {
+    const row = ((y / k) | 0) * cw;
+    for (let x = 0, i = y * w; x < w; x++, i++) {
+      const c = row + col[x];
+      cnt[c]++;
+      const l = s0[i], a = s1[i], b = s2[i];
+      pL[c] += l;
+      pA[c] += a;
+      pB[c] += b;
+      const wt = weight[i];
+      if (!(wt > 0)) continue;
+      sw[c] += wt;
+      sL[c] += wt * l;
+      sA[c] += wt * a;
+      sB[c] += wt * b;
+      tL[c] += wt * t0[i];
+      tA[c] += wt * t1[i];
+      tB[c] += wt * t2[i];
+    }
+  }
+  const s = [sL, sA, sB];
+  const t = [tL, tA, tB];
+  const plain = [pL, pA, pB];
+  for (let c = 0; c < nc; c++) {
+    const n = cnt[c] || 1;
+    const has = sw[c] / n > 1e-4;
+    for (let q = 0; q < 3; q++) {
+      s[q][c] = has ? s[q][c] / sw[c] : 0;
+      t[q][c] = has ? t[q][c] / sw[c] : 0;
+      plain[q][c] /= n;
+    }
+    sw[c] /= n;
+  }
+  return { cw, ch, wl: sw, src: s, tgt: t, plain };
+}
+
+/** (v·gain + shift)·r for every cell. */
+function scaleAffine(gain: Float32Array, shift: Float32Array, r: Float32Array): void {
+  for (let i = 0; i < gain.length; i++) {
+    gain[i] *= r[i];
+    shift[i] *= r[i];
+  }
+}
+
+interface Highlights {
+  means: [Float32Array, Float32Array, Float32Array];
+  soft: Float32Array;
+  strength: number;
+}
+
+/**
+ * The one full-resolution pass: each plane through its affine map (bilinear from the cell
+ * centres), then the hot-spot compression. The grids are interpolated down each row once, so a
+ * pixel costs one lerp per field.
+ */
+function applyFields(lab: Float32Array[], gains: Float32Array[], shifts: Float32Array[], hot: Highlights | undefined, cw: number, ch: number, k: number, w: number, h: number, only?: Uint8Array): void {
+  const fields = [...gains, ...shifts, ...(hot ? [...hot.means, hot.soft] : [])];
+  const nf = fields.length;
+  // Row f of the interpolated grids sits at [f·cw, (f+1)·cw).
+  const rows = new Float32Array(nf * cw);
+  const { i0: cx0, i1: cx1, t: ctx } = bilinearTaps(w, cw, k);
+  const { i0: ry0, i1: ry1, t: rty } = bilinearTaps(h, ch, k);
+  const [L, A, B] = lab;
+  const strength = hot?.strength ?? 0;
+  for (let y = 0; y < h; y++) {
+    const r0 = ry0[y] * cw;
+    const r1 = ry1[y] * cw;
+    const ty = rty[y];
+    for (let f = 0; f < nf; f++) {
+      const g = fields[f];
+      for (let x = 0, o = f * cw; x < cw; x++) rows[o + x] = g[r0 + x] + (g[r1 + x] - g[r0 + x]) * ty;
+    }
+    for (let x = 0, i = y * w; x < w; x++, i++) {
+      if (only && !only[i]) continue;
+      // Inlined lerps (a closure made per pixel costs more than the pass: tsx names every one).
+      const j0 = cx0[x], d = cx1[x] - j0, t = ctx[x];
+      const l = L[i] * (rows[j0] + (rows[j0 + d] - rows[j0]) * t) + (rows[3 * cw + j0] + (rows[3 * cw + j0 + d] - rows[3 * cw + j0]) * t);
+      const a = A[i] * (rows[cw + j0] + (rows[cw + j0 + d] - rows[cw + j0]) * t) + (rows[4 * cw + j0] + (rows[4 * cw + j0 + d] - rows[4 * cw + j0]) * t);
+      const b = B[i] * (rows[2 * cw + j0] + (rows[2 * cw + j0 + d] - rows[2 * cw + j0]) * t) + (rows[5 * cw + j0] + (rows[5 * cw + j0 + d] - rows[5 * cw + j0]) * t);
+      L[i] = l;
+      A[i] = a;
+      B[i] = b;
+      if (!hot) continue;
+      // The source's specular hot spots (oily skin under a flash: bright, desaturated patches a few
+      // percent of the face wide) belong to its light, not the template's; left in, they read as
+      // white blotches. Over skin, lightness above the local mean by more than a few units is
+      // compressed, and its chroma drawn back to the local skin colour.
+      const m = 6 * cw + j0;
+      const e = l - (rows[m] + (rows[m + d] - rows[m]) * t) - 4;
+      if (!(e > 0)) continue;
+      const q = 9 * cw + j0;
+      const soft = rows[q] + (rows[q + d] - rows[q]) * t;
+      if (!(soft > 0)) continue;
+      const s = strength * soft;
+      const pull = s * Math.min(1, e / 15);
+      L[i] = l - 0.7 * s * e;
+      const ma = m + cw, mb = m + 2 * cw;
+      A[i] = a + pull * (rows[ma] + (rows[ma + d] - rows[ma]) * t - a);
+      B[i] = b + pull * (rows[mb] + (rows[mb + d] - rows[mb]) * t - b);
+    }
   }
 }
 
 /**
- * Multiplies L by the template's shading over the source's (each fitted on its own skin cells,
- * before any match), less the part the local-mean match at `sigmaCells` already carried.
+ * The template's shading over the source's (each fitted on its own skin cells, before any match),
+ * less the part the local-mean match at `sigmaCells` already carried: a gain per cell.
  */
-function shade(L: Float32Array, cellsS: Float32Array, cellsT: Float32Array, wl: Float32Array, cw: number, ch: number, k: number, w: number, h: number, sigmaCells: number, g: ShadingGeometry, strength: number): void {
+function shadeRatio(cellsS: Float32Array, cellsT: Float32Array, wl: Float32Array, cw: number, ch: number, k: number, sigmaCells: number, g: ShadingGeometry, strength: number): Float32Array | undefined {
   const { a: nT, b: nS, has } = cellNormals(g.pos, g.tri, g.targetNormals, g.sourceNormals, cw, ch, k);
   const ct = fitShading(cellsT, wl, nT, has);
   const cs = fitShading(cellsS, wl, nS, has);
-  if (!ct || !cs) return;
+  if (!ct || !cs) return undefined;
   const nc = cw * ch;
   const ratio = new Float32Array(nc).fill(1);
   const inMesh = new Float32Array(nc);
@@ -202,28 +324,5 @@ function shade(L: Float32Array, cellsS: Float32Array, cellsT: Float32Array, wl: 
   // Bounded: a fit extrapolated to a normal it has few samples near (a nose tip lit on one face
   // only) must not burn a highlight in.
   for (let c = 0; c < nc; c++) ratio[c] = has[c] && coarse[c] > 0 ? Math.pow(Math.min(1.3, Math.max(0.75, ratio[c] / coarse[c])), strength) : 1;
-  const gain = upsample(ratio, cw, ch, k, w, h);
-  for (let i = 0; i < L.length; i++) L[i] *= gain[i];
-}
-
-/**
- * The source's specular hot spots (oily skin under a flash: bright, desaturated patches a few
- * percent of the face wide) belong to its light, not the template's; left in, they read as white
- * blotches. Over skin, lightness above the local mean (σ ≈ 4 % of the face width) by more than a
- * few units is compressed, and its chroma drawn back to the local skin colour.
- */
-function tameHighlights(lab: [Float32Array, Float32Array, Float32Array], skin: Float32Array, w: number, h: number, faceW: number, strength: number): void {
-  const r = Math.max(2, Math.round(0.04 * faceW));
-  const [L, A, B] = lab;
-  const mL = boxBlur(L, w, h, r), mA = boxBlur(A, w, h, r), mB = boxBlur(B, w, h, r);
-  const soft = boxBlur(skin, w, h, Math.max(1, r >> 2));
-  for (let i = 0; i < L.length; i++) {
-    const e = L[i] - mL[i] - 4;
-    if (!(e > 0) || !(soft[i] > 0)) continue;
-    const k = strength * soft[i];
-    const pull = k * Math.min(1, e / 15);
-    L[i] -= 0.7 * k * e;
-    A[i] += pull * (mA[i] - A[i]);
-    B[i] += pull * (mB[i] - B[i]);
-  }
+  return ratio;
 }

@@ -98,7 +98,7 @@ export function swapFace(
     targetNormals: meshNormals(tMesh, triangulation),
     sourceNormals: meshNormals(sMesh, triangulation),
   };
-  matchColour(sLab, tLab, mask.skin, roi.w, roi.h, fw, opts.colour, mask.light, geometry);
+  matchColour(sLab, tLab, mask.skin, roi.w, roi.h, fw, opts.colour, mask.light, geometry, warped.cover);
   applyStyle(sLab, tLab, warped.cover, roi, dst, tMesh, fw, opts.style);
   const src = labToRgb(sLab[0], sLab[1], sLab[2], new Float32Array(n * 3), warped.cover);
   timings.colour = now() - t;

@@ -4,7 +4,6 @@
 // Two luminance bands are measured on plain skin, in the result and in the template at the same
 // pixels, and the result's bands are scaled toward the template's (bounded gains). What a gain
 // cannot restore (a detail-less upscaled face) is filled with seeded noise of the template's level.
-import { boxBlur } from './raster.ts';
 
 export interface TextureOptions {
   /** 0..1: how far each band's energy moves to the template's (0 = off). */
@@ -24,31 +23,58 @@ export interface TextureReport {
   noise: number;
 }
 
-const luma = (rgb: Float32Array, n: number) => {
-  const y = new Float32Array(n);
-  for (let i = 0; i < n; i++) y[i] = 0.299 * rgb[i * 3] + 0.587 * rgb[i * 3 + 1] + 0.114 * rgb[i * 3 + 2];
-  return y;
-};
+/** Summed-area table of the luma of interleaved RGB, (w+1)×(h+1) with a zero first row and column. */
+function lumaTable(rgb: Float32Array, w: number, h: number): Float64Array {
+  const W = w + 1;
+  const sat = new Float64Array(W * (h + 1));
+  for (let y = 0; y < h; y++) {
+    let row = 0;
+    for (let x = 0, i = y * w; x < w; x++, i++) {
+      row += 0.299 * rgb[i * 3] + 0.587 * rgb[i * 3 + 1] + 0.114 * rgb[i * 3 + 2];
+      sat[(y + 1) * W + x + 1] = sat[y * W + x + 1] + row;
+    }
+  }
+  return sat;
+}
 
-/** Median of |v| over the sample indices (a robust band energy: edges do not dominate it). */
-function medianAbs(v: Float32Array, idx: Int32Array): number {
+/** Mean over the box of radius r around (x, y), clipped to the image (as boxBlur: edges by the in-bounds count). */
+function boxMean(sat: Float64Array, w: number, h: number, x: number, y: number, r: number): number {
+  const x0 = x - r < 0 ? 0 : x - r, x1 = x + r + 1 > w ? w : x + r + 1;
+  const y0 = y - r < 0 ? 0 : y - r, y1 = y + r + 1 > h ? h : y + r + 1;
+  const W = w + 1;
+  return (sat[y1 * W + x1] - sat[y0 * W + x1] - sat[y1 * W + x0] + sat[y0 * W + x0]) / ((x1 - x0) * (y1 - y0));
+}
+
+/** Median of |band| over the sample pixels, the band being fine (Y − box r1) or medium (box r1 − box r2). */
+function bandEnergy(sat: Float64Array, rgb: Float32Array, w: number, h: number, idx: Int32Array, r1: number, r2: number, fine: boolean): number {
   const a = new Float32Array(idx.length);
-  for (let j = 0; j < idx.length; j++) a[j] = Math.abs(v[idx[j]]);
+  for (let j = 0; j < idx.length; j++) {
+    const i = idx[j], x = i % w, y = (i / w) | 0;
+    const b1 = boxMean(sat, w, h, x, y, r1);
+    const v = fine ? 0.299 * rgb[i * 3] + 0.587 * rgb[i * 3 + 1] + 0.114 * rgb[i * 3 + 2] - b1 : b1 - boxMean(sat, w, h, x, y, r2);
+    a[j] = Math.abs(v);
+  }
+  // Typed arrays sort numerically in native code.
   a.sort();
   return a[a.length >> 1] ?? 0;
 }
 
-/** Two band-pass planes: fine (Y − blur r1) and medium (blur r1 − blur r2). */
-function bands(y: Float32Array, w: number, h: number, r1: number, r2: number): [Float32Array, Float32Array] {
-  const b1 = boxBlur(y, w, h, r1);
-  const b2 = boxBlur(y, w, h, r2);
-  const fine = new Float32Array(y.length);
-  const mid = new Float32Array(y.length);
-  for (let i = 0; i < y.length; i++) {
-    fine[i] = y[i] - b1[i];
-    mid[i] = b1[i] - b2[i];
+/** Median of |fine band| (v − its 3×3 box mean, clipped at the edges) of a plane over the sample pixels. */
+function fineEnergyOfPlane(v: Float32Array, w: number, h: number, idx: Int32Array): number {
+  const a = new Float32Array(idx.length);
+  for (let j = 0; j < idx.length; j++) {
+    const i = idx[j], x = i % w, y = (i / w) | 0;
+    let s = 0, c = 0;
+    for (let yy = Math.max(0, y - 1); yy <= Math.min(h - 1, y + 1); yy++) {
+      for (let xx = Math.max(0, x - 1); xx <= Math.min(w - 1, x + 1); xx++) {
+        s += v[yy * w + xx];
+        c++;
+      }
+    }
+    a[j] = Math.abs(v[i] - s / c);
   }
-  return [fine, mid];
+  a.sort();
+  return a[a.length >> 1] ?? 0;
 }
 
 /** Deterministic standard normal samples (mulberry32 + Box–Muller): same input, same output. */
@@ -100,12 +126,13 @@ export function matchTexture(
     if (j++ % step === 0) idx[m++] = i;
   }
   // Fine = pixel-level grain and pores; medium = a few pixels at 300 px face width (stubble, pores
-  // on larger faces): its radius grows with the face.
+  // on larger faces): its radius grows with the face. Box means come from summed-area tables, so
+  // the bands are only evaluated where they are used (the samples, the face).
   const r2 = Math.max(2, Math.round(0.012 * faceW));
-  const [rf, rm] = bands(luma(res, n), w, h, 1, r2);
-  const [tf, tm] = bands(luma(tgt, n), w, h, 1, r2);
-  const eT = [medianAbs(tf, idx), medianAbs(tm, idx)];
-  const eR = [medianAbs(rf, idx), medianAbs(rm, idx)];
+  const resSat = lumaTable(res, w, h);
+  const tgtSat = lumaTable(tgt, w, h);
+  const eT = [bandEnergy(tgtSat, tgt, w, h, idx, 1, r2, true), bandEnergy(tgtSat, tgt, w, h, idx, 1, r2, false)];
+  const eR = [bandEnergy(resSat, res, w, h, idx, 1, r2, true), bandEnergy(resSat, res, w, h, idx, 1, r2, false)];
   const gain = (t: number, r: number) => {
     if (!(r > 1e-3)) return 1;
     const g = Math.min(opts.maxGain, Math.max(1 / opts.maxGain, t / r));
@@ -118,18 +145,22 @@ export function matchTexture(
   let noise: Float32Array | undefined;
   if (opts.grain > 0 && deficit > 0) {
     noise = gaussianNoise(n, 0x5eed ^ n);
-    // The fine band of unit white noise under a 3×3 box has median |·| ≈ 0.64 (measured below on
-    // the field itself, so the level is exact for any ROI).
-    const [nf] = bands(noise, w, h, 1, r2);
-    const unit = medianAbs(nf, idx) || 1;
+    // The fine band of unit white noise under a 3×3 box has median |·| ≈ 0.64 (measured on the
+    // field itself, so the level is exact for any ROI).
+    const unit = fineEnergyOfPlane(noise, w, h, idx) || 1;
     noiseSd = (Math.sqrt(deficit) / unit) * Math.min(1, opts.grain);
   }
-  for (let i = 0; i < n; i++) {
-    if (!(alpha[i] > 0)) continue;
-    const d = (g[0] - 1) * rf[i] + (g[1] - 1) * rm[i] + (noise ? noiseSd * noise[i] : 0);
-    res[i * 3] += d;
-    res[i * 3 + 1] += d;
-    res[i * 3 + 2] += d;
+  const g0 = g[0] - 1, g1 = g[1] - 1;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0, i = y * w; x < w; x++, i++) {
+      if (!(alpha[i] > 0)) continue;
+      const b1 = boxMean(resSat, w, h, x, y, 1);
+      const fine = 0.299 * res[i * 3] + 0.587 * res[i * 3 + 1] + 0.114 * res[i * 3 + 2] - b1;
+      const d = g0 * fine + g1 * (b1 - boxMean(resSat, w, h, x, y, r2)) + (noise ? noiseSd * noise[i] : 0);
+      res[i * 3] += d;
+      res[i * 3 + 1] += d;
+      res[i * 3 + 2] += d;
+    }
   }
   return { gains: g, noise: noiseSd };
 }

@@ -52,24 +52,38 @@ export function warpTriangles(src: RgbImage, srcPts: ArrayLike<number>[], dstPts
     const sb = srcPts[tris[t + 1]];
     const sc = srcPts[tris[t + 2]];
     const st = ratios[t / 3] / med;
+    // Barycentrics l1, l2 (and l0 = 1 − l1 − l2) and the source position are affine in the pixel
+    // centre (px, py): each row's span inside the triangle is solved for, then walked with steps.
+    const id = 1 / det;
+    const a1 = (cy - ay) * id, b1 = -(cx - ax) * id, c1 = (-ax * (cy - ay) + (cx - ax) * ay) * id;
+    const a2 = -(by - ay) * id, b2 = (bx - ax) * id, c2 = (-(bx - ax) * ay + ax * (by - ay)) * id;
+    const a0 = -a1 - a2, b0 = -b1 - b2, c0 = 1 - c1 - c2;
+    const ux = sb[0] - sa[0], vx = sc[0] - sa[0], uy = sb[1] - sa[1], vy = sc[1] - sa[1];
     const minX = Math.max(0, Math.floor(Math.min(ax, bx, cx)));
     const maxX = Math.min(w - 1, Math.ceil(Math.max(ax, bx, cx)));
     const minY = Math.max(0, Math.floor(Math.min(ay, by, cy)));
     const maxY = Math.min(h - 1, Math.ceil(Math.max(ay, by, cy)));
-    const eps = -1e-4;
     for (let y = minY; y <= maxY; y++) {
       const py = y + 0.5;
-      for (let x = minX; x <= maxX; x++) {
-        const px = x + 0.5;
-        // Barycentric coordinates of the pixel centre.
-        const l1 = ((px - ax) * (cy - ay) - (cx - ax) * (py - ay)) / det;
-        const l2 = ((bx - ax) * (py - ay) - (px - ax) * (by - ay)) / det;
-        const l0 = 1 - l1 - l2;
-        if (l0 < eps || l1 < eps || l2 < eps) continue;
-        const i = y * w + x;
+      // Pixel centres px with α·px + β ≥ EPS for each barycentric.
+      let lo = minX + 0.5, hi = maxX + 0.5;
+      for (let q = 0; q < 3; q++) {
+        const al = q === 0 ? a0 : q === 1 ? a1 : a2;
+        const be = (q === 0 ? b0 : q === 1 ? b1 : b2) * py + (q === 0 ? c0 : q === 1 ? c1 : c2);
+        if (al > 0) lo = Math.max(lo, (EPS - be) / al);
+        else if (al < 0) hi = Math.min(hi, (EPS - be) / al);
+        else if (be < EPS) hi = -Infinity;
+      }
+      const xs = Math.max(minX, Math.ceil(lo - 0.5));
+      const xe = Math.min(maxX, Math.floor(hi - 0.5));
+      if (xs > xe) continue;
+      let px = xs + 0.5;
+      for (let x = xs, i = y * w + xs; x <= xe; x++, i++, px++) {
         if (cover[i]) continue;
-        const sx = l0 * sa[0] + l1 * sb[0] + l2 * sc[0] - 0.5;
-        const sy = l0 * sa[1] + l1 * sb[1] + l2 * sc[1] - 0.5;
+        const l1 = a1 * px + b1 * py + c1;
+        const l2 = a2 * px + b2 * py + c2;
+        const sx = sa[0] + l1 * ux + l2 * vx - 0.5;
+        const sy = sa[1] + l1 * uy + l2 * vy - 0.5;
         // Bilinear sample, clamped at the borders.
         const fx = Math.min(sw - 1, Math.max(0, sx));
         const fy = Math.min(sh - 1, Math.max(0, sy));
@@ -92,6 +106,9 @@ export function warpTriangles(src: RgbImage, srcPts: ArrayLike<number>[], dstPts
   }
   return { rgb, cover, stretch };
 }
+
+/** Tolerance of the inside test: neighbouring triangles overlap a hair, so no pixel on a shared edge is missed. */
+const EPS = -1e-4;
 
 /** Bounding box of the points, padded and clamped to the image. */
 export function roiAround(pts: ArrayLike<number>[], width: number, height: number, pad: number): Roi {
