@@ -28,8 +28,9 @@ export interface BlendOptions {
 export const DEFAULT_BLEND: BlendOptions = { cell: 2, iterations: 300, band: 0, outlier: 0 };
 
 /**
- * Returns D (interleaved RGB) over the ROI: add it to the source inside the mask.
- * `inside` marks unknowns (alpha > 0); `ring` marks pixels whose T − S is a trusted edge sample.
+ * Returns D (interleaved RGB) over the ROI: add it to the source inside the mask (or, given `into`,
+ * adds it there and returns that). `inside` marks unknowns (alpha > 0); `ring` marks pixels whose
+ * T − S is a trusted edge sample.
  */
 export function membrane(
   src: Float32Array,
@@ -40,6 +41,7 @@ export function membrane(
   h: number,
   faceW: number,
   opts: BlendOptions = DEFAULT_BLEND,
+  into?: Float32Array,
 ): Float32Array {
   // About 64 cells across the face: fine enough for lighting, cheap enough to converge.
   const f = Math.max(opts.cell, Math.round(faceW / 64));
@@ -48,22 +50,7 @@ export function membrane(
   const nc = cw * ch;
   // Cell kinds: 0 = outside (Neumann), 1 = unknown, 2 = Dirichlet sample.
   const kind = new Uint8Array(nc);
-  const val = new Float32Array(nc * 3);
-  const cnt = new Float32Array(nc);
-  const inCnt = new Float32Array(nc);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const i = y * w + x;
-      const c = ((y / f) | 0) * cw + ((x / f) | 0);
-      if (inside[i] > 0) inCnt[c]++;
-      else if (ring[i]) {
-        cnt[c]++;
-        val[c * 3] += tgt[i * 3] - src[i * 3];
-        val[c * 3 + 1] += tgt[i * 3 + 1] - src[i * 3 + 1];
-        val[c * 3 + 2] += tgt[i * 3 + 2] - src[i * 3 + 2];
-      }
-    }
-  }
+  const { val, cnt, inCnt } = edgeSums(src, tgt, inside, ring, w, h, f, cw, nc);
   let mean = [0, 0, 0];
   let nd = 0;
   for (let c = 0; c < nc; c++) {
@@ -170,10 +157,34 @@ export function membrane(
   }
 
   // Bilinear upsample from cell centres; cells without a value take the mean mismatch.
-  const out = new Float32Array(w * h * 3);
   const plane = new Float32Array(nc * 3);
   for (let c = 0; c < nc; c++) for (let k = 0; k < 3; k++) plane[c * 3 + k] = (kind[c] === 0 ? mean[k] : val[c * 3 + k]) * ramp[c];
-  // Bilinear from cell centres (as upsample()), only where the result is used.
+  return upsampleInside(plane, cw, ch, f, w, h, inside, into ?? new Float32Array(w * h * 3));
+}
+
+/** Per cell of side f: the summed edge mismatch T − S of its ring pixels, their count, and its count of inside pixels. */
+function edgeSums(src: Float32Array, tgt: Float32Array, inside: Float32Array, ring: Uint8Array, w: number, h: number, f: number, cw: number, nc: number) {
+  const val = new Float32Array(nc * 3);
+  const cnt = new Float32Array(nc);
+  const inCnt = new Float32Array(nc);
+  for (let y = 0; y < h; y++) {
+    const row = ((y / f) | 0) * cw;
+    for (let x = 0, i = y * w; x < w; x++, i++) {
+      const c = row + ((x / f) | 0);
+      if (inside[i] > 0) inCnt[c]++;
+      else if (ring[i]) {
+        cnt[c]++;
+        val[c * 3] += tgt[i * 3] - src[i * 3];
+        val[c * 3 + 1] += tgt[i * 3 + 1] - src[i * 3 + 1];
+        val[c * 3 + 2] += tgt[i * 3 + 2] - src[i * 3 + 2];
+      }
+    }
+  }
+  return { val, cnt, inCnt };
+}
+
+/** Adds the bilinear upsample (from cell centres, as upsample()) of an RGB cell plane into `out`, only where `inside`. */
+function upsampleInside(plane: Float32Array, cw: number, ch: number, f: number, w: number, h: number, inside: Float32Array, out: Float32Array): Float32Array {
   const { i0: cx0, i1: cx1, t: ctx } = bilinearTaps(w, cw, f);
   const { i0: ry0, i1: ry1, t: rty } = bilinearTaps(h, ch, f);
   for (let y = 0; y < h; y++) {
@@ -188,7 +199,7 @@ export function membrane(
       for (let k = 0; k < 3; k++) {
         const a = plane[a0 + k] + (plane[a1 + k] - plane[a0 + k]) * tx;
         const b = plane[b0 + k] + (plane[b1 + k] - plane[b0 + k]) * tx;
-        out[i * 3 + k] = a + (b - a) * ty;
+        out[i * 3 + k] += a + (b - a) * ty;
       }
     }
   }

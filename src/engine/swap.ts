@@ -104,8 +104,7 @@ export function swapFace(
   timings.colour = now() - t;
 
   t = now();
-  const d = membrane(src, tgt, mask.alpha, mask.ring, roi.w, roi.h, fw, opts.blend);
-  for (let i = 0; i < n * 3; i++) src[i] += d[i];
+  membrane(src, tgt, mask.alpha, mask.ring, roi.w, roi.h, fw, opts.blend, src);
   timings.blend = now() - t;
 
   t = now();
@@ -117,19 +116,7 @@ export function swapFace(
   timings.enhance = now() - t;
 
   t = now();
-  const out = new Uint8Array(target.img.data);
-  for (let y = 0; y < roi.h; y++) {
-    for (let x = 0; x < roi.w; x++) {
-      const i = y * roi.w + x;
-      const a = mask.alpha[i];
-      if (!(a > 0)) continue; // never touch pixels outside the mask
-      const o = ((roi.y0 + y) * target.img.width + roi.x0 + x) * 3;
-      for (let k = 0; k < 3; k++) {
-        const v = tgt[i * 3 + k] + a * (src[i * 3 + k] - tgt[i * 3 + k]);
-        out[o + k] = v < 0 ? 0 : v > 255 ? 255 : Math.round(v);
-      }
-    }
-  }
+  const out = composite(target.img, roi, tgt, src, mask.alpha);
   timings.composite = now() - t;
   return {
     image: { ...target.img, data: out },
@@ -142,6 +129,27 @@ export function swapFace(
     texture,
     timings,
   };
+}
+
+/**
+ * The template with tgt + alpha·(src − tgt) written over the ROI, where alpha > 0 only. A function
+ * of its own (as every per-pixel loop here): inside swapFace, called once a swap, the loop never
+ * stayed optimised.
+ */
+function composite(img: RgbImage, roi: Roi, tgt: Float32Array, src: Float32Array, alpha: Float32Array): Uint8Array {
+  const out = new Uint8Array(img.data);
+  for (let y = 0; y < roi.h; y++) {
+    for (let x = 0, i = y * roi.w; x < roi.w; x++, i++) {
+      const a = alpha[i];
+      if (!(a > 0)) continue; // never touch pixels outside the mask
+      const o = ((roi.y0 + y) * img.width + roi.x0 + x) * 3;
+      for (let k = 0; k < 3; k++) {
+        const v = tgt[i * 3 + k] + a * (src[i * 3 + k] - tgt[i * 3 + k]);
+        out[o + k] = v < 0 ? 0 : v > 255 ? 255 : Math.round(v);
+      }
+    }
+  }
+  return out;
 }
 
 /**
