@@ -1,7 +1,10 @@
 // npm run bench:batch [-- <dir of photos>] [--pairs N] [--runs R]
 // The CLI as a user runs it (node bin/wanxing.js, the prebuilt bundle when fresh: run `npm run build`
 // first after editing):
-//  1. one-shot `wanxing swap` of a ~1 MP pair, start-up included (wall time of the whole process);
+//  1. one-shot `wanxing swap` of a ~1 MP pair, start-up included (wall time of the whole process),
+//     with input screening on (the default) and off, alternated; then one `--json` run of each for
+//     where the time goes (start-up, engine load, stages, screening's load and how long the result
+//     waited for its verdict);
 //  2. batch throughput, `wanxing swap --source <dir> --target T --out-dir D`, with 1 and with 2
 //     engine threads: pairs per second while swapping (the summary's pairsPerSecond, engine load
 //     excluded) and for the whole command.
@@ -30,16 +33,27 @@ await mkdir(sources);
 // Sources cycle through the other faces; each is analysed afresh, as any user's photo would be.
 for (let i = 0; i < PAIRS; i++) await writeFile(path.join(sources, `p${String(i).padStart(3, '0')}.jpg`), faces[i % (faces.length - 1)]!);
 
-const wanxing = async (args: string[]) => {
+const wanxing = async (args: string[], env: Record<string, string> = {}) => {
   const t0 = performance.now();
-  const r = await exec(process.execPath, [BIN, ...args], { env: { ...process.env, WANXING_WORKERS: '' }, maxBuffer: 1 << 24 });
+  const r = await exec(process.execPath, [BIN, ...args], { env: { ...process.env, WANXING_WORKERS: '', ...env }, maxBuffer: 1 << 24 });
   return { ms: performance.now() - t0, stdout: r.stdout };
 };
 
 console.log(`${machine()}; bundle ${freshBundle() ? 'fresh (dist/)' : 'absent or stale: running the sources with tsx'}; load ${loadAverage()}`);
-const oneShot: number[] = [];
-for (let i = 0; i < RUNS; i++) oneShot.push((await wanxing(['swap', '-s', path.join(sources, 'p000.jpg'), '-t', target, '-o', path.join(work, 'one.jpg')])).ms);
-console.log(`one-shot swap (1 MP pair, whole process): ${oneShot.map((v) => (v / 1000).toFixed(2)).join(', ')} s → median ${(median(oneShot) / 1000).toFixed(2)} s`);
+const oneShotArgs = ['swap', '-s', path.join(sources, 'p000.jpg'), '-t', target, '-o', path.join(work, 'one.jpg')];
+const oneShot: Record<'on' | 'off', number[]> = { on: [], off: [] };
+for (let i = 0; i < RUNS; i++) for (const screening of ['on', 'off'] as const) oneShot[screening].push((await wanxing(oneShotArgs, { WANXING_SCREENING: screening })).ms);
+for (const screening of ['on', 'off'] as const) {
+  const runs = oneShot[screening];
+  console.log(`one-shot swap (1 MP pair, whole process), screening ${screening}: ${runs.map((v) => (v / 1000).toFixed(2)).join(', ')} s → median ${(median(runs) / 1000).toFixed(2)} s`);
+}
+for (const screening of ['on', 'off'] as const) {
+  const r = await wanxing([...oneShotArgs, '--json'], { WANXING_SCREENING: screening });
+  const j = JSON.parse(r.stdout);
+  // --json also checks the result (a detection with the embedding model): its wall time is longer.
+  const parts = [`start-up ${j.startupMs} ms`, `engine load ${j.modelLoadMs} ms`, `stages ${j.timings.total} ms`, ...(j.screening ? [`screening thread: model ${j.screeningLoadMs} ms, photos ${Math.round(j.screening.ms)} ms, result waited ${j.screeningWaitMs} ms for the verdict`] : [])];
+  console.log(`  --json, screening ${screening}: ${(r.ms / 1000).toFixed(2)} s; ${parts.join('; ')}`);
+}
 
 const rates: Record<number, number[]> = { 1: [], 2: [] };
 const cpu: Record<number, number[]> = { 1: [], 2: [] };

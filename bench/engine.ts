@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   const [sm, tm] = await Promise.all([sharp(source).metadata(), sharp(target).metadata()]);
   const cold = await run('cold', 0, source, target, runs);
   const cached = await run('cached', 256 * 1024 * 1024, source, target, runs);
-  const stages = ['decode', 'analyseTarget', 'analyseSource', 'warp', 'mask', 'colour', 'blend', 'enhance', 'composite', 'encode', 'total'];
+  const stages = ['decode', 'analyseTarget', 'analyseSource', 'upscale', 'warp', 'mask', 'colour', 'blend', 'texture', 'enhance', 'composite', 'encode', 'total'];
   const f = (v: number | undefined) => (v === undefined ? '—' : v.toFixed(0));
   const lines = [
     `Engine bench — ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'cpu'}), one engine thread, Node ${process.version}, load average ${os.loadavg().map((v) => v.toFixed(1)).join(' / ')}`,

@@ -66,8 +66,10 @@ program
     if (!opts.out || source.length > 1) return program.error(opts.out ? 'error: several --source photos need --out-dir' : "error: required option '-o, --out <file>' not specified (or --out-dir for a batch)");
     // On a terminal: a live line while models load and the swap runs (--json output stays clean).
     const progress = opts.json ? undefined : startProgress('loading the engine and swapping…');
+    // Input screening starts first, on its own thread (the other core), while the engine loads and swaps.
+    const screening = (await import('./compliance/screen-async.ts')).startCliScreening({ target: opts.target, sources: opts.face ? opts.face.map((f) => f.source) : source.slice(0, 1) }) ?? null;
     const { runSwapCommand } = await import('./engine/cli.ts');
-    process.exitCode = await runSwapCommand({ ...opts, source: source[0] ?? '', out: opts.out, faces: opts.face }).finally(() => progress?.done());
+    process.exitCode = await runSwapCommand({ ...opts, source: source[0] ?? '', out: opts.out, faces: opts.face, screening }).finally(() => progress?.done());
     if (process.exitCode === 0 && !opts.json && process.stderr.isTTY) process.stderr.write(`wrote ${opts.out}\n`);
   });
 

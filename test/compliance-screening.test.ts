@@ -4,7 +4,11 @@
 // refusal path end to end. Normal portraits must pass the default threshold.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import type net from 'node:net';
 import sharp from 'sharp';
 import { explicitScore, judge, Screener, withScreening, type ClassScores } from '../src/compliance/screening.ts';
@@ -13,7 +17,7 @@ import type { FaceEngine, SwapRequest } from '../src/engine/types.ts';
 import { ServiceError } from '../src/jobs/errors.ts';
 import { WanxingClient, JobFailedError } from '../src/client/index.ts';
 import { faceA, faceB, faceC } from './engine-fixtures.ts';
-import { APP_KEY, APP_SECRET, startTestService } from './helpers/service.ts';
+import { APP_KEY, APP_SECRET, ROOT, startTestService, tmpDir } from './helpers/service.ts';
 
 let screener: Screener;
 let skin: Buffer;
@@ -65,6 +69,31 @@ test('the screened engine refuses before swapping and passes scores on', async (
   assert.equal(swapped.length, 1);
   assert.ok(ok.screening && explicitScore(ok.screening.source) < threshold && explicitScore(ok.screening.target) < threshold);
   assert.ok(typeof ok.timings.screen === 'number');
+});
+
+test('wanxing swap screens on its own thread: a refused photo writes nothing and exits 2; a portrait is written', async () => {
+  const dir = tmpDir();
+  const files = { skin: path.join(dir, 'skin.png'), a: path.join(dir, 'a.png'), b: path.join(dir, 'b.png') };
+  fs.writeFileSync(files.skin, skin);
+  fs.writeFileSync(files.a, await faceA());
+  fs.writeFileSync(files.b, await faceB());
+  const env = { ...process.env, WANXING_SCREENING: 'on', WANXING_SCREENING_THRESHOLD: threshold.toFixed(4), WANXING_DATA_DIR: dir };
+  const run = async (source: string, out: string) => {
+    try {
+      await promisify(execFile)(process.execPath, [path.join(ROOT, 'bin/wanxing.js'), 'swap', '-s', source, '-t', files.b, '-o', out], { env });
+      return { code: 0, stderr: '' };
+    } catch (err: any) {
+      return { code: err.code as number, stderr: String(err.stderr) };
+    }
+  };
+  const refused = await run(files.skin, path.join(dir, 'refused.jpg'));
+  assert.equal(refused.code, 2, refused.stderr);
+  assert.match(refused.stderr, /ContentRejected|-330007/);
+  assert.match(refused.stderr, /用户图片/);
+  assert.equal(fs.existsSync(path.join(dir, 'refused.jpg')), false);
+  const ok = await run(files.a, path.join(dir, 'ok.jpg'));
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.ok(fs.statSync(path.join(dir, 'ok.jpg')).size > 1000);
 });
 
 describe_service();

@@ -1,11 +1,10 @@
-// `wanxing swap` labels like the service; `wanxing label verify <file>` checks a label.
+// `wanxing swap` labels like the service (its screening: screen-async.ts); `wanxing label verify <file>` checks a label.
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { loadConfig, type Config } from '../config.ts';
 import type { SwapResult } from '../engine/types.ts';
 import { localLabelKey } from './label-key.ts';
 import { verifyLabel } from './label-xmp.ts';
-import { judge, Screener, type ScreeningScores } from './screening.ts';
 import { RedisAuditStore, retentionMs, SqliteAuditStore } from './audit.ts';
 import type { AuditRecord, AuditStore } from '../jobs/ports.ts';
 import { Labeller, type LabelChoice, type LabelOutcome } from './labeller.ts';
@@ -21,20 +20,6 @@ export async function labelKeyOf(config: Config): Promise<Buffer> {
   } finally {
     redis.disconnect();
   }
-}
-
-/** Screens a CLI swap's photos like the engine threads do (unless WANXING_SCREENING=off); throws ContentRejected. */
-export async function screenPhotos(source: Uint8Array, target: Uint8Array): Promise<ScreeningScores | undefined> {
-  const config = loadConfig();
-  if (!config.compliance.screening.enabled) return undefined;
-  const screener = await Screener.load();
-  const t0 = performance.now(); // the photos' cost; the model load is the engine's start
-  const { threshold } = config.compliance.screening;
-  const t = await screener.score(target, config.download.maxPixels);
-  judge('模板图片', t, threshold);
-  const s = await screener.score(source, config.download.maxPixels);
-  judge('用户图片', s, threshold);
-  return { source: s, target: t, ms: performance.now() - t0 };
 }
 
 /** A CLI swap's result, labelled; its content ID is a fresh id (there is no job). */

@@ -4,8 +4,10 @@
 // class order: nsfwjs's loader took 11–28 s a thread to start (its base64 handling), this 1–2 s.
 // An explicit photo (P(porn) + P(hentai) at or over the threshold) is refused with -330007
 // ContentRejected, naming which photo and its scores.
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import type { FaceEngine, SwapRequest, SwapResult } from '../engine/types.ts';
 import { ServiceError } from '../jobs/errors.ts';
@@ -42,14 +44,44 @@ type GraphModel = { predict(x: unknown): { data(): Promise<Float32Array>; dispos
 
 const SIZE = 224;
 
+// The package's model files (its `exports` map names only the JS wrappers): model.min.js holds the
+// graph, group1-shardNofM.min.js the weights as base64 strings.
+type ModelJson = { modelTopology: unknown; format: string; weightsManifest: { paths: string[]; weights: unknown[] }[] };
+const MODEL_DIR = () => path.join(path.dirname(require.resolve('nsfwjs')), '..', 'models', 'mobilenet_v2_mid');
+/**
+ * The weights decoded once at build time (scripts/build-cli.mjs writes them beside the bundle):
+ * decoding the 5.7 MB of base64 took ≈ 0.1–0.15 s a load. Used only when written from the nsfwjs
+ * version installed now, with the size its manifest names; else decoded from the package.
+ */
+export const PREBUILT_WEIGHTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/screening-weights');
+
+function modelWeights(json: ModelJson): Buffer {
+  try {
+    const meta = JSON.parse(readFileSync(`${PREBUILT_WEIGHTS}.json`, 'utf8')) as { nsfwjs: string; model: string; bytes: number };
+    const version = (JSON.parse(readFileSync(path.join(path.dirname(require.resolve('nsfwjs')), '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+    if (meta.nsfwjs === version && meta.model === 'mobilenet_v2_mid') {
+      const bin = readFileSync(`${PREBUILT_WEIGHTS}.bin`);
+      if (bin.length === meta.bytes) return bin;
+    }
+  } catch {
+    /* not built, or from another nsfwjs: decode the package's own files */
+  }
+  const root = MODEL_DIR();
+  return Buffer.concat(json.weightsManifest.flatMap((g) => g.paths).map((p) => Buffer.from(require(path.join(root, `${p.replace(/\.bin$/, '')}.min.js`)) as string, 'base64')));
+}
+
 export class Screener {
   private constructor(
     private readonly tf: Tf,
     private readonly model: GraphModel,
   ) {}
 
-  /** Loads the model once per thread (about a second: at engine start, not in a job). */
-  static async load(): Promise<Screener> {
+  /**
+   * Loads the model once per thread (about half a second: at engine start, not in a job). `warmup`
+   * (default on) runs it once on a blank photo so the first job does not pay the kernels' set-up; a
+   * one-shot CLI run turns it off, its first photo pays that anyway.
+   */
+  static async load(opts: { warmup?: boolean } = {}): Promise<Screener> {
     const tf = require('@tensorflow/tfjs-core') as Tf;
     const wasm = require('@tensorflow/tfjs-backend-wasm') as { setWasmPaths(p: string): void };
     if (tf.getBackend() !== 'wasm') {
@@ -59,12 +91,8 @@ export class Screener {
       if (!(await tf.setBackend('wasm'))) throw new Error('screening: the tfjs WASM backend did not start');
       await tf.ready();
     }
-    // The package's model files (its `exports` map names only the JS wrappers): model.min.js holds
-    // the graph, group1-shardNofM.min.js the weights as base64 strings.
-    const root = path.join(path.dirname(require.resolve('nsfwjs')), '..', 'models', 'mobilenet_v2_mid');
-    const json = require(path.join(root, 'model.min.js')) as { modelTopology: unknown; format: string; weightsManifest: { paths: string[]; weights: unknown[] }[] };
-    const shards = json.weightsManifest.flatMap((g) => g.paths).map((p) => Buffer.from(require(path.join(root, `${p.replace(/\.bin$/, '')}.min.js`)) as string, 'base64'));
-    const weights = Buffer.concat(shards);
+    const json = require(path.join(MODEL_DIR(), 'model.min.js')) as ModelJson;
+    const weights = modelWeights(json);
     const converter = require('@tensorflow/tfjs-converter') as { loadGraphModel(h: unknown): Promise<GraphModel> };
     const model = await converter.loadGraphModel(
       tf.io.fromMemory({
@@ -75,7 +103,7 @@ export class Screener {
       }),
     );
     const screener = new Screener(tf, model);
-    await screener.classify(new Uint8Array(SIZE * SIZE * 3)); // first run allocates the kernels
+    if (opts.warmup !== false) await screener.classify(new Uint8Array(SIZE * SIZE * 3)); // first run allocates the kernels
     return screener;
   }
 
@@ -98,6 +126,11 @@ export class Screener {
 
   /** The classifier's probabilities for one encoded photo (EXIF orientation applied). */
   async score(bytes: Uint8Array, maxPixels = 50_000_000): Promise<ClassScores> {
+    return this.scorePixels(await Screener.pixels(bytes, maxPixels));
+  }
+
+  /** A photo as the classifier takes it: 224² packed RGB (libvips' threads: may run while the model loads). */
+  static async pixels(bytes: Uint8Array, maxPixels = 50_000_000): Promise<Uint8Array> {
     const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels })
       .rotate()
       .resize(SIZE, SIZE, { fit: 'fill' })
@@ -106,7 +139,12 @@ export class Screener {
       .raw()
       .toBuffer({ resolveWithObject: true });
     if (info.width !== SIZE || info.height !== SIZE || info.channels !== 3) throw new Error(`screening: unexpected ${info.width}x${info.height}x${info.channels}`);
-    const p = await this.classify(data);
+    return data;
+  }
+
+  /** The probabilities for pixels from Screener.pixels(). */
+  async scorePixels(rgb: Uint8Array): Promise<ClassScores> {
+    const p = await this.classify(rgb);
     return Object.fromEntries(CLASSES.map((c, i) => [c, +p[i]!.toFixed(4)])) as ClassScores;
   }
 }

@@ -6,6 +6,7 @@ import { loadCliEngine } from './cli-engine.ts';
 import { cosine } from './analyse.ts';
 import { decodeImage } from './image.ts';
 import { ServiceError } from '../jobs/errors.ts';
+import { startCliScreening, type CliScreening } from '../compliance/screen-async.ts';
 
 export interface SwapCommandOptions {
   source: string;
@@ -22,31 +23,43 @@ export interface SwapCommandOptions {
   faces?: { source: string; targetFace: FaceChoice }[];
   /** --style: 'template' (default) or 'source', the user's own make-up. */
   style?: 'template' | 'source';
+  /**
+   * The input screening, already started (src/cli.ts starts it before importing the engine); absent:
+   * started here (unless WANXING_SCREENING=off), null: not screened.
+   */
+  screening?: CliScreening | null;
 }
 
 /** Runs one swap; returns the process exit code (0 ok, 2 input rejected, 1 other failure). */
 export async function runSwapCommand(opts: SwapCommandOptions): Promise<number> {
   const t0 = performance.now();
+  const startupMs = t0; // since the process started: Node, bin/wanxing.js and the CLI's imports
   let engine: Awaited<ReturnType<typeof loadCliEngine>> | undefined;
+  // Screened like every service job (docs/COMPLIANCE.md), on another thread while the engine loads and
+  // swaps; the result is written only after every photo passed.
+  const screen = opts.screening !== undefined ? opts.screening : startCliScreening({ target: opts.target, sources: opts.faces ? opts.faces.map((f) => f.source) : [opts.source] });
   try {
+    const complianceCli = import('../compliance/cli.ts');
+    complianceCli.catch(() => undefined); // awaited below, unless the engine's load fails first
     // The engine the service would run (WANXING_ENGINE, or --engine), built by the same code.
     engine = await loadCliEngine(opts.engine);
     const loadMs = performance.now() - t0;
     const [source, target] = await Promise.all([opts.faces ? new Uint8Array(0) : readFile(opts.source), readFile(opts.target)]);
     const faces = opts.faces && (await Promise.all(opts.faces.map(async (f) => ({ source: await readFile(f.source), targetFace: f.targetFace }))));
     const req = { source, target, ...(opts.targetFace !== undefined && { targetFace: opts.targetFace }), ...(faces && { faces }), ...(opts.style && { style: opts.style }) };
-    // Screened and labelled like every service job (docs/COMPLIANCE.md).
-    const compliance = await import('../compliance/cli.ts');
-    if (faces) for (const f of faces) await compliance.screenPhotos(f.source, target);
-    const screening = faces ? undefined : await compliance.screenPhotos(source, target);
+    // Labelled like every service job (docs/COMPLIANCE.md).
+    const compliance = await complianceCli;
     if (!(engine instanceof DefaultEngine) || faces) {
       // Another engine, or a group: the result and its timings (the detailed checks below are the classic engine's one-face report).
       const result = await engine.swap(req);
       const labelled = await compliance.labelResult(result, opts.label === false ? { visible: false } : undefined);
+      const tw = performance.now();
+      const screening = await screen?.verdict(); // nothing is written before every photo passed
+      const screeningWaitMs = Math.round(performance.now() - tw);
       await writeFile(opts.out, labelled.image);
       if (opts.json) {
         const timings = Object.fromEntries(Object.entries(result.timings).map(([k, v]) => [k, Math.round(v)]));
-        const report = { ok: true, engine: engine.name, out: opts.out, format: result.format, width: result.width, height: result.height, modelLoadMs: Math.round(loadMs), label: labelled.label, screening, faces: opts.faces?.length ?? 1, timings };
+        const report = { ok: true, engine: engine.name, out: opts.out, format: result.format, width: result.width, height: result.height, startupMs: Math.round(startupMs), modelLoadMs: Math.round(loadMs), screeningLoadMs: screen?.loadMs, screeningWaitMs, label: labelled.label, screening, faces: opts.faces?.length ?? 1, timings };
         process.stdout.write(JSON.stringify(report, null, 2) + '\n');
       }
       return 0;
@@ -54,6 +67,9 @@ export async function runSwapCommand(opts: SwapCommandOptions): Promise<number> 
     const d = await engine.swapDetailed(req, { embedding: !!opts.json });
     // The label's key is the data dir's (or WANXING_AIGC_KEY, or Redis in redis mode).
     const labelled = await compliance.labelResult(d.result, opts.label === false ? { visible: false } : undefined);
+    const tw = performance.now();
+    const screening = await screen?.verdict(); // nothing is written before every photo passed
+    const screeningWaitMs = Math.round(performance.now() - tw);
     await writeFile(opts.out, labelled.image);
     if (!opts.json) return 0;
 
@@ -80,7 +96,10 @@ export async function runSwapCommand(opts: SwapCommandOptions): Promise<number> 
       format: d.result.format,
       width: d.result.width,
       height: d.result.height,
+      startupMs: Math.round(startupMs),
       modelLoadMs: Math.round(loadMs),
+      screeningLoadMs: screen?.loadMs,
+      screeningWaitMs,
       label: labelled.label,
       screening: screening ?? null,
       timings: Object.fromEntries(Object.entries(d.result.timings).map(([k, v]) => [k, Math.round(v)])),
@@ -103,7 +122,9 @@ export async function runSwapCommand(opts: SwapCommandOptions): Promise<number> 
     };
     process.stdout.write(JSON.stringify(report, null, 2) + '\n');
     return 0;
-  } catch (err) {
+  } catch (thrown) {
+    // A refused photo is the answer even when the engine failed first (screening used to run first).
+    const err = (await screen?.refusal()) ?? thrown;
     const coded = err instanceof ServiceError;
     if (opts.json) {
       const e = coded ? { status: err.status, error: err.errorName, errmsg: err.message } : { status: -22222, error: 'InternalError', errmsg: String((err as Error)?.message ?? err) };
