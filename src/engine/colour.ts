@@ -2,7 +2,7 @@
 // cheek to the other; matching *local* means (normalised blurs over plain skin, a fraction of the
 // face wide) carries the template's lighting direction and skin tone onto the source face while
 // keeping the source's finer detail (its identity).
-import { bilinearTaps, boxBlur, maskedBlur } from './raster.ts';
+import { bilinearTaps, boxBlur, gaussBlur, maskedBlur } from './raster.ts';
 import { cellNormals, evalShading, fitShading } from './shading.ts';
 
 export interface ColourOptions {
@@ -85,20 +85,28 @@ export function matchColour(
   const grid = cellMeans(src, tgt, lightWeight, w, h, k);
   const { cw, ch, wl } = grid;
   const nc = cw * ch;
-  // Normalised convolution on the grid: blur(value·weight) / blur(weight).
-  const fieldL = (d: Float32Array, sigmaFw: number) => maskedBlur(d, wl, cw, ch, (sigmaFw * faceW) / k);
+  // Normalised convolution on the grid: blur(value·weight) / blur(weight), the weight's blur made
+  // once per scale.
+  const weightBlurs = new Map<number, Float32Array>();
+  const fieldL = (d: Float32Array, sigmaFw: number) => {
+    const sigma = (sigmaFw * faceW) / k;
+    let b = weightBlurs.get(sigma);
+    if (!b) weightBlurs.set(sigma, (b = gaussBlur(wl, cw, ch, sigma)));
+    return normalisedBlur(d, wl, b, cw, ch, sigma);
+  };
   const cellsS = grid.src[0];
   const cellsT = grid.tgt[0];
+  const lightS = fieldL(cellsS, opts.lightingSigma);
+  const lightT = fieldL(cellsT, opts.lightingSigma);
   // How much finer than the lighting field the source's own shading is (a shadow down one side of
   // the face, a hot spot on a cheek), against the template's: a hard-lit source.
-  const shading = (d: Float32Array) => {
+  const shading = (d: Float32Array, c: Float32Array) => {
     const f = fieldL(d, 0.07);
-    const c = fieldL(d, opts.lightingSigma);
     const logs: number[] = [];
     for (let i = 0; i < f.length; i++) if (wl[i] > 0.5 && f[i] > 2 && c[i] > 2) logs.push(Math.log(f[i] / c[i]));
     return spread(logs);
   };
-  const hardLit = shading(cellsS) - shading(cellsT);
+  const hardLit = shading(cellsS, lightS) - shading(cellsT, lightT);
   const gains: Float32Array[] = [];
   const shifts: Float32Array[] = [];
   for (let c = 0; c < 3; c++) {
@@ -107,8 +115,8 @@ export function matchColour(
     // skin-coloured, and left out of the means it would keep its cast.
     const cs = grid.src[c];
     const ct = grid.tgt[c];
-    const ms = fieldL(cs, sigmaFw);
-    const mt = fieldL(ct, sigmaFw);
+    const ms = c === 0 && sigmaFw === opts.lightingSigma ? lightS : fieldL(cs, sigmaFw);
+    const mt = c === 0 && sigmaFw === opts.lightingSigma ? lightT : fieldL(ct, sigmaFw);
     // Skin's own chroma varies little under one light; a source lit by two (a blue window on one
     // side, warm lamps on the other) varies a lot, and that cast must not survive the match.
     // Over skin, deviations from the local mean shrink to the template's spread of them.
@@ -232,6 +240,15 @@ function cellMeans(src: Float32Array[], tgt: Float32Array[], weight: Float32Arra
     sw[c] /= n;
   }
   return { cw, ch, wl: sw, src: s, tgt: t, plain };
+}
+
+/** blur(v·weight) / blur(weight), given the weight's blur. */
+function normalisedBlur(v: Float32Array, weight: Float32Array, weightBlur: Float32Array, w: number, h: number, sigma: number): Float32Array {
+  const vw = new Float32Array(v.length);
+  for (let i = 0; i < vw.length; i++) vw[i] = v[i] * weight[i];
+  const a = gaussBlur(vw, w, h, sigma);
+  for (let i = 0; i < a.length; i++) a[i] = weightBlur[i] > 1e-4 ? a[i] / weightBlur[i] : 0;
+  return a;
 }
 
 /** (v·gain + shift)·r for every cell. */
