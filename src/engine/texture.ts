@@ -59,27 +59,27 @@ function bandEnergy(sat: Float64Array, rgb: Float32Array, w: number, h: number, 
   return a[a.length >> 1] ?? 0;
 }
 
-/** Median of |fine band| (v − its 3×3 box mean, clipped at the edges) of a plane over the sample pixels. */
-function fineEnergyOfPlane(v: Float32Array, w: number, h: number, idx: Int32Array): number {
+/** Median of |fine band| (v − its 3×3 box mean, clipped at the edges) of the noise field over the sample pixels. */
+function fineEnergyOfNoise(seed: number, w: number, h: number, idx: Int32Array): number {
   const a = new Float32Array(idx.length);
   for (let j = 0; j < idx.length; j++) {
     const i = idx[j], x = i % w, y = (i / w) | 0;
     let s = 0, c = 0;
     for (let yy = Math.max(0, y - 1); yy <= Math.min(h - 1, y + 1); yy++) {
       for (let xx = Math.max(0, x - 1); xx <= Math.min(w - 1, x + 1); xx++) {
-        s += v[yy * w + xx];
+        s += noiseAt(yy * w + xx, seed);
         c++;
       }
     }
-    a[j] = Math.abs(v[i] - s / c);
+    a[j] = Math.abs(noiseAt(i, seed) - s / c);
   }
   a.sort();
   return a[a.length >> 1] ?? 0;
 }
 
-/** Deterministic standard normal samples (mulberry32 + Box–Muller): same input, same output. */
-function gaussianNoise(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
+/** 64 Ki standard normal samples (mulberry32 + Box–Muller, fixed seed), made once. */
+const NORMALS = (() => {
+  let s = 0x5eed;
   const rnd = () => {
     s = (s + 0x6d2b79f5) >>> 0;
     let t = s;
@@ -87,15 +87,26 @@ function gaussianNoise(n: number, seed: number): Float32Array {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i += 2) {
-    const u = Math.max(1e-9, rnd());
-    const v = rnd();
-    const r = Math.sqrt(-2 * Math.log(u));
-    out[i] = r * Math.cos(2 * Math.PI * v);
-    if (i + 1 < n) out[i + 1] = r * Math.sin(2 * Math.PI * v);
+  const out = new Float32Array(1 << 16);
+  for (let i = 0; i < out.length; i += 2) {
+    const r = Math.sqrt(-2 * Math.log(Math.max(1e-9, rnd())));
+    const v = 2 * Math.PI * rnd();
+    out[i] = r * Math.cos(v);
+    out[i + 1] = r * Math.sin(v);
   }
   return out;
+})();
+
+/**
+ * Deterministic white noise: pixel i's sample, picked from NORMALS by a hash of (i, seed) — the
+ * same input gives the same output, and only the pixels written pay for it.
+ */
+function noiseAt(i: number, seed: number): number {
+  let h = Math.imul(i ^ seed, 0x9e3779b1);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return NORMALS[h & 0xffff];
 }
 
 /**
@@ -142,25 +153,28 @@ export function matchTexture(
   // What the fine gain could not reach: the result stays cleaner than the template there.
   const deficit = eT[0] * eT[0] - (g[0] * eR[0]) ** 2;
   let noiseSd = 0;
-  let noise: Float32Array | undefined;
+  const seed = 0x5eed ^ n;
   if (opts.grain > 0 && deficit > 0) {
-    noise = gaussianNoise(n, 0x5eed ^ n);
     // The fine band of unit white noise under a 3×3 box has median |·| ≈ 0.64 (measured on the
     // field itself, so the level is exact for any ROI).
-    const unit = fineEnergyOfPlane(noise, w, h, idx) || 1;
+    const unit = fineEnergyOfNoise(seed, w, h, idx) || 1;
     noiseSd = (Math.sqrt(deficit) / unit) * Math.min(1, opts.grain);
   }
-  const g0 = g[0] - 1, g1 = g[1] - 1;
+  applyBands(res, resSat, alpha, w, h, r2, g[0] - 1, g[1] - 1, noiseSd, seed);
+  return { gains: g, noise: noiseSd };
+}
+
+/** res += (g0·fine + g1·medium + noise) on every channel where alpha > 0 (its own function: a loop inside matchTexture never stayed optimised). */
+function applyBands(res: Float32Array, sat: Float64Array, alpha: Float32Array, w: number, h: number, r2: number, g0: number, g1: number, noiseSd: number, seed: number): void {
   for (let y = 0; y < h; y++) {
     for (let x = 0, i = y * w; x < w; x++, i++) {
       if (!(alpha[i] > 0)) continue;
-      const b1 = boxMean(resSat, w, h, x, y, 1);
+      const b1 = boxMean(sat, w, h, x, y, 1);
       const fine = 0.299 * res[i * 3] + 0.587 * res[i * 3 + 1] + 0.114 * res[i * 3 + 2] - b1;
-      const d = g0 * fine + g1 * (b1 - boxMean(resSat, w, h, x, y, r2)) + (noise ? noiseSd * noise[i] : 0);
+      const d = g0 * fine + g1 * (b1 - boxMean(sat, w, h, x, y, r2)) + (noiseSd > 0 ? noiseSd * noiseAt(i, seed) : 0);
       res[i * 3] += d;
       res[i * 3 + 1] += d;
       res[i * 3 + 2] += d;
     }
   }
-  return { gains: g, noise: noiseSd };
 }
