@@ -128,28 +128,8 @@ export function membrane(
     for (let cx = 0; cx < cw; cx++) { seed(cx); seed((ch - 1) * cw + cx); }
     for (let cy = 0; cy < ch; cy++) { seed(cy * cw); seed(cy * cw + cw - 1); }
     // Outside cells first (flood through non-unknowns at distance 0), then everything by distance.
-    for (let qs = 0; qs < qe; qs++) {
-      const c = queue[qs];
-      const cx = c % cw;
-      const nb = [cx > 0 ? c - 1 : -1, cx < cw - 1 ? c + 1 : -1, c >= cw ? c - cw : -1, c + cw < nc ? c + cw : -1];
-      for (const q of nb) {
-        if (q < 0 || dist[q] >= 0) continue;
-        if (kind[q] !== 1 && dist[c] === 0) {
-          dist[q] = 0;
-          queue[qe++] = q;
-        }
-      }
-    }
-    for (let qs = 0; qs < qe; qs++) {
-      const c = queue[qs];
-      const cx = c % cw;
-      const nb = [cx > 0 ? c - 1 : -1, cx < cw - 1 ? c + 1 : -1, c >= cw ? c - cw : -1, c + cw < nc ? c + cw : -1];
-      for (const q of nb) {
-        if (q < 0 || dist[q] >= 0) continue;
-        dist[q] = dist[c] + 1;
-        queue[qe++] = q;
-      }
-    }
+    qe = flood(queue, 0, qe, dist, kind, cw, nc, true);
+    flood(queue, 0, qe, dist, kind, cw, nc, false);
     for (let c = 0; c < nc; c++) {
       const t = dist[c] < 0 ? 1 : Math.min(1, Math.max(0, (dist[c] - 0.5) / bandCells));
       ramp[c] = 1 - t * t * (3 - 2 * t);
@@ -204,6 +184,28 @@ function upsampleInside(plane: Float32Array, cw: number, ch: number, f: number, 
     }
   }
   return out;
+}
+
+/**
+ * Breadth-first walk over the grid's 4-neighbours from the queue's [start, end): with `outside`,
+ * through cells that are not unknowns at distance 0; else through all cells, one more a step.
+ * Returns the queue's new end.
+ */
+function flood(queue: Int32Array, start: number, end: number, dist: Int32Array, kind: Uint8Array, cw: number, nc: number, outside: boolean): number {
+  for (let qs = start; qs < end; qs++) {
+    const c = queue[qs];
+    const cx = c % cw;
+    for (let j = 0; j < 4; j++) {
+      const q = j === 0 ? (cx > 0 ? c - 1 : -1) : j === 1 ? (cx < cw - 1 ? c + 1 : -1) : j === 2 ? c - cw : c + cw < nc ? c + cw : -1;
+      if (q < 0 || dist[q] >= 0) continue;
+      if (outside) {
+        if (kind[q] === 1 || dist[c] !== 0) continue;
+        dist[q] = 0;
+      } else dist[q] = dist[c] + 1;
+      queue[end++] = q;
+    }
+  }
+  return end;
 }
 
 /** Successive over-relaxation of the unknown cells' RGB toward the mean of their (up to 4) neighbours. */
