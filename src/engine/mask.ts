@@ -2,11 +2,11 @@
 // mesh coverage, then gives back to the template what should stay the template's — the open
 // mouth's interior (teeth), and hair or anything else that covers the face's outer band — and
 // finally feathers inward so its value is exactly 0 on and outside the hard edge.
-import { boxBlur, convexHull, downsample, downsampleWeighted, fillPolygon, growPolygon, upsample } from './raster.ts';
+import { bilinearTaps, boxBlur, convexHull, fillPolygon, growPolygon } from './raster.ts';
 import { BROW_LEFT, BROW_RIGHT, EYE_LEFT, EYE_RIGHT, FEATURES, LIPS_INNER, LIPS_OUTER, mouthOpenness, pick } from './regions.ts';
 import { DEFAULT_STRANDS, strandMap, type StrandOptions } from './hair.ts';
 import { DEFAULT_GLASSES, glassesMask, type GlassesOptions } from './glasses.ts';
-import { shadedSkinDistance, skinDistance, type SkinModel } from './skin.ts';
+import { shadedSkinZ, skinParams, skinZ, type SkinModel } from './skin.ts';
 import type { Roi } from './warp.ts';
 
 export interface MaskOptions {
@@ -77,173 +77,306 @@ export interface MaskInput {
   opts: MaskOptions;
 }
 
+// The mask's pixel loops live in small module-level kernels below, buildMask() is glue: a swap
+// runs it once, so its own code stays cheap unoptimised, while the kernels (monomorphic, no
+// closures created per call) get optimised within the first swaps and stay so.
 export function buildMask(args: MaskInput): FaceMask {
   const { roi, cover, dstMesh, targetLab, sourceLab, targetSkin, sourceSkin, faceW, opts } = args;
   const { w, h, x0, y0 } = roi;
   const n = w * h;
-  const local = (pts: [number, number][]) => pts.map(([x, y]) => [x - x0, y - y0] as [number, number]);
 
   // The mesh triangulation leaves the mouth opening uncovered: that interior is always the
   // template's. It is filled here so that the wide outer feather does not eat the lips around it.
   const mouth = new Uint8Array(n);
-  fillPolygon(mouth, w, h, growPolygon(local(pick(args.targetMesh, LIPS_INNER)), 0.004 * faceW), 1);
+  fillPolygon(mouth, w, h, growPolygon(shifted(pick(args.targetMesh, LIPS_INNER), x0, y0), 0.004 * faceW), 1);
   const keptMouth = mouthOpenness(args.targetMesh) > opts.mouthOpenKeep;
   // Expressions differ (a grin onto a closed mouth, or the reverse): the source's lips would be
   // squashed or stretched, so the template's lips stay too, behind a wider feather.
   const lips = new Uint8Array(n);
   const keptLips = !!args.sourceMesh && Math.abs(mouthOpenness(args.sourceMesh) - mouthOpenness(args.targetMesh)) > opts.mouthMismatch;
-  if (keptLips) fillPolygon(lips, w, h, growPolygon(local(pick(args.targetMesh, LIPS_OUTER)), 0.005 * faceW), 1);
+  if (keptLips) fillPolygon(lips, w, h, growPolygon(shifted(pick(args.targetMesh, LIPS_OUTER), x0, y0), 0.005 * faceW), 1);
 
   // Erode coverage a little: the outermost mesh ring sits on the jaw/forehead edge.
-  const cov = new Float32Array(n);
-  for (let i = 0; i < n; i++) cov[i] = cover[i] || mouth[i];
-  const erodeR = Math.max(1, Math.round(0.015 * faceW));
-  const covBlur = boxBlur(cov, w, h, erodeR);
-  const hard = new Float32Array(n);
-  for (let i = 0; i < n; i++) hard[i] = covBlur[i] > 0.999 ? 1 : 0;
+  const hard = orPlanes(cover, mouth);
+  threshold(boxBlur(hard, w, h, Math.max(1, Math.round(0.015 * faceW))), 0.999, hard);
 
   // The features' hull (eyes, brows, nose, lips) is always the source's.
   const features = new Uint8Array(n);
-  fillPolygon(features, w, h, growPolygon(convexHull(local(pick(dstMesh, FEATURES))), 0.04 * faceW), 1);
+  fillPolygon(features, w, h, growPolygon(convexHull(shifted(pick(dstMesh, FEATURES), x0, y0)), 0.04 * faceW), 1);
 
   // The eyes, brows and lips themselves (the source's where they land, and the template's): never
   // statistics of skin, in either image. The nose and the skin between them are.
   const parts = new Uint8Array(n);
   for (const mesh of [dstMesh, args.targetMesh]) {
-    for (const ids of [EYE_LEFT, EYE_RIGHT, BROW_LEFT, BROW_RIGHT]) fillPolygon(parts, w, h, growPolygon(convexHull(local(pick(mesh, ids))), 0.02 * faceW), 1);
-    fillPolygon(parts, w, h, growPolygon(local(pick(mesh, LIPS_OUTER)), 0.01 * faceW), 1);
+    for (const ids of [EYE_LEFT, EYE_RIGHT, BROW_LEFT, BROW_RIGHT]) fillPolygon(parts, w, h, growPolygon(convexHull(shifted(pick(mesh, ids), x0, y0)), 0.02 * faceW), 1);
+    fillPolygon(parts, w, h, growPolygon(shifted(pick(mesh, LIPS_OUTER), x0, y0), 0.01 * faceW), 1);
   }
 
-  // Occluders: in the outer band, pixels that are not skin in the template (its hair, a hand)
-  // or not skin in the warped source (the source's fringe) stay the template's.
-  const occ = new Float32Array(n);
-  let band = 0;
-  let occluded = 0;
-  // Hair and fringes come from above: test only above the eye line (beards and stubble below it
-  // are part of the face we replace).
+  // "Up" across the face (chin → forehead top), from the eye line: hair and fringes come from
+  // above it, and the forehead fade runs along it.
   const m = args.targetMesh;
   const ux = m[10][0] - m[152][0];
   const uy = m[10][1] - m[152][1];
-  const ul = Math.hypot(ux, uy) || 1;
-  const ex = (m[33][0] + m[263][0]) / 2 - x0;
-  const ey = (m[33][1] + m[263][1]) / 2 - y0;
-  // Skin in both images (for colour statistics and blend edge samples): a beard, brows, lips or
-  // a shadow on one image only must not pull the colour match or the edge correction.
-  const bothSkin = new Uint8Array(n);
-  const lightOnly = new Uint8Array(n);
-  const statThr = opts.statsThreshold > 0 ? opts.statsThreshold : Infinity;
-  for (let i = 0; i < n; i++) {
-    if (!cover[i]) continue;
-    const dt = skinDistance(targetSkin, targetLab[0][i], targetLab[1][i], targetLab[2][i]);
-    const ds = skinDistance(sourceSkin, sourceLab[0][i], sourceLab[1][i], sourceLab[2][i]);
-    // The source's skin under a coloured light (a blue-lit cheek) is skin too: not darker than its
-    // skin (hair, beard and brows are), whatever its chroma.
-    const sSkinny = ds <= statThr || shadedSkinDistance(sourceSkin, sourceLab[0][i], sourceLab[1][i], sourceLab[2][i]) <= statThr || sourceLab[0][i] >= sourceSkin.mean[0] - 2 * sourceSkin.spread[0];
-    if (dt <= statThr && ds <= statThr) bothSkin[i] = 1;
-    // Lightness and colour are carried by any template pixel over the source's skin outside the
-    // eyes, brows and lips, however dark (a deep shadow on a side-lit template) or tinted (a
-    // source's cheek or nose under a coloured light); hair and beard are excluded below.
-    else if (sSkinny && !parts[i] && shadedSkinDistance(targetSkin, targetLab[0][i], targetLab[1][i], targetLab[2][i]) <= 2 * statThr) lightOnly[i] = 1;
-    if (opts.occluderThreshold <= 0 || !hard[i] || features[i]) continue;
-    const px = (i % w) + 0.5 - ex;
-    const py = ((i / w) | 0) + 0.5 - ey;
-    const up = (px * ux + py * uy) / ul;
-    if (up >= 0) {
-      band++;
-      if (dt > opts.occluderThreshold || ds > opts.occluderThreshold) occ[i] = 1;
-    } else if (ds > opts.occluderThreshold || (opts.keepBeard && dt > opts.occluderThreshold)) {
-      // Below the eyes, what reaches in from the edge and is not skin stays the template's: the
-      // source's long hair or a microphone at its chin, and the template's beard or stubble (its
-      // styling; the source's smooth skin over it reads as painted).
-      occ[i] = 1;
-    }
-  }
+  const up: UpAxis = { ux, uy, ul: Math.hypot(ux, uy) || 1, ex: (m[33][0] + m[263][0]) / 2 - x0, ey: (m[33][1] + m[263][1]) / 2 - y0 };
+
+  const { bothSkin, lightOnly, occ, band } = classifySkin(targetLab, sourceLab, skinParams(targetSkin), skinParams(sourceSkin), cover, hard, features, parts, w, h, up, opts);
+  let occluded = 0;
   if (opts.occluderThreshold > 0 && opts.strands.energy > 0) {
     // The source's strands of hair, found by texture (blonde or grey hair over pale skin passes
     // the colour test): reaching in from the edge, they stay the template's too.
     const strands = strandMap(sourceLab[0], cover, bothSkin, w, h, faceW, opts.strands);
-    for (let i = 0; i < n; i++) if (strands[i] && hard[i] && !features[i]) occ[i] = 1;
+    markWhere(occ, strands, hard, features);
   }
   if (opts.occluderThreshold > 0) {
     // Close small gaps and drop specks: smooth, then threshold.
-    const sm = boxBlur(occ, w, h, Math.max(1, Math.round(0.01 * faceW)));
-    for (let i = 0; i < n; i++) occ[i] = sm[i] > 0.45 && !features[i] ? 1 : 0;
+    thresholdOutside(boxBlur(occ, w, h, Math.max(1, Math.round(0.01 * faceW))), 0.45, features, occ);
     if (opts.occluderFromEdge) keepConnectedToEdge(occ, hard, w, h);
-    for (let i = 0; i < n; i++) if (occ[i] && hard[i]) occluded++;
+    occluded = countBoth(occ, hard);
   }
 
   // The template's glasses: rims and bridge stay, through the features' hull (the eyes behind
   // the lenses are the source's).
-  const glasses = glassesMask(targetLab[0], cover, w, h, args.targetMesh.map((p) => [p[0] - x0, p[1] - y0]), faceW, opts.glasses);
-  if (glasses) for (let i = 0; i < n; i++) if (glasses[i]) occ[i] = 1;
+  const glasses = glassesMask(targetLab[0], cover, w, h, shifted(args.targetMesh, x0, y0), faceW, opts.glasses);
+  if (glasses) markWhere(occ, glasses);
 
   // Feather inward: erode by r, then blur by r (support r), so alpha is 0 wherever the mask is 0.
   // The outer edge gets a wide ramp; the kept holes (mouth, hair) a narrow one, so the lips
   // around an open mouth stay the source's.
   const outer = feather(hard, w, h, Math.max(1, Math.round(opts.feather * faceW)));
-  const holes = new Float32Array(n);
-  for (let i = 0; i < n; i++) holes[i] = mouth[i] || occ[i] ? 0 : 1;
-  const inner = featherHoles(holes, w, h, Math.max(1, Math.round(0.012 * faceW)));
-  let lipsKeep: Float32Array | undefined;
-  if (keptLips) {
-    const notLips = new Float32Array(n);
-    for (let i = 0; i < n; i++) notLips[i] = lips[i] ? 0 : 1;
-    lipsKeep = featherHoles(notLips, w, h, Math.max(1, Math.round(0.02 * faceW)));
-  }
+  const inner = featherHoles(notEither(mouth, occ), w, h, Math.max(1, Math.round(0.012 * faceW)));
+  const lipsKeep = keptLips ? featherHoles(notEither(lips), w, h, Math.max(1, Math.round(0.02 * faceW))) : undefined;
   // Smeared areas (far side of a turned source) fade to the template: smooth the weight so the
   // fade is gradual, and it can only lower alpha (never above 0 where the mask is 0).
   let keepSmear: Float32Array | undefined;
   if (args.stretch && opts.maxStretch > 0) {
-    const lo = opts.maxStretch / 1.6;
-    const wgt = new Float32Array(n);
-    let any = false;
-    for (let i = 0; i < n; i++) {
-      const st = args.stretch[i];
-      wgt[i] = !cover[i] ? 1 : st <= lo ? 1 : st >= opts.maxStretch ? 0 : (opts.maxStretch - st) / (opts.maxStretch - lo);
-      if (wgt[i] < 1) any = true;
-    }
+    const wgt = smearWeight(args.stretch, cover, opts.maxStretch);
     // Most pairs have no smeared triangle: skip the blurs then.
-    if (any) keepSmear = boxBlur(boxBlur(wgt, w, h, Math.round(0.03 * faceW)), w, h, Math.round(0.03 * faceW));
+    if (wgt) keepSmear = blurOnes(wgt, w, h, Math.round(0.03 * faceW));
   }
   // The upper forehead and hairline stay the template's, over a wide ramp on plain forehead skin:
   // a source's fringe, receding hairline or bald scalp never shows, and the transition lies where
   // the edge correction (blend) can match the tone, not along the hairline.
-  let forehead: ((i: number) => number) | undefined;
+  let fade: ForeheadFade | undefined;
   if (opts.foreheadTo > opts.foreheadFrom) {
+    const along = (p: ArrayLike<number>) => ((p[0] - x0 - up.ex) * up.ux + (p[1] - y0 - up.ey) * up.uy) / up.ul;
     let browTop = -Infinity;
-    for (const mesh of [dstMesh, m]) {
-      for (const id of [...BROW_LEFT, ...BROW_RIGHT]) {
-        const up = ((mesh[id][0] - x0 - ex) * ux + (mesh[id][1] - y0 - ey) * uy) / ul;
-        if (up > browTop) browTop = up;
-      }
-    }
-    const top = Math.max(...[dstMesh, m].map((mesh) => ((mesh[10][0] - x0 - ex) * ux + (mesh[10][1] - y0 - ey) * uy) / ul));
-    const height = Math.max(1, top - browTop);
-    const from = browTop + opts.foreheadFrom * height;
-    const span = (opts.foreheadTo - opts.foreheadFrom) * height;
-    forehead = (i) => {
-      const up = (((i % w) + 0.5 - ex) * ux + (((i / w) | 0) + 0.5 - ey) * uy) / ul;
-      const t = Math.min(1, Math.max(0, (up - from) / span));
-      return 1 - t * t * (3 - 2 * t);
-    };
-  }
-  const alpha = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    if (mouth[i] || occ[i]) hard[i] = 0;
-    if (lips[i]) hard[i] = 0;
-    alpha[i] = hard[i] ? outer[i] * inner[i] * (keepSmear ? keepSmear[i] : 1) * (lipsKeep ? lipsKeep[i] : 1) * (forehead ? forehead(i) : 1) : 0;
+    for (const mesh of [dstMesh, m]) for (const id of [...BROW_LEFT, ...BROW_RIGHT]) browTop = Math.max(browTop, along(mesh[id]));
+    const height = Math.max(1, Math.max(along(dstMesh[10]), along(m[10])) - browTop);
+    fade = { from: browTop + opts.foreheadFrom * height, span: (opts.foreheadTo - opts.foreheadFrom) * height };
   }
 
+  const out = composeMask({ w, h, cover, hard, mouth, occ, lips, bothSkin, lightOnly, outer, inner, keepSmear, lipsKeep, up, fade });
+  return { ...out, keptGlasses: !!glasses, keptMouth, keptLips, occludedShare: band ? occluded / band : 0 };
+}
+
+/** The face's "up" axis (ux, uy; length ul) from the eye line's middle (ex, ey), ROI pixels. */
+interface UpAxis {
+  ux: number;
+  uy: number;
+  ul: number;
+  ex: number;
+  ey: number;
+}
+/** The forehead fade: alpha falls from 1 at `from` (along UpAxis) to 0 at `from + span`. */
+interface ForeheadFade {
+  from: number;
+  span: number;
+}
+
+/** Points moved by (-x0, -y0), as plain [x, y] pairs. */
+function shifted(pts: ArrayLike<number>[], x0: number, y0: number): [number, number][] {
+  const out: [number, number][] = new Array(pts.length);
+  for (let i = 0; i < pts.length; i++) out[i] = [pts[i][0] - x0, pts[i][1] - y0];
+  return out;
+}
+
+/** a | b as a 0/1 float plane. */
+function orPlanes(a: Uint8Array, b: Uint8Array): Float32Array {
+  const out = new Float32Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i] | b[i];
+  return out;
+}
+
+/** 1 where neither a nor b (b optional) is set, else 0. */
+function notEither(a: Uint8Array | Float32Array, b?: Uint8Array | Float32Array): Float32Array {
+  const out = new Float32Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i] || (b && b[i]) ? 0 : 1;
+  return out;
+}
+
+/** out[i] = src[i] > t ? 1 : 0 (out may be src). */
+function threshold(src: Float32Array, t: number, out: Float32Array): Float32Array {
+  for (let i = 0; i < src.length; i++) out[i] = src[i] > t ? 1 : 0;
+  return out;
+}
+
+/** out[i] = src[i] > t and not `except` ? 1 : 0. */
+function thresholdOutside(src: Float32Array, t: number, except: Uint8Array, out: Float32Array): void {
+  for (let i = 0; i < src.length; i++) out[i] = src[i] > t && !except[i] ? 1 : 0;
+}
+
+/** out[i] = 1 where `where` is set, and `inside` (when given) set and `except` (when given) not. */
+function markWhere(out: Float32Array, where: Uint8Array, inside?: Float32Array, except?: Uint8Array): void {
+  for (let i = 0; i < out.length; i++) if (where[i] && (!inside || inside[i]) && (!except || !except[i])) out[i] = 1;
+}
+
+/** Pixels set in both planes. */
+function countBoth(a: Float32Array, b: Float32Array): number {
+  let c = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] && b[i]) c++;
+  return c;
+}
+
+/** The smear weight (1 = keep the source, 0 = template) from triangle stretch, or undefined when all 1. */
+function smearWeight(stretch: Float32Array, cover: Uint8Array, maxStretch: number): Float32Array | undefined {
+  const lo = maxStretch / 1.6;
+  const wgt = new Float32Array(stretch.length);
+  let any = false;
+  for (let i = 0; i < wgt.length; i++) {
+    const st = stretch[i];
+    wgt[i] = !cover[i] ? 1 : st <= lo ? 1 : st >= maxStretch ? 0 : (maxStretch - st) / (maxStretch - lo);
+    if (wgt[i] < 1) any = true;
+  }
+  return any ? wgt : undefined;
+}
+
+/**
+ * boxBlur(boxBlur(m, r), r) for a plane of ones but for a few patches (the smeared triangles):
+ * only their bounding box grown by 2r can differ from 1, so only that window is blurred, grown by
+ * 4r more so that the window's own border (the blur normalises by its in-window count) never
+ * reaches it.
+ */
+function blurOnes(m: Float32Array, w: number, h: number, r: number): Float32Array {
+  let x0 = w, y0 = h, x1 = -1, y1 = -1;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0, i = y * w; x < w; x++, i++) {
+      if (m[i] === 1) continue;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      if (y > y1) y1 = y;
+    }
+  }
+  const out = new Float32Array(w * h).fill(1);
+  if (x1 < 0 || r <= 0) {
+    if (x1 >= 0) out.set(m);
+    return out;
+  }
+  const pad = 4 * r + 2;
+  x0 = Math.max(0, x0 - pad);
+  y0 = Math.max(0, y0 - pad);
+  x1 = Math.min(w - 1, x1 + pad);
+  y1 = Math.min(h - 1, y1 + pad);
+  const cw = x1 - x0 + 1;
+  const ch = y1 - y0 + 1;
+  const win = new Float32Array(cw * ch);
+  for (let y = 0; y < ch; y++) win.set(m.subarray((y0 + y) * w + x0, (y0 + y) * w + x0 + cw), y * cw);
+  const f = boxBlur(boxBlur(win, cw, ch, r), cw, ch, r);
+  for (let y = 0; y < ch; y++) out.set(f.subarray(y * cw, (y + 1) * cw), (y0 + y) * w + x0);
+  return out;
+}
+
+/**
+ * Everything kept from the template leaves the hard mask (in place); then alpha and the
+ * statistics weights, in one pass. Plain pixels: covered skin in both images, nothing kept.
+ */
+function composeMask(p: {
+  w: number; h: number; cover: Uint8Array; hard: Float32Array; mouth: Uint8Array; occ: Float32Array; lips: Uint8Array;
+  bothSkin: Uint8Array; lightOnly: Uint8Array; outer: Float32Array; inner: Float32Array;
+  keepSmear?: Float32Array; lipsKeep?: Float32Array; up: UpAxis; fade?: ForeheadFade;
+}): Pick<FaceMask, 'alpha' | 'skin' | 'light' | 'ring'> {
+  const { w, h, cover, hard, mouth, occ, lips, bothSkin, lightOnly, outer, inner, keepSmear, lipsKeep, fade } = p;
+  const { ux, uy, ul, ex, ey } = p.up;
+  const from = fade ? fade.from : 0, span = fade ? fade.span : 1;
+  const n = w * h;
+  const alpha = new Float32Array(n);
   const skin = new Float32Array(n);
   const light = new Float32Array(n);
   const ring = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const plain = cover[i] && bothSkin[i] && !occ[i] && !mouth[i] && !lips[i] ? 1 : 0;
-    skin[i] = plain && hard[i] ? 1 : 0;
-    light[i] = skin[i] || (cover[i] && hard[i] && lightOnly[i] && !occ[i] && !mouth[i] && !lips[i]) ? 1 : 0;
-    ring[i] = plain ? 1 : 0;
+  for (let y = 0; y < h; y++) {
+    const py = y + 0.5 - ey;
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      const kept = mouth[i] || occ[i] || lips[i];
+      if (kept) hard[i] = 0;
+      if (hard[i]) {
+        let a = outer[i] * inner[i] * (keepSmear ? keepSmear[i] : 1) * (lipsKeep ? lipsKeep[i] : 1);
+        if (fade) {
+          const t = Math.min(1, Math.max(0, (((x + 0.5 - ex) * ux + py * uy) / ul - from) / span));
+          a *= 1 - t * t * (3 - 2 * t);
+        }
+        alpha[i] = a;
+      }
+      if (!cover[i] || kept) continue;
+      if (bothSkin[i]) {
+        ring[i] = 1;
+        if (hard[i]) skin[i] = light[i] = 1;
+      } else if (hard[i] && lightOnly[i]) light[i] = 1;
+    }
   }
-  return { alpha, skin, light, ring, keptGlasses: !!glasses, keptMouth, keptLips, occludedShare: band ? occluded / band : 0 };
+  return { alpha, skin, light, ring };
+}
+
+/**
+ * Per covered pixel, the skin tests of buildMask(): skin in both images (colour statistics and
+ * blend edge), pixels that only carry the lighting, and the occluders of the outer band.
+ */
+function classifySkin(
+  tLab: [Float32Array, Float32Array, Float32Array],
+  sLab: [Float32Array, Float32Array, Float32Array],
+  tp: Float64Array,
+  sp: Float64Array,
+  cover: Uint8Array,
+  hard: Float32Array,
+  features: Uint8Array,
+  parts: Uint8Array,
+  w: number,
+  h: number,
+  g: UpAxis,
+  opts: MaskOptions,
+): { bothSkin: Uint8Array; lightOnly: Uint8Array; occ: Float32Array; band: number } {
+  const n = w * h;
+  const [tL, tA, tB] = tLab;
+  const [sL, sA, sB] = sLab;
+  const { ux, uy, ul, ex, ey } = g;
+  const statThr = opts.statsThreshold > 0 ? opts.statsThreshold : Infinity;
+  const occThr = opts.occluderThreshold;
+  const keepBeard = !!opts.keepBeard;
+  // The source's skin under a coloured light (a blue-lit cheek) is skin too: not darker than its
+  // skin (hair, beard and brows are), whatever its chroma.
+  const sBright = sp[0] - 2 * sp[3];
+  const bothSkin = new Uint8Array(n);
+  const lightOnly = new Uint8Array(n);
+  // Occluders: in the outer band, pixels that are not skin in the template (its hair, a hand)
+  // or not skin in the warped source (the source's fringe) stay the template's.
+  const occ = new Float32Array(n);
+  let band = 0;
+  for (let y = 0; y < h; y++) {
+    const py = y + 0.5 - ey;
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      if (!cover[i]) continue;
+      const dt = skinZ(tp, tL[i], tA[i], tB[i]);
+      const ds = skinZ(sp, sL[i], sA[i], sB[i]);
+      if (dt <= statThr && ds <= statThr) bothSkin[i] = 1;
+      // Lightness and colour are carried by any template pixel over the source's skin outside the
+      // eyes, brows and lips, however dark (a deep shadow on a side-lit template) or tinted (a
+      // source's cheek or nose under a coloured light); hair and beard are excluded later.
+      else if (!parts[i] && (ds <= statThr || shadedSkinZ(sp, sL[i], sA[i], sB[i]) <= statThr || sL[i] >= sBright) && shadedSkinZ(tp, tL[i], tA[i], tB[i]) <= 2 * statThr) lightOnly[i] = 1;
+      if (occThr <= 0 || !hard[i] || features[i]) continue;
+      if (((x + 0.5 - ex) * ux + py * uy) / ul >= 0) {
+        // Hair and fringes come from above the eye line.
+        band++;
+        if (dt > occThr || ds > occThr) occ[i] = 1;
+      } else if (ds > occThr || (keepBeard && dt > occThr)) {
+        // Below the eyes, what reaches in from the edge and is not skin stays the template's: the
+        // source's long hair or a microphone at its chin, and the template's beard or stubble (its
+        // styling; the source's smooth skin over it reads as painted).
+        occ[i] = 1;
+      }
+    }
+  }
+  return { bothSkin, lightOnly, occ, band };
 }
 
 /**
@@ -254,42 +387,185 @@ export function buildMask(args: MaskInput): FaceMask {
  */
 export function buildMaskAt(args: MaskInput, k: number): FaceMask {
   if (k <= 1) return buildMask(args);
+  const { w, h } = args.roi;
+  const low = reduceInputs(args, k);
+  const m = buildMask(low);
+  return { ...m, ...expandMask(m, args.cover, low.roi.w, low.roi.h, k, w, h) };
+}
+
+/**
+ * The inputs of buildMask() reduced k×, in one pass over the covered full-size pixels (the rest
+ * of the ROI adds nothing: Lab and stretch are 0 there). Lab planes are means over the covered
+ * pixels of a cell; coverage and stretch are means over the whole cell.
+ */
+function reduceInputs(args: MaskInput, k: number): MaskInput {
   const { roi, cover } = args;
   const { w, h } = roi;
-  const n = w * h;
-  const coverF = new Float32Array(n);
-  for (let i = 0; i < n; i++) coverF[i] = cover[i];
-  const c = downsample(coverF, w, h, k);
-  const lw = c.w, lh = c.h;
-  const coverLow = new Uint8Array(lw * lh);
-  for (let i = 0; i < coverLow.length; i++) coverLow[i] = c.data[i] > 0.999 ? 1 : 0;
-  const mean = (plane: Float32Array) => {
-    const d = downsampleWeighted(plane, coverF, w, h, k);
-    for (let i = 0; i < d.length; i++) d[i] = c.data[i] > 0 ? d[i] / c.data[i] : 0;
-    return d;
-  };
-  const lab = (p: [Float32Array, Float32Array, Float32Array]) => [mean(p[0]), mean(p[1]), mean(p[2])] as [Float32Array, Float32Array, Float32Array];
-  const scale = (m: ArrayLike<number>[]) => m.map((p) => [(p[0] - roi.x0) / k, (p[1] - roi.y0) / k]);
-  const low = buildMask({
+  const lw = Math.ceil(w / k), lh = Math.ceil(h / k);
+  const ln = lw * lh;
+  const lab = [new Float32Array(ln), new Float32Array(ln), new Float32Array(ln), new Float32Array(ln), new Float32Array(ln), new Float32Array(ln)];
+  const stLow = args.stretch ? new Float32Array(ln) : undefined;
+  const coverLow = new Uint8Array(ln);
+  reduceCells([...args.targetLab, ...args.sourceLab], lab, cover, args.stretch, coverLow, stLow, w, h, k);
+  return {
     ...args,
     roi: { ...roi, x0: 0, y0: 0, w: lw, h: lh },
     cover: coverLow,
-    stretch: args.stretch && downsample(args.stretch, w, h, k).data,
-    dstMesh: scale(args.dstMesh),
-    targetMesh: scale(args.targetMesh),
-    targetLab: lab(args.targetLab),
-    sourceLab: lab(args.sourceLab),
+    stretch: stLow,
+    dstMesh: scaled(args.dstMesh, roi.x0, roi.y0, k),
+    targetMesh: scaled(args.targetMesh, roi.x0, roi.y0, k),
+    targetLab: [lab[0], lab[1], lab[2]],
+    sourceLab: [lab[3], lab[4], lab[5]],
     faceW: args.faceW / k,
-  });
-  const up = (p: Float32Array) => upsample(p, lw, lh, k, w, h);
-  const alpha = up(low.alpha);
-  for (let i = 0; i < n; i++) alpha[i] = cover[i] && alpha[i] > 1e-3 ? Math.min(1, alpha[i]) : 0;
-  const binary = (p: Float32Array | Uint8Array) => {
-    const f = up(Float32Array.from(p));
-    for (let i = 0; i < n; i++) f[i] = cover[i] && f[i] > 0.5 ? 1 : 0;
-    return f;
   };
-  return { ...low, alpha, skin: binary(low.skin), light: binary(low.light), ring: Uint8Array.from(binary(low.ring)) };
+}
+
+/**
+ * The reduction's loop (its own function, so that it is optimised as one unit): per k×k cell, the
+ * means of the six Lab planes over its covered pixels, of `stretch` over the whole cell, and
+ * whether it is fully covered. Row by row, each pixel added into its cell's slot of one row of
+ * accumulators (8 a cell, interleaved: one cache line); memory is walked in order.
+ */
+function reduceCells(src: Float32Array[], dst: Float32Array[], cover: Uint8Array, st: Float32Array | undefined, coverLow: Uint8Array, stLow: Float32Array | undefined, w: number, h: number, k: number): void {
+  const [t0, t1, t2, s0, s1, s2] = src;
+  const [u0, u1, u2, v0, v1, v2] = dst;
+  const lw = Math.ceil(w / k), lh = Math.ceil(h / k);
+  const acc = new Float64Array(lw * 8);
+  const cellX = new Int32Array(w);
+  for (let x = 0; x < w; x++) cellX[x] = ((x / k) | 0) * 8;
+  for (let cy = 0; cy < lh; cy++) {
+    acc.fill(0);
+    const ya = cy * k, yb = Math.min(h, ya + k);
+    for (let y = ya; y < yb; y++) {
+      for (let x = 0, i = y * w; x < w; x++, i++) {
+        if (!cover[i]) continue;
+        const a = cellX[x];
+        acc[a]++;
+        acc[a + 1] += t0[i]; acc[a + 2] += t1[i]; acc[a + 3] += t2[i];
+        acc[a + 4] += s0[i]; acc[a + 5] += s1[i]; acc[a + 6] += s2[i];
+        if (st) acc[a + 7] += st[i];
+      }
+    }
+    for (let cx = 0; cx < lw; cx++) {
+      const a = cx * 8, c = cy * lw + cx;
+      const cnt = acc[a];
+      const cells = (Math.min(w, cx * k + k) - cx * k) * (yb - ya);
+      // Fully covered cells only: the reduced mask never reaches past the full-size coverage.
+      coverLow[c] = cnt / cells > 0.999 ? 1 : 0;
+      if (stLow) stLow[c] = acc[a + 7] / cells;
+      if (cnt) {
+        u0[c] = acc[a + 1] / cnt; u1[c] = acc[a + 2] / cnt; u2[c] = acc[a + 3] / cnt;
+        v0[c] = acc[a + 4] / cnt; v1[c] = acc[a + 5] / cnt; v2[c] = acc[a + 6] / cnt;
+      }
+    }
+  }
+}
+
+/**
+ * The reduced mask's planes back to full size (bilinear from cell centres), only where the
+ * full-size coverage is set (everything is 0 elsewhere). The binary planes are packed into one
+ * code a cell. Between four cell centres that agree (nearly everywhere) there is nothing to
+ * interpolate: each such quad is found once, its pixels are filled or, when all 0, skipped.
+ */
+function expandMask(m: FaceMask, cover: Uint8Array, lw: number, lh: number, k: number, w: number, h: number): Pick<FaceMask, 'alpha' | 'skin' | 'light' | 'ring'> {
+  const n = w * h;
+  const code = new Uint8Array(lw * lh);
+  const quad = new Uint8Array(lw * lh);
+  quadKinds(m.alpha, m.skin, m.light, m.ring, lw, lh, code, quad);
+  const out = { alpha: new Float32Array(n), skin: new Float32Array(n), light: new Float32Array(n), ring: new Uint8Array(n) };
+  const xt = bilinearTaps(w, lw, k);
+  const yt = bilinearTaps(h, lh, k);
+  // Runs of pixels that share their two cell columns (k long; the second is always
+  // min(lw - 1, first + 1), as in the quads).
+  const starts: number[] = [];
+  for (let x = 0; x < w; x++) if (x === 0 || xt.i0[x] !== xt.i0[x - 1]) starts.push(x);
+  starts.push(w);
+  const runs = Int32Array.from(starts);
+  for (let y = 0; y < h; y++) expandRow(y, yt.i0[y] * lw, yt.i1[y] * lw, yt.t[y], runs, xt.i0, xt.i1, xt.t, m.alpha, code, quad, cover, w, out.alpha, out.skin, out.light, out.ring);
+  return out;
+}
+
+/**
+ * code[c]: the cell's skin | light << 1 | ring << 2. quad[c], for the quad whose top-left cell is
+ * c: 0 = mixed, 1 = all zero, 2 = uniform and not zero.
+ */
+function quadKinds(la: Float32Array, ls: Float32Array, ll: Float32Array, lr: Uint8Array, lw: number, lh: number, code: Uint8Array, quad: Uint8Array): void {
+  for (let c = 0; c < code.length; c++) code[c] = (ls[c] ? 1 : 0) | (ll[c] ? 2 : 0) | (lr[c] ? 4 : 0);
+  for (let cy = 0; cy < lh; cy++) {
+    const r0 = cy * lw, r1 = Math.min(lh - 1, cy + 1) * lw;
+    for (let cx = 0; cx < lw; cx++) {
+      const c1 = Math.min(lw - 1, cx + 1);
+      const a = la[r0 + cx], q = code[r0 + cx];
+      if (a === la[r0 + c1] && a === la[r1 + cx] && a === la[r1 + c1] && q === code[r0 + c1] && q === code[r1 + cx] && q === code[r1 + c1]) quad[r0 + cx] = a === 0 && q === 0 ? 1 : 2;
+    }
+  }
+}
+
+/** One full-size row of expandMask(): r0, r1 are its two cell rows' offsets, ty the weight of r1. */
+function expandRow(
+  y: number, r0: number, r1: number, ty: number, runs: Int32Array, cx0: Int32Array, cx1: Int32Array, ctx: Float64Array,
+  la: Float32Array, code: Uint8Array, quad: Uint8Array, cover: Uint8Array, w: number,
+  alpha: Float32Array, skin: Float32Array, light: Float32Array, ring: Uint8Array,
+): void {
+  const row = y * w;
+  // Consecutive uniform runs with the same values are filled as one span (the face's inside).
+  let fillFrom = -1, fillTo = -1, fillA = 0, fillC = 0;
+  for (let s = 0; s + 1 < runs.length; s++) {
+    const xs = runs[s], xe = runs[s + 1];
+    const i00 = r0 + cx0[xs], i01 = r0 + cx1[xs], i10 = r1 + cx0[xs], i11 = r1 + cx1[xs];
+    const kind = quad[i00];
+    if (kind === 2) {
+      // Alpha > 0 and every code bit need a fully covered cell: the four are, and so is every
+      // pixel between their centres.
+      const a = la[i00], c = code[i00];
+      if (fillTo === xs && a === fillA && c === fillC) {
+        fillTo = xe;
+        continue;
+      }
+      if (fillTo > fillFrom) fillSpan(row + fillFrom, row + fillTo, fillA, fillC, alpha, skin, light, ring);
+      fillFrom = xs, fillTo = xe, fillA = a, fillC = c;
+      continue;
+    }
+    if (kind === 1) continue;
+    for (let x = xs; x < xe; x++) {
+      const i = row + x;
+      if (!cover[i]) continue;
+      const tx = ctx[x];
+      const a = lerp2(la[i00], la[i01], la[i10], la[i11], tx, ty);
+      alpha[i] = a > 1e-3 ? Math.min(1, a) : 0;
+      let c = 0;
+      for (let bit = 1; bit <= 4; bit <<= 1) {
+        const v = lerp2(code[i00] & bit, code[i01] & bit, code[i10] & bit, code[i11] & bit, tx, ty);
+        if (v > 0.5 * bit) c |= bit;
+      }
+      if (c & 1) skin[i] = 1;
+      if (c & 2) light[i] = 1;
+      if (c & 4) ring[i] = 1;
+    }
+  }
+  if (fillTo > fillFrom) fillSpan(row + fillFrom, row + fillTo, fillA, fillC, alpha, skin, light, ring);
+}
+
+/** Pixels [from, to) of a uniform quad row: alpha from the cells' a, the code's bits set. */
+function fillSpan(from: number, to: number, a: number, c: number, alpha: Float32Array, skin: Float32Array, light: Float32Array, ring: Uint8Array): void {
+  alpha.fill(a > 1e-3 ? Math.min(1, a) : 0, from, to);
+  if (c & 1) skin.fill(1, from, to);
+  if (c & 2) light.fill(1, from, to);
+  if (c & 4) ring.fill(1, from, to);
+}
+
+/** Bilinear exactly as raster.upsample() (same order of operations, rounded to float32). */
+function lerp2(v00: number, v01: number, v10: number, v11: number, tx: number, ty: number): number {
+  const a = v00 + (v01 - v00) * tx;
+  const b = v10 + (v11 - v10) * tx;
+  return Math.fround(a + (b - a) * ty);
+}
+
+/** Mesh points in a ROI's pixels reduced k×. */
+function scaled(mesh: ArrayLike<number>[], x0: number, y0: number, k: number): [number, number][] {
+  const out: [number, number][] = new Array(mesh.length);
+  for (let i = 0; i < mesh.length; i++) out[i] = [(mesh[i][0] - x0) / k, (mesh[i][1] - y0) / k];
+  return out;
 }
 
 /**
@@ -311,15 +587,19 @@ export function keepConnectedToEdge(occ: Float32Array, hard: Float32Array, w: nu
       queue[qe++] = i;
     }
   }
+  // Breadth-first over the 4 neighbours (no per-pixel arrays: this runs once per occluder pixel).
+  const visit = (j: number) => {
+    if (seen[j] || !occ[j] || !hard[j]) return;
+    seen[j] = 1;
+    queue[qe++] = j;
+  };
   for (let qs = 0; qs < qe; qs++) {
     const i = queue[qs];
     const x = i % w;
-    const cand = [x > 0 ? i - 1 : -1, x < w - 1 ? i + 1 : -1, i - w, i + w];
-    for (const j of cand) {
-      if (j < 0 || j >= n || seen[j] || !occ[j] || !hard[j]) continue;
-      seen[j] = 1;
-      queue[qe++] = j;
-    }
+    if (x > 0) visit(i - 1);
+    if (x < w - 1) visit(i + 1);
+    if (i >= w) visit(i - w);
+    if (i + w < n) visit(i + w);
   }
   for (let i = 0; i < n; i++) if (occ[i] && hard[i] && !seen[i]) occ[i] = 0;
 }

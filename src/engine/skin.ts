@@ -21,9 +21,10 @@ export function skinModel(lab: [Float32Array, Float32Array, Float32Array], w: nu
       }
     }
   }
+  // Numeric sort of a typed copy: no comparator callback.
   const med = (a: number[]) => {
     if (!a.length) return 0;
-    const s = [...a].sort((p, q) => p - q);
+    const s = Float64Array.from(a).sort();
     return s[s.length >> 1];
   };
   const mean = vals.map(med) as [number, number, number];
@@ -58,6 +59,33 @@ export function shadedSkinDistance(m: SkinModel, L: number, a: number, b: number
   const da = (a * k - m.mean[1]) / m.spread[1];
   const db = (b * k - m.mean[2]) / m.spread[2];
   const dl = (L - m.mean[0]) / m.spread[0];
+  const dL = dl < 0 ? dl / 8 : dl / 4;
+  return Math.sqrt(da * da + db * db + dL * dL);
+}
+
+/**
+ * A model as six numbers (mean L, a, b, then spread L, a, b) for pixel loops: one typed array
+ * whatever the values, where the model's arrays change hidden class with their element kinds.
+ */
+export function skinParams(m: SkinModel): Float64Array {
+  return Float64Array.of(m.mean[0], m.mean[1], m.mean[2], m.spread[0], m.spread[1], m.spread[2]);
+}
+
+/** skinDistance() on skinParams(). */
+export function skinZ(p: Float64Array, L: number, a: number, b: number): number {
+  const da = (a - p[1]) / p[4];
+  const db = (b - p[2]) / p[5];
+  const dl = (L - p[0]) / p[3];
+  const dL = dl < 0 ? dl / 2.5 : dl / 4;
+  return Math.sqrt(da * da + db * db + dL * dL);
+}
+
+/** shadedSkinDistance() on skinParams(). */
+export function shadedSkinZ(p: Float64Array, L: number, a: number, b: number): number {
+  const k = L < p[0] && L > 1 ? Math.sqrt(p[0] / L) : 1;
+  const da = (a * k - p[1]) / p[4];
+  const db = (b * k - p[2]) / p[5];
+  const dl = (L - p[0]) / p[3];
   const dL = dl < 0 ? dl / 8 : dl / 4;
   return Math.sqrt(da * da + db * db + dL * dL);
 }
