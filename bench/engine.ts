@@ -39,26 +39,34 @@ const median = (v: number[]) => {
   return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-async function run(label: string, cacheBytes: number, source: Buffer, target: Buffer, runs: number): Promise<Record<string, number>> {
+interface Bench {
+  engine: ReturnType<typeof createDefaultEngine>;
+  samples: Record<string, number[]>;
+  init: number;
+}
+
+async function prepare(cacheBytes: number, source: Buffer, target: Buffer): Promise<Bench> {
   const engine = createDefaultEngine({ templateCacheBytes: cacheBytes });
   const t0 = performance.now();
   await engine.init();
-  const initMs = performance.now() - t0;
+  const init = performance.now() - t0;
   await engine.swap({ source, target }); // first swap: fills the cache, JIT warm-up
-  const samples: Record<string, number[]> = {};
-  for (let i = 0; i < runs; i++) {
-    // CPU time of the whole process (all threads) per swap: the one-core cost, unlike wall
-    // time it does not grow when other processes share the machine.
-    const c0 = process.cpuUsage();
-    const r = await engine.swap({ source, target });
-    const c = process.cpuUsage(c0);
-    for (const [k, v] of Object.entries(r.timings)) (samples[k] ??= []).push(v);
-    (samples.cpu ??= []).push((c.user + c.system) / 1000);
-  }
-  await engine.close();
-  const med = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
-  med.init = initMs;
-  console.error(`${label}: done`);
+  return { engine, samples: {}, init };
+}
+
+async function sample(b: Bench, source: Buffer, target: Buffer): Promise<void> {
+  // CPU time of the whole process (all threads) per swap: the one-core cost, unlike wall
+  // time it does not grow when other processes share the machine.
+  const c0 = process.cpuUsage();
+  const r = await b.engine.swap({ source, target });
+  const c = process.cpuUsage(c0);
+  for (const [k, v] of Object.entries(r.timings)) (b.samples[k] ??= []).push(v);
+  (b.samples.cpu ??= []).push((c.user + c.system) / 1000);
+}
+
+function medians(b: Bench): Record<string, number> {
+  const med = Object.fromEntries(Object.entries(b.samples).map(([k, v]) => [k, median(v)]));
+  med.init = b.init;
   return med;
 }
 
@@ -74,13 +82,23 @@ async function main(): Promise<void> {
   }
   const [source, target] = dir ? await dirPair(dir) : await assetPair();
   const [sm, tm] = await Promise.all([sharp(source).metadata(), sharp(target).metadata()]);
-  const cold = await run('cold', 0, source, target, runs);
-  const cached = await run('cached', 256 * 1024 * 1024, source, target, runs);
+  // Both engines warmed up first, then their swaps alternate: neither column pays the process's
+  // JIT warm-up or runs under a different load than the other.
+  const coldB = await prepare(0, source, target);
+  const cachedB = await prepare(256 * 1024 * 1024, source, target);
+  for (let i = 0; i < runs; i++) {
+    await sample(coldB, source, target);
+    await sample(cachedB, source, target);
+  }
+  await coldB.engine.close();
+  await cachedB.engine.close();
+  const cold = medians(coldB);
+  const cached = medians(cachedB);
   const stages = ['decode', 'analyseTarget', 'analyseSource', 'upscale', 'warp', 'mask', 'colour', 'blend', 'texture', 'enhance', 'composite', 'encode', 'total'];
   const f = (v: number | undefined) => (v === undefined ? '—' : v.toFixed(0));
   const lines = [
     `Engine bench — ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'cpu'}), one engine thread, Node ${process.version}, load average ${os.loadavg().map((v) => v.toFixed(1)).join(' / ')}`,
-    `pair: source ${sm.width}×${sm.height}, template ${tm.width}×${tm.height} (${dir ? `from ${dir}` : "@vladmandic/human's assets, resized"}); median of ${runs} runs after one warm-up swap`,
+    `pair: source ${sm.width}×${sm.height}, template ${tm.width}×${tm.height} (${dir ? `from ${dir}` : "@vladmandic/human's assets, resized"}); median of ${runs} runs after one warm-up swap each, cold and cached alternating`,
     '',
     '| stage (wall ms) | cold template | cached template |',
     '|---|---|---|',

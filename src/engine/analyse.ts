@@ -133,9 +133,10 @@ export class FaceAnalyser {
     const px = new Int32Array(w * h * 3);
     const xa = Math.max(0, -x0);
     const xb = Math.min(w, img.width - x0);
+    // Row by row in native code (a per-byte loop here, run twice a swap, was never optimised).
     for (let y = Math.max(0, -y0); y < Math.min(h, img.height - y0); y++) {
       const src = ((y0 + y) * img.width + x0) * 3;
-      for (let i = xa * 3; i < xb * 3; i++) px[y * w * 3 + i] = img.data[src + i];
+      px.set(img.data.subarray(src + xa * 3, src + xb * 3), (y * w + xa) * 3);
     }
     const tf = this.human.tf;
     const tensor = tf.tensor4d(px, [1, h, w, 3], 'int32');
