@@ -141,17 +141,6 @@ export function growPolygon(poly: [number, number][], px: number): [number, numb
 }
 
 // sRGB <-> CIE Lab (D65). Inputs and outputs are 0..255 RGB floats.
-const LIN = new Float32Array(4097);
-for (let i = 0; i <= 4096; i++) {
-  const c = i / 4096;
-  LIN[i] = c <= 0.04045 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
-}
-function toLinear(v: number): number {
-  const t = Math.min(4096, Math.max(0, (v / 255) * 4096));
-  const i = Math.floor(t);
-  const f = t - i;
-  return i >= 4096 ? LIN[4096] : LIN[i] + (LIN[i + 1] - LIN[i]) * f;
-}
 // Linear -> sRGB through a LUT on sqrt(c): the curve is steep near 0, sqrt spreads those entries.
 const GAMMA_N = 8192;
 const GAM = new Float32Array(GAMMA_N + 2);
@@ -184,24 +173,48 @@ function fLabFast(t: number): number {
   return F_LUT[i] + (F_LUT[i + 1] - F_LUT[i]) * (u - i);
 }
 
+// sRGB → XYZ contributions of each 8-bit channel value, one table per (channel, axis): a pixel's
+// X, Y, Z are three sums of table reads. Inputs are rounded to whole levels first — the same
+// levels the result is stored in.
+const XYZ8 = (() => {
+  const m = [
+    [0.4124564 / XN, 0.3575761 / XN, 0.1804375 / XN],
+    [0.2126729, 0.7151522, 0.072175],
+    [0.0193339 / ZN, 0.119192 / ZN, 0.9503041 / ZN],
+  ];
+  const t = new Float32Array(9 * 256);
+  for (let v = 0; v < 256; v++) {
+    const c = v / 255;
+    const lin = c <= 0.04045 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+    for (let axis = 0; axis < 3; axis++) for (let ch = 0; ch < 3; ch++) t[(axis * 3 + ch) * 256 + v] = m[axis][ch] * lin;
+  }
+  return t;
+})();
+
 /** Interleaved RGB (0..255) to three planes L, a, b (only where `only` is set, when given). */
 export function rgbToLab(rgb: Float32Array, n: number, only?: Uint8Array): [Float32Array, Float32Array, Float32Array] {
   const L = new Float32Array(n);
   const A = new Float32Array(n);
   const B = new Float32Array(n);
+  const T = XYZ8;
   for (let i = 0; i < n; i++) {
     if (only && !only[i]) continue;
-    const r = toLinear(rgb[i * 3]);
-    const g = toLinear(rgb[i * 3 + 1]);
-    const b = toLinear(rgb[i * 3 + 2]);
-    const fx = fLabFast((0.4124564 * r + 0.3575761 * g + 0.1804375 * b) / XN);
-    const fy = fLabFast(0.2126729 * r + 0.7151522 * g + 0.072175 * b);
-    const fz = fLabFast((0.0193339 * r + 0.119192 * g + 0.9503041 * b) / ZN);
+    const r = level(rgb[i * 3]);
+    const g = 256 + level(rgb[i * 3 + 1]);
+    const b = 512 + level(rgb[i * 3 + 2]);
+    const fx = fLabFast(T[r] + T[g] + T[b]);
+    const fy = fLabFast(T[768 + r] + T[768 + g] + T[768 + b]);
+    const fz = fLabFast(T[1536 + r] + T[1536 + g] + T[1536 + b]);
     L[i] = 116 * fy - 16;
     A[i] = 500 * (fx - fy);
     B[i] = 200 * (fy - fz);
   }
   return [L, A, B];
+}
+
+/** A 0..255 float to its nearest whole level. */
+function level(v: number): number {
+  return v <= 0 ? 0 : v >= 255 ? 255 : (v + 0.5) | 0;
 }
 
 /** Three planes L, a, b back to interleaved RGB (0..255, clamped). */
