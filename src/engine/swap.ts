@@ -5,7 +5,7 @@ import type { Face } from './analyse.ts';
 import type { RgbImage } from './image.ts';
 import { buildMaskAt, DEFAULT_MASK, type MaskOptions } from './mask.ts';
 import { DEFAULT_COLOUR, matchColour, type ColourOptions } from './colour.ts';
-import { DEFAULT_BLEND, membrane, type BlendOptions } from './blend.ts';
+import { DEFAULT_BLEND, membrane, multiband, type BlendOptions } from './blend.ts';
 import { DEFAULT_ENHANCE, enhance, type EnhanceOptions } from './enhance.ts';
 import { DEFAULT_TEXTURE, matchTexture, type TextureOptions, type TextureReport } from './texture.ts';
 import { labToRgb, rgbToLab } from './raster.ts';
@@ -100,7 +100,8 @@ export function swapFace(
   };
   matchColour(sLab, tLab, mask.skin, roi.w, roi.h, fw, opts.colour, mask.light, geometry, warped.cover);
   applyStyle(sLab, tLab, warped.cover, roi, dst, tMesh, fw, opts.style);
-  const src = labToRgb(sLab[0], sLab[1], sLab[2], new Float32Array(n * 3), warped.cover);
+  // Into the warped buffer (its RGB is spent; outside the cover it stays 0): one 5 MB allocation less.
+  const src = labToRgb(sLab[0], sLab[1], sLab[2], warped.rgb, warped.cover);
   timings.colour = now() - t;
 
   t = now();
@@ -114,6 +115,10 @@ export function swapFace(
   t = now();
   enhance(src, mask.skin, roi.w, roi.h, fw, opts.enhance);
   timings.enhance = now() - t;
+
+  t = now();
+  if (opts.blend.multiband) multiband(src, tgt, mask.alpha, roi.w, roi.h, fw, opts.blend.multiband);
+  timings.multiband = now() - t;
 
   t = now();
   const out = composite(target.img, roi, tgt, src, mask.alpha);
