@@ -191,14 +191,15 @@ const XYZ8 = (() => {
   return t;
 })();
 
-/** Interleaved RGB (0..255) to three planes L, a, b (only where `only` is set, when given). */
-export function rgbToLab(rgb: Float32Array, n: number, only?: Uint8Array): [Float32Array, Float32Array, Float32Array] {
-  const L = new Float32Array(n);
-  const A = new Float32Array(n);
-  const B = new Float32Array(n);
+/** Interleaved RGB (0..255) to three planes L, a, b (only where `only` is set, when given; 0 elsewhere), into `out` when given. */
+export function rgbToLab(rgb: Float32Array, n: number, only?: Uint8Array, out?: [Float32Array, Float32Array, Float32Array]): [Float32Array, Float32Array, Float32Array] {
+  const [L, A, B] = out ?? [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
   const T = XYZ8;
   for (let i = 0; i < n; i++) {
-    if (only && !only[i]) continue;
+    if (only && !only[i]) {
+      L[i] = A[i] = B[i] = 0;
+      continue;
+    }
     const r = level(rgb[i * 3]);
     const g = 256 + level(rgb[i * 3 + 1]);
     const b = 512 + level(rgb[i * 3 + 2]);

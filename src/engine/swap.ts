@@ -5,7 +5,7 @@ import type { Face } from './analyse.ts';
 import type { RgbImage } from './image.ts';
 import { buildMaskAt, DEFAULT_MASK, type MaskOptions } from './mask.ts';
 import { DEFAULT_COLOUR, matchColour, type ColourOptions } from './colour.ts';
-import { DEFAULT_BLEND, membrane, multiband, type BlendOptions } from './blend.ts';
+import { DEFAULT_BLEND, membrane, type BlendOptions } from './blend.ts';
 import { DEFAULT_ENHANCE, enhance, type EnhanceOptions } from './enhance.ts';
 import { DEFAULT_TEXTURE, matchTexture, type TextureOptions, type TextureReport } from './texture.ts';
 import { labToRgb, rgbToLab } from './raster.ts';
@@ -15,6 +15,7 @@ import { meshNormals } from './shading.ts';
 import { applyStyle, DEFAULT_STYLE, type StyleOptions } from './style.ts';
 import { skinModel } from './skin.ts';
 import { cropFloat, roiAround, warpTriangles, type Roi } from './warp.ts';
+import { scratch } from './scratch.ts';
 
 export interface SwapOptions {
   /** 0 = the template's face shape, 1 = the source's inner proportions (eyes, nose, mouth layout). */
@@ -75,15 +76,15 @@ export function swapFace(
   const dst = destinationMesh(sMesh, tMesh, opts.identityShape);
   const fw = faceWidth(tMesh);
   const roi = roiAround(dst, target.img.width, target.img.height, Math.round(0.08 * fw) + 4);
-  const warped = warpTriangles(source.img, sMesh, dst, triangulation, roi);
-  const tgt = cropFloat(target.img, roi);
+  const n = roi.w * roi.h;
+  const warped = warpTriangles(source.img, sMesh, dst, triangulation, roi, { rgb: scratch.f32('warp.rgb', n * 3), cover: scratch.u8('warp.cover', n), stretch: scratch.f32('warp.stretch', n) });
+  const tgt = cropFloat(target.img, roi, scratch.f32('template.rgb', n * 3));
   timings.warp = now() - t;
 
   t = now();
-  const n = roi.w * roi.h;
   // Lab only where the warped face is: the rest of the ROI is never blended.
-  const sLab = rgbToLab(warped.rgb, n, warped.cover);
-  const tLab = rgbToLab(tgt, n, warped.cover);
+  const sLab = rgbToLab(warped.rgb, n, warped.cover, [scratch.f32('source.L', n), scratch.f32('source.a', n), scratch.f32('source.b', n)]);
+  const tLab = rgbToLab(tgt, n, warped.cover, [scratch.f32('template.L', n), scratch.f32('template.a', n), scratch.f32('template.b', n)]);
   const radius = 0.02 * fw;
   const tSkin = skinModel(tLab, roi.w, roi.h, tMesh, roi.x0, roi.y0, radius);
   const sSkin = skinModel(sLab, roi.w, roi.h, dst, roi.x0, roi.y0, radius);
@@ -115,10 +116,6 @@ export function swapFace(
   t = now();
   enhance(src, mask.skin, roi.w, roi.h, fw, opts.enhance);
   timings.enhance = now() - t;
-
-  t = now();
-  if (opts.blend.multiband) multiband(src, tgt, mask.alpha, roi.w, roi.h, fw, opts.blend.multiband);
-  timings.multiband = now() - t;
 
   t = now();
   const out = composite(target.img, roi, tgt, src, mask.alpha);

@@ -4,6 +4,7 @@
 // Two luminance bands are measured on plain skin, in the result and in the template at the same
 // pixels, and the result's bands are scaled toward the template's (bounded gains). What a gain
 // cannot restore (a detail-less upscaled face) is filled with seeded noise of the template's level.
+import { scratch } from './scratch.ts';
 
 export interface TextureOptions {
   /** 0..1: how far each band's energy moves to the template's (0 = off). */
@@ -24,9 +25,9 @@ export interface TextureReport {
 }
 
 /** Summed-area table of the luma of interleaved RGB, (w+1)×(h+1) with a zero first row and column. */
-function lumaTable(rgb: Float32Array, w: number, h: number): Float64Array {
+function lumaTable(rgb: Float32Array, w: number, h: number, name: string): Float64Array {
   const W = w + 1;
-  const sat = new Float64Array(W * (h + 1));
+  const sat = scratch.f64(name, W * (h + 1));
   for (let y = 0; y < h; y++) {
     let row = 0;
     for (let x = 0, i = y * w; x < w; x++, i++) {
@@ -140,8 +141,8 @@ export function matchTexture(
   // on larger faces): its radius grows with the face. Box means come from summed-area tables, so
   // the bands are only evaluated where they are used (the samples, the face).
   const r2 = Math.max(2, Math.round(0.012 * faceW));
-  const resSat = lumaTable(res, w, h);
-  const tgtSat = lumaTable(tgt, w, h);
+  const resSat = lumaTable(res, w, h, 'texture.result');
+  const tgtSat = lumaTable(tgt, w, h, 'texture.template');
   const eT = [bandEnergy(tgtSat, tgt, w, h, idx, 1, r2, true), bandEnergy(tgtSat, tgt, w, h, idx, 1, r2, false)];
   const eR = [bandEnergy(resSat, res, w, h, idx, 1, r2, true), bandEnergy(resSat, res, w, h, idx, 1, r2, false)];
   const gain = (t: number, r: number) => {

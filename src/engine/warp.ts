@@ -22,11 +22,12 @@ export interface Warped {
  * Warps `src` so that srcPts land on dstPts (both image pixels; dst in the output frame).
  * `tris` is a flat list of index triples into the point arrays.
  */
-export function warpTriangles(src: RgbImage, srcPts: ArrayLike<number>[], dstPts: ArrayLike<number>[], tris: ArrayLike<number>, roi: Roi): Warped {
+export function warpTriangles(src: RgbImage, srcPts: ArrayLike<number>[], dstPts: ArrayLike<number>[], tris: ArrayLike<number>, roi: Roi, into?: Warped): Warped {
   const { w, h, x0, y0 } = roi;
-  const rgb = new Float32Array(w * h * 3);
-  const cover = new Uint8Array(w * h);
-  const stretch = new Float32Array(w * h);
+  // `into`: zeroed planes of the ROI's size to write into.
+  const rgb = into?.rgb ?? new Float32Array(w * h * 3);
+  const cover = into?.cover ?? new Uint8Array(w * h);
+  const stretch = into?.stretch ?? new Float32Array(w * h);
   // Area ratio dst/src per triangle, normalised by the median: a turned source face shows its far
   // side foreshortened, and those triangles get stretched (smeared) in a frontal template.
   const ratios: number[] = [];
@@ -127,8 +128,7 @@ export function roiAround(pts: ArrayLike<number>[], width: number, height: numbe
 }
 
 /** Copies an RGB image's ROI into interleaved floats. */
-export function cropFloat(img: RgbImage, roi: Roi): Float32Array {
-  const out = new Float32Array(roi.w * roi.h * 3);
+export function cropFloat(img: RgbImage, roi: Roi, out: Float32Array = new Float32Array(roi.w * roi.h * 3)): Float32Array {
   for (let y = 0; y < roi.h; y++) {
     const s = ((roi.y0 + y) * img.width + roi.x0) * 3;
     for (let i = 0; i < roi.w * 3; i++) out[y * roi.w * 3 + i] = img.data[s + i];
