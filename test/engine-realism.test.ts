@@ -12,6 +12,7 @@ import { boxBlur, rgbToLab } from '../src/engine/raster.ts';
 import { createDefaultEngine, type DefaultEngine } from '../src/engine/index.ts';
 import { DEFAULT_SWAP } from '../src/engine/swap.ts';
 import { DEFAULT_MASK } from '../src/engine/mask.ts';
+import { multiband } from '../src/engine/blend.ts';
 import { EYE_LEFT, EYE_RIGHT } from '../src/engine/regions.ts';
 import { decodeImage } from '../src/engine/image.ts';
 import { faceA, faceB } from './engine-fixtures.ts';
@@ -125,6 +126,52 @@ test('hair strands: fine parallel lines are found, flat or blotchy skin is not',
   for (let y = 10; y < h - 10; y++) for (let x = 10; x < w - 10; x++) (x < 50 ? (left += m[y * w + x]) : x > 70 ? (right += m[y * w + x]) : 0);
   assert.equal(left, 0);
   assert.ok(right > 0.8 * (h - 20) * (w - 80), `strand pixels found ${right}`);
+});
+
+test('multiband: a tone step at the skin edge becomes a wider ramp; detail keeps its feather; kept holes and alpha 0 untouched', () => {
+  // A face 300 px wide: a disc mask feathered over 18 px (alpha 0 at r = 150, 1 at r = 132) with
+  // trusted edge samples (ring) just outside it, and a kept "mouth" hole (not ring) below the
+  // centre; the face 80 grey levels brighter than the template, with ±10 vertical stripes of detail.
+  const w = 320, h = 320, n = w * h;
+  const alpha = new Float32Array(n);
+  const ring = new Uint8Array(n);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    const r = Math.hypot(x - 160, y - 160);
+    alpha[y * w + x] = Math.max(0, Math.min(1, (150 - r) / 18, (Math.hypot(x - 160, y - 200) - 15) / 6));
+    if (r >= 150 && r < 156) ring[y * w + x] = 1;
+  }
+  const src = new Float32Array(n * 3);
+  const tgt = new Float32Array(n * 3).fill(100);
+  for (let i = 0; i < n; i++) src.fill(180 + (i % 2 ? 10 : -10), i * 3, i * 3 + 3);
+  const comp = (s: Float32Array) => Float32Array.from(alpha, (a, i) => tgt[i * 3] + a * (s[i * 3] - tgt[i * 3]));
+  const before = comp(src);
+  const orig = src.slice();
+  multiband(src, tgt, alpha, ring, w, h, 300, 0.03);
+  const after = comp(src);
+  for (let i = 0; i < n; i++) {
+    if (alpha[i] === 0) assert.deepEqual([src[i * 3], src[i * 3 + 1], src[i * 3 + 2]], [orig[i * 3], orig[i * 3 + 1], orig[i * 3 + 2]], 'alpha 0: src not even touched');
+  }
+  // Along the middle row from the left edge: the mean tone (pairs of pixels) reaches within 10
+  // levels of the face's later than before; the inner face (50 px in) is as it was.
+  const tone = (o: Float32Array, y: number, x: number) => (o[y * w + x] + o[y * w + x + 1]) / 2;
+  const reach = (o: Float32Array) => { let x = 10; while (tone(o, 160, x) < 170) x += 2; return x; };
+  assert.ok(reach(after) >= reach(before) + 6, `ramp ends at x ${reach(before)} → ${reach(after)}`);
+  assert.ok(Math.abs(tone(after, 160, 60) - tone(before, 160, 60)) < 0.5);
+  // Steepest step between neighbouring pixel pairs is no larger.
+  const steep = (o: Float32Array) => { let m = 0; for (let x = 4; x < 70; x += 2) m = Math.max(m, Math.abs(tone(o, 160, x + 2) - tone(o, 160, x))); return m; };
+  assert.ok(steep(after) <= steep(before) + 0.5, `steepest ${steep(before).toFixed(1)} → ${steep(after).toFixed(1)}`);
+  // The stripes inside the feather keep (about) their alpha-weighted amplitude.
+  for (const x of [16, 22, 28]) {
+    const d0 = Math.abs(before[160 * w + x] - before[160 * w + x + 1]);
+    const d1 = Math.abs(after[160 * w + x] - after[160 * w + x + 1]);
+    assert.ok(Math.abs(d1 - d0) < 0.25 * d0 + 1, `detail at x ${x}: ${d0.toFixed(1)} → ${d1.toFixed(1)}`);
+  }
+  // The kept hole's own feather (row 200, x 160–190) is not widened.
+  for (let x = 160; x <= 190; x++) assert.ok(Math.abs(after[200 * w + x] - before[200 * w + x]) < 0.5, `hole feather at x ${x}`);
+  // Off (σ 0): nothing moves.
+  const off = orig.slice();
+  multiband(off, tgt, alpha, ring, w, h, 300, 0);
+  assert.deepEqual(off, orig);
 });
 
 let engine: DefaultEngine;
