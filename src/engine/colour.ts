@@ -82,7 +82,7 @@ export function matchColour(
   only?: Uint8Array,
 ): void {
   const k = Math.max(1, Math.round(faceW / 100));
-  const grid = cellMeans(src, tgt, lightWeight, w, h, k);
+  const grid = cellMeans(src, tgt, lightWeight, w, h, k, only);
   const { cw, ch, wl } = grid;
   const nc = cw * ch;
   // Normalised convolution on the grid: blur(value·weight) / blur(weight), the weight's blur made
@@ -195,7 +195,7 @@ export function matchColour(
 }
 
 /** Per cell of side k: the mean weight, the weighted means of each plane of both faces, the plain means of the source's. */
-function cellMeans(src: Float32Array[], tgt: Float32Array[], weight: Float32Array, w: number, h: number, k: number) {
+function cellMeans(src: Float32Array[], tgt: Float32Array[], weight: Float32Array, w: number, h: number, k: number, only?: Uint8Array) {
   const cw = Math.ceil(w / k);
   const ch = Math.ceil(h / k);
   const nc = cw * ch;
@@ -211,6 +211,11 @@ function cellMeans(src: Float32Array[], tgt: Float32Array[], weight: Float32Arra
     for (let x = 0, i = y * w; x < w; x++, i++) {
       const c = row + col[x];
       cnt[c]++;
+      if (only && !only[i]) {
+        // Outside the cover both faces' planes are 0: only the weight adds up.
+        if (weight[i] > 0) sw[c] += weight[i];
+        continue;
+      }
       const l = s0[i], a = s1[i], b = s2[i];
       pL[c] += l;
       pA[c] += a;
