@@ -247,10 +247,20 @@ function smearWeight(stretch: Float32Array, cover: Uint8Array, maxStretch: numbe
  * reaches it.
  */
 function blurOnes(m: Float32Array, w: number, h: number, r: number): Float32Array {
+  if (r <= 0) return m.slice();
+  return onHoleWindow(m, w, h, 4 * r + 2, false, (win, cw, ch) => boxBlur(boxBlur(win, cw, ch, r), cw, ch, r));
+}
+
+/**
+ * `fn` over the window of a plane of ones around its holes (pixels that are 0 with `zeroHoles`,
+ * else not 1): their bounding box grown by `pad`, which keeps the window's own border (blurs
+ * normalise by their in-window count) away from anything that differs from 1. Ones elsewhere.
+ */
+function onHoleWindow(m: Float32Array, w: number, h: number, pad: number, zeroHoles: boolean, fn: (win: Float32Array, cw: number, ch: number) => Float32Array): Float32Array {
   let x0 = w, y0 = h, x1 = -1, y1 = -1;
   for (let y = 0; y < h; y++) {
     for (let x = 0, i = y * w; x < w; x++, i++) {
-      if (m[i] === 1) continue;
+      if (zeroHoles ? m[i] !== 0 : m[i] === 1) continue;
       if (x < x0) x0 = x;
       if (x > x1) x1 = x;
       if (y < y0) y0 = y;
@@ -258,11 +268,7 @@ function blurOnes(m: Float32Array, w: number, h: number, r: number): Float32Arra
     }
   }
   const out = new Float32Array(w * h).fill(1);
-  if (x1 < 0 || r <= 0) {
-    if (x1 >= 0) out.set(m);
-    return out;
-  }
-  const pad = 4 * r + 2;
+  if (x1 < 0) return out;
   x0 = Math.max(0, x0 - pad);
   y0 = Math.max(0, y0 - pad);
   x1 = Math.min(w - 1, x1 + pad);
@@ -271,7 +277,7 @@ function blurOnes(m: Float32Array, w: number, h: number, r: number): Float32Arra
   const ch = y1 - y0 + 1;
   const win = new Float32Array(cw * ch);
   for (let y = 0; y < ch; y++) win.set(m.subarray((y0 + y) * w + x0, (y0 + y) * w + x0 + cw), y * cw);
-  const f = boxBlur(boxBlur(win, cw, ch, r), cw, ch, r);
+  const f = fn(win, cw, ch);
   for (let y = 0; y < ch; y++) out.set(f.subarray(y * cw, (y + 1) * cw), (y0 + y) * w + x0);
   return out;
 }
@@ -620,30 +626,5 @@ export function feather(m: Float32Array, w: number, h: number, r: number): Float
  * normalises by its in-window count) is computed.
  */
 export function featherHoles(m: Float32Array, w: number, h: number, r: number): Float32Array {
-  let x0 = w, y0 = h, x1 = -1, y1 = -1;
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      if (m[y * w + x]) continue;
-      if (x < x0) x0 = x;
-      if (x > x1) x1 = x;
-      if (y < y0) y0 = y;
-      if (y > y1) y1 = y;
-    }
-  }
-  const out = new Float32Array(w * h).fill(1);
-  if (x1 < 0) return out;
-  const pad = 3 * r + 2;
-  x0 = Math.max(0, x0 - pad);
-  y0 = Math.max(0, y0 - pad);
-  x1 = Math.min(w - 1, x1 + pad);
-  y1 = Math.min(h - 1, y1 + pad);
-  const cw = x1 - x0 + 1;
-  const ch = y1 - y0 + 1;
-  const win = new Float32Array(cw * ch);
-  for (let y = 0; y < ch; y++) for (let x = 0; x < cw; x++) win[y * cw + x] = m[(y0 + y) * w + x0 + x];
-  // The window's own border is all ones but the box blur treats the border as an edge: pad
-  // keeps the holes 3r + 2 away from it, so the result inside equals the full-size one.
-  const f = feather(win, cw, ch, r);
-  for (let y = 0; y < ch; y++) for (let x = 0; x < cw; x++) out[(y0 + y) * w + x0 + x] = f[y * cw + x];
-  return out;
+  return onHoleWindow(m, w, h, 3 * r + 2, true, (win, cw, ch) => feather(win, cw, ch, r));
 }
