@@ -29,11 +29,6 @@ export interface DefaultEngineOptions {
   upscale?: Partial<UpscaleOptions>;
   /** Run every model once at init so the first job does not pay the kernels' compile (default true). */
   warmup?: boolean;
-  /**
-   * Unsharp mask after the Lanczos enlargement of a small source face: sharp's levels ×
-   * this/2 (default 2: its own defaults, m1 1 and m2 2, at σ = half the enlargement; 0 = none).
-   */
-  sourceSharpen?: number;
 }
 
 export interface UpscaleOptions {
@@ -104,7 +99,7 @@ export class DefaultEngine implements FaceEngine {
       return time('upscale', () => upscaleFace(up, src.img, src.face, this.upscaleOpts.maxInput));
     }
     if (ratio < LANCZOS_FROM) return src;
-    return time('upscale', () => resizeFace(src.img, src.face, Math.min(LANCZOS_MAX, ratio), this.opts.sourceSharpen ?? 2));
+    return time('upscale', () => resizeFace(src.img, src.face, Math.min(LANCZOS_MAX, ratio)));
   }
 
   /** The engine's stage options with the request's own choices (style) applied. */
@@ -206,16 +201,13 @@ const LANCZOS_FROM = 1.4;
 const LANCZOS_MAX = 3;
 
 /** A crop around the face, resized k× with Lanczos-3, the mesh moved into its frame. */
-async function resizeFace(img: RgbImage, face: Face, k: number, sharpen = 0): Promise<{ img: RgbImage; face: Face }> {
+async function resizeFace(img: RgbImage, face: Face, k: number): Promise<{ img: RgbImage; face: Face }> {
   // The warp samples inside the mesh only: a margin of the kernel's reach (Lanczos-3: 3 px) and a
   // little more keeps the crop's clamped edges away from it, at half the pixels of a 15 % margin.
   const roi = roiAround(face.mesh, img.width, img.height, Math.max(6, Math.round(0.03 * faceWidth(face.mesh))));
   const crop = cropRgb(img, roi);
   const width = Math.round(roi.w * k), height = Math.round(roi.h * k);
-  let pipeline = sharp(crop, { raw: { width: roi.w, height: roi.h, channels: 3 } }).resize(width, height, { kernel: 'lanczos3' });
-  // Edges the enlargement spread over k pixels: an unsharp mask about as wide.
-  if (sharpen > 0) pipeline = pipeline.sharpen({ sigma: 0.5 * k, m1: 0.5 * sharpen, m2: sharpen });
-  const data = await pipeline.raw().toBuffer();
+  const data = await sharp(crop, { raw: { width: roi.w, height: roi.h, channels: 3 } }).resize(width, height, { kernel: 'lanczos3' }).raw().toBuffer();
   return { img: { width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.length), format: img.format }, face: inFrame(face, roi, width / roi.w) };
 }
 
