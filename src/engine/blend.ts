@@ -172,7 +172,7 @@ function edgeSums(src: Float32Array, tgt: Float32Array, inside: Float32Array, ri
   return { val, cnt, inCnt };
 }
 
-/** Adds the bilinear upsample (from cell centres, as upsample()) of an RGB cell plane into `out`, only where `inside`. */
+/** Adds the bilinear upsample (from cell centres, bilinearTaps) of an RGB cell plane into `out`, only where `inside`. */
 function upsampleInside(plane: Float32Array, cw: number, ch: number, f: number, w: number, h: number, inside: Float32Array, out: Float32Array): Float32Array {
   const { i0: cx0, i1: cx1, t: ctx } = bilinearTaps(w, cw, f);
   const { i0: ry0, i1: ry1, t: rty } = bilinearTaps(h, ch, f);
@@ -267,7 +267,7 @@ export function multiband(src: Float32Array, tgt: Float32Array, alpha: Float32Ar
 }
 
 /** multiband()'s smooth fields on its grid of cells (k px): the low band's weight and the low band (RGB). */
-export interface LowBand {
+interface LowBand {
   k: number;
   cw: number;
   ch: number;
@@ -275,8 +275,8 @@ export interface LowBand {
   low: Float32Array;
 }
 
-/** The grid half of multiband() (the composite applies it in its own pass); undefined = nothing to do. */
-export function lowBand(src: Float32Array, tgt: Float32Array, alpha: Float32Array, ring: Uint8Array, w: number, h: number, faceW: number, sigma: number): LowBand | undefined {
+/** The grid half of multiband(); undefined = nothing to do. */
+function lowBand(src: Float32Array, tgt: Float32Array, alpha: Float32Array, ring: Uint8Array, w: number, h: number, faceW: number, sigma: number): LowBand | undefined {
   const s = sigma * faceW;
   if (!(s >= 1)) return undefined;
   const k = Math.max(1, Math.floor(s / 3));
@@ -380,7 +380,7 @@ function normalisedInto(num: Float32Array, den: Float32Array, out: Float32Array,
  * (low, RGB) per cell column for row y, and `pairMin`, the least aLow of each cell column and its
  * right neighbour, which decides at one load that a pixel has nothing to do.
  */
-export class LowBandRows {
+class LowBandRows {
   readonly cx0: Int32Array;
   readonly cx1: Int32Array;
   readonly tx: Float64Array;

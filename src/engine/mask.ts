@@ -560,7 +560,7 @@ function fillSpan(from: number, to: number, a: number, c: number, alpha: Float32
   if (c & 4) ring.fill(1, from, to);
 }
 
-/** Bilinear exactly as raster.upsample() (same order of operations, rounded to float32). */
+/** Bilinear from cell centres (bilinearTaps), the interpolated values rounded to float32. */
 function lerp2(v00: number, v01: number, v10: number, v11: number, tx: number, ty: number): number {
   const a = v00 + (v01 - v00) * tx;
   const b = v10 + (v11 - v10) * tx;

@@ -233,24 +233,6 @@ export function labToRgb(L: Float32Array, A: Float32Array, B: Float32Array, out:
   return out;
 }
 
-/** Box-average downsample of a plane by an integer factor k (partial edge cells averaged too). */
-export function downsample(src: Float32Array, w: number, h: number, k: number): { data: Float32Array; w: number; h: number } {
-  const sw = Math.ceil(w / k);
-  const sh = Math.ceil(h / k);
-  const sum = new Float32Array(sw * sh);
-  const cnt = new Float32Array(sw * sh);
-  for (let y = 0; y < h; y++) {
-    const row = ((y / k) | 0) * sw;
-    for (let x = 0; x < w; x++) {
-      const c = row + ((x / k) | 0);
-      sum[c] += src[y * w + x];
-      cnt[c]++;
-    }
-  }
-  for (let i = 0; i < sum.length; i++) sum[i] /= cnt[i] || 1;
-  return { data: sum, w: sw, h: sh };
-}
-
 /** Bilinear taps from cell centres along one axis: for each of n pixels, its two cells and the weight of the second. */
 export function bilinearTaps(n: number, cells: number, k: number): { i0: Int32Array; i1: Int32Array; t: Float64Array } {
   const i0 = new Int32Array(n);
@@ -263,72 +245,4 @@ export function bilinearTaps(n: number, cells: number, k: number): { i0: Int32Ar
     t[x] = g - i0[x];
   }
   return { i0, i1, t };
-}
-
-/** Bilinear upsample (cell centres) of a plane made by downsample(…, k) back to w×h. */
-export function upsample(small: Float32Array, sw: number, sh: number, k: number, w: number, h: number): Float32Array {
-  const out = new Float32Array(w * h);
-  // Column taps are the same for every row: compute them once.
-  const { i0: cx0, i1: cx1, t: ctx } = bilinearTaps(w, sw, k);
-  const { i0: ry0, i1: ry1, t: rty } = bilinearTaps(h, sh, k);
-  for (let y = 0; y < h; y++) {
-    const r0 = ry0[y] * sw;
-    const r1 = ry1[y] * sw;
-    const ty = rty[y];
-    const row = y * w;
-    for (let x = 0; x < w; x++) {
-      const tx = ctx[x];
-      const a = small[r0 + cx0[x]] + (small[r0 + cx1[x]] - small[r0 + cx0[x]]) * tx;
-      const b = small[r1 + cx0[x]] + (small[r1 + cx1[x]] - small[r1 + cx0[x]]) * tx;
-      out[row + x] = a + (b - a) * ty;
-    }
-  }
-  return out;
-}
-
-/** Box-average downsample of values·weight by k (sum of products / cell size). */
-export function downsampleWeighted(src: Float32Array, weight: Float32Array, w: number, h: number, k: number): Float32Array {
-  const sw = Math.ceil(w / k);
-  const sh = Math.ceil(h / k);
-  const sum = new Float32Array(sw * sh);
-  const cnt = new Float32Array(sw * sh);
-  for (let y = 0; y < h; y++) {
-    const row = ((y / k) | 0) * sw;
-    const base = y * w;
-    for (let x = 0; x < w; x++) {
-      const c = row + ((x / k) | 0);
-      sum[c] += src[base + x] * weight[base + x];
-      cnt[c]++;
-    }
-  }
-  for (let i = 0; i < sum.length; i++) sum[i] /= cnt[i] || 1;
-  return sum;
-}
-
-/**
- * Fused upsample-and-apply: plane[i] = plane[i] · up(gain)[i] + up(shift)[i], with up() the
- * bilinear upsample of upsample(); `shift` may be omitted (all zero). No full-size temporaries.
- */
-export function upsampleAffine(plane: Float32Array, gain: Float32Array, shift: Float32Array | undefined, sw: number, sh: number, k: number, w: number, h: number): void {
-  const { i0: cx0, i1: cx1, t: ctx } = bilinearTaps(w, sw, k);
-  const { i0: ry0, i1: ry1, t: rty } = bilinearTaps(h, sh, k);
-  for (let y = 0; y < h; y++) {
-    const r0 = ry0[y] * sw;
-    const r1 = ry1[y] * sw;
-    const ty = rty[y];
-    const row = y * w;
-    for (let x = 0; x < w; x++) {
-      const tx = ctx[x];
-      const i0 = r0 + cx0[x], i1 = r0 + cx1[x], j0 = r1 + cx0[x], j1 = r1 + cx1[x];
-      const ga = gain[i0] + (gain[i1] - gain[i0]) * tx;
-      const gb = gain[j0] + (gain[j1] - gain[j0]) * tx;
-      let v = plane[row + x] * (ga + (gb - ga) * ty);
-      if (shift) {
-        const sa = shift[i0] + (shift[i1] - shift[i0]) * tx;
-        const sb = shift[j0] + (shift[j1] - shift[j0]) * tx;
-        v += sa + (sb - sa) * ty;
-      }
-      plane[row + x] = v;
-    }
-  }
 }

@@ -35,35 +35,6 @@ export function skinModel(lab: [Float32Array, Float32Array, Float32Array], w: nu
 }
 
 /**
- * How un-skin-like a pixel is (about a z-score). Lightness counts for less (shadows and highlights
- * are still skin); being much darker than the skin (hair) counts fully.
- */
-export function skinDistance(m: SkinModel, L: number, a: number, b: number): number {
-  const da = (a - m.mean[1]) / m.spread[1];
-  const db = (b - m.mean[2]) / m.spread[2];
-  const dl = (L - m.mean[0]) / m.spread[0];
-  const dL = dl < 0 ? dl / 2.5 : dl / 4;
-  return Math.sqrt(da * da + db * db + dL * dL);
-}
-
-/**
- * skinDistance for a pixel that may lie in shadow: chroma is compared after scaling it back to the
- * skin's lightness (a shadow darkens L, a and b together; hair is darker *and* of another
- * chroma), and darkness itself counts for little. Used to pick the pixels that carry the lighting,
- * so a template's shadowed cheek feeds the lighting field instead of being extrapolated over.
- */
-export function shadedSkinDistance(m: SkinModel, L: number, a: number, b: number): number {
-  // Lab chroma falls more slowly than L in a shadow: the square root of the ratio (side-lit faces
-  // of pale and dark skin alike).
-  const k = L < m.mean[0] && L > 1 ? Math.sqrt(m.mean[0] / L) : 1;
-  const da = (a * k - m.mean[1]) / m.spread[1];
-  const db = (b * k - m.mean[2]) / m.spread[2];
-  const dl = (L - m.mean[0]) / m.spread[0];
-  const dL = dl < 0 ? dl / 8 : dl / 4;
-  return Math.sqrt(da * da + db * db + dL * dL);
-}
-
-/**
  * A model as six numbers (mean L, a, b, then spread L, a, b) for pixel loops: one typed array
  * whatever the values, where the model's arrays change hidden class with their element kinds.
  */
@@ -71,7 +42,10 @@ export function skinParams(m: SkinModel): Float64Array {
   return Float64Array.of(m.mean[0], m.mean[1], m.mean[2], m.spread[0], m.spread[1], m.spread[2]);
 }
 
-/** skinDistance() on skinParams(). */
+/**
+ * How un-skin-like a pixel is (about a z-score), for a model as skinParams(). Lightness counts for
+ * less (shadows and highlights are still skin); being much darker than the skin (hair) counts fully.
+ */
 export function skinZ(p: Float64Array, L: number, a: number, b: number): number {
   const da = (a - p[1]) / p[4];
   const db = (b - p[2]) / p[5];
@@ -80,8 +54,15 @@ export function skinZ(p: Float64Array, L: number, a: number, b: number): number 
   return Math.sqrt(da * da + db * db + dL * dL);
 }
 
-/** shadedSkinDistance() on skinParams(). */
+/**
+ * skinZ for a pixel that may lie in shadow: chroma is compared after scaling it back to the skin's
+ * lightness (a shadow darkens L, a and b together; hair is darker *and* of another chroma), and
+ * darkness itself counts for little. Used to pick the pixels that carry the lighting, so a
+ * template's shadowed cheek feeds the lighting field instead of being extrapolated over.
+ */
 export function shadedSkinZ(p: Float64Array, L: number, a: number, b: number): number {
+  // Lab chroma falls more slowly than L in a shadow: the square root of the ratio (side-lit faces
+  // of pale and dark skin alike).
   const k = L < p[0] && L > 1 ? Math.sqrt(p[0] / L) : 1;
   const da = (a * k - p[1]) / p[4];
   const db = (b * k - p[2]) / p[5];

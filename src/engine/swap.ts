@@ -5,7 +5,7 @@ import type { Face } from './analyse.ts';
 import type { RgbImage } from './image.ts';
 import { buildMaskAt, DEFAULT_MASK, type MaskOptions } from './mask.ts';
 import { DEFAULT_COLOUR, matchColour, type ColourOptions } from './colour.ts';
-import { DEFAULT_BLEND, lowBand, LowBandRows, membrane, type BlendOptions, type LowBand } from './blend.ts';
+import { DEFAULT_BLEND, membrane, multiband, type BlendOptions } from './blend.ts';
 import { DEFAULT_ENHANCE, enhance, type EnhanceOptions } from './enhance.ts';
 import { DEFAULT_TEXTURE, matchTexture, type TextureOptions, type TextureReport } from './texture.ts';
 import { labToRgb, rgbToLab } from './raster.ts';
@@ -119,10 +119,10 @@ export function swapFace(
   enhance(src, mask.skin, roi.w, roi.h, fw, opts.enhance);
   timings.enhance = now() - t;
 
-  // The composite, with the two-band transition at the skin edge (its grid fields counted here).
+  // The composite, after the two-band transition at the skin edge (counted here).
   t = now();
-  const lb = opts.blend.multiband ? lowBand(src, tgt, mask.alpha, mask.ring, roi.w, roi.h, fw, opts.blend.multiband) : undefined;
-  const out = composite(target.img, roi, tgt, src, mask.alpha, lb);
+  if (opts.blend.multiband) multiband(src, tgt, mask.alpha, mask.ring, roi.w, roi.h, fw, opts.blend.multiband);
+  const out = composite(target.img, roi, tgt, src, mask.alpha);
   timings.composite = now() - t;
   return {
     image: { ...target.img, data: out },
@@ -138,21 +138,13 @@ export function swapFace(
 }
 
 /**
- * The template with tgt + alpha·(src − tgt) written over the ROI, where alpha > 0 only; with a
- * low band (blend.multiband), + (aLow − alpha)·low where aLow < alpha. Each row in a function of
- * its own (as every per-pixel loop here): inside swapFace, called once a swap, the loop never
- * stayed optimised.
+ * The template with tgt + alpha·(src − tgt) written over the ROI, where alpha > 0 only. Each row
+ * in a function of its own (as every per-pixel loop here): inside swapFace, called once a swap,
+ * the loop never stayed optimised.
  */
-function composite(img: RgbImage, roi: Roi, tgt: Float32Array, src: Float32Array, alpha: Float32Array, lb?: LowBand): Uint8Array {
+function composite(img: RgbImage, roi: Roi, tgt: Float32Array, src: Float32Array, alpha: Float32Array): Uint8Array {
   const out = new Uint8Array(img.data);
-  const rows = lb ? new LowBandRows(lb, roi.w, roi.h) : undefined;
-  for (let y = 0; y < roi.h; y++) {
-    const o = ((roi.y0 + y) * img.width + roi.x0) * 3;
-    if (rows) {
-      rows.at(y);
-      compositeRowLow(out, o, tgt, src, alpha, y * roi.w, roi.w, rows.cx0, rows.cx1, rows.tx, rows.va, rows.vl, rows.pairMin);
-    } else compositeRow(out, o, tgt, src, alpha, y * roi.w, roi.w);
-  }
+  for (let y = 0; y < roi.h; y++) compositeRow(out, ((roi.y0 + y) * img.width + roi.x0) * 3, tgt, src, alpha, y * roi.w, roi.w);
   return out;
 }
 
@@ -162,31 +154,6 @@ function compositeRow(out: Uint8Array, o: number, tgt: Float32Array, src: Float3
     if (!(a > 0)) continue; // never touch pixels outside the mask
     for (let k = 0; k < 3; k++) {
       const v = tgt[i * 3 + k] + a * (src[i * 3 + k] - tgt[i * 3 + k]);
-      out[o + k] = v < 0 ? 0 : v > 255 ? 255 : Math.round(v);
-    }
-  }
-}
-
-/** compositeRow plus the low band's (aLow − a)·low, interpolated across the row's cells (LowBandRows). */
-function compositeRowLow(out: Uint8Array, o: number, tgt: Float32Array, src: Float32Array, alpha: Float32Array, row: number, w: number, cx0: Int32Array, cx1: Int32Array, ctx: Float64Array, va: Float32Array, vl: Float32Array, pairMin: Float32Array): void {
-  for (let x = 0, i = row; x < w; x++, i++, o += 3) {
-    const a = alpha[i];
-    if (!(a > 0)) continue; // never touch pixels outside the mask
-    let d = 0, p0 = 0, p1 = 0, tx = 0;
-    const c0 = cx0[x];
-    if (pairMin[c0] < a - 1e-4) {
-      const c1 = cx1[x];
-      tx = ctx[x];
-      const al = va[c0] + (va[c1] - va[c0]) * tx;
-      if (al < a) {
-        d = (al > 0 ? al : 0) - a;
-        p0 = c0 * 3;
-        p1 = c1 * 3;
-      }
-    }
-    for (let k = 0; k < 3; k++) {
-      let v = tgt[i * 3 + k] + a * (src[i * 3 + k] - tgt[i * 3 + k]);
-      if (d !== 0) v += d * (vl[p0 + k] + (vl[p1 + k] - vl[p0 + k]) * tx);
       out[o + k] = v < 0 ? 0 : v > 255 ? 255 : Math.round(v);
     }
   }
