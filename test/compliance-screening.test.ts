@@ -71,7 +71,7 @@ test('the screened engine refuses before swapping and passes scores on', async (
   assert.ok(typeof ok.timings.screen === 'number');
 });
 
-test('wanxing swap screens on its own thread: a refused photo writes nothing and exits 2; a portrait is written', async () => {
+test('wanxing swap screens on its own thread: a refused or unreadable photo writes nothing and exits 2; a portrait is written', async () => {
   const dir = tmpDir();
   const files = { skin: path.join(dir, 'skin.png'), a: path.join(dir, 'a.png'), b: path.join(dir, 'b.png') };
   fs.writeFileSync(files.skin, skin);
@@ -91,6 +91,13 @@ test('wanxing swap screens on its own thread: a refused photo writes nothing and
   assert.match(refused.stderr, /ContentRejected|-330007/);
   assert.match(refused.stderr, /用户图片/);
   assert.equal(fs.existsSync(path.join(dir, 'refused.jpg')), false);
+  // A file that is no image is refused the same way, with the service's code, whether the screen
+  // or the engine meets it first.
+  fs.writeFileSync(path.join(dir, 'notes.jpg'), 'not a photo');
+  const unreadable = await run(path.join(dir, 'notes.jpg'), path.join(dir, 'unreadable.jpg'));
+  assert.equal(unreadable.code, 2, unreadable.stderr);
+  assert.match(unreadable.stderr, /ImageFormatUnsupported \(-320002\)/);
+  assert.equal(fs.existsSync(path.join(dir, 'unreadable.jpg')), false);
   const ok = await run(files.a, path.join(dir, 'ok.jpg'));
   assert.equal(ok.code, 0, ok.stderr);
   assert.ok(fs.statSync(path.join(dir, 'ok.jpg')).size > 1000);
