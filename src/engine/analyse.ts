@@ -130,7 +130,8 @@ export class FaceAnalyser {
   private async detectWindow(img: RgbImage, win: Window, embedding: boolean): Promise<Face[]> {
     const { x0, y0, w, h } = win;
     // The window may reach past the image (a letterboxed square): that part stays black.
-    const px = new Int32Array(w * h * 3);
+    // float32, the dtype Human works in: an int32 tensor was cloned and then cast, two 12-byte-a-pixel copies.
+    const px = new Float32Array(w * h * 3);
     const xa = Math.max(0, -x0);
     const xb = Math.min(w, img.width - x0);
     // Row by row in native code (a per-byte loop here, run twice a swap, was never optimised).
@@ -139,7 +140,7 @@ export class FaceAnalyser {
       px.set(img.data.subarray(src + xa * 3, src + xb * 3), (y * w + xa) * 3);
     }
     const tf = this.human.tf;
-    const tensor = tf.tensor4d(px, [1, h, w, 3], 'int32');
+    const tensor = tf.tensor4d(px, [1, h, w, 3], 'float32');
     const face = (this.config as { face: { description: { enabled: boolean } } }).face;
     // Always a full config: Human merges partial configs into its own permanently.
     const config = { ...this.config, face: { ...face, description: { ...face.description, enabled: embedding } } };

@@ -1,61 +1,93 @@
 // Small raster primitives over Float32 planes: blurs, polygon fill, colour space conversion.
 // Planes are row-major, one value a pixel; RGB buffers interleave 3 values a pixel.
+import { scratch } from './scratch.ts';
 
 /** Separable box blur with radius r (window 2r+1), edges normalised by the in-bounds count. */
 export function boxBlur(src: Float32Array, w: number, h: number, r: number): Float32Array {
+  return boxBlurInto(src, new Float32Array(w * h), w, h, r);
+}
+
+/** boxBlur into `out` (not `src`); the row pass's plane is this thread's scratch. */
+function boxBlurInto(src: Float32Array, out: Float32Array, w: number, h: number, r: number): Float32Array {
   r = Math.max(0, Math.round(r));
-  if (r === 0) return src.slice();
-  const tmp = new Float32Array(w * h);
-  const out = new Float32Array(w * h);
-  // Horizontal pass, running sum along each row.
-  for (let y = 0; y < h; y++) {
-    const row = y * w;
-    let sum = 0;
-    let n = 0;
-    for (let x = 0; x <= Math.min(r, w - 1); x++) {
-      sum += src[row + x];
-      n++;
-    }
-    for (let x = 0; x < w; x++) {
-      tmp[row + x] = sum / n;
-      const add = x + r + 1;
-      const sub = x - r;
-      if (add < w) {
-        sum += src[row + add];
-        n++;
-      }
-      if (sub >= 0) {
-        sum -= src[row + sub];
-        n--;
-      }
-    }
+  if (r === 0) {
+    out.set(src.subarray(0, w * h));
+    return out;
   }
+  const tmp = scratch.f32('boxBlur.rows', w * h);
+  for (let y = 0; y < h; y++) boxRow(src, tmp, y * w, w, r);
   // Vertical pass, also row by row (running column sums): memory is walked in order.
-  const col = new Float64Array(w);
+  const col = scratch.f64('boxBlur.cols', w);
   let n = 0;
   for (let y = 0; y <= Math.min(r, h - 1); y++) {
-    const row = y * w;
-    for (let x = 0; x < w; x++) col[x] += tmp[row + x];
+    addRow(col, tmp, y * w, w);
     n++;
   }
   for (let y = 0; y < h; y++) {
-    const row = y * w;
-    const inv = 1 / n;
-    for (let x = 0; x < w; x++) out[row + x] = col[x] * inv;
-    const add = y + r + 1;
-    const sub = y - r;
-    if (add < h) {
-      const ar = add * w;
-      for (let x = 0; x < w; x++) col[x] += tmp[ar + x];
-      n++;
-    }
-    if (sub >= 0) {
-      const sr = sub * w;
-      for (let x = 0; x < w; x++) col[x] -= tmp[sr + x];
-      n--;
-    }
+    const add = y + r + 1 < h ? (y + r + 1) * w : -1;
+    const sub = y - r >= 0 ? (y - r) * w : -1;
+    boxColumnsRow(out, col, tmp, y * w, add, sub, w, 1 / n);
+    if (add >= 0) n++;
+    if (sub >= 0) n--;
   }
   return out;
+}
+
+/** One row's running sum: the edges (window cut by the row's ends) apart from the inside, where no test is needed. */
+function boxRow(src: Float32Array, tmp: Float32Array, row: number, w: number, r: number): void {
+  let sum = 0;
+  let n = 0;
+  for (let x = 0; x <= Math.min(r, w - 1); x++) {
+    sum += src[row + x];
+    n++;
+  }
+  let x = 0;
+  for (; x < Math.min(r, w); x++) {
+    tmp[row + x] = sum / n;
+    if (x + r + 1 < w) {
+      sum += src[row + x + r + 1];
+      n++;
+    }
+  }
+  for (; x + r + 1 < w; x++) {
+    tmp[row + x] = sum / n;
+    sum += src[row + x + r + 1];
+    sum -= src[row + x - r];
+  }
+  for (; x < w; x++) {
+    tmp[row + x] = sum / n;
+    sum -= src[row + x - r];
+    n--;
+  }
+}
+
+function addRow(col: Float64Array, tmp: Float32Array, row: number, w: number): void {
+  for (let x = 0; x < w; x++) col[x] += tmp[row + x];
+}
+
+/** Writes one output row from the column sums, then moves the sums a row down (add/sub: row offsets, -1 for none). */
+function boxColumnsRow(out: Float32Array, col: Float64Array, tmp: Float32Array, row: number, add: number, sub: number, w: number, inv: number): void {
+  if (add >= 0 && sub >= 0) {
+    for (let x = 0; x < w; x++) {
+      const c = col[x];
+      out[row + x] = c * inv;
+      col[x] = c + tmp[add + x] - tmp[sub + x];
+    }
+  } else if (add >= 0) {
+    for (let x = 0; x < w; x++) {
+      const c = col[x];
+      out[row + x] = c * inv;
+      col[x] = c + tmp[add + x];
+    }
+  } else if (sub >= 0) {
+    for (let x = 0; x < w; x++) {
+      const c = col[x];
+      out[row + x] = c * inv;
+      col[x] = c - tmp[sub + x];
+    }
+  } else {
+    for (let x = 0; x < w; x++) out[row + x] = col[x] * inv;
+  }
 }
 
 /** Gaussian approximated by three box blurs. */
@@ -63,7 +95,10 @@ export function gaussBlur(src: Float32Array, w: number, h: number, sigma: number
   if (sigma < 0.5) return src.slice();
   // Three boxes of radius r give variance 3 * ((2r+1)^2 - 1) / 12.
   const r = Math.max(1, Math.round((Math.sqrt(4 * sigma * sigma + 1) - 1) / 2));
-  return boxBlur(boxBlur(boxBlur(src, w, h, r), w, h, r), w, h, r);
+  const n = w * h;
+  const a = boxBlurInto(src, scratch.f32('gaussBlur.a', n), w, h, r);
+  const b = boxBlurInto(a, scratch.f32('gaussBlur.b', n), w, h, r);
+  return boxBlurInto(b, new Float32Array(n), w, h, r);
 }
 
 /** Blur of `values` that only averages where `weight` > 0 (normalised convolution). */
