@@ -6,16 +6,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { faceA, faceB } from './engine-fixtures.ts';
-import { APP_KEY, APP_SECRET, ROOT, startTestService, tmpDir } from './helpers/service.ts';
+import { noChromium, openConsole, type ConsoleSession } from './helpers/browser.ts';
+import { APP_KEY, APP_SECRET, ROOT, tmpDir } from './helpers/service.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-describe('console in a browser', { skip: !fs.existsSync(CHROMIUM) && `no chromium at ${CHROMIUM} (apt-get install chromium)` }, () => {
-  let svc: Awaited<ReturnType<typeof startTestService>>;
-  let browser: Browser;
+describe('console in a browser', { skip: noChromium }, () => {
+  let session: ConsoleSession;
+  let svc: ConsoleSession['svc'];
   let page: Page;
   const dir = tmpDir('wanxing-browser-');
   const sourceFile = path.join(dir, 'me.jpg');
@@ -25,14 +23,11 @@ describe('console in a browser', { skip: !fs.existsSync(CHROMIUM) && `no chromiu
     fs.writeFileSync(sourceFile, await faceA('jpeg'));
     fs.writeFileSync(targetFile, await faceB('jpeg'));
     const engine = process.env.WANXING_BROWSER_TEST_ENGINE;
-    svc = await startTestService(engine ? { WANXING_ENGINE: engine } : {});
-    // playwright gives the browser a fresh temporary profile (--user-data-dir) of its own.
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    session = await openConsole(engine ? { WANXING_ENGINE: engine } : {});
+    ({ svc, page } = session);
   });
   after(async () => {
-    await browser?.close();
-    await svc?.close();
+    await session?.close();
   });
 
   it('logs in with the app key and secret', async () => {

@@ -4,16 +4,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { faceA, faceB } from './engine-fixtures.ts';
-import { APP_KEY, APP_SECRET, startTestService, tmpDir } from './helpers/service.ts';
+import { noChromium, openConsole, type ConsoleSession } from './helpers/browser.ts';
+import { tmpDir } from './helpers/service.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-describe('console template gallery in a browser', { skip: !fs.existsSync(CHROMIUM) && `no chromium at ${CHROMIUM} (apt-get install chromium)` }, () => {
-  let svc: Awaited<ReturnType<typeof startTestService>>;
-  let browser: Browser;
+describe('console template gallery in a browser', { skip: noChromium }, () => {
+  let session: ConsoleSession;
+  let svc: ConsoleSession['svc'];
   let page: Page;
   const dir = tmpDir('wanxing-browser-');
   const sourceFile = path.join(dir, 'me.jpg');
@@ -22,19 +20,12 @@ describe('console template gallery in a browser', { skip: !fs.existsSync(CHROMIU
   before(async () => {
     fs.writeFileSync(sourceFile, await faceA('jpeg'));
     fs.writeFileSync(templateFile, await faceB('jpeg'));
-    svc = await startTestService({ WANXING_ENGINE: 'classic' });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    session = await openConsole({ WANXING_ENGINE: 'classic' }, { login: true });
+    ({ svc, page } = session);
     page.on('dialog', (d) => void d.accept());
-    await page.goto(svc.url);
-    await page.fill('#app-key', APP_KEY);
-    await page.fill('#app-secret', APP_SECRET);
-    await page.click('#login-btn');
-    await page.waitForSelector('#workspace', { state: 'visible' });
   });
   after(async () => {
-    await browser?.close();
-    await svc?.close();
+    await session?.close();
   });
 
   it('registers a template by upload, shows its face, swaps with it, deletes it', async () => {

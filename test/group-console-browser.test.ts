@@ -5,16 +5,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { faceC, faceD, twoFaces } from './engine-fixtures.ts';
-import { APP_KEY, APP_SECRET, startTestService, tmpDir } from './helpers/service.ts';
+import { noChromium, openConsole, type ConsoleSession } from './helpers/browser.ts';
+import { tmpDir } from './helpers/service.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-describe('console: choosing faces in a group template', { skip: !fs.existsSync(CHROMIUM) && `no chromium at ${CHROMIUM} (apt-get install chromium)` }, () => {
-  let svc: Awaited<ReturnType<typeof startTestService>>;
-  let browser: Browser;
+describe('console: choosing faces in a group template', { skip: noChromium }, () => {
+  let session: ConsoleSession;
+  let svc: ConsoleSession['svc'];
   let page: Page;
   const dir = tmpDir('wanxing-group-browser-');
   const file = (name: string) => path.join(dir, name);
@@ -23,18 +21,11 @@ describe('console: choosing faces in a group template', { skip: !fs.existsSync(C
     fs.writeFileSync(file('two.png'), await twoFaces());
     fs.writeFileSync(file('c.png'), await faceC());
     fs.writeFileSync(file('d.png'), await faceD());
-    svc = await startTestService({ WANXING_ENGINE: 'classic' });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await page.goto(svc.url);
-    await page.fill('#app-key', APP_KEY);
-    await page.fill('#app-secret', APP_SECRET);
-    await page.click('#login-btn');
-    await page.waitForSelector('#workspace', { state: 'visible' });
+    session = await openConsole({ WANXING_ENGINE: 'classic' }, { login: true });
+    ({ svc, page } = session);
   });
   after(async () => {
-    await browser?.close();
-    await svc?.close();
+    await session?.close();
   });
 
   const upload = async (input: string, name: string) => {
