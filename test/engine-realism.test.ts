@@ -278,3 +278,46 @@ test("style: 'template' moves the lips' colour toward the template's, 'source' k
   assert.notDeepEqual(tpl.raw.data, own.raw.data);
   assert.ok(Math.abs(lips(tpl) - tLips) < Math.abs(lips(own) - tLips) + 1e-6, `lip a*: template ${tLips.toFixed(1)}, style template ${lips(tpl).toFixed(1)}, style source ${lips(own).toFixed(1)}`);
 });
+
+test('lower face: a grey patch of the source on the chin takes the template chroma; the same patch above the nose and the lips keep the main match', async () => {
+  const { matchColour, DEFAULT_COLOUR } = await import('../src/engine/colour.ts');
+  const { LIPS_OUTER } = await import('../src/engine/regions.ts');
+  const w = 200, h = 200, n = w * h, faceW = 160;
+  // A stand-in mesh: only the points the lower-face zone reads (forehead top, chin, nose tip, lips).
+  const pos: [number, number][] = Array.from({ length: 468 }, () => [100, 100]);
+  pos[10] = [100, 20];
+  pos[152] = [100, 185];
+  pos[1] = [100, 90];
+  LIPS_OUTER.forEach((id, j) => {
+    const t = (2 * Math.PI * j) / LIPS_OUTER.length;
+    pos[id] = [100 + 22 * Math.cos(t), 128 + 7 * Math.sin(t)];
+  });
+  const geometry = { pos, tri: [], targetNormals: new Float32Array(0), sourceNormals: new Float32Array(0) };
+  const run = (lowerFace: number) => {
+    const tgt: [Float32Array, Float32Array, Float32Array] = [new Float32Array(n).fill(60), new Float32Array(n).fill(15), new Float32Array(n).fill(18)];
+    const src: [Float32Array, Float32Array, Float32Array] = [new Float32Array(n).fill(60), new Float32Array(n).fill(15), new Float32Array(n).fill(18)];
+    const skin = new Float32Array(n).fill(1);
+    for (const [y0, y1] of [[150, 175], [40, 60]]) {
+      for (let y = y0; y < y1; y++) for (let x = 80; x < 120; x++) {
+        const i = y * w + x;
+        src[0][i] = 56;
+        src[1][i] = 4; // the source's blue-grey stubble shadow: not skin, so not in the statistics
+        src[2][i] = 2;
+        skin[i] = 0;
+      }
+    }
+    // The lips: redder than the skin in both faces.
+    for (let y = 124; y < 132; y++) for (let x = 85; x < 115; x++) src[1][y * w + x] = tgt[1][y * w + x] = 30;
+    matchColour(src, tgt, skin, w, h, faceW, { ...DEFAULT_COLOUR, shading: 0, highlights: 0, lowerFace }, skin, geometry);
+    return src;
+  };
+  const off = run(0), on = run(1);
+  const chin = 162 * w + 100, brow = 50 * w + 100, lip = 128 * w + 100;
+  // Chin: the grey cast mostly gone (a and b toward the template's 15 / 18).
+  assert.ok(on[1][chin] - off[1][chin] > 4, `a on the chin ${off[1][chin].toFixed(1)} → ${on[1][chin].toFixed(1)}`);
+  assert.ok(on[2][chin] - off[2][chin] > 6, `b on the chin ${off[2][chin].toFixed(1)} → ${on[2][chin].toFixed(1)}`);
+  assert.ok(Math.abs(on[1][chin] - 15) < 4 && Math.abs(on[2][chin] - 18) < 5);
+  // Above the nose nothing changes; the lips keep (nearly) their colour.
+  for (let c = 0; c < 3; c++) assert.ok(Math.abs(on[c][brow] - off[c][brow]) < 1e-3, `plane ${c} at the brow`);
+  assert.ok(Math.abs(on[1][lip] - off[1][lip]) < 1.5, `a on the lips ${off[1][lip].toFixed(1)} → ${on[1][lip].toFixed(1)}`);
+});

@@ -1,7 +1,7 @@
 // Hair found by texture, not colour: blonde or grey strands over pale skin are skin-coloured,
 // but they are fine, parallel and high-contrast — a strong, coherent local orientation (the
 // structure tensor), where skin is weakly textured and without one direction.
-import { boxBlur } from './raster.ts';
+import { boxBlur, selectKth } from './raster.ts';
 
 export interface StrandOptions {
   /** Structure-tensor energy, in multiples of the median over plain skin, from which a pixel may be hair (0 = off). */
@@ -24,8 +24,7 @@ export function strandMap(L: Float32Array, cover: Uint8Array, skin: Uint8Array, 
   const jxx = boxBlur(xx, w, h, r), jyy = boxBlur(yy, w, h, r), jxy = boxBlur(xy, w, h, r);
   const ref = skinEnergies(jxx, jyy, skin);
   if (ref.length < 100) return out;
-  ref.sort();
-  const lim = opts.energy * Math.max(0.5, ref[ref.length >> 1]);
+  const lim = opts.energy * Math.max(0.5, selectKth(ref, ref.length >> 1));
   coherent(jxx, jyy, jxy, cover, lim, opts.coherence, out);
   return out;
 }

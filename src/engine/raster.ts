@@ -281,3 +281,38 @@ export function bilinearTaps(n: number, cells: number, k: number): { i0: Int32Ar
   }
   return { i0, i1, t };
 }
+
+/**
+ * The k-th smallest value of `a` (0-based), as `a.sort()[k]` would give, in linear expected time
+ * (Hoare's selection): medians of a few hundred thousand samples were sorted whole. Reorders `a`.
+ */
+export function selectKth(a: Float32Array | Float64Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (hi > lo) {
+    // Median of three as the pivot: sorted or constant runs stay linear.
+    const mid = (lo + hi) >> 1;
+    const p = median3(a[lo]!, a[mid]!, a[hi]!);
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < p) i++;
+      while (a[j]! > p) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k]!;
+  }
+  return a[k]!;
+}
+
+function median3(a: number, b: number, c: number): number {
+  return a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
+}

@@ -1,5 +1,6 @@
 // A per-face skin colour model in Lab, sampled at plain-skin mesh points. Pixels far from it
 // (hair, hands, glasses rims, teeth) are what the mask keeps from the template.
+import { selectKth } from './raster.ts';
 import { SKIN_SAMPLES } from './regions.ts';
 
 export interface SkinModel {
@@ -21,12 +22,7 @@ export function skinModel(lab: [Float32Array, Float32Array, Float32Array], w: nu
       }
     }
   }
-  // Numeric sort of a typed copy: no comparator callback.
-  const med = (a: number[]) => {
-    if (!a.length) return 0;
-    const s = Float64Array.from(a).sort();
-    return s[s.length >> 1];
-  };
+  const med = (a: number[]) => (a.length ? selectKth(Float64Array.from(a), a.length >> 1) : 0);
   const mean = vals.map(med) as [number, number, number];
   // MAD * 1.48 estimates sigma; floors keep flat-lit faces from flagging every pore.
   const floors = [6, 3, 3];

@@ -4,6 +4,7 @@
 // Two luminance bands are measured on plain skin, in the result and in the template at the same
 // pixels, and the result's bands are scaled toward the template's (bounded gains). What a gain
 // cannot restore (a detail-less upscaled face) is filled with seeded noise of the template's level.
+import { selectKth } from './raster.ts';
 import { scratch } from './scratch.ts';
 
 export interface TextureOptions {
@@ -56,8 +57,7 @@ function bandEnergy(sat: Float64Array, rgb: Float32Array, w: number, h: number, 
     a[j] = Math.abs(v);
   }
   // Typed arrays sort numerically in native code.
-  a.sort();
-  return a[a.length >> 1] ?? 0;
+  return a.length ? selectKth(a, a.length >> 1) : 0;
 }
 
 /** Median of |fine band| (v − its 3×3 box mean, clipped at the edges) of the noise field over the sample pixels. */
@@ -74,8 +74,7 @@ function fineEnergyOfNoise(seed: number, w: number, h: number, idx: Int32Array):
     }
     a[j] = Math.abs(noiseAt(i, seed) - s / c);
   }
-  a.sort();
-  return a[a.length >> 1] ?? 0;
+  return a.length ? selectKth(a, a.length >> 1) : 0;
 }
 
 /** 64 Ki standard normal samples (mulberry32 + Box–Muller, fixed seed), made once. */
