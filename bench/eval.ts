@@ -26,7 +26,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import os from 'node:os';
 import { createDefaultEngine, type DefaultEngineOptions, type DetailedSwap } from '../src/engine/index.ts';
-import { DEFAULT_SWAP, type SwapOptions } from '../src/engine/swap.ts';
+import { DEFAULT_SWAP, mergeSwapOptions, type SwapOptions } from '../src/engine/swap.ts';
 import { decodeImage } from '../src/engine/image.ts';
 import { faceWidth } from '../src/engine/regions.ts';
 import { toServiceError } from '../src/jobs/errors.ts';
@@ -125,13 +125,7 @@ export function engineFromArgs(a: EvalArgs) {
 }
 
 function mergeSwap(...layers: Record<string, unknown>[]): SwapOptions {
-  const out = structuredClone(DEFAULT_SWAP) as unknown as Record<string, unknown>;
-  for (const set of layers) {
-    for (const [k, v] of Object.entries(set)) {
-      out[k] = typeof v === 'object' && v ? { ...(out[k] as object), ...(v as object) } : v;
-    }
-  }
-  return out as unknown as SwapOptions;
+  return mergeSwapOptions(DEFAULT_SWAP, ...layers);
 }
 
 const median = (v: number[]) => {

@@ -25,6 +25,8 @@ export interface Config {
   onnxProvider: 'cpu' | 'cuda';
   /** ONNX engine knobs: file names inside modelDir, CUDA device, intra-op threads per engine thread. */
   onnx: { swapperFile?: string; recogniserFile?: string; deviceId: number; threads: number };
+  /** The classic engine's stage knobs over its defaults (WANXING_SWAP_OPTIONS, JSON; docs/ENGINE.md, Options); checked key by key when the engine starts. */
+  swapOptions?: Record<string, unknown>;
   /** Knobs shared by the engines: input checks, template cache, output quality. */
   face: { minFacePx: number; minFaceRatio: number; maxYawDeg: number; maxPitchDeg: number; templateCacheMb: number; jpegQuality: number };
   /** Engine worker threads in this process; 0 = API only (distributed mode). */
@@ -50,6 +52,20 @@ export class ConfigError extends Error {}
 export type EnginePriority = 'idle' | number;
 
 type Env = Record<string, string | undefined>;
+
+/** A JSON object, or undefined when unset. */
+function jsonObject(env: Env, key: string): Record<string, unknown> | undefined {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch (err) {
+    throw new ConfigError(`${key}: not JSON (${(err as Error).message})`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ConfigError(`${key}: expected a JSON object such as {"colour":{"lowerFace":1}}`);
+  return v as Record<string, unknown>;
+}
 
 function num(env: Env, key: string, def: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   const raw = env[key];
@@ -117,6 +133,7 @@ export function loadConfig(env: Env = process.env): Config {
     engine: env.WANXING_ENGINE || 'classic',
     modelDir: path.resolve(env.WANXING_MODEL_DIR || path.join(dataDir, 'models')),
     onnxProvider: oneOf(env, 'WANXING_ONNX_PROVIDER', 'cpu', ['cpu', 'cuda'] as const),
+    swapOptions: jsonObject(env, 'WANXING_SWAP_OPTIONS'),
     workers,
     enginePriority: enginePriority(env),
     onnx: {

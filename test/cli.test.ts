@@ -1,6 +1,7 @@
 // The wanxing CLI as a user runs it: keys, notify redeliver, help, the first start printing an app.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
@@ -48,6 +49,15 @@ test('--help lists the commands; a bad setting stops with its name', async () =>
   assert.notEqual(bad.code, 0);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /^wanxing: PORT=eighty/);
+});
+
+test('WANXING_SWAP_OPTIONS reaches the engine of `wanxing swap`: a misspelt knob stops it by name, nothing written', async () => {
+  const dir = tmpDir('wanxing-cli-knobs-');
+  const out = path.join(dir, 'out.jpg');
+  const r = await wanxing(['swap', '-s', path.join(dir, 'a.jpg'), '-t', path.join(dir, 'b.jpg'), '-o', out], { WANXING_SCREENING: 'off', WANXING_SWAP_OPTIONS: '{"colour":{"lowerFac":1}}' });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /unknown engine option swap\.colour\.lowerFac/);
+  assert.equal(fs.existsSync(out), false);
 });
 
 test('the first start without configured keys creates an app and prints it', async () => {

@@ -29,6 +29,8 @@ test('bad values stop the start with the variable named', () => {
     [{ WANXING_NOTIFY_RETRY_DELAYS: '1,x' }, /WANXING_NOTIFY_RETRY_DELAYS/],
     [{ WANXING_ENGINE_NICE: 'low' }, /WANXING_ENGINE_NICE=low/],
     [{ WANXING_ENGINE_NICE: '-5' }, /WANXING_ENGINE_NICE=-5/],
+    [{ WANXING_SWAP_OPTIONS: '{colour: 1}' }, /WANXING_SWAP_OPTIONS: not JSON/],
+    [{ WANXING_SWAP_OPTIONS: '[1]' }, /WANXING_SWAP_OPTIONS: expected a JSON object/],
   ];
   for (const [env, re] of bad) assert.throws(() => loadConfig(env), (e: Error) => (e instanceof ConfigError || e instanceof Error) && re.test(e.message));
 });
@@ -47,4 +49,7 @@ test('engine settings reach the engine factory options', () => {
   assert.equal(onnx.options.swapperFile, 'mine.onnx');
   assert.equal(onnx.options.jpegQuality, 85);
   assert.equal(engineSpecFor({ ...c, engine: '/opt/my-engine.js' }).factory, 'createEngine');
+  assert.equal(classic.options.swap, undefined);
+  const knobs = engineSpecFor(loadConfig({ WANXING_SWAP_OPTIONS: '{"colour":{"lowerFace":1}}' }));
+  assert.deepEqual(knobs.options.swap, { colour: { lowerFace: 1 } });
 });

@@ -8,7 +8,7 @@ import { decodeImage, encodeImage } from '../src/engine/image.ts';
 import { membrane } from '../src/engine/blend.ts';
 import { labToRgb, rgbToLab, boxBlur } from '../src/engine/raster.ts';
 import { warpTriangles } from '../src/engine/warp.ts';
-import { destinationMesh } from '../src/engine/swap.ts';
+import { DEFAULT_SWAP, destinationMesh, mergeSwapOptions } from '../src/engine/swap.ts';
 import { fitSimilarity3d } from '../src/engine/similarity3d.ts';
 import { FACE_OVAL } from '../src/engine/regions.ts';
 import { DEFAULT_COLOUR, matchColour } from '../src/engine/colour.ts';
@@ -260,4 +260,16 @@ test("matchColour: a source lit hard from one side takes more of an evenly lit t
   matchColour(a, template(), weight, w, h, 200, DEFAULT_COLOUR);
   matchColour(b, template(), weight, w, h, 200, { ...DEFAULT_COLOUR, detailLightingAuto: 0 });
   assert.deepEqual(a[0], b[0]);
+});
+
+test('stage options: a patch lays over the defaults at any depth; an unknown or mistyped knob is refused by name', () => {
+  const m = mergeSwapOptions(DEFAULT_SWAP, { colour: { lowerFace: 1 } }, { mask: { strands: { energy: 0 } } });
+  assert.equal(m.colour.lowerFace, 1);
+  assert.equal(m.colour.lightingSigma, DEFAULT_SWAP.colour.lightingSigma);
+  assert.equal(m.mask.strands.energy, 0);
+  assert.equal(m.mask.strands.coherence, DEFAULT_SWAP.mask.strands.coherence);
+  assert.equal(DEFAULT_SWAP.colour.lowerFace, 0, 'the defaults are not changed');
+  assert.throws(() => mergeSwapOptions(DEFAULT_SWAP, { colour: { lowerFac: 1 } }), /unknown engine option swap\.colour\.lowerFac/);
+  assert.throws(() => mergeSwapOptions(DEFAULT_SWAP, { colour: { lowerFace: 'yes' } }), /swap\.colour\.lowerFace: expected a number/);
+  assert.throws(() => mergeSwapOptions(DEFAULT_SWAP, { colour: 1 }), /swap\.colour: expected an object/);
 });

@@ -7,7 +7,7 @@ import type { FaceEngine, SwapRequest, SwapResult, TemplateFaces } from './types
 import { DEFAULT_LIMITS, FaceAnalyser, type AnalyseLimits, type Face } from './analyse.ts';
 import { planGroup, sourceFaceOf, swapGroup, targetFaceOf, type GroupDeps } from './group.ts';
 import { decodeImage, encodeImage, DEFAULT_MAX_PIXELS, type RgbImage } from './image.ts';
-import { DEFAULT_SWAP, swapFace, type SwapOptions, type SwapOutput } from './swap.ts';
+import { DEFAULT_SWAP, mergeSwapOptions, swapFace, type SwapOptions, type SwapOptionsPatch, type SwapOutput } from './swap.ts';
 import { contentHash, TemplateCache, type CachedTemplate } from './cache.ts';
 import { ServiceError } from '../jobs/errors.ts';
 import { EsrganUpscaler, esrganModelDir } from './upscale.ts';
@@ -21,7 +21,7 @@ export interface DefaultEngineOptions {
   /** Input checks: face size, angles, dominance, detector score. */
   limits?: Partial<AnalyseLimits>;
   /** Stage knobs (identity shape, mask, colour, blend, enhance). */
-  swap?: Partial<SwapOptions>;
+  swap?: SwapOptionsPatch;
   /** Template cache budget in bytes (0 disables). Default 128 MiB. */
   templateCacheBytes?: number;
   jpegQuality?: number;
@@ -68,7 +68,7 @@ export class DefaultEngine implements FaceEngine {
   constructor(private readonly opts: DefaultEngineOptions = {}) {
     this.cache = new TemplateCache(opts.templateCacheBytes ?? 128 * 1024 * 1024);
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
-    this.swapOpts = { ...DEFAULT_SWAP, ...opts.swap };
+    this.swapOpts = mergeSwapOptions(DEFAULT_SWAP, opts.swap);
     this.upscaleOpts = { ...DEFAULT_UPSCALE, ...opts.upscale };
   }
 

@@ -60,6 +60,37 @@ export interface SwapOutput {
   timings: Record<string, number>;
 }
 
+/** Any part of the stage options, at any depth (WANXING_SWAP_OPTIONS, createDefaultEngine({ swap })). */
+export type SwapOptionsPatch = { [K in keyof SwapOptions]?: SwapOptions[K] extends object ? Partial<SwapOptions[K]> | { [k: string]: unknown } : SwapOptions[K] };
+
+/**
+ * The stage options with `patches` laid over `base` key by key, at every depth. A key the options
+ * do not have, or a value of another type than the default's, is an error naming its path: a
+ * misspelt knob must not be silently ignored.
+ */
+export function mergeSwapOptions(base: SwapOptions, ...patches: (SwapOptionsPatch | Record<string, unknown> | undefined)[]): SwapOptions {
+  let out = base as unknown as Record<string, unknown>;
+  for (const p of patches) if (p) out = mergeInto(out, p as Record<string, unknown>, 'swap');
+  return out as unknown as SwapOptions;
+}
+
+function mergeInto(base: Record<string, unknown>, patch: Record<string, unknown>, at: string): Record<string, unknown> {
+  const out = { ...base };
+  for (const [k, v] of Object.entries(patch)) {
+    const path = `${at}.${k}`;
+    if (!(k in base)) throw new Error(`unknown engine option ${path} (docs/ENGINE.md, Options)`);
+    const b = base[k];
+    const isObj = (x: unknown) => typeof x === 'object' && x !== null && !Array.isArray(x);
+    if (isObj(b)) {
+      if (!isObj(v)) throw new Error(`engine option ${path}: expected an object, got ${JSON.stringify(v)}`);
+      out[k] = mergeInto(b as Record<string, unknown>, v as Record<string, unknown>, path);
+    } else if (typeof v !== typeof b) {
+      throw new Error(`engine option ${path}: expected a ${typeof b}, got ${JSON.stringify(v)}`);
+    } else out[k] = v;
+  }
+  return out;
+}
+
 const now = () => performance.now();
 
 /** Face width (px) the mask is computed at; larger faces take it at 1/2, 1/3 … of their size. */

@@ -17,18 +17,19 @@ export interface EngineSpec {
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-export function engineSpecFor(cfg: Pick<Config, 'engine' | 'modelDir' | 'onnxProvider' | 'onnx' | 'face' | 'download' | 'compliance'>): EngineSpec {
+export function engineSpecFor(cfg: Pick<Config, 'engine' | 'modelDir' | 'onnxProvider' | 'onnx' | 'face' | 'download' | 'compliance' | 'swapOptions'>): EngineSpec {
   const { enabled, threshold } = cfg.compliance.screening;
   return { ...engineModuleFor(cfg), ...(enabled && { screening: { threshold, maxPixels: cfg.download.maxPixels } }) };
 }
 
-function engineModuleFor(cfg: Pick<Config, 'engine' | 'modelDir' | 'onnxProvider' | 'onnx' | 'face' | 'download'>): EngineSpec {
+function engineModuleFor(cfg: Pick<Config, 'engine' | 'modelDir' | 'onnxProvider' | 'onnx' | 'face' | 'download' | 'swapOptions'>): EngineSpec {
   const { templateCacheMb, jpegQuality, ...limits } = cfg.face;
   // Options both engines understand: the input checks, the decoder's pixel cap, cache and quality.
   const common = { limits, maxPixels: cfg.download.maxPixels, templateCacheBytes: templateCacheMb * 1024 * 1024, jpegQuality };
   switch (cfg.engine) {
     case 'classic':
-      return { module: runnableUrl(pathToFileURL(path.join(here, '../engine/index.ts')).href), factory: 'createDefaultEngine', options: common };
+      // The stage knobs ride in the spec: the service, the workers and `wanxing swap` swap alike.
+      return { module: runnableUrl(pathToFileURL(path.join(here, '../engine/index.ts')).href), factory: 'createDefaultEngine', options: { ...common, ...(cfg.swapOptions && { swap: cfg.swapOptions }) } };
     case 'onnx':
       return {
         module: runnableUrl(pathToFileURL(path.join(here, '../engine/onnx/index.ts')).href),
