@@ -14,7 +14,7 @@ function boxBlurInto(src: Float32Array, out: Float32Array, w: number, h: number,
     out.set(src.subarray(0, w * h));
     return out;
   }
-  const tmp = scratch.f32('boxBlur.rows', w * h);
+  const tmp = scratch.f32Dirty('boxBlur.rows', w * h); // every element written by the row pass
   for (let y = 0; y < h; y++) boxRow(src, tmp, y * w, w, r);
   // Vertical pass, also row by row (running column sums): memory is walked in order.
   const col = scratch.f64('boxBlur.cols', w);
@@ -96,8 +96,8 @@ export function gaussBlur(src: Float32Array, w: number, h: number, sigma: number
   // Three boxes of radius r give variance 3 * ((2r+1)^2 - 1) / 12.
   const r = Math.max(1, Math.round((Math.sqrt(4 * sigma * sigma + 1) - 1) / 2));
   const n = w * h;
-  const a = boxBlurInto(src, scratch.f32('gaussBlur.a', n), w, h, r);
-  const b = boxBlurInto(a, scratch.f32('gaussBlur.b', n), w, h, r);
+  const a = boxBlurInto(src, scratch.f32Dirty('gaussBlur.a', n), w, h, r);
+  const b = boxBlurInto(a, scratch.f32Dirty('gaussBlur.b', n), w, h, r);
   return boxBlurInto(b, new Float32Array(n), w, h, r);
 }
 

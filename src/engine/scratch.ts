@@ -11,7 +11,7 @@ type Typed = Float32Array | Float64Array | Uint8Array;
 class Scratch {
   private readonly held = new Map<string, Typed>();
 
-  private take<T extends Typed>(name: string, n: number, make: (n: number) => T): T {
+  private take<T extends Typed>(name: string, n: number, make: (n: number) => T, zero = true): T {
     if (n > KEEP_MAX) return make(n);
     let b = this.held.get(name) as T | undefined;
     if (!b || b.length < n) {
@@ -20,13 +20,18 @@ class Scratch {
       return b;
     }
     const v = b.subarray(0, n) as T;
-    v.fill(0);
+    if (zero) v.fill(0);
     return v;
   }
 
   /** A zeroed Float32Array of n elements, valid until `name` is taken again. */
   f32(name: string, n: number): Float32Array {
     return this.take(name, n, (m) => new Float32Array(m));
+  }
+
+  /** The same, not zeroed: for a plane its user writes whole before reading (a blur's passes). */
+  f32Dirty(name: string, n: number): Float32Array {
+    return this.take(name, n, (m) => new Float32Array(m), false);
   }
 
   f64(name: string, n: number): Float64Array {
