@@ -198,7 +198,7 @@ export function matchColour(
     for (let i = 0; i < nc; i++) g[i] = ms[i] > 2 && mt[i] > 2 ? Math.pow(Math.min(3, Math.max(1 / 3, mt[i] / ms[i])), detail) : 1;
     scaleAffine(gains[0], shifts[0], g);
   }
-  if (geometry && (opts.lowerFace ?? 0) > 0) lowerFaceMatch(grid, gains, shifts, geometry, faceW, k, opts.lowerFace, opts.lowerFaceLight ?? 0, opts.lowerFaceSigma);
+  if (geometry && opts.lowerFace > 0) lowerFaceMatch(coveredMeans(src, tgt, w, h, k, only), gains, shifts, geometry, faceW, k, opts.lowerFace, opts.lowerFaceLight, opts.lowerFaceSigma);
   let hot: Highlights | undefined;
   if (opts.highlights > 0) {
     // Local means (a box ≈ 4 % of the face wide) of the planes after the match, from the cells'
@@ -214,19 +214,14 @@ export function matchColour(
   applyFields(src, gains, shifts, hot, cw, ch, k, w, h, only);
 }
 
-/**
- * Per cell of side k: the mean weight, the weighted means of each plane of both faces, the plain
- * means of the source's (over the whole cell), and both faces' means over the covered pixels only
- * with the covered share (`cov`).
- */
+/** Per cell of side k: the mean weight, the weighted means of each plane of both faces, the plain means of the source's. */
 function cellMeans(src: Float32Array[], tgt: Float32Array[], weight: Float32Array, w: number, h: number, k: number, only?: Uint8Array) {
   const cw = Math.ceil(w / k);
   const ch = Math.ceil(h / k);
   const nc = cw * ch;
   const cnt = new Float32Array(nc);
   const sw = new Float32Array(nc);
-  const [sL, sA, sB, tL, tA, tB, pL, pA, pB, qL, qA, qB] = Array.from({ length: 12 }, () => new Float32Array(nc));
-  const cov = new Float32Array(nc);
+  const [sL, sA, sB, tL, tA, tB, pL, pA, pB] = Array.from({ length: 9 }, () => new Float32Array(nc));
   const [s0, s1, s2] = src;
   const [t0, t1, t2] = tgt;
   const col = new Int32Array(w);
@@ -245,10 +240,6 @@ function cellMeans(src: Float32Array[], tgt: Float32Array[], weight: Float32Arra
       pL[c] += l;
       pA[c] += a;
       pB[c] += b;
-      cov[c]++;
-      qL[c] += t0[i];
-      qA[c] += t1[i];
-      qB[c] += t2[i];
       const wt = weight[i];
       if (!(wt > 0)) continue;
       sw[c] += wt;
@@ -263,23 +254,56 @@ function cellMeans(src: Float32Array[], tgt: Float32Array[], weight: Float32Arra
   const s = [sL, sA, sB];
   const t = [tL, tA, tB];
   const plain = [pL, pA, pB];
-  const covS = [new Float32Array(nc), new Float32Array(nc), new Float32Array(nc)];
-  const covT = [qL, qA, qB];
   for (let c = 0; c < nc; c++) {
     const n = cnt[c] || 1;
     const has = sw[c] / n > 1e-4;
-    const m = cov[c] || 1;
     for (let q = 0; q < 3; q++) {
       s[q][c] = has ? s[q][c] / sw[c] : 0;
       t[q][c] = has ? t[q][c] / sw[c] : 0;
-      covS[q][c] = plain[q][c] / m;
-      covT[q][c] /= m;
       plain[q][c] /= n;
     }
     sw[c] /= n;
-    cov[c] /= n;
   }
-  return { cw, ch, wl: sw, src: s, tgt: t, plain, covS, covT, cov };
+  return { cw, ch, wl: sw, src: s, tgt: t, plain };
+}
+
+/**
+ * Per cell of side k, for lowerFaceMatch() only (a pass of its own, not paid with the knob off):
+ * both faces' means over the covered pixels (`only`), and the covered share of the cell (`cov`).
+ */
+function coveredMeans(src: Float32Array[], tgt: Float32Array[], w: number, h: number, k: number, only?: Uint8Array) {
+  const cw = Math.ceil(w / k);
+  const ch = Math.ceil(h / k);
+  const nc = cw * ch;
+  const cnt = new Float32Array(nc);
+  const cov = new Float32Array(nc);
+  const covS = [new Float32Array(nc), new Float32Array(nc), new Float32Array(nc)];
+  const covT = [new Float32Array(nc), new Float32Array(nc), new Float32Array(nc)];
+  for (let q = 0; q < 3; q++) coveredSums(src[q]!, tgt[q]!, covS[q]!, covT[q]!, q === 0 ? cnt : undefined, q === 0 ? cov : undefined, w, h, k, cw, only);
+  for (let c = 0; c < nc; c++) {
+    const m = cov[c] || 1;
+    for (let q = 0; q < 3; q++) {
+      covS[q]![c]! /= m;
+      covT[q]![c]! /= m;
+    }
+    cov[c] /= cnt[c] || 1;
+  }
+  return { cw, ch, covS, covT, cov };
+}
+
+/** Sums of one plane of each face over the covered pixels of each cell (and, when given, the cells' pixel and covered counts). */
+function coveredSums(s: Float32Array, t: Float32Array, sSum: Float32Array, tSum: Float32Array, cnt: Float32Array | undefined, cov: Float32Array | undefined, w: number, h: number, k: number, cw: number, only?: Uint8Array): void {
+  for (let y = 0; y < h; y++) {
+    const row = ((y / k) | 0) * cw;
+    for (let x = 0, i = y * w; x < w; x++, i++) {
+      const c = row + ((x / k) | 0);
+      if (cnt) cnt[c]++;
+      if (only && !only[i]) continue;
+      if (cov) cov[c]++;
+      sSum[c] += s[i]!;
+      tSum[c] += t[i]!;
+    }
+  }
 }
 
 /** blur(v·weight) / blur(weight), given the weight's blur. */
