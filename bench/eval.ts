@@ -26,7 +26,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import os from 'node:os';
 import { createDefaultEngine, type DefaultEngineOptions, type DetailedSwap } from '../src/engine/index.ts';
-import { DEFAULT_SWAP, mergeSwapOptions, type SwapOptions } from '../src/engine/swap.ts';
+import { DEFAULT_SWAP, mergeSwapOptions } from '../src/engine/swap.ts';
 import { decodeImage } from '../src/engine/image.ts';
 import { faceWidth } from '../src/engine/regions.ts';
 import { toServiceError } from '../src/jobs/errors.ts';
@@ -119,13 +119,9 @@ export function parseEvalArgs(argv: string[], extra: Record<string, (v: string) 
 /** The engine the arguments describe: defaults, then --engine-opts, then --set over the swap options. */
 export function engineFromArgs(a: EvalArgs) {
   const opts: DefaultEngineOptions = { ...a.engineOpts };
-  opts.swap = mergeSwap({ ...(a.engineOpts.swap as Record<string, unknown> | undefined) }, a.set);
+  opts.swap = mergeSwapOptions(DEFAULT_SWAP, a.engineOpts.swap as Record<string, unknown> | undefined, a.set);
   if (a.esrgan) opts.upscale = { enabled: true, modelDir: a.esrgan };
   return createDefaultEngine(opts);
-}
-
-function mergeSwap(...layers: Record<string, unknown>[]): SwapOptions {
-  return mergeSwapOptions(DEFAULT_SWAP, ...layers);
 }
 
 const median = (v: number[]) => {
