@@ -4,6 +4,7 @@ import { loadHuman, type Human } from './human.ts';
 import type { Config } from '@vladmandic/human';
 import type { RgbImage } from './image.ts';
 import { ServiceError } from '../jobs/errors.ts';
+import sharp from 'sharp';
 
 export type Point3 = [number, number, number];
 export type Point2 = [number, number];
@@ -12,7 +13,7 @@ export interface Face {
   /** [x, y, width, height] in image pixels. */
   box: [number, number, number, number];
   score: number;
-  /** 478 points (468 mesh + 10 iris) in image pixels; z is relative depth at the same scale. */
+  /** 478 points (468 mesh + 10 iris) in image pixels; z is Human's relative depth (the same at any input scale). */
   mesh: Point3[];
   /** Head angles in degrees (Human's convention: yaw > 0 turns to the image's left). */
   angles: { yaw: number; pitch: number; roll: number };
@@ -45,6 +46,15 @@ export const DEFAULT_LIMITS: AnalyseLimits = {
 };
 
 const RAD = 180 / Math.PI;
+
+/** A detection window's longer side is scaled down to this many pixels before Human sees it. */
+export const DETECT_SIDE = 640;
+/**
+ * ...unless a face found there would be smaller than this: the window is then looked at again at the
+ * scale that gives it this size. Human crops 1.4 × the box into the mesh model's 192-px input, so a
+ * box of ≥ 137 px loses no detail.
+ */
+export const MESH_FACE_SIDE = 160;
 
 /** Mesh indices of the five ArcFace points (pairs are averaged). */
 const FIVE: number[][] = [[33, 133], [362, 263], [1], [61], [291]];
@@ -128,19 +138,48 @@ export class FaceAnalyser {
   }
 
   private async detectWindow(img: RgbImage, win: Window, embedding: boolean): Promise<Face[]> {
+    // A large window is scaled down first (the detector looks at 256 px and the mesh at a 192-px crop
+    // anyway): Human clones its input and crops from it, and a 1.5 MP float tensor cost ≈ 0.3 s a photo
+    // in a cold process, mostly first-touch page faults. A face that would come out smaller than
+    // MESH_FACE_SIDE is looked at again, larger. Embeddings (the eval's instrument) stay full size.
+    const s = embedding ? 1 : Math.min(1, DETECT_SIDE / Math.max(win.w, win.h));
+    if (s === 1) return this.detectScaled(img, win, 1, embedding);
+    const faces = await this.detectScaled(img, win, s, embedding);
+    const smallest = Math.min(...faces.map((f) => Math.min(f.box[2], f.box[3])));
+    if (smallest * s >= MESH_FACE_SIDE) return faces;
+    return this.detectScaled(img, win, Math.min(1, MESH_FACE_SIDE / smallest), embedding);
+  }
+
+  /** One Human pass over the window scaled by `s` (≤ 1); boxes and meshes in the image's pixels. */
+  private async detectScaled(img: RgbImage, win: Window, s: number, embedding: boolean): Promise<Face[]> {
     const { x0, y0, w, h } = win;
     // The window may reach past the image (a letterboxed square): that part stays black.
-    // float32, the dtype Human works in: an int32 tensor was cloned and then cast, two 12-byte-a-pixel copies.
-    const px = new Float32Array(w * h * 3);
     const xa = Math.max(0, -x0);
     const xb = Math.min(w, img.width - x0);
+    const ya = Math.max(0, -y0);
+    const yb = Math.min(h, img.height - y0);
+    const W = s < 1 ? Math.max(1, Math.round(w * s)) : w;
+    const H = s < 1 ? Math.max(1, Math.round(h * s)) : h;
+    // The image's part of the window, at the working scale, and where it lies in the window.
+    const pw = s < 1 ? Math.max(1, Math.round((xb - xa) * s)) : xb - xa;
+    const ph = s < 1 ? Math.max(1, Math.round((yb - ya) * s)) : yb - ya;
+    const ox = s < 1 ? Math.min(W - pw, Math.round(xa * s)) : xa;
+    const oy = s < 1 ? Math.min(H - ph, Math.round(ya * s)) : ya;
+    const part = s < 1 ? await scaledPart(img, x0 + xa, y0 + ya, xb - xa, yb - ya, pw, ph) : undefined;
+    // float32, the dtype Human works in: an int32 tensor was cloned and then cast, two 12-byte-a-pixel copies.
+    const px = new Float32Array(W * H * 3);
     // Row by row in native code (a per-byte loop here, run twice a swap, was never optimised).
-    for (let y = Math.max(0, -y0); y < Math.min(h, img.height - y0); y++) {
-      const src = ((y0 + y) * img.width + x0) * 3;
-      px.set(img.data.subarray(src + xa * 3, src + xb * 3), (y * w + xa) * 3);
+    for (let y = 0; y < ph; y++) {
+      const row = part ? part.subarray(y * pw * 3, (y + 1) * pw * 3) : img.data.subarray(((y0 + ya + y) * img.width + x0 + xa) * 3, ((y0 + ya + y) * img.width + x0 + xb) * 3);
+      px.set(row, ((oy + y) * W + ox) * 3);
     }
+    // Working pixels back to the image's (pixel centres map onto pixel centres).
+    const fx = (xb - xa) / pw;
+    const fy = (yb - ya) / ph;
+    const bx = (x: number) => x0 + xa + (x - ox + 0.5) * fx - 0.5;
+    const by = (y: number) => y0 + ya + (y - oy + 0.5) * fy - 0.5;
     const tf = this.human.tf;
-    const tensor = tf.tensor4d(px, [1, h, w, 3], 'float32');
+    const tensor = tf.tensor4d(px, [1, H, W, 3], 'float32');
     const face = (this.config as { face: { description: { enabled: boolean } } }).face;
     // Always a full config: Human merges partial configs into its own permanently.
     const config = { ...this.config, face: { ...face, description: { ...face.description, enabled: embedding } } };
@@ -149,10 +188,11 @@ export class FaceAnalyser {
       return res.face
         .filter((f) => f.mesh.length >= 468)
         .map((f) => {
-          const mesh = f.mesh.map((p) => [p[0] + x0, p[1] + y0, p[2] ?? 0] as Point3);
+          const mesh = s < 1 ? f.mesh.map((p) => [bx(p[0]), by(p[1]), p[2] ?? 0] as Point3) : f.mesh.map((p) => [p[0] + x0, p[1] + y0, p[2] ?? 0] as Point3);
           const a = f.rotation?.angle ?? { yaw: 0, pitch: 0, roll: 0 };
+          const box: Face['box'] = s < 1 ? [bx(f.box[0]), by(f.box[1]), f.box[2] * fx, f.box[3] * fy] : [f.box[0] + x0, f.box[1] + y0, f.box[2], f.box[3]];
           return {
-            box: [f.box[0] + x0, f.box[1] + y0, f.box[2], f.box[3]],
+            box,
             score: f.score,
             mesh,
             angles: { yaw: a.yaw * RAD, pitch: a.pitch * RAD, roll: a.roll * RAD },
@@ -260,4 +300,14 @@ export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
     bb += b[i] * b[i];
   }
   return ab / Math.sqrt(aa * bb + 1e-12);
+}
+
+/** A rectangle of the image resampled (sharp's Lanczos, which low-passes when shrinking) to pw × ph RGB. */
+async function scaledPart(img: RgbImage, left: number, top: number, width: number, height: number, pw: number, ph: number): Promise<Uint8Array> {
+  const buf = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+    .extract({ left, top, width, height })
+    .resize(pw, ph, { fit: 'fill' })
+    .raw()
+    .toBuffer();
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
 }
