@@ -1,7 +1,9 @@
 // The default engine end to end, on faces cropped from @vladmandic/human's own assets.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import sharp from 'sharp';
 import { createDefaultEngine, cosine, type DefaultEngine } from '../src/engine/index.ts';
+import { DETECT_SIDE, MESH_FACE_SIDE } from '../src/engine/analyse.ts';
 import { ServiceError } from '../src/jobs/errors.ts';
 import { faceA, faceB, faceC, noFace, rawRgb, tinyFace, twoFaces } from './engine-fixtures.ts';
 
@@ -100,6 +102,32 @@ test('checks: no face, two faces, tiny face, undecodable bytes', async () => {
   await rejectsWith(engine.swap({ source: a, target: await twoFaces() }), 'MultipleFacesInTarget');
   await rejectsWith(engine.swap({ source: await tinyFace(), target: b }), 'FaceTooSmall');
   await rejectsWith(engine.swap({ source: new TextEncoder().encode('not an image'), target: b }), 'ImageFormatUnsupported');
+});
+
+test('detection: a large photo is looked at scaled down, its face found where it is (boxes and mesh in the photo\'s pixels)', async () => {
+  const analyser = engine.faceAnalyser;
+  const { decodeImage } = await import('../src/engine/image.ts');
+  const small = await decodeImage(await faceB());
+  // The same photo 3× larger (1200 px, over DETECT_SIDE), and placed in a 2600-px canvas where the
+  // face comes out under MESH_FACE_SIDE at the first scale (the window is looked at again, larger).
+  const big = await decodeImage(await sharp(await faceB()).resize(1200, 1200, { kernel: 'lanczos3' }).png().toBuffer());
+  const canvas = await decodeImage(await sharp({ create: { width: 2600, height: 2600, channels: 3, background: '#808080' } }).composite([{ input: await sharp(await faceB()).resize(520, 520).png().toBuffer(), left: 1300, top: 900 }]).png().toBuffer());
+  const [f1] = await analyser.detect(small);
+  const [f3] = await analyser.detect(big);
+  const [fc] = await analyser.detect(canvas);
+  assert.ok(f1 && f3 && fc, 'a face in each');
+  assert.ok(DETECT_SIDE < 1200 && (520 / 400) * f1.box[2] * (DETECT_SIDE / 2600) < MESH_FACE_SIDE, 'the fixtures exercise both paths');
+  const side = f1.box[2];
+  // Mesh points agree once scaled back: on average within 1 % of the face's size (a misplaced
+  // mapping is off by the whole offset or scale), the worst point within 4 % (the model's own jitter
+  // between two crops of one face).
+  const errs = (f: typeof f1, k: number, dx: number, dy: number) => f.mesh.map((p, i) => Math.hypot(p[0] - (f1.mesh[i][0] * k + dx), p[1] - (f1.mesh[i][1] * k + dy)) / (side * k));
+  for (const [name, e] of [['3× photo', errs(f3, 3, 1, 1)], ['small face in a large canvas', errs(fc, 1.3, 1300, 900)]] as const) {
+    const mean = e.reduce((a, b) => a + b, 0) / e.length;
+    const max = Math.max(...e);
+    assert.ok(mean < 0.01 && max < 0.04, `${name}: mesh off by ${(mean * 100).toFixed(2)} % on average, ${(max * 100).toFixed(2)} % at most`);
+  }
+  assert.ok(Math.abs(f3.box[2] / (3 * side) - 1) < 0.03 && Math.abs(fc.box[2] / (1.3 * side) - 1) < 0.06, 'box sizes scale');
 });
 
 test('checks: a turned head is refused with FaceAngleTooLarge', async () => {
