@@ -179,6 +179,38 @@ test('a real swap: label clear of the face; with the label off the pixels are th
   }
 });
 
+test('the engine draws the visible label in its one encode: same place and look, no second encode', async () => {
+  const engine = createDefaultEngine({ warmup: false });
+  await engine.init();
+  try {
+    const req = { source: await faceB(), target: await faceA('jpeg') };
+    const labeller = new Labeller(settings, KEY, 92);
+    const plain = await engine.swap(req);
+    assert.equal(plain.labelPlacement, undefined);
+    const redrawn = await labeller.apply(plain, 'job-redrawn');
+    const drawn = await engine.swap({ ...req, ...labeller.requestFor() });
+    assert.deepEqual(drawn.labelPlacement, redrawn.label.placement);
+    const out = await labeller.apply(drawn, 'job-drawn');
+    assert.equal(out.label.visible, true);
+    assert.deepEqual(out.label.placement, drawn.labelPlacement);
+    assert.equal(verifyLabel(out.result.image, KEY).state, 'valid');
+    // The labeller added only the XMP: the image data is the engine's encode, byte for byte.
+    assert.deepEqual(imageDigest(Buffer.from(out.result.image), 'jpeg'), imageDigest(Buffer.from(drawn.image), 'jpeg'));
+    // The plate is there, and looks as the re-encoding labeller draws it (the JPEG noise apart).
+    const [x, y, w, h] = drawn.labelPlacement!.plate;
+    const crop = (img: Uint8Array) => sharp(img).extract({ left: x, top: y, width: w, height: h }).raw().toBuffer();
+    const [a, b, c] = await Promise.all([crop(out.result.image), crop(redrawn.result.image), crop(plain.image)]);
+    const mad = (p: Buffer, q: Buffer) => p.reduce((acc, v, i) => acc + Math.abs(v - q[i]!), 0) / p.length;
+    assert.ok(mad(a, b) < 3, `engine-drawn plate differs from the labeller's by ${mad(a, b).toFixed(2)}`);
+    assert.ok(mad(a, c) > 20, `no plate drawn (${mad(a, c).toFixed(2)} from the unlabelled result)`);
+    // A label drawn where the job turned it off would be a wrong result: refused, not passed on.
+    await assert.rejects(labeller.apply(drawn, 'job-off', { visible: false }), /must not have/);
+    assert.deepEqual(labeller.requestFor({ visible: false }), {});
+  } finally {
+    await engine.close();
+  }
+});
+
 test('wanxing label verify: exit 0 when the label holds, 3 when altered or absent', async () => {
   const dir = tmpDir();
   const key = localLabelKey(dir);

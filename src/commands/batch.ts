@@ -156,7 +156,7 @@ export async function runBatchCommand(opts: BatchOptions, err: NodeJS.WriteStrea
         const started = performance.now();
         try {
           const source = await readFile(item.source);
-          const swapped = await pool.swap({ source, target: targetBytes, ...(opts.targetFace !== undefined && { targetFace: opts.targetFace }), ...(opts.style && { style: opts.style }) });
+          const swapped = await pool.swap({ source, target: targetBytes, ...(opts.targetFace !== undefined && { targetFace: opts.targetFace }), ...(opts.style && { style: opts.style }), ...labeller.requestFor(labelChoice) });
           const r = (await labeller.apply(swapped, randomUUID().replace(/-/g, ''), labelChoice)).result;
           const tmp = path.join(path.dirname(item.out), `.${path.basename(item.out)}.${process.pid}.partial`);
           await writeFile(tmp, r.image);

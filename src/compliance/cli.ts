@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { loadConfig, type Config } from '../config.ts';
-import type { SwapResult } from '../engine/types.ts';
+import type { SwapRequest, SwapResult } from '../engine/types.ts';
 import { localLabelKey } from './label-key.ts';
 import { verifyLabel } from './label-xmp.ts';
 import { RedisAuditStore, retentionMs, SqliteAuditStore } from './audit.ts';
@@ -22,11 +22,22 @@ export async function labelKeyOf(config: Config): Promise<Buffer> {
   }
 }
 
+let labeller: Promise<Labeller> | undefined;
+function cliLabeller(): Promise<Labeller> {
+  return (labeller ??= (async () => {
+    const config = loadConfig();
+    return new Labeller(config.compliance, await labelKeyOf(config), config.face.jpegQuality);
+  })());
+}
+
+/** What a CLI swap's request carries so that the engine draws the visible label in its encode. */
+export async function labelRequest(choice?: LabelChoice): Promise<Pick<SwapRequest, 'visibleLabel'>> {
+  return (await cliLabeller()).requestFor(choice);
+}
+
 /** A CLI swap's result, labelled; its content ID is a fresh id (there is no job). */
 export async function labelResult(result: SwapResult, choice?: LabelChoice): Promise<{ image: Uint8Array; label: LabelOutcome }> {
-  const config = loadConfig();
-  const labeller = new Labeller(config.compliance, await labelKeyOf(config), config.face.jpegQuality);
-  const out = await labeller.apply(result, randomUUID().replace(/-/g, ''), choice);
+  const out = await (await cliLabeller()).apply(result, randomUUID().replace(/-/g, ''), choice);
   return { image: out.result.image, label: out.label };
 }
 

@@ -20,6 +20,7 @@ export interface ComplianceDeps {
 export function createJobCompliance(deps: ComplianceDeps): JobCompliance {
   const labeller = new Labeller(deps.settings, deps.labelKey, deps.jpegQuality);
   return {
+    swapRequest: (job: Job) => labeller.requestFor(job.label),
     // The job id is the label's content ID: a label leads back to its job (and audit record).
     async label(result: SwapResult, job: Job) {
       const { result: labelled, label } = await labeller.apply(result, job.id, job.label);

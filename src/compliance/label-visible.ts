@@ -95,7 +95,17 @@ export interface VisibleLabelResult {
   placement: LabelPlacement;
 }
 
-/** Draws the label onto an encoded JPEG/PNG and encodes it again in the same format. */
+/** The label for an image of this size as a sharp composite layer (an SVG at its place), and where it goes. */
+export function labelLayer(width: number, height: number, faces: Box[], opts: Pick<VisibleLabelOptions, 'text' | 'corner'>): { layer: { input: Buffer; left: number; top: number }; placement: LabelPlacement } {
+  const placement = placeLabel(width, height, opts.text, faces, opts.corner);
+  const input = Buffer.from(labelSvg(opts.text, placement));
+  return { layer: { input, left: Math.round(placement.plate[0]), top: Math.round(placement.plate[1]) }, placement };
+}
+
+/**
+ * Draws the label onto an encoded JPEG/PNG and encodes it again in the same format: for engines that
+ * do not draw it in their own encode (SwapRequest.visibleLabel).
+ */
 export async function drawVisibleLabel(
   file: Uint8Array,
   format: 'jpeg' | 'png',
@@ -103,11 +113,8 @@ export async function drawVisibleLabel(
   opts: VisibleLabelOptions,
 ): Promise<VisibleLabelResult> {
   const meta = await sharp(file).metadata();
-  const width = meta.width!;
-  const height = meta.height!;
-  const placement = placeLabel(width, height, opts.text, faces, opts.corner);
-  const svg = Buffer.from(labelSvg(opts.text, placement));
-  const s = sharp(file).keepIccProfile().composite([{ input: svg, left: Math.round(placement.plate[0]), top: Math.round(placement.plate[1]) }]);
+  const { layer, placement } = labelLayer(meta.width!, meta.height!, faces, opts);
+  const s = sharp(file).keepIccProfile().composite([layer]);
   const image =
     format === 'png'
       ? await s.png({ compressionLevel: 6 }).toBuffer()

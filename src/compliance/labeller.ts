@@ -1,7 +1,7 @@
 // Labels every result, in every mode (embedded jobs, distributed workers, `wanxing swap`): the
-// visible label first (drawn after the swap, clear of the faces), then the signed XMP label over
-// the final bytes.
-import type { SwapResult } from '../engine/types.ts';
+// visible label first (drawn after the swap, clear of the faces: by the engine in its encode when it
+// can, else here), then the signed XMP label over the final bytes.
+import type { SwapRequest, SwapResult } from '../engine/types.ts';
 import { embedLabel } from './label-xmp.ts';
 import { drawVisibleLabel, type LabelPlacement } from './label-visible.ts';
 import type { ComplianceSettings } from './settings.ts';
@@ -30,12 +30,18 @@ export class Labeller {
     return asked || !this.settings.visible.allowOptOut;
   }
 
+  /** What the swap request carries so that the engine draws the visible label in its one encode. */
+  requestFor(choice?: LabelChoice): Pick<SwapRequest, 'visibleLabel'> {
+    return this.visibleFor(choice) ? { visibleLabel: { text: this.settings.visible.text, corner: this.settings.visible.corner } } : {};
+  }
+
   async apply(result: SwapResult, contentId: string, choice?: LabelChoice): Promise<{ result: SwapResult; label: LabelOutcome }> {
     const t0 = performance.now();
     const visible = this.visibleFor(choice);
     let bytes: Uint8Array = result.image;
-    let placement: LabelPlacement | undefined;
-    if (visible) {
+    let placement = result.labelPlacement;
+    if (placement && !visible) throw new Error('the engine drew a visible label that this result must not have');
+    if (visible && !placement) {
       const drawn = await drawVisibleLabel(bytes, result.format, result.faceBoxes ?? [], {
         text: this.settings.visible.text,
         corner: this.settings.visible.corner,

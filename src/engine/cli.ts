@@ -46,13 +46,14 @@ export async function runSwapCommand(opts: SwapCommandOptions): Promise<number> 
     const loadMs = performance.now() - t0;
     const [source, target] = await Promise.all([opts.faces ? new Uint8Array(0) : readFile(opts.source), readFile(opts.target)]);
     const faces = opts.faces && (await Promise.all(opts.faces.map(async (f) => ({ source: await readFile(f.source), targetFace: f.targetFace }))));
-    const req = { source, target, ...(opts.targetFace !== undefined && { targetFace: opts.targetFace }), ...(faces && { faces }), ...(opts.style && { style: opts.style }) };
-    // Labelled like every service job (docs/COMPLIANCE.md).
+    // Labelled like every service job (docs/COMPLIANCE.md): the visible label drawn in the engine's encode.
     const compliance = await complianceCli;
+    const labelChoice = opts.label === false ? { visible: false } : undefined;
+    const req = { source, target, ...(opts.targetFace !== undefined && { targetFace: opts.targetFace }), ...(faces && { faces }), ...(opts.style && { style: opts.style }), ...(await compliance.labelRequest(labelChoice)) };
     if (!(engine instanceof DefaultEngine) || faces) {
       // Another engine, or a group: the result and its timings (the detailed checks below are the classic engine's one-face report).
       const result = await engine.swap(req);
-      const labelled = await compliance.labelResult(result, opts.label === false ? { visible: false } : undefined);
+      const labelled = await compliance.labelResult(result, labelChoice);
       const tw = performance.now();
       const screening = await screen?.verdict(); // nothing is written before every photo passed
       const screeningWaitMs = Math.round(performance.now() - tw);
@@ -66,7 +67,7 @@ export async function runSwapCommand(opts: SwapCommandOptions): Promise<number> 
     }
     const d = await engine.swapDetailed(req, { embedding: !!opts.json });
     // The label's key is the data dir's (or WANXING_AIGC_KEY, or Redis in redis mode).
-    const labelled = await compliance.labelResult(d.result, opts.label === false ? { visible: false } : undefined);
+    const labelled = await compliance.labelResult(d.result, labelChoice);
     const tw = performance.now();
     const screening = await screen?.verdict(); // nothing is written before every photo passed
     const screeningWaitMs = Math.round(performance.now() - tw);

@@ -74,6 +74,8 @@ function decodeFailure(err: unknown): ServiceError {
 
 export interface EncodeOptions {
   jpegQuality?: number;
+  /** An image (SVG) composited over the pixels in the same encode, at (left, top). */
+  overlay?: { input: Buffer; left: number; top: number };
 }
 
 /** PNG when the template was PNG (lossless: untouched pixels stay identical), else JPEG. */
@@ -93,6 +95,7 @@ export async function encodeImage(img: RgbImage, opts: EncodeOptions = {}): Prom
     s = sharp(img.data, { raw: { width, height, channels: 3 } });
   }
   if (img.icc) s = s.withIccProfile(await iccFile(img.icc));
+  if (opts.overlay) s = s.composite([opts.overlay]);
   const buf =
     img.format === 'png'
       ? await s.png({ compressionLevel: 6 }).toBuffer()

@@ -14,6 +14,7 @@ import { EsrganUpscaler, esrganModelDir } from './upscale.ts';
 import { faceWidth } from './regions.ts';
 import { roiAround } from './warp.ts';
 import { landmarks5, type Point3 } from './analyse.ts';
+import { labelLayer, type LabelPlacement } from '../compliance/label-visible.ts';
 
 export interface DefaultEngineOptions {
   /** Decoder pixel cap (sharp limitInputPixels), a second guard behind the service's own. */
@@ -151,9 +152,17 @@ export class DefaultEngine implements FaceEngine {
     req.onStage?.('running');
     const out = await swapGroup(cached.img, plans, deps);
     for (const [k, v] of Object.entries(out.timings)) timings[k] = (timings[k] ?? 0) + v;
-    const image = await time('encode', () => encodeImage(out.image, { jpegQuality: this.opts.jpegQuality }));
+    const faceBoxes = cached.faces.map((f) => f.box);
+    const { image, labelPlacement } = await time('encode', () => this.encode(out.image, faceBoxes, req));
     timings.total = Object.values(timings).reduce((a, b) => a + b, 0);
-    return { image, format: cached.img.format, width: cached.img.width, height: cached.img.height, timings, faceBoxes: cached.faces.map((f) => f.box) };
+    return { image, format: cached.img.format, width: cached.img.width, height: cached.img.height, timings, faceBoxes, ...(labelPlacement && { labelPlacement }) };
+  }
+
+  /** The result's one encode, with the visible label drawn in when the request asks for it. */
+  private async encode(img: RgbImage, faceBoxes: Face['box'][], req: SwapRequest): Promise<{ image: Uint8Array; labelPlacement?: LabelPlacement }> {
+    const label = req.visibleLabel && labelLayer(img.width, img.height, faceBoxes, req.visibleLabel);
+    const image = await encodeImage(img, { jpegQuality: this.opts.jpegQuality, ...(label && { overlay: label.layer }) });
+    return { image, ...(label && { labelPlacement: label.placement }) };
   }
 
   /** swap() plus what the CLI's --json and the evaluation need. */
@@ -163,10 +172,14 @@ export class DefaultEngine implements FaceEngine {
     const maxPixels = this.opts.maxPixels ?? DEFAULT_MAX_PIXELS;
     const embedding = opts.embedding ?? false;
 
+    // The source decodes in libvips' threads while the template is analysed on this one ('decode'
+    // then counts only what is left to wait for).
+    const srcDecoded = decodeImage(req.source, maxPixels);
+    srcDecoded.catch(() => undefined); // the template's failure, if any, is the one reported
     // Template first: it is the likelier to be cached, and its failures are the caller's template.
     const { cached, templateCached } = await this.template(req.target, embedding, time, req.targetFaces);
     const targetImg = cached.img;
-    const srcImg = await time('decode', () => decodeImage(req.source, maxPixels));
+    const srcImg = await time('decode', () => srcDecoded);
     const srcFaces = await time('analyseSource', () => analyser.detect(srcImg, { embedding, minScore: this.limits.minScore }));
     const source = sourceFaceOf(srcFaces, srcImg, req.sourceFace, this.limits);
     const target = targetFaceOf(cached.faces, targetImg, req.targetFace, this.limits);
@@ -175,10 +188,11 @@ export class DefaultEngine implements FaceEngine {
     const src = await this.scaledSource({ img: srcImg, face: source }, target, time);
     const out = swapFace(src, { img: targetImg, face: target }, analyser.triangulation, this.optionsFor(req));
     Object.assign(timings, out.timings);
-    const image = await time('encode', () => encodeImage(out.image, { jpegQuality: this.opts.jpegQuality }));
+    const faceBoxes = cached.faces.map((f) => f.box);
+    const { image, labelPlacement } = await time('encode', () => this.encode(out.image, faceBoxes, req));
     timings.total = Object.values(timings).reduce((a, b) => a + b, 0);
     return {
-      result: { image, format: targetImg.format, width: targetImg.width, height: targetImg.height, timings, faceBoxes: cached.faces.map((f) => f.box) },
+      result: { image, format: targetImg.format, width: targetImg.width, height: targetImg.height, timings, faceBoxes, ...(labelPlacement && { labelPlacement }) },
       raw: out.image,
       template: targetImg,
       source,

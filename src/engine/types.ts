@@ -5,6 +5,8 @@ import type { Face } from './analyse.ts';
 import type { FaceChoice } from './faces.ts';
 import type { GroupEntry } from './group.ts';
 import type { ScreeningScores } from '../compliance/screening.ts';
+import type { Corner } from '../compliance/settings.ts';
+import type { LabelPlacement } from '../compliance/label-visible.ts';
 
 export interface SwapRequest {
   /** Encoded source photo (jpg/png), already downloaded and size-checked. */
@@ -23,6 +25,12 @@ export interface SwapRequest {
   style?: 'template' | 'source';
   /** The template's faces when already analysed (POST /faces): the engine skips detection. */
   targetFaces?: Face[];
+  /**
+   * The visible AIGC label (src/compliance), drawn after the swap into the result's one encode: a
+   * decode and re-encode of every result less. An engine that ignores it leaves `labelPlacement`
+   * unset, and the labeller draws the label on the encoded result instead.
+   */
+  visibleLabel?: { text: string; corner: Corner };
 }
 
 export interface SwapResult {
@@ -38,6 +46,8 @@ export interface SwapResult {
   faceBoxes?: [number, number, number, number][];
   /** The input screening's scores (src/compliance/screening.ts), for the audit trail. */
   screening?: ScreeningScores;
+  /** Where the engine drew the request's `visibleLabel`, if it did. */
+  labelPlacement?: LabelPlacement;
 }
 
 export interface FaceEngine {

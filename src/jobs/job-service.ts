@@ -119,7 +119,7 @@ export async function runJob(job: Job, deps: JobRunnerDeps, signal: AbortSignal)
     evidence.targetSha256 = sha256(target!.bytes);
     if (sources.length) evidence.otherSourcesSha256 = sources.map((s) => sha256(s!.bytes));
     let result = await deps.engine.swap(
-      { source: source?.bytes ?? new Uint8Array(0), target: target!.bytes, ...(target!.faces && { targetFaces: target!.faces }), ...engineFaceFields(job.faces, sources.map((s) => s!.bytes)), ...(job.style && { style: job.style }) },
+      { source: source?.bytes ?? new Uint8Array(0), target: target!.bytes, ...(target!.faces && { targetFaces: target!.faces }), ...engineFaceFields(job.faces, sources.map((s) => s!.bytes)), ...(job.style && { style: job.style }), ...deps.compliance.swapRequest(job) },
       {
         signal,
         onStage: (stage) => {

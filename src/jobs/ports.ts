@@ -43,7 +43,7 @@ export type ImageFetcher = (url: string, signal: AbortSignal) => Promise<Downloa
 
 export interface EngineRunner {
   swap(
-    req: { source: Uint8Array; target: Uint8Array } & Pick<SwapRequest, 'targetFace' | 'sourceFace' | 'faces' | 'targetFaces' | 'style'>,
+    req: { source: Uint8Array; target: Uint8Array } & Pick<SwapRequest, 'targetFace' | 'sourceFace' | 'faces' | 'targetFaces' | 'style' | 'visibleLabel'>,
     opts: { signal?: AbortSignal; onStage?: (stage: string) => void },
   ): Promise<SwapResult>;
   /** Every face of a template (POST /faces); a later swap on it skips the analysis. */
@@ -53,6 +53,8 @@ export interface EngineRunner {
 
 /** AIGC labels (and screening, audit) of each job, the same in every mode: src/compliance. */
 export interface JobCompliance {
+  /** What the job's swap request carries for the label (the engine draws the visible one in its encode). */
+  swapRequest(job: Job): Pick<SwapRequest, 'visibleLabel'>;
   /** The result with its visible label (unless the job turned it off) and its signed XMP label. */
   label(result: SwapResult, job: Job): Promise<{ result: SwapResult; label: { contentId: string; visible: boolean } }>;
 }

@@ -15,7 +15,7 @@ import { runnableUrl } from '../bundle.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const BOOTSTRAP = path.join(here, 'thread-bootstrap.mjs');
-type FaceFields = Pick<SwapRequest, 'targetFace' | 'sourceFace' | 'faces' | 'targetFaces' | 'style'>;
+type FaceFields = Pick<SwapRequest, 'targetFace' | 'sourceFace' | 'faces' | 'targetFaces' | 'style' | 'visibleLabel'>;
 
 const ENTRY = runnableUrl(pathToFileURL(path.join(here, 'engine-thread.ts')).href);
 
