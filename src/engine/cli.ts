@@ -4,7 +4,8 @@ import { DefaultEngine } from './index.ts';
 import type { FaceChoice } from './faces.ts';
 import { loadCliEngine } from './cli-engine.ts';
 import { cosine } from './analyse.ts';
-import { decodeImage } from './image.ts';
+import { decodeEarly, decodeImage } from './image.ts';
+import { loadConfig } from '../config.ts';
 import { ServiceError } from '../jobs/errors.ts';
 import { startCliScreening, type CliScreening } from '../compliance/screen-async.ts';
 
@@ -41,11 +42,15 @@ export async function runSwapCommand(opts: SwapCommandOptions): Promise<number> 
   try {
     const complianceCli = import('../compliance/cli.ts');
     complianceCli.catch(() => undefined); // awaited below, unless the engine's load fails first
-    // The engine the service would run (WANXING_ENGINE, or --engine), built by the same code.
-    engine = await loadCliEngine(opts.engine);
-    const loadMs = performance.now() - t0;
     const [source, target] = await Promise.all([opts.faces ? new Uint8Array(0) : readFile(opts.source), readFile(opts.target)]);
     const faces = opts.faces && (await Promise.all(opts.faces.map(async (f) => ({ source: await readFile(f.source), targetFace: f.targetFace }))));
+    // The photos decode in libvips' threads while the models load on this one.
+    const maxPixels = earlyDecodeLimit();
+    if (maxPixels) for (const bytes of [target, source, ...(faces ?? []).map((f) => f.source)]) if (bytes.length) decodeEarly(bytes, maxPixels);
+    // The engine the service would run (WANXING_ENGINE, or --engine), built by the same code.
+    const t1 = performance.now();
+    engine = await loadCliEngine(opts.engine);
+    const loadMs = performance.now() - t1;
     // Labelled like every service job (docs/COMPLIANCE.md): the visible label drawn in the engine's encode.
     const compliance = await complianceCli;
     const labelChoice = opts.label === false ? { visible: false } : undefined;
@@ -136,5 +141,14 @@ export async function runSwapCommand(opts: SwapCommandOptions): Promise<number> 
     return coded ? 2 : 1;
   } finally {
     await engine?.close();
+  }
+}
+
+/** The engine's pixel cap (the settings'), for decodes started before it loads; none when the settings do not load (the engine's load reports why). */
+function earlyDecodeLimit(): number | undefined {
+  try {
+    return loadConfig().download.maxPixels;
+  } catch {
+    return undefined;
   }
 }

@@ -29,7 +29,27 @@ export interface RgbImage {
 /** sharp's own default pixel cap; the service checks sizes first, this is the second guard. */
 export const DEFAULT_MAX_PIXELS = 40_000_000;
 
-export async function decodeImage(bytes: Uint8Array, maxPixels = DEFAULT_MAX_PIXELS): Promise<RgbImage> {
+/** Decodes started ahead of the swap, by the bytes they decode: decodeImage takes each over once. */
+const early = new WeakMap<Uint8Array, { maxPixels: number; image: Promise<RgbImage> }>();
+
+/**
+ * Starts decoding in libvips' threads now, for a decodeImage of the same bytes (the same array) later:
+ * a one-shot `wanxing swap` decodes its photos while the models load on the main thread.
+ */
+export function decodeEarly(bytes: Uint8Array, maxPixels = DEFAULT_MAX_PIXELS): void {
+  const image = decode(bytes, maxPixels);
+  image.catch(() => undefined); // reported by the decodeImage that takes it over
+  early.set(bytes, { maxPixels, image });
+}
+
+export function decodeImage(bytes: Uint8Array, maxPixels = DEFAULT_MAX_PIXELS): Promise<RgbImage> {
+  const started = early.get(bytes);
+  if (started?.maxPixels !== maxPixels) return decode(bytes, maxPixels);
+  early.delete(bytes);
+  return started.image;
+}
+
+async function decode(bytes: Uint8Array, maxPixels: number): Promise<RgbImage> {
   let meta: Metadata;
   try {
     meta = await sharp(bytes, { limitInputPixels: maxPixels }).metadata();
