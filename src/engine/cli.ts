@@ -42,15 +42,20 @@ export async function runSwapCommand(opts: SwapCommandOptions): Promise<number> 
   try {
     const complianceCli = import('../compliance/cli.ts');
     complianceCli.catch(() => undefined); // awaited below, unless the engine's load fails first
-    const [source, target] = await Promise.all([opts.faces ? new Uint8Array(0) : readFile(opts.source), readFile(opts.target)]);
-    const faces = opts.faces && (await Promise.all(opts.faces.map(async (f) => ({ source: await readFile(f.source), targetFace: f.targetFace }))));
-    // The photos decode in libvips' threads while the models load on this one.
+    // The photos are read and decoded (in libvips' threads) while the models load on this one; a bad
+    // setting is still reported before a missing photo.
     const maxPixels = earlyDecodeLimit();
-    if (maxPixels) for (const bytes of [target, source, ...(faces ?? []).map((f) => f.source)]) if (bytes.length) decodeEarly(bytes, maxPixels);
+    const reading = (async () => {
+      const [source, target] = await Promise.all([opts.faces ? new Uint8Array(0) : readFile(opts.source), readFile(opts.target)]);
+      const faces = opts.faces && (await Promise.all(opts.faces.map(async (f) => ({ source: await readFile(f.source), targetFace: f.targetFace }))));
+      if (maxPixels) for (const bytes of [target, source, ...(faces ?? []).map((f) => f.source)]) if (bytes.length) decodeEarly(bytes, maxPixels);
+      return { source, target, faces };
+    })();
+    reading.catch(() => undefined); // awaited below, unless the engine's load fails first
     // The engine the service would run (WANXING_ENGINE, or --engine), built by the same code.
-    const t1 = performance.now();
     engine = await loadCliEngine(opts.engine);
-    const loadMs = performance.now() - t1;
+    const loadMs = performance.now() - t0;
+    const { source, target, faces } = await reading;
     // Labelled like every service job (docs/COMPLIANCE.md): the visible label drawn in the engine's encode.
     const compliance = await complianceCli;
     const labelChoice = opts.label === false ? { visible: false } : undefined;
