@@ -141,13 +141,19 @@ export class FaceAnalyser {
     // A large window is scaled down first (the detector looks at 256 px and the mesh at a 192-px crop
     // anyway): Human clones its input and crops from it, and a 1.5 MP float tensor cost ≈ 0.3 s a photo
     // in a cold process, mostly first-touch page faults. A face that would come out smaller than
-    // MESH_FACE_SIDE is looked at again, larger. Embeddings (the eval's instrument) stay full size.
-    const s = embedding ? 1 : Math.min(1, DETECT_SIDE / Math.max(win.w, win.h));
-    if (s === 1) return this.detectScaled(img, win, 1, embedding);
-    const faces = await this.detectScaled(img, win, s, embedding);
+    // MESH_FACE_SIDE is looked at again, larger.
+    let s = Math.min(1, DETECT_SIDE / Math.max(win.w, win.h));
+    let faces = await this.detectScaled(img, win, s, embedding && s === 1);
     const smallest = Math.min(...faces.map((f) => Math.min(f.box[2], f.box[3])));
-    if (smallest * s >= MESH_FACE_SIDE) return faces;
-    return this.detectScaled(img, win, Math.min(1, MESH_FACE_SIDE / smallest), embedding);
+    if (s < 1 && smallest * s < MESH_FACE_SIDE) {
+      s = Math.min(1, MESH_FACE_SIDE / smallest);
+      faces = await this.detectScaled(img, win, s, embedding && s === 1);
+    }
+    if (!embedding || s === 1) return faces;
+    // Embeddings (the CLI's --json, the eval's instrument) from a full-size pass, onto the same
+    // geometry: a face's mesh, and so the swap, never depends on whether an embedding was asked for.
+    const full = await this.detectScaled(img, win, 1, true);
+    return faces.map((f) => ({ ...f, embedding: full.find((g) => overlap(g.box, f.box) > 0.5)?.embedding }));
   }
 
   /** One Human pass over the window scaled by `s` (≤ 1); boxes and meshes in the image's pixels. */
