@@ -130,6 +130,17 @@ test('detection: a large photo is looked at scaled down, its face found where it
   assert.ok(Math.abs(f3.box[2] / (3 * side) - 1) < 0.03 && Math.abs(fc.box[2] / (1.3 * side) - 1) < 0.06, 'box sizes scale');
 });
 
+test('asking for embeddings (wanxing swap --json, the eval) does not change the swap', async () => {
+  // Photos over DETECT_SIDE, so the detection is scaled (the embeddings come from a full-size pass).
+  const big = (b: Buffer) => sharp(b).resize(1100, 1100, { kernel: 'lanczos3' }).jpeg({ quality: 92 }).toBuffer();
+  const req = { source: await big(await faceB()), target: await big(await faceA()) };
+  const plain = await engine.swapDetailed(req);
+  const withEmb = await engine.swapDetailed(req, { embedding: true });
+  assert.ok(withEmb.source.embedding && withEmb.target.embedding, 'embeddings given');
+  assert.deepEqual(withEmb.source.mesh, plain.source.mesh);
+  assert.ok(Buffer.from(withEmb.raw.data).equals(Buffer.from(plain.raw.data)), 'same pixels');
+});
+
 test('checks: a turned head is refused with FaceAngleTooLarge', async () => {
   const strict = createDefaultEngine({ limits: { maxYawDeg: 0.01, maxPitchDeg: 0.01 } });
   await strict.init();
