@@ -51,6 +51,18 @@ export interface ColourOptions {
   lowerFaceLight: number;
   /** σ of that fine match, fraction of the face width. */
   lowerFaceSigma: number;
+  /**
+   * 0..1: a source without colour (a greyscale photo, or one nearly so) takes its chroma from the
+   * template's own face under it: the template's a/b at σ = `greySigma` over plain skin, with a
+   * chroma-lightness coupling fitted on the template applied to the source's lightness detail.
+   * Weighted by the source's chroma poverty (median skin chroma 6 → 2), so colour sources are
+   * untouched (0 = off; default 1).
+   */
+  greySource: number;
+  /** σ of the template's chroma field for grey sources, fraction of the face width. */
+  greySigma: number;
+  /** 0..1: share of the template's fitted chroma-lightness coupling given to the grey source's lightness detail. */
+  greyCouple: number;
 }
 
 /** The face's geometry for the shading transfer: the layout in the ROI and each mesh's normals. */
@@ -69,6 +81,15 @@ export interface ShadingGeometry {
 const HARD_LIT_FROM = 0.03;
 const HARD_LIT_FULL = 0.07;
 
+// Chroma poverty of the source: the median chroma (√(a² + b²)) of its skin cells. Colour photos on
+// the tune split: 8.9 (a desaturated one) to 38; greyscale crops (bbt_*): 0.00. Full weight from
+// GREY_FULL down, none from GREY_NONE up.
+const GREY_FULL = 2;
+const GREY_NONE = 6;
+// Template skin this much brighter than its local mean (relative) is shine: from 1× to 2× it
+// leaves the grey source's chroma field.
+const GREY_SHINE = 0.08;
+
 function spread(v: number[]): number {
   if (v.length < 8) return 0;
   // Selected, not sorted (raster.ts selectKth): the same medians in linear time.
@@ -78,7 +99,7 @@ function spread(v: number[]): number {
   return 1.48 * selectKth(dev, dev.length >> 1);
 }
 
-export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04 };
+export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1 };
 
 /**
  * Matches the source planes (Lab, in place) to the template's local means, shading and highlights.
@@ -199,6 +220,9 @@ export function matchColour(
     scaleAffine(gains[0], shifts[0], g);
   }
   if (geometry && opts.lowerFace > 0) lowerFaceMatch(coveredMeans(src, tgt, w, h, k, only), gains, shifts, geometry, faceW, k, opts.lowerFace, opts.lowerFaceLight, opts.lowerFaceSigma);
+  // A source without colour: its chroma from the template's face under it (greyChroma()).
+  const grey = opts.greySource > 0 ? Math.min(1, opts.greySource) * greyWeight(grid.src, wl) : 0;
+  const cross = grey > 0 ? greyChroma(tgt, weight, w, h, k, only, grid, gains, shifts, faceW, grey, opts) : undefined;
   let hot: Highlights | undefined;
   if (opts.highlights > 0) {
     // Local means (a box ≈ 4 % of the face wide) of the planes after the match, from the cells'
@@ -207,11 +231,133 @@ export function matchColour(
     const means = [0, 1, 2].map((c) => {
       const m = new Float32Array(nc);
       for (let i = 0; i < nc; i++) m[i] = grid.plain[c][i] * gains[c][i] + shifts[c][i];
+      if (cross && c > 0) for (let i = 0; i < nc; i++) m[i] += cross[c - 1][i] * (grid.plain[0][i] * gains[0][i] + shifts[0][i]);
       return boxBlur(m, cw, ch, r);
     }) as Highlights['means'];
     hot = { means, soft: wl, strength: opts.highlights };
   }
-  applyFields(src, gains, shifts, hot, cw, ch, k, w, h, only);
+  applyFields(src, gains, shifts, hot, cw, ch, k, w, h, only, cross);
+}
+
+/** 0..1: how colourless the source's skin is (median chroma of its skin cells, GREY_NONE → GREY_FULL). */
+function greyWeight(cells: Float32Array[], wl: Float32Array): number {
+  const c: number[] = [];
+  for (let i = 0; i < wl.length; i++) if (wl[i] > 0.5) c.push(Math.hypot(cells[1][i], cells[2][i]));
+  if (c.length < 8) return 0;
+  const med = selectKth(Float64Array.from(c), c.length >> 1);
+  return Math.min(1, Math.max(0, (GREY_NONE - med) / (GREY_NONE - GREY_FULL)));
+}
+
+/**
+ * The chroma of a colourless source (ColourOptions.greySource), folded into the per-cell maps with
+ * weight `g`. The template's chroma over plain skin (skin in both faces: neither face's features)
+ * is first freed of its own light: per channel, its relative deviation from the local mean at the
+ * chroma σ is fitted on the relative lightness deviation (β; shiny skin is paler, shadows less
+ * yellow) and divided out, so a template's specular highlight does not land as a grey patch on the
+ * source's matte skin. That diffuse chroma, blurred at σ = greySigma, then takes the source's light:
+ * a = f·(1 + β·(l / Lc − 1)), with l the matched lightness and Lc its local skin mean. The last
+ * term is linear in l: a per-cell factor (the cross term) that applyFields() multiplies by each
+ * pixel's matched lightness. a = (1 − g)·(the match so far) + g·that.
+ */
+function greyChroma(
+  tgt: Float32Array[],
+  weight: Float32Array,
+  w: number,
+  h: number,
+  k: number,
+  only: Uint8Array | undefined,
+  grid: { cw: number; ch: number; src: Float32Array[]; wl: Float32Array },
+  gains: Float32Array[],
+  shifts: Float32Array[],
+  faceW: number,
+  g: number,
+  opts: ColourOptions,
+): [Float32Array, Float32Array] {
+  const { cw, ch, wl } = grid;
+  const nc = cw * ch;
+  const t = skinCells(tgt, weight, w, h, k, cw, ch, only);
+  const sc = (opts.chromaSigma * faceW) / k;
+  const sf = (opts.greySigma * faceW) / k;
+  const wbc = gaussBlur(t.wt, cw, ch, sc);
+  // The template's relative lightness deviation per cell, from its skin mean at the chroma σ.
+  const tlc = normalisedBlur(t.cells[0], t.wt, wbc, cw, ch, sc);
+  const xt = new Float32Array(nc);
+  for (let i = 0; i < nc; i++) xt[i] = tlc[i] > 5 && t.wt[i] > 0 ? t.cells[0][i] / tlc[i] - 1 : 0;
+  // Its shine (cells ≥ GREY_SHINE brighter than that mean) is left out of the fine field, which
+  // fills it from the skin around: a highlight's pale chroma belongs to the template's light.
+  const wf = new Float32Array(nc);
+  for (let i = 0; i < nc; i++) wf[i] = t.wt[i] * Math.min(1, Math.max(0, (GREY_SHINE - xt[i]) / GREY_SHINE + 1));
+  const wbf = gaussBlur(wf, cw, ch, sf);
+  // The source's matched lightness: its skin mean at the chroma σ.
+  const ms = new Float32Array(nc);
+  for (let i = 0; i < nc; i++) ms[i] = grid.src[0][i] * gains[0][i] + shifts[0][i];
+  const wlb = gaussBlur(wl, cw, ch, sc);
+  const lc = normalisedBlur(ms, wl, wlb, cw, ch, sc);
+  const cross: [Float32Array, Float32Array] = [new Float32Array(nc), new Float32Array(nc)];
+  for (let c = 1; c < 3; c++) {
+    const tc = normalisedBlur(t.cells[c], t.wt, wbc, cw, ch, sc);
+    const beta = opts.greyCouple * coupling(t.cells[c], tc, xt, t.wt);
+    const diffuse = new Float32Array(nc);
+    for (let i = 0; i < nc; i++) diffuse[i] = t.cells[c][i] / Math.min(1.5, Math.max(0.5, 1 + beta * xt[i]));
+    const f = normalisedBlur(diffuse, wf, wbf, cw, ch, sf);
+    greyMaps(gains[c], shifts[c], cross[c - 1], f, wbf, lc, t.wt, g, beta);
+  }
+  return cross;
+}
+
+/**
+ * β of one chroma plane: least squares of the skin cells' relative deviation from the local mean
+ * (v / m − 1) on their relative lightness deviation x, bounded to [−1, 0.5].
+ */
+function coupling(v: Float32Array, m: Float32Array, x: Float32Array, wt: Float32Array): number {
+  let sxy = 0, sxx = 0;
+  for (let i = 0; i < v.length; i++) {
+    if (!(wt[i] > 0.5) || Math.abs(m[i]) < 2 || Math.abs(x[i]) > 0.5) continue;
+    sxy += wt[i] * x[i] * (v[i] / m[i] - 1);
+    sxx += wt[i] * x[i] * x[i];
+  }
+  return sxx > 0 ? Math.min(0.5, Math.max(-1, sxy / sxx)) : 0;
+}
+
+/** One chroma plane's maps: (1 − g')·(gain, shift) + g'·(f·(1 − β'), cross f·β'/lc), g' faded where the template has no skin near, β' over features. */
+function greyMaps(gain: Float32Array, shift: Float32Array, cross: Float32Array, f: Float32Array, wb: Float32Array, lc: Float32Array, wt: Float32Array, g: number, beta: number): void {
+  for (let i = 0; i < gain.length; i++) {
+    const gi = g * Math.min(1, wb[i] / 0.1);
+    const b = lc[i] > 5 ? beta * Math.min(1, 2 * wt[i]) : 0;
+    gain[i] *= 1 - gi;
+    shift[i] = (1 - gi) * shift[i] + gi * f[i] * (1 - b);
+    cross[i] = b !== 0 ? (gi * f[i] * b) / lc[i] : 0;
+  }
+}
+
+/** Per cell of side k: the weight's mean and each plane's weighted mean. */
+function skinCells(planes: Float32Array[], weight: Float32Array, w: number, h: number, k: number, cw: number, ch: number, only?: Uint8Array) {
+  const nc = cw * ch;
+  const cnt = new Float32Array(nc);
+  const wt = new Float32Array(nc);
+  const cells = [new Float32Array(nc), new Float32Array(nc), new Float32Array(nc)];
+  const [p0, p1, p2] = planes;
+  const [c0, c1, c2] = cells;
+  const col = new Int32Array(w);
+  for (let x = 0; x < w; x++) col[x] = (x / k) | 0;
+  for (let y = 0; y < h; y++) {
+    const row = ((y / k) | 0) * cw;
+    for (let x = 0, i = y * w; x < w; x++, i++) {
+      const c = row + col[x];
+      cnt[c]++;
+      const v = weight[i];
+      if (!(v > 0) || (only && !only[i])) continue;
+      wt[c] += v;
+      c0[c] += v * p0[i];
+      c1[c] += v * p1[i];
+      c2[c] += v * p2[i];
+    }
+  }
+  for (let c = 0; c < nc; c++) {
+    if (wt[c] > 0) for (let q = 0; q < 3; q++) cells[q][c] /= wt[c];
+    wt[c] /= cnt[c] || 1;
+  }
+  return { wt, cells };
 }
 
 /** Per cell of side k: the mean weight, the weighted means of each plane of both faces, the plain means of the source's. */
@@ -334,8 +480,10 @@ interface Highlights {
  * centres), then the hot-spot compression. The grids are interpolated down each row once, so a
  * pixel costs one lerp per field.
  */
-function applyFields(lab: Float32Array[], gains: Float32Array[], shifts: Float32Array[], hot: Highlights | undefined, cw: number, ch: number, k: number, w: number, h: number, only?: Uint8Array): void {
-  const fields = [...gains, ...shifts, ...(hot ? [...hot.means, hot.soft] : [])];
+function applyFields(lab: Float32Array[], gains: Float32Array[], shifts: Float32Array[], hot: Highlights | undefined, cw: number, ch: number, k: number, w: number, h: number, only?: Uint8Array, cross?: [Float32Array, Float32Array]): void {
+  // The grey source's cross terms (a += cA·l, b += cB·l) come last: rows xo and xo + cw.
+  const fields = [...gains, ...shifts, ...(hot ? [...hot.means, hot.soft] : []), ...(cross ?? [])];
+  const xo = cross ? (fields.length - 2) * cw : -1;
   const nf = fields.length;
   // Row f of the interpolated grids sits at [f·cw, (f+1)·cw).
   const rows = new Float32Array(nf * cw);
@@ -356,8 +504,13 @@ function applyFields(lab: Float32Array[], gains: Float32Array[], shifts: Float32
       // Inlined lerps (a closure made per pixel costs more than the pass: tsx names every one).
       const j0 = cx0[x], d = cx1[x] - j0, t = ctx[x];
       const l = L[i] * (rows[j0] + (rows[j0 + d] - rows[j0]) * t) + (rows[3 * cw + j0] + (rows[3 * cw + j0 + d] - rows[3 * cw + j0]) * t);
-      const a = A[i] * (rows[cw + j0] + (rows[cw + j0 + d] - rows[cw + j0]) * t) + (rows[4 * cw + j0] + (rows[4 * cw + j0 + d] - rows[4 * cw + j0]) * t);
-      const b = B[i] * (rows[2 * cw + j0] + (rows[2 * cw + j0 + d] - rows[2 * cw + j0]) * t) + (rows[5 * cw + j0] + (rows[5 * cw + j0 + d] - rows[5 * cw + j0]) * t);
+      let a = A[i] * (rows[cw + j0] + (rows[cw + j0 + d] - rows[cw + j0]) * t) + (rows[4 * cw + j0] + (rows[4 * cw + j0 + d] - rows[4 * cw + j0]) * t);
+      let b = B[i] * (rows[2 * cw + j0] + (rows[2 * cw + j0 + d] - rows[2 * cw + j0]) * t) + (rows[5 * cw + j0] + (rows[5 * cw + j0 + d] - rows[5 * cw + j0]) * t);
+      if (xo >= 0) {
+        const xa = xo + j0, xb = xa + cw;
+        a += l * (rows[xa] + (rows[xa + d] - rows[xa]) * t);
+        b += l * (rows[xb] + (rows[xb + d] - rows[xb]) * t);
+      }
       L[i] = l;
       A[i] = a;
       B[i] = b;
