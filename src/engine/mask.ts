@@ -9,6 +9,23 @@ import { DEFAULT_GLASSES, glassesMask, type GlassesOptions } from './glasses.ts'
 import { shadedSkinZ, skinParams, skinZ, type SkinModel } from './skin.ts';
 import type { Roi } from './warp.ts';
 
+export interface VisibilityOptions {
+  /** 0..1: how much of a hidden part is filled from the near side, mirrored (0 = off). */
+  mirror: number;
+  /** 0..1: how far a hidden part that was not filled fades to the template (0 = off). */
+  fade: number;
+  /** Source/template visibility ratio at and above which nothing changes ... */
+  from: number;
+  /** ... and at and below which the point counts as fully hidden. */
+  to: number;
+  /** |yaw| of the source (degrees, from its mesh's symmetry plane) under which nothing is done. */
+  minYaw: number;
+  /** Depth scale applied to both meshes' z before their normals are taken (Human's depth is flat). */
+  zScale: number;
+}
+
+export const DEFAULT_VISIBILITY: VisibilityOptions = { mirror: 0, fade: 0, from: 0.7, to: 0.35, minYaw: 5, zScale: 2 };
+
 export interface MaskOptions {
   /** Feather width as a fraction of face width. */
   feather: number;
@@ -39,9 +56,11 @@ export interface MaskOptions {
   strands: StrandOptions;
   /** The template's glasses rims stay (glasses.ts); `contrast: 0` = off. */
   glasses: GlassesOptions;
+  /** Parts of a turned source that it hid or saw edge-on: mirrored from the near side, or faded (below). */
+  visibility: VisibilityOptions;
 }
 
-export const DEFAULT_MASK: MaskOptions = { feather: 0.03, mouthOpenKeep: 0.07, occluderThreshold: 5.5, maxStretch: 6, mouthMismatch: 1, occluderFromEdge: 1, statsThreshold: 2.5, foreheadFrom: 0.2, foreheadTo: 1, keepBeard: 1, strands: DEFAULT_STRANDS, glasses: DEFAULT_GLASSES };
+export const DEFAULT_MASK: MaskOptions = { feather: 0.03, mouthOpenKeep: 0.07, occluderThreshold: 5.5, maxStretch: 6, mouthMismatch: 1, occluderFromEdge: 1, statsThreshold: 2.5, foreheadFrom: 0.2, foreheadTo: 1, keepBeard: 1, strands: DEFAULT_STRANDS, glasses: DEFAULT_GLASSES, visibility: DEFAULT_VISIBILITY };
 
 export interface FaceMask {
   /** 0..1 blend weight; exactly 0 outside the hard mask. */
@@ -75,6 +94,8 @@ export interface MaskInput {
   sourceSkin: SkinModel;
   faceW: number;
   opts: MaskOptions;
+  /** Set by applyVisibility(): per mesh vertex, the share of the source kept where it was hidden (visibility.fade). */
+  visibilityKeep?: { tris: Int32Array; keep: Float32Array };
 }
 
 // The mask's pixel loops live in small module-level kernels below, buildMask() is glue: a swap
@@ -152,6 +173,14 @@ export function buildMask(args: MaskInput): FaceMask {
     const wgt = smearWeight(args.stretch, cover, opts.maxStretch);
     // Most pairs have no smeared triangle: skip the blurs then.
     if (wgt) keepSmear = blurOnes(wgt, w, h, Math.round(0.03 * faceW));
+  }
+  if (args.visibilityKeep) {
+    // What a turned source hid and the mirror did not fill fades to the template, smoothly.
+    const kp = new Float32Array(n).fill(1);
+    interpolateOverTriangles(args.visibilityKeep.tris, flatPoints(dstMesh, x0, y0), args.visibilityKeep.keep, 1, w, h, kp);
+    const kb = blurOnes(kp, w, h, Math.round(0.03 * faceW));
+    if (keepSmear) for (let i = 0; i < n; i++) keepSmear[i] *= kb[i];
+    else keepSmear = kb;
   }
   // The upper forehead and hairline stay the template's, over a wide ramp on plain forehead skin:
   // a source's fringe, receding hairline or bald scalp never shows, and the transition lies where
@@ -392,6 +421,7 @@ function classifySkin(
  * is not. Most of the mask's cost scales with the pixels: k = 2 quarters it.
  */
 export function buildMaskAt(args: MaskInput, k: number): FaceMask {
+  args = applyVisibility(args);
   if (k <= 1) return buildMask(args);
   const { w, h } = args.roi;
   const low = reduceInputs(args, k);
@@ -627,4 +657,369 @@ export function feather(m: Float32Array, w: number, h: number, r: number): Float
  */
 export function featherHoles(m: Float32Array, w: number, h: number, r: number): Float32Array {
   return onHoleWindow(m, w, h, 3 * r + 2, true, (win, cw, ch) => feather(win, cw, ch, r));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Source visibility (mask.visibility): a source turned away from the camera shows its far side
+// foreshortened, and hides part of it behind the nose. The warp stretches what little is left
+// (the nose's silhouette becomes a hard line from the inner eye corner to the mouth, the far
+// cheek a grey smear). Here each mesh vertex's visibility in the source (the cosine between its
+// surface normal and the view direction, from the source's own 3-D mesh) is compared with the
+// template's at the same point; where the source saw that part of the face much more obliquely,
+// its pixels are filled from the near side mirrored across the face's midline, and what cannot
+// be filled fades to the template.
+
+/**
+ * Delaunay triangulation (Bowyer–Watson) of 2-D points, as flat index triples, counter-clockwise
+ * in image coordinates (y down: positive cross product). Only used for smooth fields over the
+ * mesh's points, so it need not match Human's triangulation; it never folds.
+ */
+export function delaunay(pts: ArrayLike<number>[]): { tris: Int32Array; twin: Int32Array } {
+  const n = pts.length;
+  // Meshes with integer coordinates repeat points and put several on one circle: repeated points
+  // are left out (twin[i]: the first equal point), and the rest are shifted by a deterministic
+  // hair (1e-4 of the extent) so that no four are co-circular.
+  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  for (const p of pts) {
+    minX = Math.min(minX, p[0]); minY = Math.min(minY, p[1]);
+    maxX = Math.max(maxX, p[0]); maxY = Math.max(maxY, p[1]);
+  }
+  const d = Math.max(maxX - minX, maxY - minY, 1) * 20;
+  const mx = (minX + maxX) / 2, my = (minY + maxY) / 2;
+  const X = new Float64Array(n + 3), Y = new Float64Array(n + 3);
+  const twin = new Int32Array(n);
+  const seen = new Map<string, number>();
+  const ext = Math.max(maxX - minX, maxY - minY, 1) * 1e-4;
+  for (let i = 0; i < n; i++) {
+    const key = `${pts[i][0]},${pts[i][1]}`;
+    twin[i] = seen.get(key) ?? i;
+    if (twin[i] === i) seen.set(key, i);
+    X[i] = pts[i][0] + ext * (((i * 7919) % 1009) / 1009 - 0.5);
+    Y[i] = pts[i][1] + ext * (((i * 104729) % 1013) / 1013 - 0.5);
+  }
+  X[n] = mx - d; Y[n] = my - d; X[n + 1] = mx + d; Y[n + 1] = my - d; X[n + 2] = mx; Y[n + 2] = my + d;
+  // Triangles (index triples) and their circumcircles (centre x, y, radius²) in typed arrays,
+  // removed ones marked dead; the loops are small module-level functions (this one runs once a
+  // swap and would stay in the interpreter).
+  const st: Bw = { T: new Int32Array(48 * (n + 3)), C: new Float64Array(48 * (n + 3)), dead: new Uint8Array(16 * (n + 3)), count: 0, edges: new Int32Array(1024) };
+  bwAdd(st, X, Y, n, n + 1, n + 2);
+  for (let p = 0; p < n; p++) if (twin[p] === p) bwInsert(st, X, Y, p);
+  const { T, dead, count } = st;
+  const tri: number[] = [];
+  for (let t = 0; t < count; t++) if (!dead[t]) tri.push(T[t * 3], T[t * 3 + 1], T[t * 3 + 2]);
+  const out: number[] = [];
+  for (let t = 0; t < tri.length; t += 3) {
+    const a = tri[t], b = tri[t + 1], c = tri[t + 2];
+    if (a >= n || b >= n || c >= n) continue;
+    const cr = (X[b] - X[a]) * (Y[c] - Y[a]) - (X[c] - X[a]) * (Y[b] - Y[a]);
+    if (cr > 0) out.push(a, b, c);
+    else if (cr < 0) out.push(a, c, b);
+  }
+  return { tris: Int32Array.from(out), twin };
+}
+
+/** Bowyer–Watson state: triangles, circumcircles, dead marks, count, scratch for the cavity's edges. */
+interface Bw {
+  T: Int32Array;
+  C: Float64Array;
+  dead: Uint8Array;
+  count: number;
+  edges: Int32Array;
+}
+
+/** Appends triangle (a, b, c) with its circumcircle; compacts (drops dead ones) or grows when full. */
+function bwAdd(st: Bw, X: Float64Array, Y: Float64Array, a: number, b: number, c: number): void {
+  if (st.count * 3 === st.T.length) {
+    let k = 0;
+    for (let t = 0; t < st.count; t++) {
+      if (st.dead[t]) continue;
+      st.T.copyWithin(k * 3, t * 3, t * 3 + 3);
+      st.C.copyWithin(k * 3, t * 3, t * 3 + 3);
+      k++;
+    }
+    st.count = k;
+    if (k * 2 > st.dead.length) {
+      const T2 = new Int32Array(st.T.length * 2), C2 = new Float64Array(st.C.length * 2);
+      T2.set(st.T.subarray(0, k * 3));
+      C2.set(st.C.subarray(0, k * 3));
+      st.T = T2;
+      st.C = C2;
+      st.dead = new Uint8Array(st.dead.length * 2);
+    } else st.dead.fill(0);
+  }
+  const ax = X[a], ay = Y[a], bx = X[b], by = Y[b], cx = X[c], cy = Y[c];
+  const dd = 2 * (ax * (by - cy) + bx * (cy - ay) + cx * (ay - by)) || 1e-12;
+  const a2 = ax * ax + ay * ay, b2 = bx * bx + by * by, c2 = cx * cx + cy * cy;
+  const ux = (a2 * (by - cy) + b2 * (cy - ay) + c2 * (ay - by)) / dd;
+  const uy = (a2 * (cx - bx) + b2 * (ax - cx) + c2 * (bx - ax)) / dd;
+  const o = st.count * 3;
+  st.T[o] = a; st.T[o + 1] = b; st.T[o + 2] = c;
+  st.C[o] = ux; st.C[o + 1] = uy; st.C[o + 2] = (ax - ux) ** 2 + (ay - uy) ** 2;
+  st.dead[st.count] = 0;
+  st.count++;
+}
+
+/** Inserts point p: removes the triangles whose circumcircle holds it, fans the cavity's boundary to it. */
+function bwInsert(st: Bw, X: Float64Array, Y: Float64Array, p: number): void {
+  const px = X[p], py = Y[p];
+  const { T, C, dead } = st;
+  let edges = st.edges;
+  let ne = 0;
+  const end = st.count;
+  for (let t = 0; t < end; t++) {
+    if (dead[t]) continue;
+    const dx = px - C[t * 3], dy = py - C[t * 3 + 1];
+    if (dx * dx + dy * dy >= C[t * 3 + 2]) continue;
+    dead[t] = 1;
+    if (ne + 6 > edges.length) {
+      const e2 = new Int32Array(edges.length * 2);
+      e2.set(edges);
+      edges = st.edges = e2;
+    }
+    const a = T[t * 3], b = T[t * 3 + 1], c = T[t * 3 + 2];
+    edges[ne++] = a; edges[ne++] = b; edges[ne++] = b; edges[ne++] = c; edges[ne++] = c; edges[ne++] = a;
+  }
+  // The cavity's boundary: edges of one removed triangle only.
+  for (let e = 0; e < ne; e += 2) {
+    let shared = false;
+    for (let f = 0; f < ne; f += 2) {
+      if (f !== e && edges[e] === edges[f + 1] && edges[e + 1] === edges[f]) {
+        shared = true;
+        break;
+      }
+    }
+    if (!shared) bwAdd(st, X, Y, edges[e], edges[e + 1], p);
+  }
+}
+
+/**
+ * Per vertex, how squarely a 3-D mesh faces the camera: the area-weighted mean of its triangles'
+ * signed normal z over their areas (1 = facing the camera, 0 = edge-on, < 0 = turned away). The
+ * triangles are oriented by `tris` (counter-clockwise in the frame they were built in), so a
+ * triangle seen from behind (the far flank of the nose, the far cheek's edge) counts negative.
+ */
+export function vertexVisibility(mesh: ArrayLike<number>[], tris: Int32Array, twin: Int32Array, zScale = 1): Float32Array {
+  const count = twin.length;
+  const num = new Float64Array(count), den = new Float64Array(count);
+  for (let t = 0; t < tris.length; t += 3) {
+    const a = mesh[tris[t]], b = mesh[tris[t + 1]], c = mesh[tris[t + 2]];
+    const ux = b[0] - a[0], uy = b[1] - a[1], uz = ((b[2] ?? 0) - (a[2] ?? 0)) * zScale;
+    const vx = c[0] - a[0], vy = c[1] - a[1], vz = ((c[2] ?? 0) - (a[2] ?? 0)) * zScale;
+    const nx = uy * vz - uz * vy, ny = uz * vx - ux * vz, nz = ux * vy - uy * vx;
+    const len = Math.hypot(nx, ny, nz);
+    for (let k = 0; k < 3; k++) {
+      num[tris[t + k]] += nz;
+      den[tris[t + k]] += len;
+    }
+  }
+  const out = new Float32Array(count);
+  for (let v = 0; v < count; v++) out[v] = den[v] > 0 ? num[v] / den[v] : 1;
+  for (let v = 0; v < count; v++) out[v] = out[twin[v]];
+  return out;
+}
+
+/**
+ * The mesh's mirror pairs, flat (i, j, i, j …): the nearest point to each point's reflection in
+ * Human's canonical UV map (u → 1 − u; exact there: the worst match is 0.0012 of the map), so an
+ * involution; the 28 points not listed lie on the midline.
+ */
+const MIRROR_PAIRS = [
+  3,248,7,249,20,250,21,251,22,252,23,253,24,254,25,255,26,256,27,257,28,258,29,259,30,260,31,261,32,
+  262,33,263,34,264,35,265,36,266,37,267,38,268,39,269,40,270,41,271,42,272,43,273,44,274,45,275,46,
+  276,47,277,48,278,49,279,50,280,51,281,52,282,53,283,54,284,55,285,56,286,57,287,58,288,59,289,60,
+  290,61,291,62,292,63,293,64,294,65,295,66,296,67,297,68,298,69,299,70,300,71,301,72,302,73,303,74,
+  304,75,305,76,306,77,307,78,308,79,309,80,310,81,311,82,312,83,313,84,314,85,315,86,316,87,317,88,
+  318,89,319,90,320,91,321,92,322,93,323,95,324,96,325,97,326,98,327,99,328,100,329,101,330,102,331,
+  103,332,104,333,105,334,106,335,107,336,108,337,109,338,110,339,111,340,112,341,113,342,114,343,115,
+  344,116,345,117,346,118,347,119,348,120,349,121,350,122,351,123,352,124,353,125,354,126,355,127,356,
+  128,357,129,358,130,359,131,360,132,361,133,362,134,363,135,364,136,365,137,366,138,367,139,368,140,
+  369,141,370,142,371,143,372,144,373,145,374,146,375,147,376,148,377,149,378,150,379,153,380,154,381,
+  155,382,156,383,157,384,158,385,159,386,160,387,161,388,162,389,163,390,165,391,166,392,167,393,169,
+  394,170,395,171,396,172,397,173,398,174,399,176,400,177,401,178,402,179,403,180,404,181,405,182,406,
+  183,407,184,408,185,409,186,410,187,411,188,412,189,413,190,414,191,415,192,416,193,417,194,418,196,
+  419,198,420,201,421,202,422,203,423,204,424,205,425,206,426,207,427,208,428,209,429,210,430,211,431,
+  212,432,213,433,214,434,215,435,216,436,217,437,218,438,219,439,220,440,221,441,222,442,223,443,224,
+  444,225,445,226,446,227,447,228,448,229,449,230,450,231,451,232,452,233,453,234,454,235,455,236,456,
+  237,457,238,458,239,459,240,460,241,461,242,462,243,463,244,464,245,465,246,466,247,467,
+];
+
+/** For each of the 468 points, its mirror partner across the face's midline (itself on the midline). */
+export const MIRROR: Int32Array = (() => {
+  const m = new Int32Array(468);
+  for (let i = 0; i < 468; i++) m[i] = i;
+  for (let k = 0; k < MIRROR_PAIRS.length; k += 2) {
+    m[MIRROR_PAIRS[k]] = MIRROR_PAIRS[k + 1];
+    m[MIRROR_PAIRS[k + 1]] = MIRROR_PAIRS[k];
+  }
+  return m;
+})();
+
+/**
+ * mask.visibility, before the mask proper: the mirror fill changes the warped source's Lab planes
+ * (`args.sourceLab`) in place, at full size, before the skin tests (the far side's background no
+ * longer reads as an occluder) and the colour match; the fade of what is left is returned in
+ * `visibilityKeep` for buildMask(). Nothing changes (the same object back) for a frontal source.
+ */
+export function applyVisibility(args: MaskInput): MaskInput {
+  const vis = args.opts.visibility;
+  if (!args.sourceMesh || !(vis.mirror > 0 || vis.fade > 0)) return args;
+  const plan = planVisibility(args.sourceMesh, args.dstMesh, args.targetMesh, vis);
+  if (!plan) return args;
+  if (plan.fill) mirrorFill(args.sourceLab, args.cover, args.roi, args.dstMesh, plan.tris, plan.fill);
+  return plan.keep ? { ...args, visibilityKeep: { tris: plan.tris, keep: plan.keep } } : args;
+}
+
+/**
+ * Which parts of the source to fill from the mirror and which to fade, per mesh vertex, or
+ * undefined when the source hid nothing the template shows (a frontal source: bit-identical).
+ * Visibility is compared as (source + 0.1) / (template + 0.1), so the oval's edge, seen edge-on
+ * in both, does not count.
+ */
+function planVisibility(sMesh: ArrayLike<number>[], dstMesh: ArrayLike<number>[], tMesh: ArrayLike<number>[], o: VisibilityOptions): { tris: Int32Array; fill?: Float32Array; keep?: Float32Array } | undefined {
+  const cnt = 468;
+  if (sMesh.length < cnt || dstMesh.length < cnt || tMesh.length < cnt) return undefined;
+  if (Math.abs(sourceYaw(sMesh)) < o.minYaw) return undefined;
+  const { tris, twin } = delaunay(dstMesh.slice(0, cnt));
+  const vs = vertexVisibility(sMesh, tris, twin, o.zScale);
+  const vt = vertexVisibility(tMesh, tris, twin, o.zScale);
+  const hidden = new Float32Array(cnt);
+  let any = false;
+  const span = Math.max(1e-3, o.from - o.to);
+  for (let v = 0; v < cnt; v++) {
+    const r = (vs[v] + 0.1) / (Math.max(0, vt[v]) + 0.1);
+    const t = Math.min(1, Math.max(0, (o.from - r) / span));
+    hidden[v] = t * t * (3 - 2 * t);
+  }
+  // The eyes, brows and lips are never filled nor faded: a mirrored iris looks the other way, a
+  // mirrored brow lies beside the own one (a double brow), a smile is rarely symmetric, and the
+  // template's are another person's.
+  for (const v of [...EYE_LEFT, ...EYE_RIGHT, ...BROW_LEFT, ...BROW_RIGHT, ...LIPS_OUTER, ...LIPS_INNER]) hidden[v] = 0;
+  for (let v = 0; v < cnt; v++) if (hidden[v] > 0) any = true;
+  if (!any) return undefined;
+  let fill: Float32Array | undefined;
+  let keep: Float32Array | undefined;
+  if (o.mirror > 0) {
+    fill = new Float32Array(cnt);
+    // A midline point is its own mirror: filled fully, so that the fill reaches the nose's ridge
+    // (the pixels beside it take the near side across it) rather than fading out toward it.
+    // Only from a mirror the source saw clearly better (its near side): where both sides are
+    // hidden alike (a squint's folds, a face seen from below) nothing is gained.
+    for (let v = 0; v < cnt; v++) {
+      const m = MIRROR[v];
+      const better = m === v ? 1 : Math.min(1, Math.max(0, (vs[m] - vs[v] - 0.1) / 0.2));
+      fill[v] = o.mirror * hidden[v] * (m === v ? 1 : (1 - hidden[m]) * better);
+    }
+  }
+  if (o.fade > 0) {
+    keep = new Float32Array(cnt);
+    for (let v = 0; v < cnt; v++) keep[v] = 1 - o.fade * (hidden[v] - (fill ? fill[v] : 0));
+  }
+  return { tris, fill, keep };
+}
+
+/** The source's yaw (degrees, sign: which side is nearer) from its mirror pairs' 3-D axis. */
+export function sourceYaw(mesh: ArrayLike<number>[]): number {
+  let nx = 0, ny = 0, nz = 0;
+  for (let i = 0; i < 468; i++) {
+    const j = MIRROR[i];
+    if (j <= i) continue;
+    const a = mesh[i], b = mesh[j];
+    nx += b[0] - a[0]; ny += b[1] - a[1]; nz += (b[2] ?? 0) - (a[2] ?? 0);
+  }
+  return (Math.atan2(nz, Math.hypot(nx, ny)) * 180) / Math.PI;
+}
+
+/** Points moved by (-x0, -y0), flat [x0, y0, x1, y1 …]. */
+function flatPoints(pts: ArrayLike<number>[], x0: number, y0: number): Float64Array {
+  const out = new Float64Array(pts.length * 2);
+  for (let i = 0; i < pts.length; i++) { out[i * 2] = pts[i][0] - x0; out[i * 2 + 1] = pts[i][1] - y0; }
+  return out;
+}
+
+/**
+ * out = the per-vertex values interpolated linearly over the triangles (pixel centres), where a
+ * triangle has any vertex value other than `base` (out is assumed to hold `base` elsewhere).
+ */
+function interpolateOverTriangles(tris: Int32Array, p: Float64Array, val: Float32Array, base: number, w: number, h: number, out: Float32Array): void {
+  for (let t = 0; t < tris.length; t += 3) {
+    const a = tris[t], b = tris[t + 1], c = tris[t + 2];
+    const va = val[a], vb = val[b], vc = val[c];
+    if (va === base && vb === base && vc === base) continue;
+    const ax = p[a * 2], ay = p[a * 2 + 1], bx = p[b * 2], by = p[b * 2 + 1], cx = p[c * 2], cy = p[c * 2 + 1];
+    const det = (bx - ax) * (cy - ay) - (cx - ax) * (by - ay);
+    if (Math.abs(det) < 1e-9) continue;
+    const x0 = Math.max(0, Math.floor(Math.min(ax, bx, cx))), x1 = Math.min(w - 1, Math.ceil(Math.max(ax, bx, cx)));
+    const y0 = Math.max(0, Math.floor(Math.min(ay, by, cy))), y1 = Math.min(h - 1, Math.ceil(Math.max(ay, by, cy)));
+    for (let y = y0; y <= y1; y++) {
+      const py = y + 0.5;
+      for (let x = x0; x <= x1; x++) {
+        const px = x + 0.5;
+        const l1 = ((px - ax) * (cy - ay) - (cx - ax) * (py - ay)) / det;
+        const l2 = ((bx - ax) * (py - ay) - (px - ax) * (by - ay)) / det;
+        const l0 = 1 - l1 - l2;
+        if (l0 < -1e-6 || l1 < -1e-6 || l2 < -1e-6) continue;
+        out[y * w + x] = l0 * va + l1 * vb + l2 * vc;
+      }
+    }
+  }
+}
+
+/**
+ * The mirror fill, in place on the warped source's Lab planes (ROI): each covered pixel of a
+ * triangle with a fill weight takes, by that weight (interpolated over the triangle), the warped
+ * source at the same barycentric place in the mirrored triangle (each vertex replaced by its
+ * mirror partner), sampled bilinearly from the planes before any fill.
+ */
+function mirrorFill(lab: [Float32Array, Float32Array, Float32Array], cover: Uint8Array, roi: Roi, dstMesh: ArrayLike<number>[], tris: Int32Array, fill: Float32Array): void {
+  const { w, h } = roi;
+  const p = flatPoints(dstMesh, roi.x0, roi.y0);
+  const orig: [Float32Array, Float32Array, Float32Array] = [lab[0].slice(), lab[1].slice(), lab[2].slice()];
+  // Each pixel once (one on an edge that two triangles share is inside both).
+  const done = new Uint8Array(w * h);
+  for (let t = 0; t < tris.length; t += 3) {
+    const a = tris[t], b = tris[t + 1], c = tris[t + 2];
+    if (fill[a] <= 0 && fill[b] <= 0 && fill[c] <= 0) continue;
+    fillTriangle(a, b, c, MIRROR[a], MIRROR[b], MIRROR[c], p, fill, orig, lab, cover, done, w, h);
+  }
+}
+
+function fillTriangle(a: number, b: number, c: number, ma: number, mb: number, mc: number, p: Float64Array, fill: Float32Array, src: [Float32Array, Float32Array, Float32Array], dst: [Float32Array, Float32Array, Float32Array], cover: Uint8Array, done: Uint8Array, w: number, h: number): void {
+  const ax = p[a * 2], ay = p[a * 2 + 1], bx = p[b * 2], by = p[b * 2 + 1], cx = p[c * 2], cy = p[c * 2 + 1];
+  const det = (bx - ax) * (cy - ay) - (cx - ax) * (by - ay);
+  if (Math.abs(det) < 1e-9) return;
+  const max = p[ma * 2], may = p[ma * 2 + 1], mbx = p[mb * 2], mby = p[mb * 2 + 1], mcx = p[mc * 2], mcy = p[mc * 2 + 1];
+  const fa = fill[a], fb = fill[b], fc = fill[c];
+  const [sL, sA, sB] = src;
+  const [dL, dA, dB] = dst;
+  const x0 = Math.max(0, Math.floor(Math.min(ax, bx, cx))), x1 = Math.min(w - 1, Math.ceil(Math.max(ax, bx, cx)));
+  const y0 = Math.max(0, Math.floor(Math.min(ay, by, cy))), y1 = Math.min(h - 1, Math.ceil(Math.max(ay, by, cy)));
+  for (let y = y0; y <= y1; y++) {
+    const py = y + 0.5;
+    for (let x = x0; x <= x1; x++) {
+      const i = y * w + x;
+      if (!cover[i] || done[i]) continue;
+      const px = x + 0.5;
+      const l1 = ((px - ax) * (cy - ay) - (cx - ax) * (py - ay)) / det;
+      const l2 = ((bx - ax) * (py - ay) - (px - ax) * (by - ay)) / det;
+      const l0 = 1 - l1 - l2;
+      if (l0 < -1e-6 || l1 < -1e-6 || l2 < -1e-6) continue;
+      done[i] = 1;
+      const f = l0 * fa + l1 * fb + l2 * fc;
+      if (f <= 0) continue;
+      // The mirrored place, bilinear over covered taps only.
+      const sx = Math.min(w - 1, Math.max(0, l0 * max + l1 * mbx + l2 * mcx - 0.5));
+      const sy = Math.min(h - 1, Math.max(0, l0 * may + l1 * mby + l2 * mcy - 0.5));
+      const ix = Math.min(w - 2, Math.floor(sx)), iy = Math.min(h - 2, Math.floor(sy));
+      const dx = sx - ix, dy = sy - iy;
+      const j = iy * w + ix;
+      const w00 = cover[j] ? (1 - dx) * (1 - dy) : 0, w10 = cover[j + 1] ? dx * (1 - dy) : 0;
+      const w01 = cover[j + w] ? (1 - dx) * dy : 0, w11 = cover[j + w + 1] ? dx * dy : 0;
+      const ws = w00 + w10 + w01 + w11;
+      if (ws < 0.5) continue;
+      const k = f / ws;
+      dL[i] += k * (sL[j] * w00 + sL[j + 1] * w10 + sL[j + w] * w01 + sL[j + w + 1] * w11) - f * dL[i];
+      dA[i] += k * (sA[j] * w00 + sA[j + 1] * w10 + sA[j + w] * w01 + sA[j + w + 1] * w11) - f * dA[i];
+      dB[i] += k * (sB[j] * w00 + sB[j + 1] * w10 + sB[j + w] * w01 + sB[j + w + 1] * w11) - f * dB[i];
+    }
+  }
 }
