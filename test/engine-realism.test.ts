@@ -71,6 +71,49 @@ test('texture: a face cleaner than the template takes its grain; a matching one 
   assert.deepEqual(off, rgbOf(resY));
 });
 
+test("texture: the grain a soft face lacks is the template's own on plain skin, noise elsewhere; a face with enough grain is untouched", () => {
+  const w = 160, h = 160, n = w * h;
+  const tgtY = noisy(n, 12, 7);
+  const resY = boxBlur(noisy(n, 12, 9), w, h, 2);
+  const alpha = new Float32Array(n).fill(1);
+  // Plain skin on the left half only (the right half stands for eyes, brows, lips).
+  const skin = new Float32Array(n);
+  for (let i = 0; i < n; i++) if (i % w < w / 2) skin[i] = 1;
+  const fineOf = (rgb: Float32Array) => {
+    const y = Float32Array.from({ length: n }, (_, i) => rgb[i * 3]);
+    const b = boxBlur(y, w, h, 1);
+    return y.map((v, i) => v - b[i]);
+  };
+  const corr = (a: Float32Array, b: Float32Array, left: boolean) => {
+    let ab = 0, aa = 0, bb = 0;
+    for (let i = 0; i < n; i++) {
+      if (i % w < w / 2 !== left || i % w < 2 || i % w > w - 3) continue;
+      ab += a[i] * b[i];
+      aa += a[i] * a[i];
+      bb += b[i] * b[i];
+    }
+    return ab / Math.sqrt(aa * bb);
+  };
+  const tFine = fineOf(rgbOf(tgtY));
+  const on = rgbOf(resY);
+  matchTexture(on, rgbOf(tgtY), alpha, skin, w, h, 120, { ...DEFAULT_TEXTURE, templateGrain: 1 });
+  const noise = rgbOf(resY);
+  matchTexture(noise, rgbOf(tgtY), alpha, skin, w, h, 120, { ...DEFAULT_TEXTURE, templateGrain: 0 });
+  const fOn = fineOf(on), fNoise = fineOf(noise);
+  assert.ok(corr(fOn, tFine, true) > 0.8, `skin: fine band vs the template's ${corr(fOn, tFine, true).toFixed(2)}`);
+  assert.ok(Math.abs(corr(fOn, tFine, false)) < 0.2, `elsewhere: ${corr(fOn, tFine, false).toFixed(2)}`);
+  assert.ok(Math.abs(corr(fNoise, tFine, true)) < 0.2, `with noise: ${corr(fNoise, tFine, true).toFixed(2)}`);
+  // Same level either way: the template's grain.
+  const target = grain(tgtY, w, h);
+  const level = grain(Float32Array.from({ length: n }, (_, i) => on[i * 3]), w, h);
+  assert.ok(Math.abs(level - target) < 0.25 * target, `grain ${level.toFixed(2)}, template ${target.toFixed(2)}`);
+  // A face as grainy as the template has no deficit: the knob changes nothing.
+  const sharp1 = rgbOf(noisy(n, 12, 9)), sharp0 = rgbOf(noisy(n, 12, 9));
+  matchTexture(sharp1, rgbOf(tgtY), alpha, skin, w, h, 120, { ...DEFAULT_TEXTURE, templateGrain: 1 });
+  matchTexture(sharp0, rgbOf(tgtY), alpha, skin, w, h, 120, { ...DEFAULT_TEXTURE, templateGrain: 0 });
+  assert.deepEqual(sharp1, sharp0);
+});
+
 test('shading: spherical harmonics of the mesh normals recover a known Lambertian shading', () => {
   // A hemisphere "face" seen from the front, its vertices on a grid, lit from the image left.
   const pts: [number, number, number][] = [];

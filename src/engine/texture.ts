@@ -14,9 +14,15 @@ export interface TextureOptions {
   maxGain: number;
   /** 0..1: how much of the remaining fine-band deficit is filled with noise. */
   grain: number;
+  /**
+   * 0..1: on plain skin (in both images), how much of the grain fill (the fine-band deficit) is the
+   * template's own fine band at the same pixel — its pores, sensor noise and JPEG grain — instead of
+   * seeded noise. The source's own band is kept either way.
+   */
+  templateGrain: number;
 }
 
-export const DEFAULT_TEXTURE: TextureOptions = { strength: 1, maxGain: 2.5, grain: 1 };
+export const DEFAULT_TEXTURE: TextureOptions = { strength: 1, maxGain: 2.5, grain: 1, templateGrain: 1 };
 
 export interface TextureReport {
   /** Band gains applied (fine, medium); 1 = unchanged. */
@@ -160,8 +166,30 @@ export function matchTexture(
     const unit = fineEnergyOfNoise(seed, w, h, idx) || 1;
     noiseSd = (Math.sqrt(deficit) / unit) * Math.min(1, opts.grain);
   }
-  applyBands(res, resSat, alpha, w, h, r2, g[0] - 1, g[1] - 1, noiseSd, seed);
+  // The template's band scaled to the deficit's level (its median |·| is eT[0]).
+  const tg = deficit > 0 && opts.grain > 0 && eT[0] > 1e-3 ? Math.min(1, Math.max(0, opts.templateGrain)) : 0;
+  const tk = tg > 0 ? (Math.sqrt(deficit) / eT[0]) * Math.min(1, opts.grain) : 0;
+  if (tg > 0) applyBandsWithTemplateGrain(res, resSat, tgt, tgtSat, alpha, skin, w, h, r2, g[0] - 1, g[1] - 1, noiseSd, seed, tg, tk);
+  else applyBands(res, resSat, alpha, w, h, r2, g[0] - 1, g[1] - 1, noiseSd, seed);
   return { gains: g, noise: noiseSd };
+}
+
+/** As applyBands, where plain skin takes the share `tg` of its grain fill from the template's fine band (× tk), the rest from the noise. */
+function applyBandsWithTemplateGrain(res: Float32Array, sat: Float64Array, tgt: Float32Array, tSat: Float64Array, alpha: Float32Array, skin: Float32Array, w: number, h: number, r2: number, g0: number, g1: number, noiseSd: number, seed: number, tg: number, tk: number): void {
+  for (let y = 0; y < h; y++) {
+    for (let x = 0, i = y * w; x < w; x++, i++) {
+      if (!(alpha[i] > 0)) continue;
+      const b1 = boxMean(sat, w, h, x, y, 1);
+      const fine = 0.299 * res[i * 3] + 0.587 * res[i * 3 + 1] + 0.114 * res[i * 3 + 2] - b1;
+      const t = skin[i] > 0 ? tg * Math.min(1, skin[i]) : 0;
+      const tFine = t > 0 ? 0.299 * tgt[i * 3] + 0.587 * tgt[i * 3 + 1] + 0.114 * tgt[i * 3 + 2] - boxMean(tSat, w, h, x, y, 1) : 0;
+      const fill = (1 - t) * (noiseSd > 0 ? noiseSd * noiseAt(i, seed) : 0) + t * tk * tFine;
+      const d = g0 * fine + fill + g1 * (b1 - boxMean(sat, w, h, x, y, r2));
+      res[i * 3] += d;
+      res[i * 3 + 1] += d;
+      res[i * 3 + 2] += d;
+    }
+  }
 }
 
 /** res += (g0·fine + g1·medium + noise) on every channel where alpha > 0 (its own function: a loop inside matchTexture never stayed optimised). */
