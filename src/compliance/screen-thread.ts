@@ -4,6 +4,7 @@
 // while the model loads. One message back, then the thread ends:
 // { kind: 'passed', scores } | { kind: 'rejected', message } | { kind: 'unreadable' | 'failed', message }.
 import { readFile } from 'node:fs/promises';
+import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ServiceError } from '../jobs/errors.ts';
 import { judge, Screener, type ClassScores } from './screening.ts';
@@ -21,6 +22,14 @@ export type ScreenThreadReply =
   | { kind: 'unreadable' | 'failed'; message: string };
 
 const { photos, threshold, maxPixels } = workerData as ScreenThreadData;
+// The swap on the main thread is the critical path; this thread has until the swap is done. On a
+// two-core machine it shared the second core with the main thread's libvips, garbage-collector and
+// compiler threads, and slowed the swap down. Linux's nice is per thread: only this one is lowered.
+try {
+  os.setPriority(10);
+} catch {
+  /* not permitted: normal priority */
+}
 const reply = (r: ScreenThreadReply) => parentPort!.postMessage(r);
 
 const t0 = performance.now();
