@@ -6,7 +6,7 @@ import { stageTimer } from './timings.ts';
 import type { FaceEngine, SwapRequest, SwapResult, TemplateFaces } from './types.ts';
 import { DEFAULT_LIMITS, FaceAnalyser, type AnalyseLimits, type Face } from './analyse.ts';
 import { planGroup, sourceFaceOf, swapGroup, targetFaceOf, type GroupDeps } from './group.ts';
-import { decodeImage, encodeImage, DEFAULT_MAX_PIXELS, type RgbImage } from './image.ts';
+import { decodeImage, DEFAULT_MAX_PIXELS, type RgbImage } from './image.ts';
 import { DEFAULT_SWAP, mergeSwapOptions, swapFace, type SwapOptions, type SwapOptionsPatch, type SwapOutput } from './swap.ts';
 import { contentHash, TemplateCache, type CachedTemplate } from './cache.ts';
 import { ServiceError } from '../jobs/errors.ts';
@@ -14,7 +14,7 @@ import { EsrganUpscaler, esrganModelDir } from './upscale.ts';
 import { faceWidth } from './regions.ts';
 import { roiAround } from './warp.ts';
 import { landmarks5, type Point3 } from './analyse.ts';
-import { labelLayer, type LabelPlacement } from '../compliance/label-visible.ts';
+import { encodeResult } from './encode-result.ts';
 
 export interface DefaultEngineOptions {
   /** Decoder pixel cap (sharp limitInputPixels), a second guard behind the service's own. */
@@ -153,16 +153,9 @@ export class DefaultEngine implements FaceEngine {
     const out = await swapGroup(cached.img, plans, deps);
     for (const [k, v] of Object.entries(out.timings)) timings[k] = (timings[k] ?? 0) + v;
     const faceBoxes = cached.faces.map((f) => f.box);
-    const { image, labelPlacement } = await time('encode', () => this.encode(out.image, faceBoxes, req));
+    const { image, labelPlacement } = await time('encode', () => encodeResult(out.image, faceBoxes, req, this.opts.jpegQuality));
     timings.total = Object.values(timings).reduce((a, b) => a + b, 0);
     return { image, format: cached.img.format, width: cached.img.width, height: cached.img.height, timings, faceBoxes, ...(labelPlacement && { labelPlacement }) };
-  }
-
-  /** The result's one encode, with the visible label drawn in when the request asks for it. */
-  private async encode(img: RgbImage, faceBoxes: Face['box'][], req: SwapRequest): Promise<{ image: Uint8Array; labelPlacement?: LabelPlacement }> {
-    const label = req.visibleLabel && labelLayer(img.width, img.height, faceBoxes, req.visibleLabel);
-    const image = await encodeImage(img, { jpegQuality: this.opts.jpegQuality, ...(label && { overlay: label.layer }) });
-    return { image, ...(label && { labelPlacement: label.placement }) };
   }
 
   /** swap() plus what the CLI's --json and the evaluation need. */
@@ -189,7 +182,7 @@ export class DefaultEngine implements FaceEngine {
     const out = swapFace(src, { img: targetImg, face: target }, analyser.triangulation, this.optionsFor(req));
     Object.assign(timings, out.timings);
     const faceBoxes = cached.faces.map((f) => f.box);
-    const { image, labelPlacement } = await time('encode', () => this.encode(out.image, faceBoxes, req));
+    const { image, labelPlacement } = await time('encode', () => encodeResult(out.image, faceBoxes, req, this.opts.jpegQuality));
     timings.total = Object.values(timings).reduce((a, b) => a + b, 0);
     return {
       result: { image, format: targetImg.format, width: targetImg.width, height: targetImg.height, timings, faceBoxes, ...(labelPlacement && { labelPlacement }) },

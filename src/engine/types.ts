@@ -27,7 +27,7 @@ export interface SwapRequest {
   targetFaces?: Face[];
   /**
    * The visible AIGC label (src/compliance), drawn after the swap into the result's one encode: a
-   * decode and re-encode of every result less. An engine that ignores it leaves `labelPlacement`
+   * decode and re-encode of every result less (both engines: ./encode-result.ts). An engine that ignores it leaves `labelPlacement`
    * unset, and the labeller draws the label on the encoded result instead.
    */
   visibleLabel?: { text: string; corner: Corner };

@@ -9,7 +9,8 @@ import type { FaceEngine, SwapRequest, SwapResult, TemplateFaces } from '../type
 import { DEFAULT_LIMITS, FaceAnalyser, type AnalyseLimits, type Face } from '../analyse.ts';
 import { contentHash, TemplateCache, type CachedTemplate } from '../cache.ts';
 import { planGroup, sourceFaceOf, swapGroup, targetFaceOf, type GroupDeps } from '../group.ts';
-import { decodeImage, encodeImage, DEFAULT_MAX_PIXELS, type RgbImage } from '../image.ts';
+import { decodeImage, DEFAULT_MAX_PIXELS, type RgbImage } from '../image.ts';
+import { encodeResult } from '../encode-result.ts';
 import { faceWidth } from '../regions.ts';
 import type { Landmarks5 } from './align.ts';
 import { DEFAULT_FINISH, finishLayer, type FinishOptions } from './finish.ts';
@@ -148,9 +149,10 @@ export class OnnxEngine implements FaceEngine {
       Object.assign(timings, one.timings);
       out = one.image;
     }
-    const image = await time('encode', () => encodeImage(out, { jpegQuality: this.opts.jpegQuality }));
+    const faceBoxes = cached.faces.map((f) => f.box);
+    const { image, labelPlacement } = await time('encode', () => encodeResult(out, faceBoxes, req, this.opts.jpegQuality));
     timings.total = Object.values(timings).reduce((a, b) => a + b, 0);
-    return { image, format: targetImg.format, width: targetImg.width, height: targetImg.height, timings, faceBoxes: cached.faces.map((f) => f.box) };
+    return { image, format: targetImg.format, width: targetImg.width, height: targetImg.height, timings, faceBoxes, ...(labelPlacement && { labelPlacement }) };
   }
 
   /** The template's pixels and faces: cached, `given` (already analysed), or analysed now. */
