@@ -114,6 +114,43 @@ test("texture: the grain a soft face lacks is the template's own on plain skin, 
   assert.deepEqual(sharp1, sharp0);
 });
 
+test("texture: on plain skin the medium band is not amplified; what it lacks is the template's own (templateMedium)", () => {
+  const w = 160, h = 160, n = w * h;
+  // The template: blotches a few pixels wide (its pores, stubble); the result: weaker ones of its own.
+  const tgtY = boxBlur(noisy(n, 40, 7), w, h, 2);
+  const resY = boxBlur(noisy(n, 12, 9), w, h, 2);
+  const alpha = new Float32Array(n).fill(1);
+  const skin = new Float32Array(n).fill(1);
+  const medium = (y: Float32Array) => {
+    const b1 = boxBlur(y, w, h, 1);
+    const b2 = boxBlur(y, w, h, 3);
+    return b1.map((v, i) => v - b2[i]);
+  };
+  const lum = (rgb: Float32Array) => Float32Array.from({ length: n }, (_, i) => rgb[i * 3]);
+  const corr = (a: Float32Array, b: Float32Array) => {
+    let ab = 0, aa = 0, bb = 0;
+    for (let y = 4; y < h - 4; y++) for (let x = 4; x < w - 4; x++) {
+      const i = y * w + x;
+      ab += a[i] * b[i];
+      aa += a[i] * a[i];
+      bb += b[i] * b[i];
+    }
+    return ab / Math.sqrt(aa * bb);
+  };
+  const on = rgbOf(resY);
+  const rep = matchTexture(on, rgbOf(tgtY), alpha, skin, w, h, 250, { ...DEFAULT_TEXTURE, templateMedium: 1 });
+  const off = rgbOf(resY);
+  matchTexture(off, rgbOf(tgtY), alpha, skin, w, h, 250, { ...DEFAULT_TEXTURE, templateMedium: 0 });
+  assert.ok(rep.gains[1] > 1.5, `the template's medium band is stronger: gain ${rep.gains[1].toFixed(2)}`);
+  const mT = medium(tgtY), mOn = medium(lum(on)), mOff = medium(lum(off)), mRes = medium(resY);
+  // Off: the source's blotches amplified (its own pattern); on: mostly the template's.
+  assert.ok(corr(mOff, mRes) > 0.9 && Math.abs(corr(mOff, mT)) < 0.35, `off: ${corr(mOff, mRes).toFixed(2)} / ${corr(mOff, mT).toFixed(2)}`);
+  assert.ok(corr(mOn, mT) > 0.7, `on: medium band vs the template's ${corr(mOn, mT).toFixed(2)}`);
+  // The source's own pattern is kept, not amplified as it is with the knob off.
+  const proj = (m: Float32Array) => m.reduce((a, v, i) => a + v * mRes[i], 0) / mRes.reduce((a, v) => a + v * v, 0);
+  assert.ok(proj(mOn) > 0.7 && proj(mOn) < 0.7 * proj(mOff), `source's medium band ×${proj(mOn).toFixed(2)} (off: ×${proj(mOff).toFixed(2)})`);
+});
+
 test('shading: spherical harmonics of the mesh normals recover a known Lambertian shading', () => {
   // A hemisphere "face" seen from the front, its vertices on a grid, lit from the image left.
   const pts: [number, number, number][] = [];
