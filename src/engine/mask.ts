@@ -4,7 +4,7 @@
 // finally feathers inward so its value is exactly 0 on and outside the hard edge.
 import { bilinearTaps, boxBlur, convexHull, fillPolygon, growPolygon } from './raster.ts';
 import { BROW_LEFT, BROW_RIGHT, EYE_LEFT, EYE_RIGHT, FEATURES, LIPS_INNER, LIPS_OUTER, mouthOpenness, pick } from './regions.ts';
-import { DEFAULT_STRANDS, strandMap, type StrandOptions } from './hair.ts';
+import { DEFAULT_SIDE_HAIR, growInto, localSkinRatio, DEFAULT_STRANDS, strandMap, type SideHairOptions, type StrandOptions } from './hair.ts';
 import { DEFAULT_GLASSES, glassesMask, type GlassesOptions } from './glasses.ts';
 import { shadedSkinZ, skinParams, skinZ, type SkinModel } from './skin.ts';
 import type { Roi } from './warp.ts';
@@ -54,13 +54,15 @@ export interface MaskOptions {
   keepBeard: number;
   /** Hair strands of the source found by texture (hair.ts); `energy: 0` = off. */
   strands: StrandOptions;
+  /** The source's hair along the face's sides where colour cannot tell it (hair.ts); `rim: 0, dark: 0` = off. */
+  sideHair: SideHairOptions;
   /** The template's glasses rims stay (glasses.ts); `contrast: 0` = off. */
   glasses: GlassesOptions;
   /** Parts of a turned source that it hid or saw edge-on: mirrored from the near side, or faded (below). */
   visibility: VisibilityOptions;
 }
 
-export const DEFAULT_MASK: MaskOptions = { feather: 0.03, mouthOpenKeep: 0.07, occluderThreshold: 5.5, maxStretch: 6, mouthMismatch: 1, occluderFromEdge: 1, statsThreshold: 2.5, foreheadFrom: 0.2, foreheadTo: 1, keepBeard: 1, strands: DEFAULT_STRANDS, glasses: DEFAULT_GLASSES, visibility: DEFAULT_VISIBILITY };
+export const DEFAULT_MASK: MaskOptions = { feather: 0.03, mouthOpenKeep: 0.07, occluderThreshold: 5.5, maxStretch: 6, mouthMismatch: 1, occluderFromEdge: 1, statsThreshold: 2.5, foreheadFrom: 0.2, foreheadTo: 1, keepBeard: 1, strands: DEFAULT_STRANDS, sideHair: DEFAULT_SIDE_HAIR, glasses: DEFAULT_GLASSES, visibility: DEFAULT_VISIBILITY };
 
 export interface FaceMask {
   /** 0..1 blend weight; exactly 0 outside the hard mask. */
@@ -140,7 +142,12 @@ export function buildMask(args: MaskInput): FaceMask {
   const uy = m[10][1] - m[152][1];
   const up: UpAxis = { ux, uy, ul: Math.hypot(ux, uy) || 1, ex: (m[33][0] + m[263][0]) / 2 - x0, ey: (m[33][1] + m[263][1]) / 2 - y0 };
 
-  const { bothSkin, lightOnly, occ, band } = classifySkin(targetLab, sourceLab, skinParams(targetSkin), skinParams(sourceSkin), cover, hard, features, parts, w, h, up, opts);
+  // mask.sideHair acts only at the face's sides (hair hangs there; smile folds and the chin's
+  // shadow lie nearer the midline).
+  const side = opts.sideHair;
+  const sideOn = opts.occluderThreshold > 0 && (side.rim > 0 || side.dark > 0 || side.grow > 0);
+  const sides = sideOn ? lateralZone(cover, up, side.lateral * faceW, w, h) : undefined;
+  const { bothSkin, lightOnly, occ, band, srcSkin, srcZ } = classifySkin(targetLab, sourceLab, skinParams(targetSkin), skinParams(sourceSkin), cover, hard, features, parts, w, h, up, opts, sides);
   let occluded = 0;
   if (opts.occluderThreshold > 0 && opts.strands.energy > 0) {
     // The source's strands of hair, found by texture (blonde or grey hair over pale skin passes
@@ -148,17 +155,45 @@ export function buildMask(args: MaskInput): FaceMask {
     const strands = strandMap(sourceLab[0], cover, bothSkin, w, h, faceW, opts.strands);
     markWhere(occ, strands, hard, features);
   }
+  // The source's hair where colour cannot tell it (mask.sideHair, hair.ts): much darker than its
+  // own skin next to it; and the seeds from which its kept hair grows into its loose edge.
+  // At the sides, hair hanging by the eyes is inside the features' convex hull (it reaches the
+  // brows' outer ends): there only the eyes, brows and lips themselves are guarded.
+  const guard = sides && (side.dark > 0 || side.grow > 0) ? sideGuard(features, parts, sides) : features;
+  let ratio: { light: Float32Array; chroma: Float32Array } | undefined;
+  let seed: Uint8Array | undefined;
+  // What would be kept without mask.sideHair: the colour statistics and the blend's edge samples
+  // stay those (only alpha changes), so the colour match of the rest of the face does not move.
+  const base = sideOn ? occ.slice() : undefined;
+  if (base) for (let i = 0; i < n; i++) if (!hard[i]) base[i] = 0;
+  if (srcZ && srcSkin && sides) {
+    ratio = localSkinRatio(sourceLab, cover, srcSkin, w, h, faceW, side.sigma);
+    seed = sourceHair(srcZ, ratio.light, ratio.chroma, sides, guard, opts.occluderThreshold, side.dark, side.darkChroma);
+    markWhere(occ, seed, side.rim ? undefined : hard, guard);
+  }
   if (opts.occluderThreshold > 0) {
     // Close small gaps and drop specks: smooth, then threshold.
-    thresholdOutside(boxBlur(occ, w, h, Math.max(1, Math.round(0.01 * faceW))), 0.45, features, occ);
+    thresholdOutside(boxBlur(occ, w, h, Math.max(1, Math.round(0.01 * faceW))), 0.45, guard, occ);
     if (opts.occluderFromEdge) keepConnectedToEdge(occ, hard, w, h);
+    if (seed && ratio && srcZ && sides && side.grow > 0) {
+      // The hair's loose edge: from the source's hair (seeds near it), into weakly un-skin-like pixels.
+      const near = boxBlur(u8ToF32(seed), w, h, Math.max(1, Math.round(0.01 * faceW)));
+      const weak = weakHair(srcZ, ratio.light, sides, guard, side.weak, side.weakDark);
+      growInto(occ, nonZero(near), weak, hard, w, h, Math.max(1, Math.round(side.grow * faceW)));
+    }
     occluded = countBoth(occ, hard);
+    if (base) {
+      thresholdOutside(boxBlur(base, w, h, Math.max(1, Math.round(0.01 * faceW))), 0.45, features, base);
+      if (opts.occluderFromEdge) keepConnectedToEdge(base, hard, w, h);
+      // The glasses (below) are kept for both.
+    }
   }
 
   // The template's glasses: rims and bridge stay, through the features' hull (the eyes behind
   // the lenses are the source's).
   const glasses = glassesMask(targetLab[0], cover, w, h, shifted(args.targetMesh, x0, y0), faceW, opts.glasses);
   if (glasses) markWhere(occ, glasses);
+  if (glasses && base) markWhere(base, glasses);
 
   // Feather inward: erode by r, then blur by r (support r), so alpha is 0 wherever the mask is 0.
   // The outer edge gets a wide ramp; the kept holes (mouth, hair) a narrow one, so the lips
@@ -194,7 +229,7 @@ export function buildMask(args: MaskInput): FaceMask {
     fade = { from: browTop + opts.foreheadFrom * height, span: (opts.foreheadTo - opts.foreheadFrom) * height };
   }
 
-  const out = composeMask({ w, h, cover, hard, mouth, occ, lips, bothSkin, lightOnly, outer, inner, keepSmear, lipsKeep, up, fade });
+  const out = composeMask({ w, h, cover, hard, mouth, occ, statsOcc: base, lips, bothSkin, lightOnly, outer, inner, keepSmear, lipsKeep, up, fade });
   return { ...out, keptGlasses: !!glasses, keptMouth, keptLips, occludedShare: band ? occluded / band : 0 };
 }
 
@@ -317,10 +352,13 @@ function onHoleWindow(m: Float32Array, w: number, h: number, pad: number, zeroHo
  */
 function composeMask(p: {
   w: number; h: number; cover: Uint8Array; hard: Float32Array; mouth: Uint8Array; occ: Float32Array; lips: Uint8Array;
+  /** The occluders the statistics and edge samples leave out, when not `occ` (mask.sideHair). */
+  statsOcc?: Float32Array;
   bothSkin: Uint8Array; lightOnly: Uint8Array; outer: Float32Array; inner: Float32Array;
   keepSmear?: Float32Array; lipsKeep?: Float32Array; up: UpAxis; fade?: ForeheadFade;
 }): Pick<FaceMask, 'alpha' | 'skin' | 'light' | 'ring'> {
   const { w, h, cover, hard, mouth, occ, lips, bothSkin, lightOnly, outer, inner, keepSmear, lipsKeep, fade } = p;
+  const sOcc = p.statsOcc ?? occ;
   const { ux, uy, ul, ex, ey } = p.up;
   const from = fade ? fade.from : 0, span = fade ? fade.span : 1;
   const n = w * h;
@@ -333,6 +371,7 @@ function composeMask(p: {
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
       const kept = mouth[i] || occ[i] || lips[i];
+      const inHard = hard[i] && !(mouth[i] || sOcc[i] || lips[i]);
       if (kept) hard[i] = 0;
       if (hard[i]) {
         let a = outer[i] * inner[i] * (keepSmear ? keepSmear[i] : 1) * (lipsKeep ? lipsKeep[i] : 1);
@@ -342,11 +381,11 @@ function composeMask(p: {
         }
         alpha[i] = a;
       }
-      if (!cover[i] || kept) continue;
+      if (!cover[i] || mouth[i] || sOcc[i] || lips[i]) continue;
       if (bothSkin[i]) {
         ring[i] = 1;
-        if (hard[i]) skin[i] = light[i] = 1;
-      } else if (hard[i] && lightOnly[i]) light[i] = 1;
+        if (inHard) skin[i] = light[i] = 1;
+      } else if (inHard && lightOnly[i]) light[i] = 1;
     }
   }
   return { alpha, skin, light, ring };
@@ -369,8 +408,14 @@ function classifySkin(
   h: number,
   g: UpAxis,
   opts: MaskOptions,
-): { bothSkin: Uint8Array; lightOnly: Uint8Array; occ: Float32Array; band: number } {
+  sides?: Uint8Array,
+): { bothSkin: Uint8Array; lightOnly: Uint8Array; occ: Float32Array; band: number; srcSkin?: Uint8Array; srcZ?: Float32Array } {
   const n = w * h;
+  const rim = opts.occluderThreshold > 0 && !!opts.sideHair.rim && !!sides;
+  // mask.sideHair: the source's own skin (the local lightness reference) and its skin distance.
+  const sideOn = opts.occluderThreshold > 0 && (opts.sideHair.dark > 0 || opts.sideHair.grow > 0);
+  const srcSkin = sideOn ? new Uint8Array(n) : undefined;
+  const srcZ = sideOn ? new Float32Array(n) : undefined;
   const [tL, tA, tB] = tLab;
   const [sL, sA, sB] = sLab;
   const { ux, uy, ul, ex, ey } = g;
@@ -393,12 +438,21 @@ function classifySkin(
       if (!cover[i]) continue;
       const dt = skinZ(tp, tL[i], tA[i], tB[i]);
       const ds = skinZ(sp, sL[i], sA[i], sB[i]);
+      if (srcSkin && srcZ) {
+        srcZ[i] = ds;
+        if (ds <= statThr && !parts[i]) srcSkin[i] = 1;
+      }
       if (dt <= statThr && ds <= statThr) bothSkin[i] = 1;
       // Lightness and colour are carried by any template pixel over the source's skin outside the
       // eyes, brows and lips, however dark (a deep shadow on a side-lit template) or tinted (a
       // source's cheek or nose under a coloured light); hair and beard are excluded later.
       else if (!parts[i] && (ds <= statThr || shadedSkinZ(sp, sL[i], sA[i], sB[i]) <= statThr || sL[i] >= sBright) && shadedSkinZ(tp, tL[i], tA[i], tB[i]) <= 2 * statThr) lightOnly[i] = 1;
-      if (occThr <= 0 || !hard[i] || features[i]) continue;
+      if (occThr <= 0 || features[i]) continue;
+      if (!hard[i]) {
+        // The eroded rim: only for the smoothing of the source's hair (mask.sideHair.rim).
+        if (rim && sides && sides[i] && ds > occThr) occ[i] = 1;
+        continue;
+      }
       if (((x + 0.5 - ex) * ux + py * uy) / ul >= 0) {
         // Hair and fringes come from above the eye line.
         band++;
@@ -411,7 +465,55 @@ function classifySkin(
       }
     }
   }
-  return { bothSkin, lightOnly, occ, band };
+  return { bothSkin, lightOnly, occ, band, srcSkin, srcZ };
+}
+
+/**
+ * The source's hair (mask.sideHair), at the face's sides outside the features: not skin, or much
+ * darker than the skin next to it and of much less chroma (a shadow keeps most of it; a
+ * colourless source has a chroma ratio of 0).
+ */
+function sourceHair(z: Float32Array, light: Float32Array, chroma: Float32Array, sides: Uint8Array, features: Uint8Array, occThr: number, dark: number, darkChroma: number): Uint8Array {
+  const out = new Uint8Array(z.length);
+  for (let i = 0; i < z.length; i++) if (sides[i] && !features[i] && (z[i] > occThr || (light[i] < dark && chroma[i] < darkChroma))) out[i] = 1;
+  return out;
+}
+
+/** Weakly un-skin-like source pixels (the hair's loose edge), at the face's sides outside the features. */
+function weakHair(z: Float32Array, light: Float32Array, sides: Uint8Array, features: Uint8Array, weak: number, weakDark: number): Uint8Array {
+  const out = new Uint8Array(z.length);
+  for (let i = 0; i < z.length; i++) if (sides[i] && !features[i] && (z[i] > weak || light[i] < weakDark)) out[i] = 1;
+  return out;
+}
+
+/** The features' hull, less what lies at the face's sides outside the eyes, brows and lips. */
+function sideGuard(features: Uint8Array, parts: Uint8Array, sides: Uint8Array): Uint8Array {
+  const out = new Uint8Array(features.length);
+  for (let i = 0; i < out.length; i++) out[i] = features[i] && (!sides[i] || parts[i]) ? 1 : 0;
+  return out;
+}
+
+/** Covered pixels at least `minLat` px from the face's vertical midline (perpendicular to `up`, through the eyes' middle). */
+function lateralZone(cover: Uint8Array, g: UpAxis, minLat: number, w: number, h: number): Uint8Array {
+  const out = new Uint8Array(w * h);
+  const rx = g.uy / g.ul, ry = -g.ux / g.ul;
+  for (let y = 0; y < h; y++) {
+    const py = (y + 0.5 - g.ey) * ry;
+    for (let x = 0, i = y * w; x < w; x++, i++) if (cover[i] && Math.abs((x + 0.5 - g.ex) * rx + py) >= minLat) out[i] = 1;
+  }
+  return out;
+}
+
+function u8ToF32(a: Uint8Array): Float32Array {
+  const out = new Float32Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i];
+  return out;
+}
+
+function nonZero(a: Float32Array): Uint8Array {
+  const out = new Uint8Array(a.length);
+  for (let i = 0; i < a.length; i++) if (a[i] > 1e-6) out[i] = 1;
+  return out;
 }
 
 /**

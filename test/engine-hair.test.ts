@@ -1,0 +1,149 @@
+// mask.sideHair: the source's hair along the face's sides where colour cannot tell it (dark hair
+// over dark skin, a greyscale photo), by lightness against the local skin, and its loose edge.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { growInto, localSkinRatio, DEFAULT_SIDE_HAIR } from '../src/engine/hair.ts';
+import { buildMaskAt, DEFAULT_MASK } from '../src/engine/mask.ts';
+import { skinModel } from '../src/engine/skin.ts';
+import { roiAround } from '../src/engine/warp.ts';
+import { fillPolygon } from '../src/engine/raster.ts';
+import { FACE_OVAL } from '../src/engine/regions.ts';
+import { createDefaultEngine, type DefaultEngine } from '../src/engine/index.ts';
+import { decodeImage } from '../src/engine/image.ts';
+import { faceA, faceB } from './engine-fixtures.ts';
+
+test('localSkinRatio: hair is far darker than the skin next to it and of less chroma, a soft shadow is neither', () => {
+  const w = 120, h = 80, n = w * h;
+  const L = new Float32Array(n), A = new Float32Array(n), B = new Float32Array(n), cover = new Uint8Array(n).fill(1), skin = new Uint8Array(n);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      // Skin lit from the left (L 70 → 50: a shadow, its chroma falling a little), a dark strip of
+      // low-chroma hair (L 22) on the right.
+      const hair = x >= 100;
+      L[i] = hair ? 22 : 70 - (20 * x) / 100;
+      A[i] = B[i] = hair ? 2 : 15 - (2 * x) / 100;
+      if (!hair) skin[i] = 1;
+    }
+  }
+  const r = localSkinRatio([L, A, B], cover, skin, w, h, 200, 0.06);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < 95; x++) assert.ok(r.light[y * w + x] > 0.9 && r.chroma[y * w + x] > 0.9, `skin at ${x}: ${r.light[y * w + x]}, ${r.chroma[y * w + x]}`);
+    for (let x = 102; x < 112; x++) assert.ok(r.light[y * w + x] < 0.5 && r.chroma[y * w + x] < 0.3, `hair at ${x}: ${r.light[y * w + x]}, ${r.chroma[y * w + x]}`);
+  }
+  // No skin reference: 1 (nothing is called dark). A greyscale source: chroma ratio 0 (no test).
+  const none = localSkinRatio([L, A, B], cover, new Uint8Array(n), w, h, 200, 0.06);
+  assert.ok(none.light.every((v) => v === 1));
+  const grey = localSkinRatio([L, new Float32Array(n), new Float32Array(n)], cover, skin, w, h, 200, 0.06);
+  assert.ok(grey.chroma.every((v) => v === 0));
+});
+
+test('growInto: seeds grow only through weak pixels inside, by at most `steps`', () => {
+  const w = 40, h = 10, n = w * h;
+  const occ = new Float32Array(n), seed = new Uint8Array(n), weak = new Uint8Array(n), inside = new Float32Array(n).fill(1);
+  for (let y = 0; y < h; y++) {
+    occ[y * w] = 1; seed[y * w] = 1; // a seeded column at x = 0
+    occ[y * w + 39] = 1; // an unseeded one (the template's hair) at x = 39
+    for (let x = 1; x < 39; x++) weak[y * w + x] = x !== 20 ? 1 : 0; // weak everywhere but x = 20
+  }
+  growInto(occ, seed, weak, inside, w, h, 5);
+  for (let y = 0; y < h; y++) {
+    for (let x = 1; x <= 5; x++) assert.equal(occ[y * w + x], 1);
+    for (let x = 6; x < 39; x++) assert.equal(occ[y * w + x], 0, `x ${x}`);
+  }
+  // A break in the weak pixels stops it.
+  const o2 = new Float32Array(n);
+  for (let y = 0; y < h; y++) { o2[y * w] = 1; }
+  growInto(o2, seed, weak, inside, w, h, 30);
+  for (let y = 0; y < h; y++) {
+    assert.equal(o2[y * w + 19], 1);
+    assert.equal(o2[y * w + 21], 0);
+  }
+});
+
+let off: DefaultEngine, on: DefaultEngine;
+before(async () => {
+  off = createDefaultEngine({ warmup: false, swap: { mask: { sideHair: { rim: 0, dark: 0, grow: 0 } } } });
+  on = createDefaultEngine({ warmup: false, swap: { mask: { sideHair: { rim: 0, dark: 0.6, grow: 0.03 } } } });
+  await Promise.all([off.init(), on.init()]);
+});
+after(async () => {
+  await off.close();
+  await on.close();
+});
+
+test('sideHair: the defaults are what the docs say', () => {
+  assert.equal(DEFAULT_MASK.sideHair, DEFAULT_SIDE_HAIR);
+  for (const k of ['rim', 'dark', 'darkChroma', 'sigma', 'grow', 'weak', 'weakDark', 'lateral'] as const) assert.equal(typeof DEFAULT_SIDE_HAIR[k], 'number');
+});
+
+/**
+ * The mask on a real mesh (faceB's) with synthetic Lab planes: a pale template, a greyscale
+ * source of even skin (L 75) — and, when `hair`, a strip of dark hair (L 32, fine strands) along
+ * the image-right side of the face from the eye line to the mouth, reaching in from the oval.
+ */
+async function maskOf(hair: boolean, side: Partial<typeof DEFAULT_SIDE_HAIR>) {
+  const img = await decodeImage(await faceB());
+  const m = (await off.faceAnalyser.detect(img, { embedding: false }))[0].mesh.slice(0, 468);
+  const fw = Math.hypot(m[454][0] - m[234][0], m[454][1] - m[234][1]);
+  const roi = roiAround(m, img.width, img.height, Math.round(0.08 * fw) + 4);
+  const { w, h } = roi, n = w * h;
+  const cover = new Uint8Array(n);
+  fillPolygon(cover, w, h, FACE_OVAL.map((i) => [m[i][0] - roi.x0, m[i][1] - roi.y0]), 1);
+  const tLab: [Float32Array, Float32Array, Float32Array] = [new Float32Array(n).fill(70), new Float32Array(n).fill(14), new Float32Array(n).fill(16)];
+  const sLab: [Float32Array, Float32Array, Float32Array] = [new Float32Array(n).fill(75), new Float32Array(n), new Float32Array(n)];
+  const xr = m[454][0] - roi.x0, ye = (m[33][1] + m[263][1]) / 2 - roi.y0, ym = m[14][1] - roi.y0;
+  const inStrip = (x: number, y: number) => y >= ye && y <= ym && x >= xr - 0.14 * fw;
+  if (hair) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (inStrip(x, y)) sLab[0][y * w + x] = 32 + (x % 3 === 0 ? 10 : 0);
+  for (let i = 0; i < n; i++) if (!cover[i]) tLab[0][i] = tLab[1][i] = tLab[2][i] = sLab[0][i] = 0;
+  const opts = { ...DEFAULT_MASK, sideHair: { ...DEFAULT_SIDE_HAIR, ...side } };
+  const radius = 0.02 * fw;
+  const mask = buildMaskAt({ roi, cover, dstMesh: m, targetMesh: m, sourceMesh: m, targetLab: tLab, sourceLab: sLab, targetSkin: skinModel(tLab, w, h, m, roi.x0, roi.y0, radius), sourceSkin: skinModel(sLab, w, h, m, roi.x0, roi.y0, radius), faceW: fw, opts }, 1);
+  const strip = new Uint8Array(n);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (inStrip(x, y)) strip[y * w + x] = 1;
+  return { alpha: mask.alpha, strip, skin: mask.skin, light: mask.light, ring: mask.ring };
+}
+
+const ON = { rim: 0, dark: 0.6, grow: 0.03 };
+
+test('sideHair: dark hair on a greyscale source is carried in without it, stays the template\'s with it', async () => {
+  const a = await maskOf(true, { rim: 0, dark: 0, grow: 0 });
+  const b = await maskOf(true, ON);
+  // Where the hair is carried in without the test (alpha over 0.5 in the strip) ...
+  let cnt = 0, sum = 0;
+  for (let i = 0; i < a.alpha.length; i++) if (a.strip[i] && a.alpha[i] > 0.5) { cnt++; sum += b.alpha[i]; }
+  assert.ok(cnt > 200, `off: the hair is carried in (${cnt} px)`);
+  // ... it stays the template's with it.
+  assert.ok(sum / cnt < 0.1, `on: mean alpha ${(sum / cnt).toFixed(2)} over the hair`);
+  // Only alpha changes: the colour statistics and the blend's edge samples are those without it.
+  assert.deepEqual(b.skin, a.skin);
+  assert.deepEqual(b.light, a.light);
+  assert.deepEqual(b.ring, a.ring);
+});
+
+test('sideHair: an even, clean source gets the very same mask', async () => {
+  const a = await maskOf(false, { rim: 0, dark: 0, grow: 0 });
+  const b = await maskOf(false, ON);
+  assert.deepEqual(b.alpha, a.alpha);
+});
+
+test('sideHair: a real clean pair keeps (nearly) the same mask; pixels outside it stay the template\'s', async () => {
+  const source = await faceB(), target = await faceA();
+  const a = await off.swapDetailed({ source, target });
+  const b = await on.swapDetailed({ source, target });
+  let diff = 0, total = 0;
+  for (let i = 0; i < a.swap.alpha.length; i++) {
+    total += a.swap.alpha[i];
+    diff += Math.abs(a.swap.alpha[i] - b.swap.alpha[i]);
+  }
+  assert.ok(diff / total < 0.02, `alpha moved by ${((100 * diff) / total).toFixed(2)} %`);
+  const { roi } = b.swap, t = b.template.data, r = b.raw.data;
+  for (let y = 0; y < b.raw.height; y++) {
+    for (let x = 0; x < b.raw.width; x++) {
+      const inRoi = x >= roi.x0 && y >= roi.y0 && x < roi.x0 + roi.w && y < roi.y0 + roi.h;
+      if (inRoi && b.swap.alpha[(y - roi.y0) * roi.w + (x - roi.x0)] > 0) continue;
+      const o = (y * b.raw.width + x) * 3;
+      assert.ok(r[o] === t[o] && r[o + 1] === t[o + 1] && r[o + 2] === t[o + 2], `pixel ${x},${y} changed outside the mask`);
+    }
+  }
+});
