@@ -72,7 +72,7 @@ program
     process.exitCode = await runSwapCommand({ ...opts, source: source[0] ?? '', out: opts.out, faces: opts.face, screening }).finally(() => progress?.done());
     if (process.exitCode === 0 && !opts.json && process.stderr.isTTY) process.stderr.write(`wrote ${opts.out}\n`);
     // The result is written: exit once stdout has drained, without waiting for the threads and the
-    // models' memory to be torn down (≈ 70 ms of a one-shot run).
+    // models' memory to be torn down (≈ 50 ms of a one-shot run).
     await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
     process.exit();
   });
