@@ -2,7 +2,7 @@
 // over dark skin, a greyscale photo), by lightness against the local skin, and its loose edge.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { growInto, localSkinRatio, DEFAULT_SIDE_HAIR } from '../src/engine/hair.ts';
+import { capPerSide, growInto, localSkinRatio, DEFAULT_SIDE_HAIR } from '../src/engine/hair.ts';
 import { buildMaskAt, DEFAULT_MASK } from '../src/engine/mask.ts';
 import { skinModel } from '../src/engine/skin.ts';
 import { roiAround } from '../src/engine/warp.ts';
@@ -61,6 +61,30 @@ test('growInto: seeds grow only through weak pixels inside, by at most `steps`',
   }
 });
 
+test('capPerSide: past the cap, only the outermost of what is given back beyond the base stays so, per side', () => {
+  const w = 100, h = 10, n = w * h;
+  const hard = new Float32Array(n).fill(1), base = new Float32Array(n), occ = new Float32Array(n), sides = new Uint8Array(n), lat = new Float32Array(n);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      sides[i] = x < 50 ? 1 : 2;
+      lat[i] = Math.abs(x + 0.5 - 50);
+      // Left: columns 0..19 given back (20 % of the face), column 0 already by the base. Right: columns 97..99 (3 %).
+      if (x < 20 || x >= 97) occ[i] = 1;
+      if (x === 0) base[i] = 1;
+    }
+  }
+  capPerSide(occ, base, hard, sides, 0.05, () => lat);
+  let left = 0, right = 0;
+  for (let i = 0; i < n; i++) if (occ[i] && !base[i]) (sides[i] === 1 ? left++ : right++);
+  assert.equal(left, 50);
+  assert.equal(right, 30);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < 6; x++) assert.equal(occ[y * w + x], 1, 'the outermost stay given back');
+    for (let x = 6; x < 20; x++) assert.equal(occ[y * w + x], 0, 'the inner part goes back to the source');
+  }
+});
+
 let off: DefaultEngine, on: DefaultEngine;
 before(async () => {
   off = createDefaultEngine({ warmup: false, swap: { mask: { sideHair: { rim: 0, dark: 0, grow: 0 } } } });
@@ -104,7 +128,8 @@ async function maskOf(hair: boolean, side: Partial<typeof DEFAULT_SIDE_HAIR>) {
   return { alpha: mask.alpha, strip, skin: mask.skin, light: mask.light, ring: mask.ring };
 }
 
-const ON = { rim: 0, dark: 0.6, grow: 0.03 };
+// The detector itself, without the gates (the painted strip is wider than the per-side cap).
+const ON = { rim: 0, dark: 0.6, grow: 0.03, mouth: 0, cap: 0, hull: 0 };
 
 test('sideHair: dark hair on a greyscale source is carried in without it, stays the template\'s with it', async () => {
   const a = await maskOf(true, { rim: 0, dark: 0, grow: 0 });

@@ -95,9 +95,27 @@ export interface SideHairOptions {
   weakDark: number;
   /** Only at the face's sides: at least this far (face widths) from the face's vertical midline (through the eyes' middle). */
   lateral: number;
+  /**
+   * 1: nothing below the line through the source's mouth corners (as warped) is given back: a beard
+   * at the jaw's side is the source's identity, and long hair there is rare (0 = no such gate).
+   */
+  mouth: number;
+  /**
+   * The most each side (left / right of the midline) may give back beyond what is kept without
+   * mask.sideHair, as a share of the face's hard-mask area; past it only the outermost part (the
+   * pixels nearest the mask's edge) is given back (0 = no cap).
+   */
+  cap: number;
+  /**
+   * The features' hull (eyes, brows, nose, lips; grown 4 %) at the face's sides: 0 = only the eyes,
+   * brows and lips themselves are guarded (hair hanging by the eyes is taken); 1 = the growth does
+   * not enter the hull, the seeds may; 2 = neither (a source's glasses — dark frames and arms, a
+   * tinted lens by the eye — read as dark hair and were given back).
+   */
+  hull: number;
 }
 
-export const DEFAULT_SIDE_HAIR: SideHairOptions = { rim: 0, dark: 0, darkChroma: 0.45, sigma: 0.06, grow: 0, weak: 4.5, weakDark: 0.8, lateral: 0.25 };
+export const DEFAULT_SIDE_HAIR: SideHairOptions = { rim: 0, dark: 0, darkChroma: 0.45, sigma: 0.06, grow: 0, weak: 4.5, weakDark: 0.8, lateral: 0.25, mouth: 0, cap: 0.03, hull: 2 };
 
 /**
  * Per covered pixel, its lightness and its chroma each over the local mean of the source's own skin
@@ -178,4 +196,37 @@ function step(j: number, mark: Uint8Array, weak: Uint8Array, inside: Float32Arra
   occ[j] = 1;
   next[nn] = j;
   return nn + 1;
+}
+
+/**
+ * mask.sideHair.cap: per side (`sides` 1 = one side of the midline, 2 = the other), what `occ` gives
+ * back beyond `base` inside `hard` is at most `cap` × the hard mask's area; past it, only the
+ * outermost of it stays given back: the largest `outer()` (distance from the face's midline). In place.
+ */
+export function capPerSide(occ: Float32Array, base: Float32Array, hard: Float32Array, sides: Uint8Array, cap: number, outer: () => Float32Array): void {
+  const n = occ.length;
+  let area = 0;
+  for (let i = 0; i < n; i++) if (hard[i]) area++;
+  const limit = Math.floor(cap * area);
+  const count = [0, 0, 0];
+  for (let i = 0; i < n; i++) if (occ[i] && hard[i] && !base[i] && sides[i]) count[sides[i]]++;
+  if (count[1] <= limit && count[2] <= limit) return;
+  const dist = outer();
+  for (const s of [1, 2]) {
+    if (count[s] <= limit) continue;
+    const d = new Float64Array(count[s]);
+    let k = 0;
+    for (let i = 0; i < n; i++) if (occ[i] && hard[i] && !base[i] && sides[i] === s) d[k++] = -dist[i];
+    const thr = limit > 0 ? -selectKth(d, limit - 1) : Infinity;
+    // Ties at the threshold: in scan order, up to the limit.
+    let above = 0;
+    for (let j = 0; j < d.length; j++) if (-d[j] > thr) above++;
+    let room = limit - above;
+    for (let i = 0; i < n; i++) {
+      if (!(occ[i] && hard[i] && !base[i] && sides[i] === s)) continue;
+      if (dist[i] > thr) continue;
+      if (dist[i] === thr && room > 0) { room--; continue; }
+      occ[i] = 0;
+    }
+  }
 }

@@ -4,7 +4,7 @@
 // finally feathers inward so its value is exactly 0 on and outside the hard edge.
 import { bilinearTaps, boxBlur, convexHull, fillPolygon, growPolygon } from './raster.ts';
 import { BROW_LEFT, BROW_RIGHT, EYE_LEFT, EYE_RIGHT, FEATURES, LIPS_INNER, LIPS_OUTER, mouthOpenness, pick } from './regions.ts';
-import { DEFAULT_SIDE_HAIR, growInto, localSkinRatio, DEFAULT_STRANDS, strandMap, type SideHairOptions, type StrandOptions } from './hair.ts';
+import { DEFAULT_SIDE_HAIR, capPerSide, growInto, localSkinRatio, DEFAULT_STRANDS, strandMap, type SideHairOptions, type StrandOptions } from './hair.ts';
 import { DEFAULT_GLASSES, glassesMask, type GlassesOptions } from './glasses.ts';
 import { shadedSkinZ, skinParams, skinZ, type SkinModel } from './skin.ts';
 import type { Roi } from './warp.ts';
@@ -146,7 +146,13 @@ export function buildMask(args: MaskInput): FaceMask {
   // shadow lie nearer the midline).
   const side = opts.sideHair;
   const sideOn = opts.occluderThreshold > 0 && (side.rim > 0 || side.dark > 0 || side.grow > 0);
-  const sides = sideOn ? lateralZone(cover, up, side.lateral * faceW, w, h) : undefined;
+  // With side.mouth, not below the line through the source's mouth corners (as warped): a beard.
+  let mouthT = -Infinity;
+  if (sideOn && side.mouth) {
+    const mx = (dstMesh[61][0] + dstMesh[291][0]) / 2 - x0, my = (dstMesh[61][1] + dstMesh[291][1]) / 2 - y0;
+    mouthT = ((mx - up.ex) * up.ux + (my - up.ey) * up.uy) / up.ul;
+  }
+  const sides = sideOn ? lateralZone(cover, up, side.lateral * faceW, w, h, mouthT) : undefined;
   const { bothSkin, lightOnly, occ, band, srcSkin, srcZ } = classifySkin(targetLab, sourceLab, skinParams(targetSkin), skinParams(sourceSkin), cover, hard, features, parts, w, h, up, opts, sides);
   let occluded = 0;
   if (opts.occluderThreshold > 0 && opts.strands.energy > 0) {
@@ -158,8 +164,9 @@ export function buildMask(args: MaskInput): FaceMask {
   // The source's hair where colour cannot tell it (mask.sideHair, hair.ts): much darker than its
   // own skin next to it; and the seeds from which its kept hair grows into its loose edge.
   // At the sides, hair hanging by the eyes is inside the features' convex hull (it reaches the
-  // brows' outer ends): there only the eyes, brows and lips themselves are guarded.
-  const guard = sides && (side.dark > 0 || side.grow > 0) ? sideGuard(features, parts, sides) : features;
+  // brows' outer ends): there only the eyes, brows and lips themselves are guarded, unless
+  // side.hull (a source's glasses read as dark hair): 1 = the growth keeps out of the hull, 2 = all.
+  const guard = sides && (side.dark > 0 || side.grow > 0) && side.hull < 2 ? sideGuard(features, parts, sides) : features;
   let ratio: { light: Float32Array; chroma: Float32Array } | undefined;
   let seed: Uint8Array | undefined;
   // What would be kept without mask.sideHair: the colour statistics and the blend's edge samples
@@ -178,15 +185,17 @@ export function buildMask(args: MaskInput): FaceMask {
     if (seed && ratio && srcZ && sides && side.grow > 0) {
       // The hair's loose edge: from the source's hair (seeds near it), into weakly un-skin-like pixels.
       const near = boxBlur(u8ToF32(seed), w, h, Math.max(1, Math.round(0.01 * faceW)));
-      const weak = weakHair(srcZ, ratio.light, sides, guard, side.weak, side.weakDark);
+      const weak = weakHair(srcZ, ratio.light, sides, side.hull ? features : guard, side.weak, side.weakDark);
       growInto(occ, nonZero(near), weak, hard, w, h, Math.max(1, Math.round(side.grow * faceW)));
     }
-    occluded = countBoth(occ, hard);
     if (base) {
       thresholdOutside(boxBlur(base, w, h, Math.max(1, Math.round(0.01 * faceW))), 0.45, features, base);
       if (opts.occluderFromEdge) keepConnectedToEdge(base, hard, w, h);
       // The glasses (below) are kept for both.
+      // At most side.cap of the face given back per side beyond that; past it, only the outermost part.
+      if (sides && side.cap > 0) capPerSide(occ, base, hard, sides, side.cap, () => lateralDistance(up, w, h));
     }
+    occluded = countBoth(occ, hard);
   }
 
   // The template's glasses: rims and bridge stay, through the features' hull (the eyes behind
@@ -493,13 +502,34 @@ function sideGuard(features: Uint8Array, parts: Uint8Array, sides: Uint8Array): 
   return out;
 }
 
-/** Covered pixels at least `minLat` px from the face's vertical midline (perpendicular to `up`, through the eyes' middle). */
-function lateralZone(cover: Uint8Array, g: UpAxis, minLat: number, w: number, h: number): Uint8Array {
+/**
+ * Covered pixels at least `minLat` px from the face's vertical midline (perpendicular to `up`,
+ * through the eyes' middle), and not below `minUp` px along `up` from the eyes' middle: 1 on one
+ * side of the midline, 2 on the other.
+ */
+function lateralZone(cover: Uint8Array, g: UpAxis, minLat: number, w: number, h: number, minUp = -Infinity): Uint8Array {
   const out = new Uint8Array(w * h);
   const rx = g.uy / g.ul, ry = -g.ux / g.ul;
   for (let y = 0; y < h; y++) {
     const py = (y + 0.5 - g.ey) * ry;
-    for (let x = 0, i = y * w; x < w; x++, i++) if (cover[i] && Math.abs((x + 0.5 - g.ex) * rx + py) >= minLat) out[i] = 1;
+    const pu = (y + 0.5 - g.ey) * g.uy;
+    for (let x = 0, i = y * w; x < w; x++, i++) {
+      if (!cover[i]) continue;
+      const lat = (x + 0.5 - g.ex) * rx + py;
+      if (Math.abs(lat) < minLat || ((x + 0.5 - g.ex) * g.ux + pu) / g.ul < minUp) continue;
+      out[i] = lat < 0 ? 1 : 2;
+    }
+  }
+  return out;
+}
+
+/** Per pixel, its distance (px) from the face's vertical midline (perpendicular to `up`, through the eyes' middle). */
+function lateralDistance(g: UpAxis, w: number, h: number): Float32Array {
+  const out = new Float32Array(w * h);
+  const rx = g.uy / g.ul, ry = -g.ux / g.ul;
+  for (let y = 0; y < h; y++) {
+    const py = (y + 0.5 - g.ey) * ry;
+    for (let x = 0, i = y * w; x < w; x++, i++) out[i] = Math.abs((x + 0.5 - g.ex) * rx + py);
   }
   return out;
 }
