@@ -179,33 +179,15 @@ export function matchTexture(
   const tm = eT[1] > 1e-3 ? Math.min(1, Math.max(0, opts.templateMedium ?? 0)) : 0;
   const gm = Math.min(1, g[1]);
   const mk = tm > 0 ? Math.sqrt(Math.max(0, eT[1] * eT[1] - (gm * eR[1]) ** 2)) / eT[1] : 0;
-  if (tm > 0) applyBandsFromTemplate(res, resSat, tgt, tgtSat, alpha, skin, w, h, r2, g[0] - 1, g[1] - 1, noiseSd, seed, tg, tk, tm, gm - 1, mk);
-  else if (tg > 0) applyBandsWithTemplateGrain(res, resSat, tgt, tgtSat, alpha, skin, w, h, r2, g[0] - 1, g[1] - 1, noiseSd, seed, tg, tk);
+  if (tg > 0 || tm > 0) applyBandsFromTemplate(res, resSat, tgt, tgtSat, alpha, skin, w, h, r2, g[0] - 1, g[1] - 1, noiseSd, seed, tg, tk, tm, gm - 1, mk);
   else applyBands(res, resSat, alpha, w, h, r2, g[0] - 1, g[1] - 1, noiseSd, seed);
   return { gains: g, noise: noiseSd };
 }
 
-/** As applyBands, where plain skin takes the share `tg` of its grain fill from the template's fine band (× tk), the rest from the noise. */
-function applyBandsWithTemplateGrain(res: Float32Array, sat: Float64Array, tgt: Float32Array, tSat: Float64Array, alpha: Float32Array, skin: Float32Array, w: number, h: number, r2: number, g0: number, g1: number, noiseSd: number, seed: number, tg: number, tk: number): void {
-  for (let y = 0; y < h; y++) {
-    for (let x = 0, i = y * w; x < w; x++, i++) {
-      if (!(alpha[i] > 0)) continue;
-      const b1 = boxMean(sat, w, h, x, y, 1);
-      const fine = 0.299 * res[i * 3] + 0.587 * res[i * 3 + 1] + 0.114 * res[i * 3 + 2] - b1;
-      const t = skin[i] > 0 ? tg * Math.min(1, skin[i]) : 0;
-      const tFine = t > 0 ? 0.299 * tgt[i * 3] + 0.587 * tgt[i * 3 + 1] + 0.114 * tgt[i * 3 + 2] - boxMean(tSat, w, h, x, y, 1) : 0;
-      const fill = (1 - t) * (noiseSd > 0 ? noiseSd * noiseAt(i, seed) : 0) + t * tk * tFine;
-      const d = g0 * fine + fill + g1 * (b1 - boxMean(sat, w, h, x, y, r2));
-      res[i * 3] += d;
-      res[i * 3 + 1] += d;
-      res[i * 3 + 2] += d;
-    }
-  }
-}
-
 /**
- * As applyBandsWithTemplateGrain, where plain skin also takes its medium band as the source's with
- * gain 1 + gm (≤ 1) plus the share `tm` of the template's medium band × mk.
+ * As applyBands, where plain skin takes the share `tg` of its grain fill from the template's fine
+ * band (× tk) instead of the noise, and the share `tm` of its medium band as the source's at gain
+ * 1 + gm (≤ 1) plus the template's medium band × mk.
  */
 function applyBandsFromTemplate(res: Float32Array, sat: Float64Array, tgt: Float32Array, tSat: Float64Array, alpha: Float32Array, skin: Float32Array, w: number, h: number, r2: number, g0: number, g1: number, noiseSd: number, seed: number, tg: number, tk: number, tm: number, gm: number, mk: number): void {
   for (let y = 0; y < h; y++) {
@@ -219,10 +201,9 @@ function applyBandsFromTemplate(res: Float32Array, sat: Float64Array, tgt: Float
       if (s > 0) {
         const tb1 = boxMean(tSat, w, h, x, y, 1);
         const tFine = 0.299 * tgt[i * 3] + 0.587 * tgt[i * 3 + 1] + 0.114 * tgt[i * 3 + 2] - tb1;
-        const tMedium = tb1 - boxMean(tSat, w, h, x, y, r2);
         const t = tg * s, m = tm * s;
         const fill = (1 - t) * (noiseSd > 0 ? noiseSd * noiseAt(i, seed) : 0) + t * tk * tFine;
-        d = g0 * fine + fill + (1 - m) * g1 * medium + m * (gm * medium + mk * tMedium);
+        d = m > 0 ? g0 * fine + fill + (1 - m) * g1 * medium + m * (gm * medium + mk * (tb1 - boxMean(tSat, w, h, x, y, r2))) : g0 * fine + fill + g1 * medium;
       } else {
         d = g0 * fine + (noiseSd > 0 ? noiseSd * noiseAt(i, seed) : 0) + g1 * medium;
       }
