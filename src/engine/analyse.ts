@@ -181,7 +181,8 @@ export class FaceAnalyser {
     const bx = (x: number) => x0 + xa + (x - ox + 0.5) * fx - 0.5;
     const by = (y: number) => y0 + ya + (y - oy + 0.5) * fy - 0.5;
     const tf = this.human.tf;
-    const tensor = tf.tensor4d(px, [1, H, W, 3], 'float32');
+    // Three-dimensional: Human adds the batch axis as a view, where a [1, H, W, 3] input is cloned (5 MB of fresh memory a pass).
+    const tensor = tf.tensor3d(px, [H, W, 3], 'float32');
     const face = (this.config as { face: { description: { enabled: boolean } } }).face;
     // Always a full config: Human merges partial configs into its own permanently.
     const config = { ...this.config, face: { ...face, description: { ...face.description, enabled: embedding } } };

@@ -74,6 +74,7 @@ function bandEnergy(sat: Float64Array, rgb: Float32Array, w: number, h: number, 
 
 /** Median of |fine band| (v − its 3×3 box mean, clipped at the edges) of the noise field over the sample pixels. */
 function fineEnergyOfNoise(seed: number, w: number, h: number, idx: Int32Array): number {
+  ensureNormals();
   const a = new Float32Array(idx.length);
   for (let j = 0; j < idx.length; j++) {
     const i = idx[j], x = i % w, y = (i / w) | 0;
@@ -89,8 +90,13 @@ function fineEnergyOfNoise(seed: number, w: number, h: number, idx: Int32Array):
   return a.length ? selectKth(a, a.length >> 1) : 0;
 }
 
-/** 64 Ki standard normal samples (mulberry32 + Box–Muller, fixed seed), made once. */
-const NORMALS = (() => {
+/**
+ * 64 Ki standard normal samples (mulberry32 + Box–Muller, fixed seed), made on first use: at import,
+ * this cold loop cost a one-shot `wanxing swap` ≈ 15 ms of start-up, and a swap may need none.
+ */
+let NORMALS = new Float32Array(0);
+function ensureNormals(): void {
+  if (NORMALS.length) return;
   let s = 0x5eed;
   const rnd = () => {
     s = (s + 0x6d2b79f5) >>> 0;
@@ -106,8 +112,8 @@ const NORMALS = (() => {
     out[i] = r * Math.cos(v);
     out[i + 1] = r * Math.sin(v);
   }
-  return out;
-})();
+  NORMALS = out;
+}
 
 /**
  * Deterministic white noise: pixel i's sample, picked from NORMALS by a hash of (i, seed) — the
@@ -179,6 +185,7 @@ export function matchTexture(
   const tm = eT[1] > 1e-3 ? Math.min(1, Math.max(0, opts.templateMedium ?? 0)) : 0;
   const gm = Math.min(1, g[1]);
   const mk = tm > 0 ? Math.sqrt(Math.max(0, eT[1] * eT[1] - (gm * eR[1]) ** 2)) / eT[1] : 0;
+  if (noiseSd > 0) ensureNormals();
   if (tg > 0 || tm > 0) applyBandsFromTemplate(res, resSat, tgt, tgtSat, alpha, skin, w, h, r2, g[0] - 1, g[1] - 1, noiseSd, seed, tg, tk, tm, gm - 1, mk);
   else applyBands(res, resSat, alpha, w, h, r2, g[0] - 1, g[1] - 1, noiseSd, seed);
   return { gains: g, noise: noiseSd };
