@@ -3,7 +3,7 @@
 // thin dark lines that ring both eyes; brows, lashes and wrinkles are thin and dark too, but do
 // not ring the eye from below. When both eyes are ringed, the rims (and the bridge) stay the
 // template's; the eyes behind the lenses are the user's.
-import { boxBlur, fillPolygon, growPolygon } from './raster.ts';
+import { boxBlur, convexHull, fillPolygon, gaussBlur, growPolygon, maskedBlur } from './raster.ts';
 import { EYE_LEFT, EYE_RIGHT, pick } from './regions.ts';
 
 export interface GlassesOptions {
@@ -11,9 +11,42 @@ export interface GlassesOptions {
   contrast: number;
   /** Share of the angular sectors around each eye (lower half, and all) that must hold a rim. */
   coverage: number;
+  /**
+   * 1: once the band test finds glasses, each rim is traced as one closed contour around its eye
+   * (a shortest path in polar coordinates over the darkness, up to 3.6 eye radii out, clear of
+   * the eye's outline; smoothed; convex) and only that contour (with the rim's own width), the
+   * bridge and the arms connected to it stay; a template whose traced "rims" are patchy or
+   * jagged (wrinkled eyes: crow's feet, bags, brows) counts as wearing none. 0: every dark pixel
+   * of the band 1.45–2.6 eye radii (rims of large frames broke off at its edge, thin metal rims
+   * were missed, brows and lashes in the band were kept as dark blobs, and 3 of 81 tune photos
+   * without glasses were taken for glasses).
+   */
+  trace: number;
+  /**
+   * The kept rims' own feather (fraction of the face width); 0 = that of every kept area (1.2 %).
+   * Traced rims are the rims themselves, so a narrower one leaves less of the template's skin
+   * around them.
+   */
+  feather: number;
+  /**
+   * 1: the source's own glasses, found the same way (traced) on the warped source around its
+   * eyes, are painted out of it (each rim pixel from the skin around it) before the swap, so a
+   * template without glasses does not get the source's frames, bent by the warp and cut at the
+   * face's edge. 0 = off. Experimental: soft outlines of the frames stay, and on the tune split
+   * it cost identity and pose on the glasses sources (the recognisers know them with glasses).
+   */
+  source: number;
 }
 
-export const DEFAULT_GLASSES: GlassesOptions = { contrast: 9, coverage: 0.6 };
+export const DEFAULT_GLASSES: GlassesOptions = { contrast: 9, coverage: 0.6, trace: 0, feather: 0, source: 0 };
+
+/** What the tracer found, for tools and tests (glassesMask's last argument). */
+export interface GlassesProbe {
+  /** 1 on the traced rim contours (ROI pixels). */
+  path?: Uint8Array;
+  /** Per lens: share of the traced angles inside the face that run over a dark line, and the path's mean turn of radius a step (eye radii). */
+  lenses?: { dark: number; rough: number }[];
+}
 
 const SECTORS = 24;
 /** The band (in eye radii: centre to corner) searched for a rim. */
@@ -24,7 +57,7 @@ const RIM_TO = 2.6;
  * 1 on the template's rims and bridge (ROI pixels), or undefined when the template wears no
  * glasses. `L` is the template's lightness over the ROI, `mesh` its 468 points in ROI pixels.
  */
-export function glassesMask(L: Float32Array, cover: Uint8Array, w: number, h: number, mesh: ArrayLike<number>[], faceW: number, opts: GlassesOptions = DEFAULT_GLASSES): Uint8Array | undefined {
+export function glassesMask(L: Float32Array, cover: Uint8Array, w: number, h: number, mesh: ArrayLike<number>[], faceW: number, opts: GlassesOptions = DEFAULT_GLASSES, probe?: GlassesProbe): Uint8Array | undefined {
   if (!(opts.contrast > 0)) return undefined;
   const n = w * h;
   const r = Math.max(2, Math.round(0.025 * faceW));
@@ -98,6 +131,7 @@ export function glassesMask(L: Float32Array, cover: Uint8Array, w: number, h: nu
     }
     if (crossed < opts.coverage * (bx1 - bx0 + 1)) return undefined;
   }
+  if (opts.trace > 0) return traceGlasses(L, cover, w, h, [a, b], faceW, r, opts, probe);
   const out = new Uint8Array(n);
   for (let y = win.y0; y <= win.y1; y++) {
     for (let x = win.x0; x <= win.x1; x++) {
@@ -140,3 +174,495 @@ interface WindowPlane {
 }
 
 const at = (p: WindowPlane, x: number, y: number) => p.data[(y - p.y0) * p.w + x - p.x0];
+
+// ---------------------------------------------------------------------------------------------
+// Traced rims (glasses.trace). Each rim is one closed curve around its eye: in polar coordinates
+// about the eye's centre, the path of least cost (cost = minus the darkness below the local mean)
+// over the angles, with a bounded change of radius from one angle to the next. A gap in the rim
+// (a thin or light stretch of metal, a reflection) is bridged by the path's continuity; brows,
+// lashes and wrinkles that the band caught are not on the path and stay the user's.
+
+/** Angles around each eye (2° steps). */
+const T_ANGLES = 180;
+/** The radii searched (eye radii); a rim also clears the eye's outline by T_CLEAR eye radii. */
+const T_FROM = 0.6;
+const T_TO = 3.6;
+const T_CLEAR = 0.45;
+/** Cost of a radius the path may not take. */
+const FORBID = 4;
+/**
+ * A traced rim must be a rim: per lens, the share of its path inside the face that runs over a
+ * dark line, less 4 × its mean turn of radius a step (eye radii), at least this. Real frames
+ * score 0.78–0.91 (tune split: five templates); wrinkled eyes that the band test took for
+ * glasses (crow's feet, bags, brows: three templates) 0.37–0.60 on one lens at least.
+ */
+const T_VERIFY = 0.7;
+
+interface Eye {
+  cx: number;
+  cy: number;
+  re: number;
+  /** The eye's outline (ROI pixels). */
+  pts: [number, number][];
+}
+
+function traceGlasses(L: Float32Array, cover: Uint8Array, w: number, h: number, eyes: [Eye, Eye], faceW: number, r: number, opts: GlassesOptions, probe?: GlassesProbe): Uint8Array | undefined {
+  const n = w * h;
+  const [a, b] = eyes;
+  const c = opts.contrast;
+  // The window: both eyes' search discs and the band between them.
+  const reach = (e: Eye) => T_TO * e.re + 2;
+  const win = {
+    x0: Math.max(0, Math.floor(Math.min(a.cx - reach(a), b.cx - reach(b))) - 1),
+    x1: Math.min(w - 1, Math.ceil(Math.max(a.cx + reach(a), b.cx + reach(b))) + 1),
+    y0: Math.max(0, Math.floor(Math.min(a.cy - reach(a), b.cy - reach(b))) - 1),
+    y1: Math.min(h - 1, Math.ceil(Math.max(a.cy + reach(a), b.cy + reach(b))) + 1),
+  };
+  const mean = windowMean(L, w, h, r, win);
+  // Darkness below the local mean, over the window (0 outside the face's cover).
+  const ww = win.x1 - win.x0 + 1, wh = win.y1 - win.y0 + 1;
+  const dark = new Float32Array(ww * wh);
+  for (let y = win.y0; y <= win.y1; y++) {
+    for (let x = win.x0; x <= win.x1; x++) {
+      const i = y * w + x;
+      if (cover[i]) dark[(y - win.y0) * ww + x - win.x0] = Math.max(0, at(mean, x, y) - L[i]);
+    }
+  }
+  const D = (x: number, y: number) => {
+    // Bilinear, 0 outside the window.
+    const fx = x - win.x0, fy = y - win.y0;
+    const x0 = Math.floor(fx), y0 = Math.floor(fy);
+    if (x0 < 0 || y0 < 0 || x0 + 1 >= ww || y0 + 1 >= wh) return 0;
+    const tx = fx - x0, ty = fy - y0, o = y0 * ww + x0;
+    return (dark[o] * (1 - tx) + dark[o + 1] * tx) * (1 - ty) + (dark[o + ww] * (1 - tx) + dark[o + ww + 1] * tx) * ty;
+  };
+  const covered = (x: number, y: number) => {
+    const xi = Math.round(x), yi = Math.round(y);
+    return xi >= 0 && yi >= 0 && xi < w && yi < h && !!cover[yi * w + xi];
+  };
+  const path = new Uint8Array(n);
+  const midX = (a.cx + b.cx) / 2;
+  // Both lenses are the same size: a turned face's far eye is narrower than its lens suggests.
+  const reMax = Math.max(a.re, b.re);
+  // Each traced rim's outermost column: the arms start beyond it.
+  const outerX: number[] = [];
+  const lenses: { dark: number; rough: number }[] = [];
+  for (const eye of eyes) {
+    const e = { ...eye, re: reMax };
+    const rho = tracePolar(e, D, covered, c, midX);
+    // Evidence along the path: where it runs over a dark line.
+    const on = new Uint8Array(T_ANGLES);
+    for (let k = 0; k < T_ANGLES; k++) {
+      const th = (2 * Math.PI * k) / T_ANGLES;
+      const ct = Math.cos(th), st = Math.sin(th);
+      const best = Math.max(D(e.cx + (rho[k] - 1) * ct, e.cy + (rho[k] - 1) * st), D(e.cx + rho[k] * ct, e.cy + rho[k] * st), D(e.cx + (rho[k] + 1) * ct, e.cy + (rho[k] + 1) * st));
+      on[k] = best >= 0.4 * c ? 1 : 0;
+    }
+    // How much of the path (inside the face) runs over a dark line, and how jagged it is.
+    let inFace = 0, darkOn = 0, turn = 0;
+    for (let k = 0; k < T_ANGLES; k++) {
+      const th = (2 * Math.PI * k) / T_ANGLES;
+      if (covered(e.cx + rho[k] * Math.cos(th), e.cy + rho[k] * Math.sin(th))) {
+        inFace++;
+        darkOn += on[k];
+      }
+      turn += Math.abs(rho[(k + 1) % T_ANGLES] - rho[k]);
+    }
+    lenses.push({ dark: inFace ? darkOn / inFace : 0, rough: turn / T_ANGLES / e.re });
+    // Short gaps (up to 16°) are bridged; isolated short hits (under 6°) dropped.
+    const keep = closeRuns(on, 8, 3);
+    let ox = eye === a ? Infinity : -Infinity;
+    for (let k = 0; k < T_ANGLES; k++) {
+      const x = e.cx + rho[k] * Math.cos((2 * Math.PI * k) / T_ANGLES);
+      ox = eye === a ? Math.min(ox, x) : Math.max(ox, x);
+    }
+    outerX.push(ox);
+    for (let k = 0; k < T_ANGLES; k++) {
+      const k1 = (k + 1) % T_ANGLES;
+      if (!keep[k] || !keep[k1]) continue;
+      const t0 = (2 * Math.PI * k) / T_ANGLES, t1 = (2 * Math.PI * k1) / T_ANGLES;
+      const x0 = e.cx + rho[k] * Math.cos(t0), y0 = e.cy + rho[k] * Math.sin(t0);
+      const x1 = e.cx + rho[k1] * Math.cos(t1), y1 = e.cy + rho[k1] * Math.sin(t1);
+      const steps = Math.max(1, Math.ceil(2 * Math.hypot(x1 - x0, y1 - y0)));
+      for (let s = 0; s <= steps; s++) {
+        const x = Math.round(x0 + ((x1 - x0) * s) / steps), y = Math.round(y0 + ((y1 - y0) * s) / steps);
+        if (x >= 0 && y >= 0 && x < w && y < h) path[y * w + x] = 1;
+      }
+    }
+  }
+  if (probe) {
+    probe.path = path;
+    probe.lenses = lenses;
+  }
+  if (lenses.some((l) => l.dark - 4 * l.rough < T_VERIFY)) return undefined;
+  // The rim's own width: dark pixels near the path (a rim is at most ~5 % of the face wide), and
+  // the path itself grown by one pixel.
+  const out = new Uint8Array(n);
+  const t = Math.max(1, Math.round(0.025 * faceW));
+  const nearWide = windowMean(Float32Array.from(path), w, h, t, win);
+  const near1 = windowMean(Float32Array.from(path), w, h, 1, win);
+  const inside = (x: number, y: number, e: Eye) => Math.hypot(x - e.cx, y - e.cy) < 1.05 * e.re;
+  for (let y = win.y0; y <= win.y1; y++) {
+    for (let x = win.x0; x <= win.x1; x++) {
+      const i = y * w + x;
+      if (!cover[i] || inside(x, y, a) || inside(x, y, b)) continue;
+      const d = dark[(y - win.y0) * ww + x - win.x0];
+      if (at(near1, x, y) > 0 || (at(nearWide, x, y) > 0 && d >= 0.5 * c)) out[i] = 1;
+    }
+  }
+  // The bridge and the arms: dark lines connected to the rims, between the eyes at their height
+  // and beyond each rim's outer side.
+  const span = 1.2 * Math.max(a.re, b.re), yc = (a.cy + b.cy) / 2;
+  const cand = new Uint8Array(n);
+  for (let y = win.y0; y <= win.y1; y++) {
+    for (let x = win.x0; x <= win.x1; x++) {
+      const i = y * w + x;
+      if (!cover[i] || out[i] || dark[(y - win.y0) * ww + x - win.x0] < 0.6 * c) continue;
+      const between = x > a.cx && x < b.cx && Math.abs(y - yc) < span;
+      const beyond = (x < outerX[0] - 1 && y > a.cy - 1.5 * a.re && y < a.cy + a.re) || (x > outerX[1] + 1 && y > b.cy - 1.5 * b.re && y < b.cy + b.re);
+      if (between || beyond) cand[i] = 1;
+    }
+  }
+  growFrom(out, cand, w, win);
+  // Close the rims' antialiased edges.
+  const grown = windowMean(Float32Array.from(out), w, h, 1, win);
+  for (let y = win.y0; y <= win.y1; y++) {
+    for (let x = win.x0; x <= win.x1; x++) {
+      const i = y * w + x;
+      out[i] = at(grown, x, y) > 0.2 && cover[i] && !inside(x, y, a) && !inside(x, y, b) ? 1 : 0;
+    }
+  }
+  return out;
+}
+
+/**
+ * The rim's radius (pixels) at each of T_ANGLES angles around the eye: the closed path that is
+ * darkest overall, its radius changing by at most ~8 % a step (a rectangular frame's corners),
+ * with a cost per pixel of change; beyond the face's cover (where the template stays anyway) a
+ * path costs as much as a faint rim, so a frame that leaves the face is followed out rather than
+ * cut across the lens. Then a smooth outline (the first four harmonics of the radius over the
+ * angle, fitted to the path where it is dark) and the path found again within a quarter eye
+ * radius of it: brows, hair and lashes that pulled the path into spikes are left. Each path is
+ * found over two turns and the second turn read back, so where it starts does not matter.
+ */
+function tracePolar(e: Eye, D: (x: number, y: number) => number, covered: (x: number, y: number) => boolean, c: number, midX: number): Float32Array {
+  const dr = 0.5;
+  const r0 = T_FROM * e.re, r1 = T_TO * e.re;
+  const R = Math.max(2, Math.ceil((r1 - r0) / dr) + 1);
+  const cost = new Float32Array(T_ANGLES * R);
+  const dark = new Float32Array(T_ANGLES * R);
+  const clear = eyeOutlineRadii(e);
+  for (let k = 0; k < T_ANGLES; k++) {
+    const th = (2 * Math.PI * k) / T_ANGLES, ct = Math.cos(th), st = Math.sin(th);
+    // Lashes and the eye's corners are not a rim: it clears the eye's outline.
+    const rmin = clear[k] + T_CLEAR * e.re;
+    // Toward the other eye, not past the midline between them.
+    const lim = (midX - e.cx) * ct > 0 ? Math.abs((midX - e.cx) / ct) - 1 : Infinity;
+    for (let j = 0; j < R; j++) {
+      const rr = r0 + j * dr, x = e.cx + rr * ct, y = e.cy + rr * st;
+      const d = Math.min(2, D(x, y) / c);
+      dark[k * R + j] = d;
+      cost[k * R + j] = rr > lim || rr < rmin ? 1 : covered(x, y) ? -d : -1;
+    }
+  }
+  const first = ringPath(cost, R, Math.max(2, Math.ceil((0.08 * r1) / dr)), 0.015);
+  // The smooth outline: weighted least squares of the radius on 9 harmonics' terms, twice, the
+  // second time without the points far off the first fit.
+  const H = 9;
+  const table = BASIS;
+  const basis = (k: number) => table[k];
+  let fit: Float64Array | undefined;
+  for (let pass = 0; pass < 2; pass++) {
+    const A = new Float64Array(H * H), rhs = new Float64Array(H);
+    for (let k = 0; k < T_ANGLES; k++) {
+      const rr = r0 + first[k] * dr;
+      let wgt = Math.max(0.05, dark[k * R + first[k]]);
+      if (fit && Math.abs(rr - evalFit(fit, basis(k))) > 0.25 * e.re) wgt = 0;
+      const v = basis(k);
+      for (let p = 0; p < H; p++) {
+        rhs[p] += wgt * v[p] * rr;
+        for (let q = 0; q < H; q++) A[p * H + q] += wgt * v[p] * v[q];
+      }
+    }
+    for (let p = 0; p < H; p++) A[p * H + p] += 1e-3 * (A[0] || 1);
+    fit = solve(A, rhs, H) ?? fit;
+  }
+  if (!fit) return rhoOf(first, r0, dr);
+  const band = 0.15 * e.re;
+  const cost2 = cost.slice();
+  for (let k = 0; k < T_ANGLES; k++) {
+    const f = evalFit(fit, basis(k));
+    for (let j = 0; j < R; j++) if (Math.abs(r0 + j * dr - f) > band) cost2[k * R + j] = FORBID;
+  }
+  const second = rhoOf(ringPath(cost2, R, Math.max(2, Math.ceil((0.08 * r1) / dr)), 0.015), r0, dr);
+  // Lenses are convex: where the path dips inside its own convex hull (it took a lash line or an
+  // eye corner where the rim leaves the face), it is found once more, not inside the hull.
+  const hull = hullRadii(second);
+  const cost3 = cost.slice();
+  for (let k = 0; k < T_ANGLES; k++) {
+    const lo = hull[k] - 0.1 * e.re, hi = Math.max(hull[k], evalFit(fit, basis(k))) + 0.2 * e.re;
+    for (let j = 0; j < R; j++) {
+      const rr = r0 + j * dr;
+      if (rr < lo || rr > hi) cost3[k * R + j] = FORBID;
+    }
+  }
+  return rhoOf(ringPath(cost3, R, Math.max(2, Math.ceil((0.08 * r1) / dr)), 0.015), r0, dr);
+}
+
+/** The radius, at each of T_ANGLES angles, of the convex hull of a closed polar path (about the origin). */
+function hullRadii(rho: Float32Array): Float32Array {
+  const pts: [number, number][] = [];
+  for (let k = 0; k < T_ANGLES; k++) {
+    const th = (2 * Math.PI * k) / T_ANGLES;
+    pts.push([rho[k] * Math.cos(th), rho[k] * Math.sin(th)]);
+  }
+  const hull = convexHull(pts);
+  const out = new Float32Array(T_ANGLES);
+  for (let k = 0; k < T_ANGLES; k++) {
+    const th = (2 * Math.PI * k) / T_ANGLES, dx = Math.cos(th), dy = Math.sin(th);
+    let best = rho[k];
+    for (let p = 0; p < hull.length; p++) {
+      const [ax, ay] = hull[p], [bx, by] = hull[(p + 1) % hull.length];
+      // Ray t·(dx, dy) meets the edge a + u·(b − a), 0 ≤ u ≤ 1.
+      const ex = bx - ax, ey = by - ay;
+      const den = dx * ey - dy * ex;
+      if (Math.abs(den) < 1e-9) continue;
+      const t = (ax * ey - ay * ex) / den, u = (ax * dy - ay * dx) / den;
+      if (t > 0 && u >= -1e-6 && u <= 1 + 1e-6) best = Math.max(best, t);
+    }
+    out[k] = best;
+  }
+  return out;
+}
+
+/** The eye outline's radius around the centre at each of T_ANGLES angles (the largest within ±6°). */
+function eyeOutlineRadii(e: Eye): Float32Array {
+  const out = new Float32Array(T_ANGLES);
+  const m = e.pts.length;
+  for (let p = 0; p < m; p++) {
+    const [x0, y0] = e.pts[p], [x1, y1] = e.pts[(p + 1) % m];
+    for (let s = 0; s < 8; s++) {
+      const x = x0 + ((x1 - x0) * s) / 8 - e.cx, y = y0 + ((y1 - y0) * s) / 8 - e.cy;
+      const rr = Math.hypot(x, y);
+      const k = Math.round(((Math.atan2(y, x) + 2 * Math.PI) % (2 * Math.PI)) / (2 * Math.PI) * T_ANGLES);
+      for (let q = -3; q <= 3; q++) {
+        const kk = (((k + q) % T_ANGLES) + T_ANGLES) % T_ANGLES;
+        out[kk] = Math.max(out[kk], rr);
+      }
+    }
+  }
+  return out;
+}
+
+/** The harmonics' terms at each angle (1, cos mθ, sin mθ for m = 1..4). */
+const BASIS: number[][] = Array.from({ length: T_ANGLES }, (_, k) => {
+  const th = (2 * Math.PI * k) / T_ANGLES;
+  const v = [1];
+  for (let m = 1; m <= 4; m++) v.push(Math.cos(m * th), Math.sin(m * th));
+  return v;
+});
+
+const evalFit = (f: Float64Array, v: number[]) => v.reduce((s, x, p) => s + x * f[p], 0);
+const rhoOf = (idx: Int32Array, r0: number, dr: number) => Float32Array.from(idx, (j) => r0 + j * dr);
+
+/**
+ * The closed path of least cost through `cost` (T_ANGLES rows of R radii): radius index per angle.
+ * Radii costing FORBID or more are never taken (each row is only searched between its first and
+ * last allowed radius).
+ */
+function ringPath(cost: Float32Array, R: number, maxStep: number, lambda: number): Int32Array {
+  const turns = 2 * T_ANGLES;
+  const lo = new Int32Array(T_ANGLES), hi = new Int32Array(T_ANGLES);
+  for (let k = 0; k < T_ANGLES; k++) {
+    let a = 0, b = R - 1;
+    while (a < R - 1 && cost[k * R + a] >= FORBID) a++;
+    while (b > a && cost[k * R + b] >= FORBID) b--;
+    lo[k] = a;
+    hi[k] = b;
+  }
+  let acc = new Float32Array(R).fill(Infinity), next = new Float32Array(R).fill(Infinity);
+  const from = new Int16Array(turns * R);
+  for (let j = lo[0]; j <= hi[0]; j++) acc[j] = cost[j];
+  let plo = lo[0], phi = hi[0];
+  for (let k = 1; k < turns; k++) {
+    const kk = k % T_ANGLES, row = kk * R;
+    next.fill(Infinity);
+    for (let j = lo[kk]; j <= hi[kk]; j++) {
+      let best = Infinity, arg = j;
+      const qa = Math.max(plo, j - maxStep), qb = Math.min(phi, j + maxStep);
+      for (let q = qa; q <= qb; q++) {
+        const v = acc[q] + lambda * (q > j ? q - j : j - q);
+        if (v < best) { best = v; arg = q; }
+      }
+      next[j] = best + cost[row + j];
+      from[k * R + j] = arg;
+    }
+    const t = acc; acc = next; next = t;
+    plo = lo[kk]; phi = hi[kk];
+  }
+  let j = plo;
+  for (let q = plo; q <= phi; q++) if (acc[q] < acc[j]) j = q;
+  const out = new Int32Array(T_ANGLES);
+  for (let k = turns - 1; k >= T_ANGLES; k--) {
+    out[k - T_ANGLES] = j;
+    j = from[k * R + j];
+  }
+  return out;
+}
+
+/** Solves the n×n system A x = b (Gaussian elimination, partial pivoting); undefined if singular. */
+function solve(A: Float64Array, b: Float64Array, n: number): Float64Array | undefined {
+  const M = A.slice(), x = b.slice();
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(M[r * n + c]) > Math.abs(M[p * n + c])) p = r;
+    if (Math.abs(M[p * n + c]) < 1e-12) return undefined;
+    if (p !== c) {
+      for (let q = 0; q < n; q++) [M[c * n + q], M[p * n + q]] = [M[p * n + q], M[c * n + q]];
+      [x[c], x[p]] = [x[p], x[c]];
+    }
+    for (let r = c + 1; r < n; r++) {
+      const f = M[r * n + c] / M[c * n + c];
+      if (!f) continue;
+      for (let q = c; q < n; q++) M[r * n + q] -= f * M[c * n + q];
+      x[r] -= f * x[c];
+    }
+  }
+  for (let c = n - 1; c >= 0; c--) {
+    let v = x[c];
+    for (let q = c + 1; q < n; q++) v -= M[c * n + q] * x[q];
+    x[c] = v / M[c * n + c];
+  }
+  return x;
+}
+
+/** Circular runs of 1s: gaps up to `gap` long filled, then runs shorter than `minRun` cleared. */
+function closeRuns(on: Uint8Array, gap: number, minRun: number): Uint8Array {
+  const m = on.length;
+  const out = on.slice();
+  if (!on.some((v) => v) || on.every((v) => v)) return out;
+  // Fill gaps.
+  let start = 0;
+  while (on[start]) start = (start + 1) % m; // a 0
+  for (let s = 0; s < m; ) {
+    const k = (start + s) % m;
+    if (on[k]) { s++; continue; }
+    let len = 0;
+    while (len < m && !on[(k + len) % m]) len++;
+    if (len <= gap && len < m) for (let q = 0; q < len; q++) out[(k + q) % m] = 1;
+    s += len;
+  }
+  if (out.every((v) => v)) return out;
+  // Drop short runs.
+  const res = out.slice();
+  start = 0;
+  while (out[start]) start = (start + 1) % m;
+  for (let s = 0; s < m; ) {
+    const k = (start + s) % m;
+    if (!out[k]) { s++; continue; }
+    let len = 0;
+    while (len < m && out[(k + len) % m]) len++;
+    if (len < minRun) for (let q = 0; q < len; q++) res[(k + q) % m] = 0;
+    s += len;
+  }
+  return res;
+}
+
+/** `out` grown (8-connected) into `cand` inside the window. */
+function growFrom(out: Uint8Array, cand: Uint8Array, w: number, win: { x0: number; y0: number; x1: number; y1: number }): void {
+  const stack: number[] = [];
+  for (let y = win.y0; y <= win.y1; y++) for (let x = win.x0; x <= win.x1; x++) if (out[y * w + x]) stack.push(y * w + x);
+  while (stack.length) {
+    const i = stack.pop()!;
+    const x = i % w, y = (i - x) / w;
+    for (let dy = -1; dy <= 1; dy++) {
+      for (let dx = -1; dx <= 1; dx++) {
+        const nx = x + dx, ny = y + dy;
+        if (nx < win.x0 || nx > win.x1 || ny < win.y0 || ny > win.y1) continue;
+        const j = ny * w + nx;
+        if (cand[j] && !out[j]) {
+          out[j] = 1;
+          stack.push(j);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * glasses.source: the warped source's own glasses painted out of its Lab planes, in place (ROI
+ * pixels; `mesh` = where the source's points landed). The rims are found on a copy reduced to
+ * ~240 px across the face (as the mask is), grown by a pixel or two at full size, and each rim
+ * pixel takes the normalised blur of the covered non-rim pixels around it. Returns whether any
+ * glasses were found (nothing changes otherwise).
+ */
+export function removeSourceGlasses(lab: [Float32Array, Float32Array, Float32Array], cover: Uint8Array, w: number, h: number, mesh: ArrayLike<number>[], faceW: number, opts: GlassesOptions): boolean {
+  if (!(opts.source > 0) || !(opts.contrast > 0)) return false;
+  const k = Math.max(1, Math.round(faceW / 240));
+  const lw = Math.ceil(w / k), lh = Math.ceil(h / k);
+  const Lk = new Float32Array(lw * lh), cnt = new Float32Array(lw * lh), all = new Float32Array(lw * lh);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const c = ((y / k) | 0) * lw + ((x / k) | 0), i = y * w + x;
+      all[c]++;
+      if (cover[i]) {
+        cnt[c]++;
+        Lk[c] += lab[0][i];
+      }
+    }
+  }
+  const coverK = new Uint8Array(lw * lh);
+  for (let c = 0; c < Lk.length; c++) {
+    if (cnt[c]) Lk[c] /= cnt[c];
+    coverK[c] = cnt[c] / all[c] > 0.999 ? 1 : 0;
+  }
+  const meshK = Array.from(mesh, (p) => [p[0] / k, p[1] / k]);
+  const rimsK = glassesMask(Lk, coverK, lw, lh, meshK, faceW / k, { ...opts, trace: 1 });
+  if (!rimsK) return false;
+  // Full size, grown over the rims' soft edges.
+  const g = Math.max(1, Math.round(0.007 * faceW));
+  const rim = new Float32Array(w * h);
+  let x0 = w, y0 = h, x1 = -1, y1 = -1;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      if (!rimsK[((y / k) | 0) * lw + ((x / k) | 0)]) continue;
+      rim[y * w + x] = 1;
+      x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+    }
+  }
+  if (x1 < 0) return false;
+  // The window around the rims (the blur reaches ~3σ).
+  const sigma = Math.max(2, 0.015 * faceW);
+  const pad = Math.ceil(3 * sigma) + g + 1;
+  x0 = Math.max(0, x0 - pad); y0 = Math.max(0, y0 - pad); x1 = Math.min(w - 1, x1 + pad); y1 = Math.min(h - 1, y1 + pad);
+  const cw = x1 - x0 + 1, ch = y1 - y0 + 1;
+  const crop = (p: Float32Array | Uint8Array) => {
+    const out = new Float32Array(cw * ch);
+    for (let y = 0; y < ch; y++) for (let x = 0; x < cw; x++) out[y * cw + x] = p[(y0 + y) * w + x0 + x];
+    return out;
+  };
+  const grown = boxBlur(crop(rim), cw, ch, g);
+  const cov = crop(cover);
+  const weight = new Float32Array(cw * ch);
+  for (let i = 0; i < weight.length; i++) weight[i] = cov[i] && !(grown[i] > 0) ? 1 : 0;
+  // Each rim pixel from the plain skin around it; where too little is near (under 5 % of the
+  // blur's weight: a thick bridge), from twice as far, and so on.
+  const todo = new Uint8Array(cw * ch);
+  for (let c = 0; c < todo.length; c++) todo[c] = grown[c] > 0 && cov[c] ? 1 : 0;
+  const planes = lab.map(crop);
+  for (let pass = 0, sg = sigma; pass < 4; pass++, sg *= 2) {
+    const wsum = gaussBlur(weight, cw, ch, sg);
+    const fills = planes.map((p) => maskedBlur(p, weight, cw, ch, sg));
+    let left = 0;
+    for (let c = 0; c < todo.length; c++) {
+      if (!todo[c]) continue;
+      if (wsum[c] > 0.05 || pass === 3) {
+        const y = (c / cw) | 0, x = c - y * cw;
+        if (wsum[c] > 1e-4) for (let q = 0; q < 3; q++) lab[q][(y0 + y) * w + x0 + x] = fills[q][c];
+        todo[c] = 0;
+      } else left++;
+    }
+    if (!left) break;
+  }
+  return true;
+}

@@ -5,7 +5,7 @@
 import { bilinearTaps, boxBlur, convexHull, fillPolygon, growPolygon } from './raster.ts';
 import { BROW_LEFT, BROW_RIGHT, EYE_LEFT, EYE_RIGHT, FEATURES, LIPS_INNER, LIPS_OUTER, mouthOpenness, pick } from './regions.ts';
 import { DEFAULT_SIDE_HAIR, capPerSide, growInto, localSkinRatio, DEFAULT_STRANDS, strandMap, type SideHairOptions, type StrandOptions } from './hair.ts';
-import { DEFAULT_GLASSES, glassesMask, type GlassesOptions } from './glasses.ts';
+import { DEFAULT_GLASSES, glassesMask, removeSourceGlasses, type GlassesOptions } from './glasses.ts';
 import { shadedSkinZ, skinParams, skinZ, type SkinModel } from './skin.ts';
 import type { Roi } from './warp.ts';
 
@@ -201,6 +201,9 @@ export function buildMask(args: MaskInput): FaceMask {
   // The template's glasses: rims and bridge stay, through the features' hull (the eyes behind
   // the lenses are the source's).
   const glasses = glassesMask(targetLab[0], cover, w, h, shifted(args.targetMesh, x0, y0), faceW, opts.glasses);
+  // glasses.feather: the rims get their own (narrower) feather, not that of the other kept areas.
+  const ownFeather = !!glasses && opts.glasses.feather > 0;
+  const holes = ownFeather ? occ.slice() : occ;
   if (glasses) markWhere(occ, glasses);
   if (glasses && base) markWhere(base, glasses);
 
@@ -208,7 +211,11 @@ export function buildMask(args: MaskInput): FaceMask {
   // The outer edge gets a wide ramp; the kept holes (mouth, hair) a narrow one, so the lips
   // around an open mouth stay the source's.
   const outer = feather(hard, w, h, Math.max(1, Math.round(opts.feather * faceW)));
-  const inner = featherHoles(notEither(mouth, occ), w, h, Math.max(1, Math.round(0.012 * faceW)));
+  const inner = featherHoles(notEither(mouth, holes), w, h, Math.max(1, Math.round(0.012 * faceW)));
+  if (ownFeather && glasses) {
+    const rims = featherHoles(notEither(glasses), w, h, Math.max(1, Math.round(opts.glasses.feather * faceW)));
+    for (let i = 0; i < n; i++) inner[i] *= rims[i];
+  }
   const lipsKeep = keptLips ? featherHoles(notEither(lips), w, h, Math.max(1, Math.round(0.02 * faceW))) : undefined;
   // Smeared areas (far side of a turned source) fade to the template: smooth the weight so the
   // fade is gradual, and it can only lower alpha (never above 0 where the mask is 0).
@@ -554,6 +561,8 @@ function nonZero(a: Float32Array): Uint8Array {
  */
 export function buildMaskAt(args: MaskInput, k: number): FaceMask {
   args = applyVisibility(args);
+  // glasses.source: the source's own glasses painted out of it (its Lab planes, in place).
+  if (args.opts.glasses.source > 0) removeSourceGlasses(args.sourceLab, args.cover, args.roi.w, args.roi.h, shifted(args.dstMesh, args.roi.x0, args.roi.y0), args.faceW, args.opts.glasses);
   if (k <= 1) return buildMask(args);
   const { w, h } = args.roi;
   const low = reduceInputs(args, k);
