@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { matchTexture, DEFAULT_TEXTURE } from '../src/engine/texture.ts';
 import { cellNormals, evalShading, fitShading, meshNormals } from '../src/engine/shading.ts';
 import { strandMap } from '../src/engine/hair.ts';
-import { glassesMask } from '../src/engine/glasses.ts';
+import { DEFAULT_GLASSES, glassesMask, type GlassesProbe } from '../src/engine/glasses.ts';
 import { boxBlur, rgbToLab } from '../src/engine/raster.ts';
 import { createDefaultEngine, type DefaultEngine } from '../src/engine/index.ts';
 import { DEFAULT_SWAP } from '../src/engine/swap.ts';
@@ -307,6 +307,40 @@ test('glasses: a template wearing glasses keeps its rims over the swapped face; 
   const [face] = await engine.faceAnalyser.detect(p, { embedding: false });
   const Lp = rgbToLab(Float32Array.from(p.data), p.width * p.height)[0];
   assert.equal(glassesMask(Lp, new Uint8Array(p.width * p.height).fill(1), p.width, p.height, face.mesh, 300), undefined);
+});
+
+/** Short dark dashes at random angles in the band around both eyes (mesh of the plain face): crow's feet and bags, not a frame. */
+function withDashes(bytes: Buffer, width: number, height: number, mesh: number[][]): Promise<Buffer> {
+  let seed = 7;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296;
+  let lines = '';
+  for (const ids of [EYE_LEFT, EYE_RIGHT]) {
+    const xs = ids.map((i) => mesh[i]![0]!), ys = ids.map((i) => mesh[i]![1]!);
+    const cx = xs.reduce((s, v) => s + v, 0) / xs.length, cy = ys.reduce((s, v) => s + v, 0) / ys.length;
+    const r = Math.max(...ids.map((i) => Math.hypot(mesh[i]![0]! - cx, mesh[i]![1]! - cy)));
+    for (let k = 0; k < 60; k++) {
+      const a = rnd() * 2 * Math.PI, d = rnd() * 2 * Math.PI, rr = r * (1.5 + rnd() * 1.1);
+      const x = cx + rr * Math.cos(a), y = cy + rr * Math.sin(a);
+      lines += `<line x1="${x}" y1="${y}" x2="${x + 0.5 * r * Math.cos(d)}" y2="${y + 0.5 * r * Math.sin(d)}" stroke="#151515" stroke-width="${Math.max(2, 0.15 * r)}"/>`;
+    }
+  }
+  const svg = `<svg width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg">${lines}</svg>`;
+  return sharp(bytes).composite([{ input: Buffer.from(svg) }]).png().toBuffer();
+}
+
+test('glasses: the traced rims refuse scattered dark marks around the eyes that the ring test took for glasses', async () => {
+  const plain = await faceB('png');
+  const p = await decodeImage(plain);
+  const [face] = await engine.faceAnalyser.detect(p, { embedding: false });
+  const d = await decodeImage(await withDashes(plain, p.width, p.height, face.mesh));
+  const L = rgbToLab(Float32Array.from(d.data), d.width * d.height)[0];
+  const cover = new Uint8Array(d.width * d.height).fill(1);
+  const probe: GlassesProbe = {};
+  assert.ok(glassesMask(L, cover, d.width, d.height, face.mesh, 300, { ...DEFAULT_GLASSES, trace: 0 }), 'the ring test is fooled');
+  assert.equal(glassesMask(L, cover, d.width, d.height, face.mesh, 300, { ...DEFAULT_GLASSES, trace: 1 }, probe), undefined);
+  // Refused for the traced outline's patchiness: a real frame's runs over a dark line at ≥ 0.78 of its angles.
+  assert.equal(probe.lenses?.length, 2);
+  assert.ok(probe.lenses!.every((l) => l.dark < 0.75), JSON.stringify(probe.lenses));
 });
 
 test('forehead: above the ramp the template stays; with the ramp off the swap reaches higher', async () => {

@@ -15,6 +15,7 @@ import { faceWidth } from './regions.ts';
 import { roiAround } from './warp.ts';
 import { landmarks5, type Point3 } from './analyse.ts';
 import { encodeResult } from './encode-result.ts';
+import { featureCrispness, sharpenFeatures } from './features.ts';
 
 export interface DefaultEngineOptions {
   /** Decoder pixel cap (sharp limitInputPixels), a second guard behind the service's own. */
@@ -40,9 +41,37 @@ export interface UpscaleOptions {
   maxInput: number;
   /** Model folder (model.json + weights); default: the @upscalerjs/esrgan-slim package's x2 model. */
   modelDir?: string;
+  /** Without ESRGAN: template-to-source face width ratio from which the source is enlarged (Lanczos-3) before the warp. */
+  lanczosFrom: number;
+  /** The largest such enlargement. */
+  lanczosMax: number;
+  /** Unsharp-mask gain on the enlarged source's eyes and brows only (0 = off; ./features.ts). */
+  sharpenFeatures: number;
+  /** Its blur σ in pixels of the source before enlargement. */
+  sharpenSigma: number;
+  /** Grey levels it may overshoot the local min/max by. */
+  sharpenOvershoot: number;
+  /**
+   * Crispness of the source's eyes (featureCrispness(): fine-band over next-band RMS) at and above
+   * which they are not sharpened, and at and below which they get the full gain (smoothstep
+   * between): a crisp small photo needs no more edge, a soft one does. 0 / 0 = always full gain.
+   */
+  sharpenCrispFrom: number;
+  sharpenCrispFull: number;
 }
 
-export const DEFAULT_UPSCALE: UpscaleOptions = { enabled: false, minRatio: 2, maxInput: 256 };
+export const DEFAULT_UPSCALE: UpscaleOptions = {
+  enabled: false,
+  minRatio: 2,
+  maxInput: 256,
+  lanczosFrom: 1.4,
+  lanczosMax: 3,
+  sharpenFeatures: 0,
+  sharpenSigma: 1,
+  sharpenOvershoot: 4,
+  sharpenCrispFrom: 0.8,
+  sharpenCrispFull: 0.45,
+};
 
 export interface DetailedSwap {
   result: SwapResult;
@@ -99,8 +128,21 @@ export class DefaultEngine implements FaceEngine {
       const up = this.upscaler;
       return time('upscale', () => upscaleFace(up, src.img, src.face, this.upscaleOpts.maxInput));
     }
-    if (ratio < LANCZOS_FROM) return src;
-    return time('upscale', () => resizeFace(src.img, src.face, Math.min(LANCZOS_MAX, ratio)));
+    const o = this.upscaleOpts;
+    if (ratio < o.lanczosFrom) return src;
+    return time('upscale', async () => {
+      const k = Math.min(o.lanczosMax, ratio);
+      const out = await resizeFace(src.img, src.face, k);
+      if (o.sharpenFeatures > 0) {
+        let gain = 1;
+        if (o.sharpenCrispFrom > o.sharpenCrispFull) {
+          const u = Math.min(1, Math.max(0, (o.sharpenCrispFrom - featureCrispness(src.img, src.face.mesh)) / (o.sharpenCrispFrom - o.sharpenCrispFull)));
+          gain = u * u * (3 - 2 * u);
+        }
+        if (gain > 0) sharpenFeatures(out.img, out.face.mesh, k, { amount: o.sharpenFeatures * gain, sigma: o.sharpenSigma, overshoot: o.sharpenOvershoot });
+      }
+      return out;
+    });
   }
 
   /** The engine's stage options with the request's own choices (style) applied. */
@@ -202,10 +244,6 @@ export class DefaultEngine implements FaceEngine {
     this.analyser = undefined;
   }
 }
-
-/** Enlargement of the source face from which it is resized before the warp, and the most applied. */
-const LANCZOS_FROM = 1.4;
-const LANCZOS_MAX = 3;
 
 /** A crop around the face, resized k× with Lanczos-3, the mesh moved into its frame. */
 async function resizeFace(img: RgbImage, face: Face, k: number): Promise<{ img: RgbImage; face: Face }> {

@@ -26,9 +26,16 @@ export interface TextureOptions {
    * template's own medium band, scaled to the deficit: an enlarged small source's ×2.5 blotches read as dirt.
    */
   templateMedium: number;
+  /**
+   * 0 = off. Where the template's fine band is structure rather than grain (its lashes, eyeliner,
+   * lid creases, wrinkles: local RMS over a few pixels above `grainStructure` × its median |·|),
+   * the grain fill is seeded noise instead of the template's band (fading out to 1.5× that):
+   * the template's eye contours stamped beside the source's read as ghosted, doubled eyes.
+   */
+  grainStructure: number;
 }
 
-export const DEFAULT_TEXTURE: TextureOptions = { strength: 1, maxGain: 2.5, grain: 1, templateGrain: 1, templateMedium: 0 };
+export const DEFAULT_TEXTURE: TextureOptions = { strength: 1, maxGain: 2.5, grain: 1, templateGrain: 1, templateMedium: 0, grainStructure: 0 };
 
 export interface TextureReport {
   /** Band gains applied (fine, medium); 1 = unchanged. */
@@ -74,7 +81,6 @@ function bandEnergy(sat: Float64Array, rgb: Float32Array, w: number, h: number, 
 
 /** Median of |fine band| (v − its 3×3 box mean, clipped at the edges) of the noise field over the sample pixels. */
 function fineEnergyOfNoise(seed: number, w: number, h: number, idx: Int32Array): number {
-  ensureNormals();
   const a = new Float32Array(idx.length);
   for (let j = 0; j < idx.length; j++) {
     const i = idx[j], x = i % w, y = (i / w) | 0;
@@ -90,13 +96,8 @@ function fineEnergyOfNoise(seed: number, w: number, h: number, idx: Int32Array):
   return a.length ? selectKth(a, a.length >> 1) : 0;
 }
 
-/**
- * 64 Ki standard normal samples (mulberry32 + Box–Muller, fixed seed), made on first use: at import,
- * this cold loop cost a one-shot `wanxing swap` ≈ 15 ms of start-up, and a swap may need none.
- */
-let NORMALS = new Float32Array(0);
-function ensureNormals(): void {
-  if (NORMALS.length) return;
+/** 64 Ki standard normal samples (mulberry32 + Box–Muller, fixed seed), made once. */
+const NORMALS = (() => {
   let s = 0x5eed;
   const rnd = () => {
     s = (s + 0x6d2b79f5) >>> 0;
@@ -112,8 +113,8 @@ function ensureNormals(): void {
     out[i] = r * Math.cos(v);
     out[i + 1] = r * Math.sin(v);
   }
-  NORMALS = out;
-}
+  return out;
+})();
 
 /**
  * Deterministic white noise: pixel i's sample, picked from NORMALS by a hash of (i, seed) — the
@@ -185,8 +186,9 @@ export function matchTexture(
   const tm = eT[1] > 1e-3 ? Math.min(1, Math.max(0, opts.templateMedium ?? 0)) : 0;
   const gm = Math.min(1, g[1]);
   const mk = tm > 0 ? Math.sqrt(Math.max(0, eT[1] * eT[1] - (gm * eR[1]) ** 2)) / eT[1] : 0;
-  if (noiseSd > 0) ensureNormals();
-  if (tg > 0 || tm > 0) applyBandsFromTemplate(res, resSat, tgt, tgtSat, alpha, skin, w, h, r2, g[0] - 1, g[1] - 1, noiseSd, seed, tg, tk, tm, gm - 1, mk);
+  const struct = tg > 0 && opts.grainStructure > 0 ? structureTable(tgt, tgtSat, w, h) : undefined;
+  const sr = Math.max(2, Math.round(0.006 * faceW));
+  if (tg > 0 || tm > 0) applyBandsFromTemplate(res, resSat, tgt, tgtSat, alpha, skin, w, h, r2, g[0] - 1, g[1] - 1, noiseSd, seed, tg, tk, tm, gm - 1, mk, struct, sr, opts.grainStructure * eT[0]);
   else applyBands(res, resSat, alpha, w, h, r2, g[0] - 1, g[1] - 1, noiseSd, seed);
   return { gains: g, noise: noiseSd };
 }
@@ -196,7 +198,22 @@ export function matchTexture(
  * band (× tk) instead of the noise, and the share `tm` of its medium band as the source's at gain
  * 1 + gm (≤ 1) plus the template's medium band × mk.
  */
-function applyBandsFromTemplate(res: Float32Array, sat: Float64Array, tgt: Float32Array, tSat: Float64Array, alpha: Float32Array, skin: Float32Array, w: number, h: number, r2: number, g0: number, g1: number, noiseSd: number, seed: number, tg: number, tk: number, tm: number, gm: number, mk: number): void {
+/** Summed-area table of the template's squared fine band (Y − 3×3 box). */
+function structureTable(tgt: Float32Array, tSat: Float64Array, w: number, h: number): Float64Array {
+  const W = w + 1;
+  const sat = scratch.f64('texture.structure', W * (h + 1));
+  for (let y = 0; y < h; y++) {
+    let row = 0;
+    for (let x = 0, i = y * w; x < w; x++, i++) {
+      const f = 0.299 * tgt[i * 3] + 0.587 * tgt[i * 3 + 1] + 0.114 * tgt[i * 3 + 2] - boxMean(tSat, w, h, x, y, 1);
+      row += f * f;
+      sat[(y + 1) * W + x + 1] = sat[y * W + x + 1] + row;
+    }
+  }
+  return sat;
+}
+
+function applyBandsFromTemplate(res: Float32Array, sat: Float64Array, tgt: Float32Array, tSat: Float64Array, alpha: Float32Array, skin: Float32Array, w: number, h: number, r2: number, g0: number, g1: number, noiseSd: number, seed: number, tg: number, tk: number, tm: number, gm: number, mk: number, struct?: Float64Array, sr = 2, structLevel = 0): void {
   for (let y = 0; y < h; y++) {
     for (let x = 0, i = y * w; x < w; x++, i++) {
       if (!(alpha[i] > 0)) continue;
@@ -208,7 +225,15 @@ function applyBandsFromTemplate(res: Float32Array, sat: Float64Array, tgt: Float
       if (s > 0) {
         const tb1 = boxMean(tSat, w, h, x, y, 1);
         const tFine = 0.299 * tgt[i * 3] + 0.587 * tgt[i * 3 + 1] + 0.114 * tgt[i * 3 + 2] - tb1;
-        const t = tg * s, m = tm * s;
+        let t = tg * s;
+        const m = tm * s;
+        if (struct && t > 0) {
+          // Local RMS of the template's fine band; pure grain's RMS is ≈ 1.5 × its median |·|.
+          const rms = Math.sqrt(Math.max(0, boxMean(struct, w, h, x, y, sr)));
+          const u = (rms - structLevel) / (0.5 * structLevel);
+          if (u >= 1) t = 0;
+          else if (u > 0) t *= 1 - u * u * (3 - 2 * u);
+        }
         const fill = (1 - t) * (noiseSd > 0 ? noiseSd * noiseAt(i, seed) : 0) + t * tk * tFine;
         d = m > 0 ? g0 * fine + fill + (1 - m) * g1 * medium + m * (gm * medium + mk * (tb1 - boxMean(tSat, w, h, x, y, r2))) : g0 * fine + fill + g1 * medium;
       } else {
