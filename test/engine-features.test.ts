@@ -1,0 +1,187 @@
+// Eyes of small sources: the unsharp mask on an enlarged source's eyes and brows (features.ts,
+// upscale.sharpenFeatures) and the grain fill that skips the template's structure
+// (texture.grainStructure). Real faces from @vladmandic/human's assets and synthetic planes.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import sharp from 'sharp';
+import { featureCrispness, sharpenFeatures } from '../src/engine/features.ts';
+import { matchTexture, DEFAULT_TEXTURE, type TextureOptions } from '../src/engine/texture.ts';
+import { createDefaultEngine, type DefaultEngine } from '../src/engine/index.ts';
+import { decodeImage, type RgbImage } from '../src/engine/image.ts';
+import { BROW_LEFT, BROW_RIGHT, EYE_LEFT, EYE_RIGHT, LIPS_OUTER, faceWidth } from '../src/engine/regions.ts';
+import { boxBlur } from '../src/engine/raster.ts';
+import { faceA, faceB } from './engine-fixtures.ts';
+
+let engine: DefaultEngine;
+before(async () => {
+  engine = createDefaultEngine({ warmup: false });
+  await engine.init();
+});
+after(async () => {
+  await engine.close();
+});
+
+const luma = (img: RgbImage) => Float32Array.from({ length: img.width * img.height }, (_, i) => 0.299 * img.data[i * 3] + 0.587 * img.data[i * 3 + 1] + 0.114 * img.data[i * 3 + 2]);
+const EYES_BROWS = [...EYE_RIGHT, ...BROW_RIGHT, ...EYE_LEFT, ...BROW_LEFT];
+/** Distance from (x, y) to the nearest of the mesh points `ids`. */
+const distTo = (mesh: ArrayLike<number>[], ids: number[], x: number, y: number) => Math.min(...ids.map((i) => Math.hypot(mesh[i][0] - x, mesh[i][1] - y)));
+
+/** Face A shrunk 3× and enlarged back with Lanczos: the soft eyes of an enlarged small source. */
+async function softFaceA(): Promise<RgbImage> {
+  const small = await sharp(await faceA()).resize(147, 147, { kernel: 'lanczos3' }).png().toBuffer();
+  return decodeImage(await sharp(small).resize(440, 440, { kernel: 'lanczos3' }).png().toBuffer());
+}
+
+test('features: a crisp face measures crisper than the same face blurred', async () => {
+  const crisp = await decodeImage(await faceA());
+  const [face] = await engine.faceAnalyser.detect(crisp, { embedding: false });
+  const soft = await decodeImage(await sharp(await faceA()).blur(2).png().toBuffer());
+  const c = featureCrispness(crisp, face.mesh), s = featureCrispness(soft, face.mesh);
+  assert.ok(Number.isFinite(c) && c > 1.2 * s, `crisp ${c.toFixed(3)}, blurred ${s.toFixed(3)}`);
+});
+
+test('features: sharpening lifts the eyes and brows of a soft face, leaves the rest bit-identical, never overshoots', async () => {
+  const img = await softFaceA();
+  const [face] = await engine.faceAnalyser.detect(img, { embedding: false });
+  const { mesh } = face;
+  const w = img.width, h = img.height, fw = faceWidth(mesh);
+  const k = 3, overshoot = 4;
+  const before = luma(img);
+  const out: RgbImage = { ...img, data: Uint8Array.from(img.data) };
+  sharpenFeatures(out, mesh, k, { amount: 3, sigma: 1, overshoot });
+  const after = luma(out);
+  // Fine-band RMS near the eyes and brows (within 2 % of the face width of their points).
+  const fineRms = (y: Float32Array) => {
+    const b = boxBlur(y, w, h, 1);
+    let s = 0, n = 0;
+    for (let yy = 0; yy < h; yy++) for (let x = 0; x < w; x++) {
+      if (distTo(mesh, EYES_BROWS, x, yy) > 0.02 * fw) continue;
+      s += (y[yy * w + x] - b[yy * w + x]) ** 2;
+      n++;
+    }
+    return Math.sqrt(s / n);
+  };
+  const f0 = fineRms(before), f1 = fineRms(after);
+  assert.ok(f1 > 1.3 * f0, `fine band ${f0.toFixed(2)} → ${f1.toFixed(2)}`);
+  // Far from the eyes and brows (the mouth, the corners, anything past 15 % of the face width): untouched.
+  let changed = 0, farChanged = 0;
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    const o = (y * w + x) * 3;
+    if (out.data[o] === img.data[o] && out.data[o + 1] === img.data[o + 1] && out.data[o + 2] === img.data[o + 2]) continue;
+    changed++;
+    if (distTo(mesh, EYES_BROWS, x, y) > 0.15 * fw) farChanged++;
+  }
+  assert.ok(changed > 500, `changed ${changed}`);
+  assert.equal(farChanged, 0);
+  for (const [x, y] of [[0, 0], [w - 1, 0], [0, h - 1], [w - 1, h - 1], ...LIPS_OUTER.map((i) => [Math.round(mesh[i][0]), Math.round(mesh[i][1])])]) {
+    const o = (y * w + x) * 3;
+    assert.deepEqual([...out.data.subarray(o, o + 3)], [...img.data.subarray(o, o + 3)], `pixel ${x},${y}`);
+  }
+  // Within the local (radius k) range of the input ± overshoot (+ half a level of rounding).
+  let worst = -Infinity, nearBound = 0;
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    let lo = Infinity, hi = -Infinity;
+    for (let yy = Math.max(0, y - k); yy <= Math.min(h - 1, y + k); yy++) for (let xx = Math.max(0, x - k); xx <= Math.min(w - 1, x + k); xx++) {
+      lo = Math.min(lo, before[yy * w + xx]);
+      hi = Math.max(hi, before[yy * w + xx]);
+    }
+    const v = after[y * w + x];
+    const excess = Math.max(lo - v, v - hi);
+    worst = Math.max(worst, excess);
+    if (excess > overshoot - 1) nearBound++;
+  }
+  assert.ok(worst <= overshoot + 0.5 + 1e-3, `worst overshoot ${worst.toFixed(2)}`);
+  // The bound is reached (the gain alone would go past it): the clamp is what holds it.
+  assert.ok(nearBound > 20, `pixels at the bound ${nearBound}`);
+});
+
+test('features: on a small source, sharpenFeatures 0 is the engine without upscale options; 1 changes only the face', async () => {
+  const source = await sharp(await faceA()).resize(150, 150, { kernel: 'lanczos3' }).png().toBuffer();
+  const target = await faceB('png');
+  const plain = await engine.swapDetailed({ source, target });
+  const make = async (knob: number) => {
+    // Crispness gating off (0 / 0): full gain whatever the source measures.
+    const e = createDefaultEngine({ warmup: false, upscale: { sharpenFeatures: knob, sharpenCrispFrom: 0, sharpenCrispFull: 0 } });
+    await e.init();
+    try {
+      return await e.swapDetailed({ source, target });
+    } finally {
+      await e.close();
+    }
+  };
+  const off = await make(0), on = await make(1);
+  assert.ok(Buffer.from(off.raw.data).equals(Buffer.from(plain.raw.data)), 'knob 0: bit-identical to no upscale options');
+  const { width: w } = on.raw;
+  const { roi, alpha } = on.swap;
+  const m = on.target.mesh, fw = faceWidth(m);
+  // Every changed value lies where the swap writes; the eyes and brows change most (second-order
+  // changes elsewhere: colour statistics, the occlusion estimate).
+  let diff = 0, outside = 0;
+  const sum = [0, 0], cnt = [0, 0];
+  for (let i = 0; i < on.raw.data.length; i++) {
+    const p = (i / 3) | 0, x = p % w, y = (p / w) | 0;
+    const inRoi = x >= roi.x0 && y >= roi.y0 && x < roi.x0 + roi.w && y < roi.y0 + roi.h;
+    const inFace = inRoi && alpha[(y - roi.y0) * roi.w + x - roi.x0] > 0;
+    const d = Math.abs(on.raw.data[i] - off.raw.data[i]);
+    if (d) diff++;
+    if (d && !inFace) outside++;
+    if (!inFace) continue;
+    const near = distTo(m, EYES_BROWS, x, y) < 0.1 * fw ? 0 : 1;
+    sum[near] += d;
+    cnt[near]++;
+  }
+  assert.ok(diff > 300, `changed values ${diff}`);
+  assert.equal(outside, 0);
+  const nearMean = sum[0] / cnt[0], restMean = sum[1] / cnt[1];
+  assert.ok(nearMean > 2 * restMean, `mean |change| near the eyes and brows ${nearMean.toFixed(2)}, rest of the face ${restMean.toFixed(3)}`);
+});
+
+/** A plane of seeded noise (xorshift) with the given amplitude around `base`. */
+function noisy(n: number, amp: number, seed: number, base = 128): Float32Array {
+  let s = seed >>> 0 || 1;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    out[i] = base + amp * (((s >>> 0) / 4294967296) * 2 - 1);
+  }
+  return out;
+}
+const rgbOf = (y: Float32Array) => Float32Array.from({ length: y.length * 3 }, (_, i) => y[(i / 3) | 0]);
+
+test('texture: grainStructure keeps the template grain in the fill but not its thin dark line; 0 is the option absent', () => {
+  const w = 160, h = 160, n = w * h, faceW = 300;
+  const grainY = noisy(n, 12, 7);
+  const resY = boxBlur(noisy(n, 12, 9), w, h, 2); // soft: a large grain deficit
+  const alpha = new Float32Array(n).fill(1), skin = new Float32Array(n).fill(1);
+  const run = (tgtY: Float32Array, opts: TextureOptions) => {
+    const res = rgbOf(resY);
+    matchTexture(res, rgbOf(tgtY), alpha, skin, w, h, faceW, opts);
+    return res;
+  };
+  // Plain grain: the same fill with the knob as without (grain's local RMS stays under 2× its median).
+  const g0 = run(grainY, { ...DEFAULT_TEXTURE, grainStructure: 0 }), g2 = run(grainY, { ...DEFAULT_TEXTURE, grainStructure: 2 });
+  let maxD = 0;
+  for (let i = 0; i < g0.length; i++) maxD = Math.max(maxD, Math.abs(g0[i] - g2[i]));
+  assert.ok(maxD < 1e-3, `grain: max difference ${maxD}`);
+  // A 1-px dark line across row 80 (lashes, an eyeliner): structure.
+  const row = 80;
+  const lineY = Float32Array.from(grainY, (v, i) => ((i / w) | 0) === row ? v - 60 : v);
+  const l0 = run(lineY, { ...DEFAULT_TEXTURE, grainStructure: 0 }), l2 = run(lineY, { ...DEFAULT_TEXTURE, grainStructure: 2 });
+  // Mean change along the line minus the mean change two rows away (off the line's reach).
+  const dip = (res: Float32Array) => {
+    let on = 0, off = 0;
+    for (let x = 4; x < w - 4; x++) {
+      const a = row * w + x, b = (row + 6) * w + x;
+      on += res[a * 3] - resY[a];
+      off += res[b * 3] - resY[b];
+    }
+    return (on - off) / (w - 8);
+  };
+  assert.ok(dip(l0) < -15, `knob 0: the line stamped, ${dip(l0).toFixed(1)}`);
+  assert.ok(Math.abs(dip(l2)) < 3, `knob 2: ${dip(l2).toFixed(1)} along the line`);
+  // Key absent ≡ 0, bit for bit.
+  const { grainStructure: _, ...absent } = DEFAULT_TEXTURE;
+  assert.deepEqual(run(lineY, absent as TextureOptions), l0);
+});
