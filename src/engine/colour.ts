@@ -3,7 +3,7 @@
 // face wide) carries the template's lighting direction and skin tone onto the source face while
 // keeping the source's finer detail (its identity).
 import { bilinearTaps, boxBlur, fillPolygon, gaussBlur, growPolygon, maskedBlur, selectKth } from './raster.ts';
-import { LIPS_OUTER, pick } from './regions.ts';
+import { FACE_OVAL, LIPS_OUTER, pick } from './regions.ts';
 import { cellNormals, evalShading, fitShading } from './shading.ts';
 
 export interface ColourOptions {
@@ -77,6 +77,22 @@ export interface ColourOptions {
   greySigma: number;
   /** 0..1: share of the template's fitted chroma-lightness coupling given to the grey source's lightness detail. */
   greyCouple: number;
+  /**
+   * Soft ceiling on the result's saturation, chroma / (L + 16), at this multiple of the template's
+   * skin (the 95th percentile over its skin cells); outside the lips. Dark creases and shadows of a
+   * warm source, darkened by the lightness match with their chroma kept, went deep red or orange
+   * (and out of the sRGB gamut). 0 = off.
+   */
+  chromaCeiling: number;
+  /**
+   * 0..1: the face's rim (jaw, chin, outer cheeks, temples: a ramp from 0.8 of the way out from the
+   * face's centre to the oval) takes the template's local means at a fine scale (`peripherySigma`):
+   * lightness by ratio, chroma by shift, over skin in both faces. The inner face (eyes, nose,
+   * mouth) keeps the main match. 0 = off.
+   */
+  periphery: number;
+  /** σ of that match, fraction of the face width. */
+  peripherySigma: number;
 }
 
 /** The face's geometry for the shading transfer: the layout in the ROI and each mesh's normals. */
@@ -113,7 +129,7 @@ function spread(v: number[]): number {
   return 1.48 * selectKth(dev, dev.length >> 1);
 }
 
-export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1 };
+export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 0, periphery: 0, peripherySigma: 0.05 };
 
 /**
  * Matches the source planes (Lab, in place) to the template's local means, shading and highlights.
@@ -236,10 +252,12 @@ export function matchColour(
     for (let i = 0; i < nc; i++) g[i] = ms[i] > 2 && mt[i] > 2 ? Math.pow(Math.min(3, Math.max(1 / 3, mt[i] / ms[i])), detail) : 1;
     scaleAffine(gains[0], shifts[0], g);
   }
+  if (geometry && opts.periphery > 0) peripheryMatch(grid, gains, shifts, geometry, faceW, k, opts);
   if (geometry && opts.lowerFace > 0) lowerFaceMatch(coveredMeans(src, tgt, w, h, k, only), gains, shifts, geometry, faceW, k, opts.lowerFace, opts.lowerFaceLight, opts.lowerFaceSigma);
   // A source without colour: its chroma from the template's face under it (greyChroma()).
   const grey = opts.greySource > 0 ? Math.min(1, opts.greySource) * greyWeight(grid.src, wl) : 0;
   const cross = grey > 0 ? greyChroma(tgt, weight, w, h, k, only, grid, gains, shifts, faceW, grey, opts) : undefined;
+  const ceiling = opts.chromaCeiling > 0 ? chromaCeiling(grid, k, geometry, opts.chromaCeiling) : undefined;
   let hot: Highlights | undefined;
   if (opts.highlights > 0) {
     // Local means (a box ≈ 4 % of the face wide) of the planes after the match, from the cells'
@@ -253,7 +271,7 @@ export function matchColour(
     }) as Highlights['means'];
     hot = { means, soft: wl, strength: opts.highlights };
   }
-  applyFields(src, gains, shifts, hot, cw, ch, k, w, h, only, cross, gloss, lightWeight);
+  applyFields(src, gains, shifts, hot, cw, ch, k, w, h, only, cross, gloss, lightWeight, ceiling);
 }
 
 // Shine: Lab lightness ↔ relative luminance Y = ((L + 16) / 116)³. Diffuse light scaled by s gives
@@ -729,7 +747,7 @@ interface Highlights {
  * centres), then the hot-spot compression. The grids are interpolated down each row once, so a
  * pixel costs one lerp per field.
  */
-function applyFields(lab: Float32Array[], gains: Float32Array[], shifts: Float32Array[], hot: Highlights | undefined, cw: number, ch: number, k: number, w: number, h: number, only?: Uint8Array, cross?: [Float32Array, Float32Array], gloss?: Shine, skin?: Float32Array): void {
+function applyFields(lab: Float32Array[], gains: Float32Array[], shifts: Float32Array[], hot: Highlights | undefined, cw: number, ch: number, k: number, w: number, h: number, only?: Uint8Array, cross?: [Float32Array, Float32Array], gloss?: Shine, skin?: Float32Array, ceiling?: Ceiling): void {
   // The grey source's cross terms (a += cA·l, b += cB·l) come next: rows xo and xo + cw; then the
   // shine's fields (weight, diffuse level, chroma magnitude, a and b per Y^⅓, smooth excess):
   // rows so … so + 5·cw.
@@ -737,6 +755,10 @@ function applyFields(lab: Float32Array[], gains: Float32Array[], shifts: Float32
   const xo = cross ? (fields.length - 2) * cw : -1;
   const so = gloss ? fields.length * cw : -1;
   if (gloss) fields.push(gloss.w, gloss.d, gloss.cr, gloss.ac, gloss.bc, gloss.s);
+  // The saturation ceiling's weight (0 over the lips): row ce.
+  const ce = ceiling ? fields.length * cw : -1;
+  const cmax = ceiling?.max ?? 0;
+  if (ceiling) fields.push(ceiling.w);
   const px = new Float64Array(3);
   const nf = fields.length;
   // Row f of the interpolated grids sits at [f·cw, (f+1)·cw).
@@ -783,6 +805,20 @@ function applyFields(lab: Float32Array[], gains: Float32Array[], shifts: Float32
         const xa = xo + j0, xb = xa + cw;
         a += l * (rows[xa] + (rows[xa + d] - rows[xa]) * t);
         b += l * (rows[xb] + (rows[xb + d] - rows[xb]) * t);
+      }
+      if (ce >= 0) {
+        const cwt = rows[ce + j0] + (rows[ce + j0 + d] - rows[ce + j0]) * t;
+        const lim = cmax * (Math.max(0, l) + 16);
+        const c2 = a * a + b * b;
+        if (cwt > 0 && c2 > CEIL_KNEE * CEIL_KNEE * lim * lim) {
+          // Soft: from CEIL_KNEE of the limit, chroma bends toward it (tanh); hue kept.
+          const c = Math.sqrt(c2);
+          const k0 = CEIL_KNEE * lim, span = lim - k0;
+          const cn = k0 + span * Math.tanh((c - k0) / span);
+          const f = 1 + cwt * (cn / c - 1);
+          a *= f;
+          b *= f;
+        }
       }
       L[i] = l;
       A[i] = a;
@@ -909,6 +945,76 @@ function zoneWeights(cov: Float32Array, lipsHard: Float32Array, lipsBlur: Float3
       if (!lipsHard[i]) statW[i] = cov[i];
       const t = Math.min(1, (d - 0.02) / 0.06);
       apply[i] = strength * t * t * (3 - 2 * t) * Math.max(0, 1 - lipsBlur[i]);
+    }
+  }
+}
+
+// The saturation ceiling (ColourOptions.chromaCeiling): chroma bends from this share of the limit.
+const CEIL_KNEE = 0.8;
+
+interface Ceiling {
+  /** Per cell: 1, falling to 0 over the lips. */
+  w: Float32Array;
+  /** The limit of chroma / (L + 16). */
+  max: number;
+}
+
+/** The template's skin saturation (95th percentile of C / (L + 16) over its skin cells) × `margin`, and the weight (lips out). */
+function chromaCeiling(grid: { cw: number; ch: number; wl: Float32Array; tgt: Float32Array[] }, k: number, geometry: ShadingGeometry | undefined, margin: number): Ceiling | undefined {
+  const { cw, ch, wl, tgt } = grid;
+  const nc = cw * ch;
+  const r: number[] = [];
+  for (let i = 0; i < nc; i++) if (wl[i] > 0.5 && tgt[0][i] > 5) r.push(Math.hypot(tgt[1][i], tgt[2][i]) / (tgt[0][i] + 16));
+  if (r.length < 20) return undefined;
+  const q = selectKth(Float64Array.from(r), Math.floor(0.95 * (r.length - 1)));
+  const w = new Float32Array(nc).fill(1);
+  if (geometry) {
+    const lips = pick(geometry.pos, LIPS_OUTER).map(([x, y]) => [x / k, y / k] as [number, number]);
+    const fwc = Math.hypot(geometry.pos[454][0] - geometry.pos[234][0], geometry.pos[454][1] - geometry.pos[234][1]) / k;
+    const m = new Float32Array(nc);
+    fillPolygon(m, cw, ch, growPolygon(lips, 0.02 * fwc), 1);
+    const b = gaussBlur(m, cw, ch, Math.max(1, 0.01 * fwc));
+    for (let i = 0; i < nc; i++) w[i] = Math.max(0, 1 - 1.5 * Math.max(m[i], b[i]));
+  }
+  return { w, max: q * margin };
+}
+
+// The rim (ColourOptions.periphery): the weight ramps from this share of the way from the face's
+// centre to its oval (0) out to the oval (1).
+const RIM_FROM = 0.8;
+
+/** The rim's fine match, folded into the per-cell maps (after the coarse match and its lighting). */
+function peripheryMatch(grid: { cw: number; ch: number; wl: Float32Array; src: Float32Array[]; tgt: Float32Array[] }, gains: Float32Array[], shifts: Float32Array[], g: ShadingGeometry, faceW: number, k: number, opts: ColourOptions): void {
+  const { cw, ch, wl } = grid;
+  const nc = cw * ch;
+  const fwc = faceW / k;
+  const oval = pick(g.pos, FACE_OVAL).map(([x, y]) => [x / k, y / k] as [number, number]);
+  let cx = 0, cy = 0;
+  for (const [x, y] of oval) {
+    cx += x / oval.length;
+    cy += y / oval.length;
+  }
+  const inner = new Float32Array(nc);
+  fillPolygon(inner, cw, ch, oval.map(([x, y]) => [cx + RIM_FROM * (x - cx), cy + RIM_FROM * (y - cy)]), 1);
+  const ib = gaussBlur(inner, cw, ch, Math.max(1, 0.05 * fwc));
+  const sigma = Math.max(1, opts.peripherySigma * fwc);
+  const wb = gaussBlur(wl, cw, ch, sigma);
+  const st = Math.min(1, opts.periphery);
+  for (let c = 0; c < 3; c++) {
+    const matched = new Float32Array(nc);
+    affineCells(grid.src[c], gains[c], shifts[c], matched);
+    const ms = normalisedBlur(matched, wl, wb, cw, ch, sigma);
+    const mt = normalisedBlur(grid.tgt[c], wl, wb, cw, ch, sigma);
+    for (let i = 0; i < nc; i++) {
+      // Where skin is near enough to measure (its blur ≥ 0.05, full from 0.2).
+      const wgt = st * Math.max(0, Math.min(1, 1 - ib[i])) * Math.min(1, Math.max(0, (wb[i] - 0.05) / 0.15));
+      if (!(wgt > 0)) continue;
+      if (c === 0) {
+        if (!(ms[i] > 2 && mt[i] > 2)) continue;
+        const r = Math.pow(Math.min(1.5, Math.max(1 / 1.5, mt[i] / ms[i])), wgt);
+        gains[0][i] *= r;
+        shifts[0][i] *= r;
+      } else shifts[c][i] += wgt * (mt[i] - ms[i]);
     }
   }
 }
