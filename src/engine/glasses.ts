@@ -38,7 +38,7 @@ export interface GlassesOptions {
   source: number;
 }
 
-export const DEFAULT_GLASSES: GlassesOptions = { contrast: 9, coverage: 0.6, trace: 0, feather: 0, source: 0 };
+export const DEFAULT_GLASSES: GlassesOptions = { contrast: 9, coverage: 0.6, trace: 1, feather: 0, source: 0 };
 
 /** What the tracer found, for tools and tests (glassesMask's last argument). */
 export interface GlassesProbe {

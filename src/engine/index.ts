@@ -66,7 +66,7 @@ export const DEFAULT_UPSCALE: UpscaleOptions = {
   maxInput: 256,
   lanczosFrom: 1.4,
   lanczosMax: 3,
-  sharpenFeatures: 0,
+  sharpenFeatures: 1,
   sharpenSigma: 1,
   sharpenOvershoot: 4,
   sharpenCrispFrom: 0.8,

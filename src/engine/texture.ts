@@ -35,7 +35,7 @@ export interface TextureOptions {
   grainStructure: number;
 }
 
-export const DEFAULT_TEXTURE: TextureOptions = { strength: 1, maxGain: 2.5, grain: 1, templateGrain: 1, templateMedium: 0, grainStructure: 0 };
+export const DEFAULT_TEXTURE: TextureOptions = { strength: 1, maxGain: 2.5, grain: 1, templateGrain: 1, templateMedium: 0, grainStructure: 2 };
 
 export interface TextureReport {
   /** Band gains applied (fine, medium); 1 = unchanged. */
