@@ -10,7 +10,7 @@ import { createDefaultEngine, type DefaultEngine } from '../src/engine/index.ts'
 import { decodeImage, type RgbImage } from '../src/engine/image.ts';
 import { BROW_LEFT, BROW_RIGHT, EYE_LEFT, EYE_RIGHT, LIPS_OUTER, faceWidth } from '../src/engine/regions.ts';
 import { boxBlur } from '../src/engine/raster.ts';
-import { faceA, faceB } from './engine-fixtures.ts';
+import { faceA, faceB, noisy } from './engine-fixtures.ts';
 
 let engine: DefaultEngine;
 before(async () => {
@@ -140,18 +140,6 @@ test('features: on a small source, sharpening is on by default, gated by crispne
   assert.ok(nearMean > 2 * restMean, `mean |change| near the eyes and brows ${nearMean.toFixed(2)}, rest of the face ${restMean.toFixed(3)}`);
 });
 
-/** A plane of seeded noise (xorshift) with the given amplitude around `base`. */
-function noisy(n: number, amp: number, seed: number, base = 128): Float32Array {
-  let s = seed >>> 0 || 1;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = base + amp * (((s >>> 0) / 4294967296) * 2 - 1);
-  }
-  return out;
-}
 const rgbOf = (y: Float32Array) => Float32Array.from({ length: y.length * 3 }, (_, i) => y[(i / 3) | 0]);
 
 test('texture: grainStructure keeps the template grain in the fill but not its thin dark line; 0 is the option absent', () => {

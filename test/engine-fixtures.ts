@@ -56,3 +56,16 @@ export async function rawRgb(bytes: Uint8Array): Promise<{ data: Buffer; width: 
 export async function faceD(): Promise<Buffer> {
   return sharp(path.join(ASSETS, 'screenshot-facematch.jpg')).extract({ left: 1398, top: 720, width: 130, height: 130 }).resize(400, 400, { kernel: 'lanczos3' }).png().toBuffer();
 }
+
+/** A plane of seeded noise (xorshift) with the given amplitude around `base`. */
+export function noisy(n: number, amp: number, seed: number, base = 128): Float32Array {
+  let s = seed >>> 0 || 1;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    out[i] = base + amp * (((s >>> 0) / 4294967296) * 2 - 1);
+  }
+  return out;
+}

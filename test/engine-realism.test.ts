@@ -15,20 +15,8 @@ import { DEFAULT_MASK } from '../src/engine/mask.ts';
 import { multiband } from '../src/engine/blend.ts';
 import { EYE_LEFT, EYE_RIGHT } from '../src/engine/regions.ts';
 import { decodeImage } from '../src/engine/image.ts';
-import { faceA, faceB } from './engine-fixtures.ts';
+import { faceA, faceB, noisy } from './engine-fixtures.ts';
 
-/** A plane of seeded noise (xorshift) with the given amplitude around `base`. */
-function noisy(n: number, amp: number, seed: number, base = 128): Float32Array {
-  let s = seed >>> 0 || 1;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = base + amp * (((s >>> 0) / 4294967296) * 2 - 1);
-  }
-  return out;
-}
 
 const rgbOf = (y: Float32Array) => {
   const out = new Float32Array(y.length * 3);
