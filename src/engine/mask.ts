@@ -52,6 +52,13 @@ export interface MaskOptions {
   foreheadTo: number;
   /** 1: the template's beard/stubble (non-skin below the eyes, reaching in from the edge) stays. */
   keepBeard: number;
+  /**
+   * The beard around the mouth (inside the features' hull, which keepBeard never enters): below
+   * the nose and outside both meshes' outer lip contour (grown by 0.6 % of the face width), what
+   * is not skin and reaches in from the edge stays the template's too. 0 = off; 1 = the template's
+   * moustache / goatee (with keepBeard); 2 = also the source's (its moustache on a clean template).
+   */
+  beardMouth: number;
   /** Hair strands of the source found by texture (hair.ts); `energy: 0` = off. */
   strands: StrandOptions;
   /** The source's hair along the face's sides where colour cannot tell it (hair.ts); `rim: 0, dark: 0` = off. */
@@ -62,7 +69,7 @@ export interface MaskOptions {
   visibility: VisibilityOptions;
 }
 
-export const DEFAULT_MASK: MaskOptions = { feather: 0.03, mouthOpenKeep: 0.07, occluderThreshold: 5.5, maxStretch: 6, mouthMismatch: 1, occluderFromEdge: 1, statsThreshold: 2.5, foreheadFrom: 0.2, foreheadTo: 1, keepBeard: 1, strands: DEFAULT_STRANDS, sideHair: DEFAULT_SIDE_HAIR, glasses: DEFAULT_GLASSES, visibility: DEFAULT_VISIBILITY };
+export const DEFAULT_MASK: MaskOptions = { feather: 0.03, mouthOpenKeep: 0.07, occluderThreshold: 5.5, maxStretch: 6, mouthMismatch: 1, occluderFromEdge: 1, statsThreshold: 2.5, foreheadFrom: 0.2, foreheadTo: 1, keepBeard: 1, beardMouth: 0, strands: DEFAULT_STRANDS, sideHair: DEFAULT_SIDE_HAIR, glasses: DEFAULT_GLASSES, visibility: DEFAULT_VISIBILITY };
 
 export interface FaceMask {
   /** 0..1 blend weight; exactly 0 outside the hard mask. */
@@ -142,6 +149,11 @@ export function buildMask(args: MaskInput): FaceMask {
   const uy = m[10][1] - m[152][1];
   const up: UpAxis = { ux, uy, ul: Math.hypot(ux, uy) || 1, ex: (m[33][0] + m[263][0]) / 2 - x0, ey: (m[33][1] + m[263][1]) / 2 - y0 };
 
+  // mask.beardMouth: the part of the features' hull where a moustache or goatee grows; there the
+  // occluder test runs too (the features' hull less that zone guards the rest).
+  const beardZone = opts.beardMouth > 0 && opts.occluderThreshold > 0 ? mouthBeardZone(features, dstMesh, m, up, x0, y0, faceW, w, h) : undefined;
+  const featuresG = beardZone ? minusPlane(features, beardZone) : features;
+
   // mask.sideHair acts only at the face's sides (hair hangs there; smile folds and the chin's
   // shadow lie nearer the midline).
   const side = opts.sideHair;
@@ -153,7 +165,7 @@ export function buildMask(args: MaskInput): FaceMask {
     mouthT = ((mx - up.ex) * up.ux + (my - up.ey) * up.uy) / up.ul;
   }
   const sides = sideOn ? lateralZone(cover, up, side.lateral * faceW, w, h, mouthT) : undefined;
-  const { bothSkin, lightOnly, occ, band, srcSkin, srcZ } = classifySkin(targetLab, sourceLab, skinParams(targetSkin), skinParams(sourceSkin), cover, hard, features, parts, w, h, up, opts, sides);
+  const { bothSkin, lightOnly, occ, band, srcSkin, srcZ } = classifySkin(targetLab, sourceLab, skinParams(targetSkin), skinParams(sourceSkin), cover, hard, featuresG, parts, w, h, up, opts, sides, beardZone);
   let occluded = 0;
   if (opts.occluderThreshold > 0 && opts.strands.energy > 0) {
     // The source's strands of hair, found by texture (blonde or grey hair over pale skin passes
@@ -166,7 +178,7 @@ export function buildMask(args: MaskInput): FaceMask {
   // At the sides, hair hanging by the eyes is inside the features' convex hull (it reaches the
   // brows' outer ends): there only the eyes, brows and lips themselves are guarded, unless
   // side.hull (a source's glasses read as dark hair): 1 = the growth keeps out of the hull, 2 = all.
-  const guard = sides && (side.dark > 0 || side.grow > 0) && side.hull < 2 ? sideGuard(features, parts, sides) : features;
+  const guard = sides && (side.dark > 0 || side.grow > 0) && side.hull < 2 ? sideGuard(featuresG, parts, sides) : featuresG;
   let ratio: { light: Float32Array; chroma: Float32Array } | undefined;
   let seed: Uint8Array | undefined;
   // What would be kept without mask.sideHair: the colour statistics and the blend's edge samples
@@ -189,7 +201,7 @@ export function buildMask(args: MaskInput): FaceMask {
       growInto(occ, nonZero(near), weak, hard, w, h, Math.max(1, Math.round(side.grow * faceW)));
     }
     if (base) {
-      thresholdOutside(boxBlur(base, w, h, Math.max(1, Math.round(0.01 * faceW))), 0.45, features, base);
+      thresholdOutside(boxBlur(base, w, h, Math.max(1, Math.round(0.01 * faceW))), 0.45, featuresG, base);
       if (opts.occluderFromEdge) keepConnectedToEdge(base, hard, w, h);
       // The glasses (below) are kept for both.
       // At most side.cap of the face given back per side beyond that; past it, only the outermost part.
@@ -425,6 +437,7 @@ function classifySkin(
   g: UpAxis,
   opts: MaskOptions,
   sides?: Uint8Array,
+  beardZone?: Uint8Array,
 ): { bothSkin: Uint8Array; lightOnly: Uint8Array; occ: Float32Array; band: number; srcSkin?: Uint8Array; srcZ?: Float32Array } {
   const n = w * h;
   const rim = opts.occluderThreshold > 0 && !!opts.sideHair.rim && !!sides;
@@ -464,6 +477,11 @@ function classifySkin(
       // source's cheek or nose under a coloured light); hair and beard are excluded later.
       else if (!parts[i] && (ds <= statThr || shadedSkinZ(sp, sL[i], sA[i], sB[i]) <= statThr || sL[i] >= sBright) && shadedSkinZ(tp, tL[i], tA[i], tB[i]) <= 2 * statThr) lightOnly[i] = 1;
       if (occThr <= 0 || features[i]) continue;
+      if (beardZone && beardZone[i]) {
+        // mask.beardMouth: the moustache / goatee around the lips (below the eyes, inside the hull).
+        if (hard[i] && ((keepBeard && dt > occThr) || (opts.beardMouth >= 2 && ds > occThr))) occ[i] = 1;
+        continue;
+      }
       if (!hard[i]) {
         // The eroded rim: only for the smoothing of the source's hair (mask.sideHair.rim).
         if (rim && sides && sides[i] && ds > occThr) occ[i] = 1;
@@ -499,6 +517,40 @@ function sourceHair(z: Float32Array, light: Float32Array, chroma: Float32Array, 
 function weakHair(z: Float32Array, light: Float32Array, sides: Uint8Array, features: Uint8Array, weak: number, weakDark: number): Uint8Array {
   const out = new Uint8Array(z.length);
   for (let i = 0; i < z.length; i++) if (sides[i] && !features[i] && (z[i] > weak || light[i] < weakDark)) out[i] = 1;
+  return out;
+}
+
+/** a and not b, as a 0/1 plane. */
+function minusPlane(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i] && !b[i] ? 1 : 0;
+  return out;
+}
+
+/** Lower nose (tip, wings, base): never beard. */
+const NOSE_LOW = [1, 2, 4, 5, 19, 94, 97, 326, 98, 327, 64, 294, 129, 358, 48, 278, 240, 460, 75, 305];
+
+/**
+ * mask.beardMouth's zone: inside the features' hull, below the nose's base (point 2, the lower of
+ * the two meshes' along `up`), outside the lower nose's hull and both meshes' outer lip contour
+ * (each grown a little).
+ */
+function mouthBeardZone(features: Uint8Array, dst: ArrayLike<number>[], tgt: ArrayLike<number>[], g: UpAxis, x0: number, y0: number, faceW: number, w: number, h: number): Uint8Array {
+  const guard = new Uint8Array(w * h);
+  for (const mesh of [dst, tgt]) {
+    fillPolygon(guard, w, h, growPolygon(shifted(pick(mesh, LIPS_OUTER), x0, y0), 0.006 * faceW), 1);
+    fillPolygon(guard, w, h, growPolygon(convexHull(shifted(pick(mesh, NOSE_LOW), x0, y0)), 0.006 * faceW), 1);
+  }
+  const along = (p: ArrayLike<number>) => ((p[0] - x0 - g.ex) * g.ux + (p[1] - y0 - g.ey) * g.uy) / g.ul;
+  const top = Math.min(along(dst[2]), along(tgt[2]));
+  const out = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const py = y + 0.5 - g.ey;
+    for (let x = 0, i = y * w; x < w; x++, i++) {
+      if (!features[i] || guard[i]) continue;
+      if (((x + 0.5 - g.ex) * g.ux + py * g.uy) / g.ul < top) out[i] = 1;
+    }
+  }
   return out;
 }
 
