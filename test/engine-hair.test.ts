@@ -172,3 +172,53 @@ test('sideHair: a real clean pair keeps (nearly) the same mask; pixels outside i
     }
   }
 });
+
+/**
+ * A dark full beard: the face's lower oval below the nose's base (mesh point 2), moustache
+ * included (a moustache is kept only as part of a beard that reaches in from the face's edge).
+ * `at`: the moustache's middle, between the nose's base and the upper lip (point 0).
+ */
+async function withBeard(bytes: Buffer): Promise<{ bytes: Buffer; at: (x: number, y: number) => boolean }> {
+  const img = await decodeImage(bytes);
+  const [face] = await off.faceAnalyser.detect(img, { embedding: false });
+  const [nx, ny] = face.mesh[2]!, [lx, ly] = face.mesh[0]!;
+  const arc = FACE_OVAL.map((i) => face.mesh[i]!).filter((p) => p[1] > ny);
+  // Closed along the nose's base: the oval's points nearest that height lie lower, at the cheeks.
+  const pts = [[arc[0]![0], ny], ...arc, [arc[arc.length - 1]![0], ny]];
+  const svg = `<svg width="${img.width}" height="${img.height}" xmlns="http://www.w3.org/2000/svg"><polygon points="${pts.map((p) => `${p[0]},${p[1]}`).join(' ')}" fill="#2a1d16"/></svg>`;
+  const halfW = Math.abs(face.mesh[291]![0] - face.mesh[61]![0]) * 0.4;
+  const cx = (nx + lx) / 2, cy = (ny + ly) / 2, ry = Math.max(2, (ly - ny) * 0.2);
+  const at = (x: number, y: number) => ((x - cx) / halfW) ** 2 + ((y - cy) / ry) ** 2 <= 1;
+  const { default: sharp } = await import('sharp');
+  return { bytes: await sharp(bytes).composite([{ input: Buffer.from(svg) }]).png().toBuffer(), at };
+}
+
+/** Share of the moustache's pixels where the result is the template's (alpha 0). */
+function keptShare(d: Awaited<ReturnType<DefaultEngine['swapDetailed']>>, at: (x: number, y: number) => boolean): number {
+  const { roi, alpha } = d.swap;
+  let n = 0, kept = 0;
+  for (let y = 0; y < roi.h; y++) for (let x = 0; x < roi.w; x++) {
+    if (!at(roi.x0 + x, roi.y0 + y)) continue;
+    n++;
+    if (alpha[y * roi.w + x] === 0) kept++;
+  }
+  assert.ok(n > 30, `moustache pixels ${n}`);
+  return kept / n;
+}
+
+test('beard at the mouth: a bearded template keeps its moustache with beardMouth (the source\'s bare lip did not show through)', async () => {
+  const engines = await Promise.all([0, 1].map(async (v) => {
+    const e = createDefaultEngine({ warmup: false, swap: { mask: { beardMouth: v } } });
+    await e.init();
+    return e;
+  }));
+  try {
+    const t = await withBeard(await faceB('png'));
+    const source = await faceA();
+    const kept0 = keptShare(await engines[0]!.swapDetailed({ source, target: t.bytes }), t.at);
+    const kept1 = keptShare(await engines[1]!.swapDetailed({ source, target: t.bytes }), t.at);
+    assert.ok(kept0 < 0.3 && kept1 > 0.7, `template moustache kept: off ${kept0.toFixed(2)}, beardMouth 1 ${kept1.toFixed(2)}`);
+  } finally {
+    await Promise.all(engines.map((e) => e.close()));
+  }
+});
