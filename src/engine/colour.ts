@@ -3,7 +3,7 @@
 // face wide) carries the template's lighting direction and skin tone onto the source face while
 // keeping the source's finer detail (its identity).
 import { bilinearTaps, boxBlur, fillPolygon, gaussBlur, growPolygon, maskedBlur, selectKth } from './raster.ts';
-import { FACE_OVAL, LIPS_OUTER, pick } from './regions.ts';
+import { FACE_OVAL, faceWidth, LIPS_OUTER, pick } from './regions.ts';
 import { cellNormals, evalShading, fitShading } from './shading.ts';
 
 export interface ColourOptions {
@@ -970,7 +970,7 @@ function chromaCeiling(grid: { cw: number; ch: number; wl: Float32Array; tgt: Fl
   const w = new Float32Array(nc).fill(1);
   if (geometry) {
     const lips = pick(geometry.pos, LIPS_OUTER).map(([x, y]) => [x / k, y / k] as [number, number]);
-    const fwc = Math.hypot(geometry.pos[454][0] - geometry.pos[234][0], geometry.pos[454][1] - geometry.pos[234][1]) / k;
+    const fwc = faceWidth(geometry.pos) / k;
     const m = new Float32Array(nc);
     fillPolygon(m, cw, ch, growPolygon(lips, 0.02 * fwc), 1);
     const b = gaussBlur(m, cw, ch, Math.max(1, 0.01 * fwc));

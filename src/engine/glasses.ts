@@ -3,7 +3,7 @@
 // thin dark lines that ring both eyes; brows, lashes and wrinkles are thin and dark too, but do
 // not ring the eye from below. When both eyes are ringed, the rims (and the bridge) stay the
 // template's; the eyes behind the lenses are the user's.
-import { boxBlur, convexHull, fillPolygon, gaussBlur, growPolygon, maskedBlur } from './raster.ts';
+import { boxBlur, convexHull, fillPolygon, gaussBlur, growPolygon, maskedBlur, solve } from './raster.ts';
 import { EYE_LEFT, EYE_RIGHT, pick } from './regions.ts';
 
 export interface GlassesOptions {
@@ -385,7 +385,7 @@ function tracePolar(e: Eye, D: (x: number, y: number) => number, covered: (x: nu
       }
     }
     for (let p = 0; p < H; p++) A[p * H + p] += 1e-3 * (A[0] || 1);
-    fit = solve(A, rhs, H) ?? fit;
+    fit = solve(A, rhs, H) ?? fit; // null when singular: the first pass's fit stands
   }
   if (!fit) return rhoOf(first, r0, dr);
   const band = 0.15 * e.re;
@@ -508,32 +508,6 @@ function ringPath(cost: Float32Array, R: number, maxStep: number, lambda: number
     j = from[k * R + j];
   }
   return out;
-}
-
-/** Solves the n×n system A x = b (Gaussian elimination, partial pivoting); undefined if singular. */
-function solve(A: Float64Array, b: Float64Array, n: number): Float64Array | undefined {
-  const M = A.slice(), x = b.slice();
-  for (let c = 0; c < n; c++) {
-    let p = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(M[r * n + c]) > Math.abs(M[p * n + c])) p = r;
-    if (Math.abs(M[p * n + c]) < 1e-12) return undefined;
-    if (p !== c) {
-      for (let q = 0; q < n; q++) [M[c * n + q], M[p * n + q]] = [M[p * n + q], M[c * n + q]];
-      [x[c], x[p]] = [x[p], x[c]];
-    }
-    for (let r = c + 1; r < n; r++) {
-      const f = M[r * n + c] / M[c * n + c];
-      if (!f) continue;
-      for (let q = c; q < n; q++) M[r * n + q] -= f * M[c * n + q];
-      x[r] -= f * x[c];
-    }
-  }
-  for (let c = n - 1; c >= 0; c--) {
-    let v = x[c];
-    for (let q = c + 1; q < n; q++) v -= M[c * n + q] * x[q];
-    x[c] = v / M[c * n + c];
-  }
-  return x;
 }
 
 /** Circular runs of 1s: gaps up to `gap` long filled, then runs shorter than `minRun` cleared. */

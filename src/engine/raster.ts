@@ -316,3 +316,30 @@ export function selectKth(a: Float32Array | Float64Array, k: number): number {
 function median3(a: number, b: number, c: number): number {
   return a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
 }
+
+/** Solves the small dense system A x = b (n×n, row-major; Gaussian elimination with partial pivoting); null if singular. */
+export function solve(A: Float64Array, b: Float64Array, n: number): Float64Array | null {
+  const M = Float64Array.from(A);
+  const x = Float64Array.from(b);
+  for (let col = 0; col < n; col++) {
+    let piv = col;
+    for (let r = col + 1; r < n; r++) if (Math.abs(M[r * n + col]) > Math.abs(M[piv * n + col])) piv = r;
+    if (Math.abs(M[piv * n + col]) < 1e-12) return null;
+    if (piv !== col) {
+      for (let k = 0; k < n; k++) [M[col * n + k], M[piv * n + k]] = [M[piv * n + k], M[col * n + k]];
+      [x[col], x[piv]] = [x[piv], x[col]];
+    }
+    for (let r = col + 1; r < n; r++) {
+      const f = M[r * n + col] / M[col * n + col];
+      if (!f) continue;
+      for (let k = col; k < n; k++) M[r * n + k] -= f * M[col * n + k];
+      x[r] -= f * x[col];
+    }
+  }
+  for (let r = n - 1; r >= 0; r--) {
+    let s = x[r];
+    for (let k = r + 1; k < n; k++) s -= M[r * n + k] * x[k];
+    x[r] = s / M[r * n + r];
+  }
+  return x;
+}

@@ -4,6 +4,7 @@
 // Here each face's lightness over its skin is fitted as second-order spherical harmonics of the
 // mesh normals (Basri–Jacobs / Ramamoorthi: 9 terms hold ~99 % of Lambertian shading), and the
 // source's own shading is divided out and the template's multiplied in, on the colour grid.
+import { solve } from './raster.ts';
 
 /** Unit normals per mesh vertex (area-weighted face normals), all facing the camera (−z). */
 export function meshNormals(mesh: ArrayLike<number>[], tri: ArrayLike<number>): Float32Array {
@@ -116,31 +117,4 @@ export function evalShading(coef: Float64Array, n: Float32Array, c: number): num
   let s = 0;
   for (let i = 0; i < TERMS; i++) s += coef[i] * y[i];
   return s;
-}
-
-/** Gaussian elimination with partial pivoting (a 9×9 system). */
-function solve(A: Float64Array, b: Float64Array, n: number): Float64Array | null {
-  const M = Float64Array.from(A);
-  const x = Float64Array.from(b);
-  for (let col = 0; col < n; col++) {
-    let piv = col;
-    for (let r = col + 1; r < n; r++) if (Math.abs(M[r * n + col]) > Math.abs(M[piv * n + col])) piv = r;
-    if (Math.abs(M[piv * n + col]) < 1e-12) return null;
-    if (piv !== col) {
-      for (let k = 0; k < n; k++) [M[col * n + k], M[piv * n + k]] = [M[piv * n + k], M[col * n + k]];
-      [x[col], x[piv]] = [x[piv], x[col]];
-    }
-    for (let r = col + 1; r < n; r++) {
-      const f = M[r * n + col] / M[col * n + col];
-      if (!f) continue;
-      for (let k = col; k < n; k++) M[r * n + k] -= f * M[col * n + k];
-      x[r] -= f * x[col];
-    }
-  }
-  for (let r = n - 1; r >= 0; r--) {
-    let s = x[r];
-    for (let k = r + 1; k < n; k++) s -= M[r * n + k] * x[k];
-    x[r] = s / M[r * n + r];
-  }
-  return x;
 }
