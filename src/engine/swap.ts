@@ -17,9 +17,35 @@ import { skinModel } from './skin.ts';
 import { cropFloat, roiAround, warpTriangles, type Roi } from './warp.ts';
 import { scratch } from './scratch.ts';
 
+/** How the source's proportions are placed in the template (destinationMesh); all off = the old mesh. */
+export interface GeometryOptions {
+  /**
+   * Human's mesh z is in the mesh model's 192-px crop units, not image pixels, so its depth/width
+   * ratio depends on the face's size in the photo and the 3-D pose fit under-rotates. > 0: z is
+   * scaled to depthScale × faceWidth / 100 per mesh before the fit (0.9 fits best); 0 = raw z.
+   */
+  depthScale: number;
+  /**
+   * 0..1: how much of the vertical placement comes from the depth-scaled fit (the rest from the raw
+   * one). Pitch and the source's vertical proportions (a longer nose) look alike to the fit; yaw and
+   * its left-right layout do not. 1 = all (only with depthScale > 0).
+   */
+  depthVertical: number;
+  /**
+   * 1: no destination triangle flips or collapses (< 10 % of its template area): the identity moves
+   * of the points of such triangles are shrunk until none does. 0 = off.
+   */
+  unfold: number;
+  /** 0..1: share of the inner block's mean identity shift (its centroid's move) taken back. */
+  keepPlacement: number;
+}
+
+export const DEFAULT_GEOMETRY: GeometryOptions = { depthScale: 0, depthVertical: 1, unfold: 0, keepPlacement: 0 };
+
 export interface SwapOptions {
   /** 0 = the template's face shape, 1 = the source's inner proportions (eyes, nose, mouth layout). */
   identityShape: number;
+  geometry: GeometryOptions;
   mask: MaskOptions;
   colour: ColourOptions;
   blend: BlendOptions;
@@ -32,6 +58,7 @@ export interface SwapOptions {
 export const DEFAULT_SWAP: SwapOptions = {
   // 0.7: faceres retrieval 72.5 → 80 % on the tune split (40 pairs) for +0.2° pose error; 1.0 gained no more.
   identityShape: 0.7,
+  geometry: DEFAULT_GEOMETRY,
   mask: DEFAULT_MASK,
   colour: DEFAULT_COLOUR,
   // The edge correction fades out over the outer band and ignores outlying edge samples: the
@@ -106,7 +133,7 @@ export function swapFace(
   let t = now();
   const tMesh = target.face.mesh.slice(0, 468);
   const sMesh = source.face.mesh.slice(0, 468);
-  const dst = destinationMesh(sMesh, tMesh, opts.identityShape);
+  const dst = destinationMesh(sMesh, tMesh, opts.identityShape, opts.geometry, triangulation);
   const fw = faceWidth(tMesh);
   const roi = roiAround(dst, target.img.width, target.img.height, Math.round(0.08 * fw) + 4);
   const n = roi.w * roi.h;
@@ -194,14 +221,30 @@ function compositeRow(out: Uint8Array, o: number, tgt: Float32Array, src: Float3
  * Where the source's mesh points land in the template. The oval stays the template's (so the face
  * fits the head and pose); inner points move toward the source's own layout, brought into the
  * template's head pose by a least-squares 3-D similarity transform, by `identity` (0..1).
+ * `geo` (./GeometryOptions) and the triangulation `tri` (for `unfold`) refine it; all off = as before.
  */
-export function destinationMesh(sMesh: ArrayLike<number>[], tMesh: ArrayLike<number>[], identity: number): [number, number][] {
+export function destinationMesh(sMesh: ArrayLike<number>[], tMesh: ArrayLike<number>[], identity: number, geo: GeometryOptions = DEFAULT_GEOMETRY, tri?: ArrayLike<number>): [number, number][] {
   const dst = tMesh.map((p) => [p[0], p[1]] as [number, number]);
   if (identity <= 0) return dst;
+  // Depth in image pixels, in proportion to each face's width (GeometryOptions.depthScale).
+  const depth = (m: ArrayLike<number>[]) => {
+    const k = (geo.depthScale * faceWidth(m)) / 100;
+    return m.map((p) => [p[0], p[1], (p[2] ?? 0) * k]);
+  };
+  const sFit = geo.depthScale > 0 ? depth(sMesh) : sMesh;
+  const tFit = geo.depthScale > 0 ? depth(tMesh) : tMesh;
   // The source in the template's head pose (3-D fit over everything but the lips, whose opening is
   // expression): what is left between the two meshes is proportions, not pose.
   const lips = new Set([...LIPS_INNER, ...LIPS_OUTER]);
-  const posed = fitSimilarity3d(sMesh, tMesh, tMesh.map((_, i) => i).filter((i) => !lips.has(i)));
+  const fitIds = tMesh.map((_, i) => i).filter((i) => !lips.has(i));
+  const posedFit = fitSimilarity3d(sFit, tFit, fitIds);
+  const posedRaw = geo.depthScale > 0 && geo.depthVertical < 1 ? fitSimilarity3d(sMesh, tMesh, fitIds) : undefined;
+  const v = geo.depthVertical;
+  const posed = (i: number): [number, number] => {
+    const p = posedFit(sFit[i]);
+    if (!posedRaw) return [p[0], p[1]];
+    return [p[0], v * p[1] + (1 - v) * posedRaw(sMesh[i])[1]];
+  };
   const oval = new Set(FACE_OVAL);
   // Weight falls off toward the oval: distance from the face centre relative to the oval's.
   const cx = tMesh.reduce((s, p) => s + p[0], 0) / tMesh.length;
@@ -213,7 +256,7 @@ export function destinationMesh(sMesh: ArrayLike<number>[], tMesh: ArrayLike<num
   // The mouth moves as a whole (where it sits is identity) and keeps the template's shape.
   let mx = 0, my = 0;
   for (const i of LIPS_OUTER) {
-    const [sx, sy] = posed(sMesh[i]);
+    const [sx, sy] = posed(i);
     mx += (weight(i) * (sx - tMesh[i][0])) / LIPS_OUTER.length;
     my += (weight(i) * (sy - tMesh[i][1])) / LIPS_OUTER.length;
   }
@@ -224,8 +267,59 @@ export function destinationMesh(sMesh: ArrayLike<number>[], tMesh: ArrayLike<num
       continue;
     }
     const wgt = weight(i);
-    const [sx, sy] = posed(sMesh[i]);
+    const [sx, sy] = posed(i);
     dst[i] = [dst[i][0] + wgt * (sx - dst[i][0]), dst[i][1] + wgt * (sy - dst[i][1])];
   }
+  if (geo.keepPlacement > 0) {
+    // The inner block's mean move (each point by its falloff weight), taken back in the same falloff.
+    let sx = 0, sy = 0, sw = 0;
+    const fall = (i: number) => (oval.has(i) ? 0 : lips.has(i) ? 1 : weight(i) / identity);
+    for (let i = 0; i < dst.length; i++) {
+      const f = fall(i);
+      sx += f * (dst[i][0] - tMesh[i][0]);
+      sy += f * (dst[i][1] - tMesh[i][1]);
+      sw += f * f;
+    }
+    if (sw > 0) {
+      sx = (geo.keepPlacement * sx) / sw;
+      sy = (geo.keepPlacement * sy) / sw;
+      for (let i = 0; i < dst.length; i++) dst[i] = [dst[i][0] - fall(i) * sx, dst[i][1] - fall(i) * sy];
+    }
+  }
+  if (geo.unfold > 0 && tri) unfold(dst, tMesh, tri);
   return dst;
+}
+
+/**
+ * No triangle of `dst` flipped or collapsed against the template's: each point's move from the
+ * template is scaled by λ ∈ [0, 1], shrunk at the corners of offending triangles until none is left
+ * (λ = 0 everywhere is the template's own mesh, so it ends).
+ */
+function unfold(dst: [number, number][], tMesh: ArrayLike<number>[], tri: ArrayLike<number>): void {
+  const n = dst.length;
+  const lam = new Float64Array(n).fill(1);
+  const dx = dst.map((p, i) => p[0] - tMesh[i][0]);
+  const dy = dst.map((p, i) => p[1] - tMesh[i][1]);
+  const at = (i: number): [number, number] => [tMesh[i][0] + lam[i]! * dx[i]!, tMesh[i][1] + lam[i]! * dy[i]!];
+  const area = (a: ArrayLike<number>, b: ArrayLike<number>, c: ArrayLike<number>) => (b[0] - a[0]) * (c[1] - a[1]) - (c[0] - a[0]) * (b[1] - a[1]);
+  const fw = faceWidth(tMesh);
+  const minArea = 1e-5 * fw * fw;
+  for (let it = 0; it < 60; it++) {
+    let bad = 0;
+    for (let t = 0; t + 2 < tri.length; t += 3) {
+      const a = tri[t]!, b = tri[t + 1]!, c = tri[t + 2]!;
+      if (lam[a] === 0 && lam[b] === 0 && lam[c] === 0) continue;
+      const ta = area(tMesh[a], tMesh[b], tMesh[c]);
+      if (Math.abs(ta) < minArea) continue; // degenerate in the template: its sign means nothing
+      const da = area(at(a), at(b), at(c));
+      if (da / ta >= 0.1) continue;
+      bad++;
+      const k = it < 40 ? 0.75 : 0;
+      lam[a] *= k;
+      lam[b] *= k;
+      lam[c] *= k;
+    }
+    if (!bad) break;
+  }
+  for (let i = 0; i < n; i++) dst[i] = at(i);
 }
