@@ -46,9 +46,11 @@ export interface GlassesOptions {
   sourceReach: number;
   /** glasses.source 2: the eyes (their outline grown by this, face widths) are never painted. */
   sourceEye: number;
+  /** glasses.source 2: ... and the dark lines joined to the rims keep out of it grown by this. */
+  sourceLid: number;
 }
 
-export const DEFAULT_GLASSES: GlassesOptions = { contrast: 9, coverage: 0.6, trace: 1, feather: 0, source: 0, sourceGrow: 0.006, sourceReach: 0.1, sourceEye: 0.006 };
+export const DEFAULT_GLASSES: GlassesOptions = { contrast: 9, coverage: 0.6, trace: 1, feather: 0, source: 0, sourceGrow: 0.006, sourceReach: 0.1, sourceEye: 0.006, sourceLid: 0.03 };
 
 /** What the tracer found, for tools and tests (glassesMask's last argument). */
 export interface GlassesProbe {
@@ -702,6 +704,10 @@ function paintOutRims(lab: [Float32Array, Float32Array, Float32Array], cover: Ui
   for (const ids of [BROW_LEFT, BROW_RIGHT]) fillPolygon(brows, cw, ch, convexHull(local(ids)), 1);
   const eyes = new Uint8Array(cn);
   for (const ids of [EYE_LEFT, EYE_RIGHT]) fillPolygon(eyes, cw, ch, growPolygon(convexHull(local(ids)), opts.sourceEye * faceW), 1);
+  // Dark lines joined to the rims (below) keep further from the eyes: lashes and lid creases
+  // are dark lines too, and a lid painted out around an untouched eye reads as a pasted almond.
+  const lids = new Uint8Array(cn);
+  for (const ids of [EYE_LEFT, EYE_RIGHT]) fillPolygon(lids, cw, ch, growPolygon(convexHull(local(ids)), opts.sourceLid * faceW), 1);
   const c = opts.contrast;
   const core = new Float32Array(cn);
   for (let q = 0; q < cn; q++) {
@@ -716,7 +722,7 @@ function paintOutRims(lab: [Float32Array, Float32Array, Float32Array], cover: Ui
   const cand = new Uint8Array(cn);
   const reach = opts.sourceReach * faceW;
   for (let q = 0; q < cn; q++) {
-    if (!cov[q] || eyes[q] || core[q] || brows[q] || dist[q] > reach) continue;
+    if (!cov[q] || eyes[q] || lids[q] || core[q] || brows[q] || dist[q] > reach) continue;
     const d = sumC[q] > 0 ? sumL[q] / sumC[q] - Lc[q] : 0;
     if (d >= 0.4 * c) cand[q] = 1;
   }
