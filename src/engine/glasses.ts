@@ -4,7 +4,7 @@
 // not ring the eye from below. When both eyes are ringed, the rims (and the bridge) stay the
 // template's; the eyes behind the lenses are the user's.
 import { boxBlur, convexHull, fillPolygon, gaussBlur, growPolygon, maskedBlur, solve } from './raster.ts';
-import { EYE_LEFT, EYE_RIGHT, pick } from './regions.ts';
+import { BROW_LEFT, BROW_RIGHT, EYE_LEFT, EYE_RIGHT, pick } from './regions.ts';
 
 export interface GlassesOptions {
   /** Darkness below the local mean (L units) from which a thin line counts as a rim (0 = off). */
@@ -29,16 +29,28 @@ export interface GlassesOptions {
    */
   feather: number;
   /**
-   * 1: the source's own glasses, found the same way (traced) on the warped source around its
-   * eyes, are painted out of it (each rim pixel from the skin around it) before the swap, so a
-   * template without glasses does not get the source's frames, bent by the warp and cut at the
-   * face's edge. 0 = off. Experimental: soft outlines of the frames stay, and on the tune split
-   * it cost identity and pose on the glasses sources (the recognisers know them with glasses).
+   * The source's own glasses, found the same way (traced) on the warped source around its eyes,
+   * are painted out of it before the swap, so a template without glasses does not get the
+   * source's frames, bent by the warp and cut at the face's edge. 0 = off. 1: each rim pixel (as
+   * found at the reduced size) from a normalised blur of the skin around it (blocky, light
+   * streaks and smears). 2: the rims redrawn at full size (the traced contour at the rims' own
+   * width, dark lines joined to it, not the eyes; see sourceGrow/Reach/Eye) and filled by a
+   * membrane interpolation from the plain pixels around them (not the brows, nor the rims'
+   * leftover dark edge). Either costs some identity on glasses sources (the recognisers know
+   * them with their glasses).
    */
   source: number;
+  /** glasses.source 2: how far the rims found are grown over their soft edges (fraction of the face width). */
+  sourceGrow: number;
+  /** glasses.source 2: dark lines connected to the rims found, up to this far (face widths) from the traced contour, go too (0 = none). */
+  sourceReach: number;
+  /** glasses.source 2: the eyes (their outline grown by this, face widths) are never painted. */
+  sourceEye: number;
+  /** glasses.source 2: ... and the dark lines joined to the rims keep out of it grown by this. */
+  sourceLid: number;
 }
 
-export const DEFAULT_GLASSES: GlassesOptions = { contrast: 9, coverage: 0.6, trace: 1, feather: 0, source: 0 };
+export const DEFAULT_GLASSES: GlassesOptions = { contrast: 9, coverage: 0.6, trace: 1, feather: 0, source: 0, sourceGrow: 0.006, sourceReach: 0.1, sourceEye: 0.006, sourceLid: 0.03 };
 
 /** What the tracer found, for tools and tests (glassesMask's last argument). */
 export interface GlassesProbe {
@@ -591,8 +603,10 @@ export function removeSourceGlasses(lab: [Float32Array, Float32Array, Float32Arr
     coverK[c] = cnt[c] / all[c] > 0.999 ? 1 : 0;
   }
   const meshK = Array.from(mesh, (p) => [p[0] / k, p[1] / k]);
-  const rimsK = glassesMask(Lk, coverK, lw, lh, meshK, faceW / k, { ...opts, trace: 1 });
+  const probe: GlassesProbe = {};
+  const rimsK = glassesMask(Lk, coverK, lw, lh, meshK, faceW / k, { ...opts, trace: 1 }, probe);
   if (!rimsK) return false;
+  if (opts.source >= 2) return paintOutRims(lab, cover, w, h, mesh, faceW, opts, rimsK, probe.path!, k, lw);
   // Full size, grown over the rims' soft edges.
   const g = Math.max(1, Math.round(0.007 * faceW));
   const rim = new Float32Array(w * h);
@@ -639,4 +653,212 @@ export function removeSourceGlasses(lab: [Float32Array, Float32Array, Float32Arr
     if (!left) break;
   }
   return true;
+}
+
+/**
+ * glasses.source 2: the rims found at the reduced size (`rimsK`, with the traced contours `pathK`)
+ * redrawn at full size — the pixels near them that are darker than their surroundings, the
+ * brows only where the traced contour itself runs, grown by the rims' soft edge — and filled by
+ * a membrane (Laplace) interpolation of the Lab planes from the pixels around them.
+ */
+function paintOutRims(lab: [Float32Array, Float32Array, Float32Array], cover: Uint8Array, w: number, h: number, mesh: ArrayLike<number>[], faceW: number, opts: GlassesOptions, rimsK: Uint8Array, pathK: Uint8Array, k: number, lw: number): boolean {
+  let x0 = w, y0 = h, x1 = -1, y1 = -1;
+  for (let y = 0; y < h; y++) {
+    const row = ((y / k) | 0) * lw;
+    for (let x = 0; x < w; x++) {
+      if (!rimsK[row + ((x / k) | 0)]) continue;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      if (y > y1) y1 = y;
+    }
+  }
+  if (x1 < 0) return false;
+  const r = Math.max(2, Math.round(0.025 * faceW));
+  const pad = r + k + 4;
+  x0 = Math.max(0, x0 - pad); y0 = Math.max(0, y0 - pad); x1 = Math.min(w - 1, x1 + pad); y1 = Math.min(h - 1, y1 + pad);
+  const cw = x1 - x0 + 1, ch = y1 - y0 + 1, cn = cw * ch;
+  const up = (p: Uint8Array) => {
+    const out = new Float32Array(cn);
+    for (let y = 0; y < ch; y++) {
+      const row = (((y0 + y) / k) | 0) * lw;
+      for (let x = 0; x < cw; x++) out[y * cw + x] = p[row + (((x0 + x) / k) | 0)];
+    }
+    return out;
+  };
+  const cov = new Float32Array(cn), Lc = new Float32Array(cn);
+  for (let y = 0; y < ch; y++) {
+    for (let x = 0; x < cw; x++) {
+      const i = (y0 + y) * w + x0 + x;
+      cov[y * cw + x] = cover[i] ? 1 : 0;
+      Lc[y * cw + x] = cover[i] ? lab[0][i] : 0;
+    }
+  }
+  // Darkness below the local mean of the covered pixels, at full size.
+  const sumL = boxBlur(Lc, cw, ch, r), sumC = boxBlur(cov, cw, ch, r);
+  // Where the reduced rims were (grown by a cell), the traced contours, and the brows.
+  const region = boxBlur(up(rimsK), cw, ch, k + 1);
+  const nearPath = boxBlur(up(pathK), cw, ch, Math.max(1, Math.round(0.008 * faceW)));
+  const brows = new Uint8Array(cn);
+  const local = (ids: number[]) => pick(mesh, ids).map(([x, y]) => [x - x0, y - y0] as [number, number]);
+  for (const ids of [BROW_LEFT, BROW_RIGHT]) fillPolygon(brows, cw, ch, convexHull(local(ids)), 1);
+  const eyes = new Uint8Array(cn);
+  for (const ids of [EYE_LEFT, EYE_RIGHT]) fillPolygon(eyes, cw, ch, growPolygon(convexHull(local(ids)), opts.sourceEye * faceW), 1);
+  // Dark lines joined to the rims (below) keep further from the eyes: lashes and lid creases
+  // are dark lines too, and a lid painted out around an untouched eye reads as a pasted almond.
+  const lids = new Uint8Array(cn);
+  for (const ids of [EYE_LEFT, EYE_RIGHT]) fillPolygon(lids, cw, ch, growPolygon(convexHull(local(ids)), opts.sourceLid * faceW), 1);
+  const c = opts.contrast;
+  const core = new Float32Array(cn);
+  for (let q = 0; q < cn; q++) {
+    if (!cov[q] || eyes[q] || !(region[q] > 0)) continue;
+    if (brows[q] && !(nearPath[q] > 0)) continue;
+    const d = sumC[q] > 0 ? sumL[q] / sumC[q] - Lc[q] : 0;
+    if (d >= 0.3 * c) core[q] = 1;
+  }
+  // Rim stretches the contour strayed from (into a brow, across a lens's corner): dark lines
+  // connected to those found, not far from the contour, outside the eyes and brows.
+  const dist = chamfer(up(pathK), cw, ch);
+  const cand = new Uint8Array(cn);
+  const reach = opts.sourceReach * faceW;
+  for (let q = 0; q < cn; q++) {
+    if (!cov[q] || eyes[q] || lids[q] || core[q] || brows[q] || dist[q] > reach) continue;
+    const d = sumC[q] > 0 ? sumL[q] / sumC[q] - Lc[q] : 0;
+    if (d >= 0.4 * c) cand[q] = 1;
+  }
+  const coreU = new Uint8Array(cn);
+  for (let q = 0; q < cn; q++) coreU[q] = core[q] ? 1 : 0;
+  if (reach > 0) growFrom(coreU, cand, cw, { x0: 0, y0: 0, x1: cw - 1, y1: ch - 1 });
+  for (let q = 0; q < cn; q++) core[q] = coreU[q];
+  // The rims' own width: the traced contour (a line along the rim) grown as far as the dark
+  // pixels around it reach (most of them: 90 %), so the whole rim goes — its highlights too,
+  // which are not dark — not only its darkest pixels.
+  const near: number[] = [];
+  const maxW = 0.03 * faceW;
+  for (let q = 0; q < cn; q++) if (core[q] && dist[q] <= maxW) near.push(dist[q]);
+  near.sort((p, q) => p - q);
+  const hw = near.length ? near[Math.floor(0.9 * (near.length - 1))] : 0;
+  // The rims' soft edges (antialiasing, a shadow): grown.
+  const g = Math.max(1, Math.round(opts.sourceGrow * faceW));
+  const grown = boxBlur(core, cw, ch, g);
+  const todo = new Uint8Array(cn);
+  let count = 0;
+  for (let q = 0; q < cn; q++) {
+    if ((grown[q] > 0 || dist[q] <= hw + g) && cov[q] && !eyes[q]) {
+      todo[q] = 1;
+      count++;
+    }
+  }
+  if (!count) return false;
+  const planes = lab.map((p) => {
+    const out = new Float32Array(cn);
+    for (let y = 0; y < ch; y++) out.set(p.subarray((y0 + y) * w + x0, (y0 + y) * w + x0 + cw), y * cw);
+    return out;
+  });
+  // The fill's edge: plain pixels only — not the brows (a rim under a brow would draw it down
+  // into a grey smear) nor what is left of a rim's dark edge.
+  const edge = new Float32Array(cn);
+  for (let q = 0; q < cn; q++) {
+    if (!cov[q] || todo[q] || brows[q]) continue;
+    const d = sumC[q] > 0 ? sumL[q] / sumC[q] - Lc[q] : 0;
+    if (d < 0.3 * c) edge[q] = 1;
+  }
+  // Inside a brow, though, the brow around is the edge (the rim's stretch there becomes brow).
+  for (let q = 0; q < cn; q++) if (cov[q] && !todo[q] && brows[q]) edge[q] = 2;
+  for (let q = 0; q < cn; q++) if (todo[q] && brows[q]) todo[q] = 2;
+  membraneFill(planes, todo, edge, cw, ch, Math.max(2, 0.015 * faceW));
+  for (let y = 0; y < ch; y++) {
+    for (let x = 0; x < cw; x++) {
+      const q = y * cw + x;
+      if (!todo[q]) continue;
+      const i = (y0 + y) * w + x0 + x;
+      for (let p = 0; p < 3; p++) lab[p][i] = planes[p][q];
+    }
+  }
+  return true;
+}
+
+/**
+ * The planes inside `todo` replaced by the membrane (harmonic) interpolation of the pixels around
+ * it: Dirichlet where a neighbour is `known`, Neumann where it is neither known nor in `todo`.
+ * Starts from a normalised blur of the known pixels, then SOR.
+ */
+function membraneFill(planes: Float32Array[], todo: Uint8Array, known: Float32Array, w: number, h: number, sigma: number): void {
+  const n = w * h;
+  const cov = new Uint8Array(n);
+  for (let q = 0; q < n; q++) cov[q] = known[q] || todo[q] ? 1 : 0;
+  // known 2 (a brow's pixels) is an edge only to todo 2 (a rim's pixels inside the brow).
+  const usable = (q: number, v: number) => cov[v] && (known[v] !== 2 || todo[q] === 2);
+  let m = 0;
+  for (let q = 0; q < n; q++) if (todo[q]) m++;
+  const idx = new Int32Array(m);
+  const plain = new Float32Array(n);
+  for (let q = 0; q < n; q++) plain[q] = known[q] ? 1 : 0;
+  for (let q = 0, u = 0; q < n; q++) if (todo[q]) idx[u++] = q;
+  const nbr = new Int32Array(m * 4).fill(-1);
+  for (let u = 0; u < m; u++) {
+    const q = idx[u], x = q % w, y = (q - x) / w;
+    let j = 0;
+    if (x > 0 && usable(q, q - 1)) nbr[u * 4 + j++] = q - 1;
+    if (x < w - 1 && usable(q, q + 1)) nbr[u * 4 + j++] = q + 1;
+    if (y > 0 && usable(q, q - w)) nbr[u * 4 + j++] = q - w;
+    if (y < h - 1 && usable(q, q + w)) nbr[u * 4 + j++] = q + w;
+  }
+  for (const p of planes) {
+    const guess = maskedBlur(p, plain, w, h, sigma);
+    for (let u = 0; u < m; u++) p[idx[u]] = guess[idx[u]];
+    for (let it = 0; it < 300; it++) {
+      let change = 0;
+      for (let u = 0; u < m; u++) {
+        let s = 0, c = 0;
+        for (let j = 0; j < 4; j++) {
+          const v = nbr[u * 4 + j];
+          if (v < 0) break;
+          s += p[v];
+          c++;
+        }
+        if (!c) continue;
+        const q = idx[u];
+        const d = s / c - p[q];
+        p[q] += 1.8 * d;
+        change = Math.max(change, Math.abs(d));
+      }
+      if (change < 0.02) break;
+    }
+  }
+}
+
+
+/** Distance (px, 3-4 chamfer / 3) of each pixel from the nearest non-zero pixel of `seed`. */
+function chamfer(seed: Float32Array, w: number, h: number): Float32Array {
+  const d = new Float32Array(w * h);
+  for (let q = 0; q < d.length; q++) d[q] = seed[q] > 0 ? 0 : 1e9;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const q = y * w + x;
+      let v = d[q];
+      if (x > 0) v = Math.min(v, d[q - 1] + 3);
+      if (y > 0) {
+        v = Math.min(v, d[q - w] + 3);
+        if (x > 0) v = Math.min(v, d[q - w - 1] + 4);
+        if (x < w - 1) v = Math.min(v, d[q - w + 1] + 4);
+      }
+      d[q] = v;
+    }
+  }
+  for (let y = h - 1; y >= 0; y--) {
+    for (let x = w - 1; x >= 0; x--) {
+      const q = y * w + x;
+      let v = d[q];
+      if (x < w - 1) v = Math.min(v, d[q + 1] + 3);
+      if (y < h - 1) {
+        v = Math.min(v, d[q + w] + 3);
+        if (x < w - 1) v = Math.min(v, d[q + w + 1] + 4);
+        if (x > 0) v = Math.min(v, d[q + w - 1] + 4);
+      }
+      d[q] = v;
+    }
+  }
+  for (let q = 0; q < d.length; q++) d[q] /= 3;
+  return d;
 }
