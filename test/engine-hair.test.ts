@@ -2,7 +2,7 @@
 // over dark skin, a greyscale photo), by lightness against the local skin, and its loose edge.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { capPerSide, growInto, localSkinRatio, DEFAULT_SIDE_HAIR } from '../src/engine/hair.ts';
+import { capPerSide, growInto, localSkinRatio, DEFAULT_SIDE_HAIR, DEFAULT_HAIR_EDGE, DEFAULT_STUBBLE, distanceFeather, growHair, stubbleMap, upsampleKeep } from '../src/engine/hair.ts';
 import { buildMaskAt, DEFAULT_MASK } from '../src/engine/mask.ts';
 import { skinModel } from '../src/engine/skin.ts';
 import { roiAround } from '../src/engine/warp.ts';
@@ -106,7 +106,7 @@ test('sideHair: the defaults are what the docs say', () => {
  * source of even skin (L 75) — and, when `hair`, a strip of dark hair (L 32, fine strands) along
  * the image-right side of the face from the eye line to the mouth, reaching in from the oval.
  */
-async function maskOf(hair: boolean, side: Partial<typeof DEFAULT_SIDE_HAIR>) {
+async function maskOf(hair: boolean, side: Partial<typeof DEFAULT_SIDE_HAIR>, extra: Partial<typeof DEFAULT_MASK> = {}) {
   const img = await decodeImage(await faceB());
   const m = (await off.faceAnalyser.detect(img, { embedding: false }))[0].mesh.slice(0, 468);
   const fw = Math.hypot(m[454][0] - m[234][0], m[454][1] - m[234][1]);
@@ -120,7 +120,7 @@ async function maskOf(hair: boolean, side: Partial<typeof DEFAULT_SIDE_HAIR>) {
   const inStrip = (x: number, y: number) => y >= ye && y <= ym && x >= xr - 0.14 * fw;
   if (hair) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (inStrip(x, y)) sLab[0][y * w + x] = 32 + (x % 3 === 0 ? 10 : 0);
   for (let i = 0; i < n; i++) if (!cover[i]) tLab[0][i] = tLab[1][i] = tLab[2][i] = sLab[0][i] = 0;
-  const opts = { ...DEFAULT_MASK, sideHair: { ...DEFAULT_SIDE_HAIR, ...side } };
+  const opts = { ...DEFAULT_MASK, sideHair: { ...DEFAULT_SIDE_HAIR, ...side }, ...extra };
   const radius = 0.02 * fw;
   const mask = buildMaskAt({ roi, cover, dstMesh: m, targetMesh: m, sourceMesh: m, targetLab: tLab, sourceLab: sLab, targetSkin: skinModel(tLab, w, h, m, roi.x0, roi.y0, radius), sourceSkin: skinModel(sLab, w, h, m, roi.x0, roi.y0, radius), faceW: fw, opts }, 1);
   const strip = new Uint8Array(n);
@@ -221,4 +221,103 @@ test('beard at the mouth: a bearded template keeps its moustache with beardMouth
   } finally {
     await Promise.all(engines.map((e) => e.close()));
   }
+});
+
+test('hairEdge, stubble: off by default (bit-identical output)', () => {
+  assert.equal(DEFAULT_MASK.hairEdge, DEFAULT_HAIR_EDGE);
+  assert.equal(DEFAULT_MASK.stubble, DEFAULT_STUBBLE);
+  assert.equal(DEFAULT_HAIR_EDGE.smooth, 0);
+  assert.equal(DEFAULT_STUBBLE.energy, 0);
+});
+
+test('hairEdge: the feather is round (the same at the same Euclidean distance in every direction) and 0 on the kept hair', () => {
+  const w = 80, h = 80, keep = new Uint8Array(w * h);
+  for (let y = 30; y < 50; y++) for (let x = 30; x < 50; x++) keep[y * w + x] = 1;
+  const f = distanceFeather(keep, w, h, 5);
+  for (let i = 0; i < keep.length; i++) if (keep[i]) assert.equal(f[i], 0);
+  // Straight out from a side and diagonally out from a corner, 6 px away: the same value (a box
+  // feather gives the corner the side's value at 6 px along each axis, 8.5 px away).
+  const side = f[40 * w + 55], corner = f[Math.round(49 + 6 / Math.SQRT2) * w + Math.round(49 + 6 / Math.SQRT2)];
+  assert.ok(Math.abs(side - corner) < 0.08, `side ${side.toFixed(3)}, corner ${corner.toFixed(3)}`);
+  assert.ok(side > 0.2 && side < 0.8);
+  assert.equal(f[40 * w + 70], 1);
+  assert.equal(f[5 * w + 5], 1);
+});
+
+test('hairEdge: a diagonal edge on the cells comes back to full size without the cells\' steps', () => {
+  const lw = 20, lh = 20, k = 4, w = lw * k, h = lh * k;
+  const low = new Float32Array(lw * lh);
+  for (let y = 0; y < lh; y++) for (let x = 0; x < lw; x++) if (x < y) low[y * lw + x] = 1;
+  const full = upsampleKeep(low, lw, lh, k, new Uint8Array(w * h).fill(1), w, h);
+  // Per row, the kept run's end: it moves by about one pixel a row (the cells' copy: k a row every k rows).
+  let worst = 0;
+  let prev = -1;
+  for (let y = 8; y < h - 8; y++) {
+    let end = 0;
+    for (let x = 0; x < w; x++) if (full[y * w + x]) end = x + 1;
+    if (prev >= 0) worst = Math.max(worst, Math.abs(end - prev));
+    prev = end;
+  }
+  assert.ok(worst <= 2, `largest step ${worst} px`);
+});
+
+test('hairEdge: the kept hair grows only into hair-coloured pixels outside the guard, by at most `steps`', () => {
+  const w = 40, h = 10, n = w * h;
+  const keep = new Uint8Array(n), guard = new Uint8Array(n);
+  for (let y = 0; y < h; y++) {
+    keep[y * w] = keep[y * w + 1] = 1;
+    guard[y * w + 30] = 1;
+  }
+  const hairy = (i: number) => i % w !== 20;
+  growHair(keep, w, h, 3, hairy, guard);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x <= 4; x++) assert.equal(keep[y * w + x], 1, `x ${x}`);
+    for (let x = 5; x < w; x++) assert.equal(keep[y * w + x], 0, `x ${x}`);
+  }
+  growHair(keep, w, h, 100, hairy, guard);
+  for (let y = 0; y < h; y++) {
+    assert.equal(keep[y * w + 19], 1);
+    assert.equal(keep[y * w + 20], 0, 'not hair-coloured: stops');
+    assert.equal(keep[y * w + 21], 0);
+  }
+});
+
+test('stubble: a field of fine dark dots of skin colour is found by texture, smooth skin and a soft shadow are not', () => {
+  const w = 200, h = 200, n = w * h;
+  const L = new Float32Array(n).fill(70), cover = new Uint8Array(n).fill(1);
+  for (let y = 120; y < 180; y++) {
+    for (let x = 0; x < w; x++) {
+      // Stubble on the right (dots 3 L darker every 3 px, on a faint pore noise), a soft shadow on the left.
+      if (x >= 100) L[y * w + x] = (x % 3 === 0 && y % 3 === 0 ? 64 : 70);
+      else L[y * w + x] = 70 - 10 * Math.sin((Math.PI * (y - 120)) / 60);
+    }
+  }
+  // Faint grain everywhere (the reference is not 0).
+  for (let i = 0; i < n; i++) L[i] += ((i * 7919) % 13) / 13 - 0.5;
+  // A mesh whose forehead points sit in the top band.
+  const mesh: [number, number][] = Array.from({ length: 468 }, () => [100, 40]);
+  const s = stubbleMap(L, cover, w, h, mesh, 0, 0, 200, 3);
+  let dots = 0, dn = 0, shade = 0, sn = 0;
+  for (let y = 130; y < 170; y++) for (let x = 10; x < 190; x++) {
+    if (x >= 110) { dots += s[y * w + x]; dn++; } else if (x < 90) { shade += s[y * w + x]; sn++; }
+  }
+  assert.ok(dots / dn > 0.9, `stubble found: ${(dots / dn).toFixed(2)}`);
+  assert.ok(shade / sn < 0.05, `shadow taken: ${(shade / sn).toFixed(2)}`);
+  for (let y = 0; y < 100; y++) for (let x = 0; x < w; x++) assert.equal(s[y * w + x], 0);
+});
+
+test('hairEdge: a clean source with nothing kept gets the very same mask', async () => {
+  const a = await maskOf(false, {});
+  const b = await maskOf(false, {}, { hairEdge: { ...DEFAULT_HAIR_EDGE, smooth: 1 } });
+  assert.deepEqual(b.alpha, a.alpha);
+});
+
+test('hairEdge: dark hair kept on the source stays kept (alpha 0 where it was), only its edge moves', async () => {
+  const a = await maskOf(true, ON);
+  const b = await maskOf(true, ON, { hairEdge: { ...DEFAULT_HAIR_EDGE, smooth: 1 } });
+  let zeroA = 0, stillZero = 0;
+  for (let i = 0; i < a.alpha.length; i++) if (a.strip[i] && a.alpha[i] === 0) { zeroA++; if (b.alpha[i] < 0.05) stillZero++; }
+  assert.ok(zeroA > 200 && stillZero / zeroA > 0.95, `${stillZero} / ${zeroA}`);
+  assert.deepEqual(b.skin, a.skin);
+  assert.deepEqual(b.ring, a.ring);
 });

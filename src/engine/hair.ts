@@ -1,7 +1,7 @@
 // Hair found by texture, not colour: blonde or grey strands over pale skin are skin-coloured,
 // but they are fine, parallel and high-contrast — a strong, coherent local orientation (the
 // structure tensor), where skin is weakly textured and without one direction.
-import { boxBlur, gaussBlur, selectKth } from './raster.ts';
+import { bilinearTaps, boxBlur, gaussBlur, selectKth } from './raster.ts';
 
 export interface StrandOptions {
   /** Structure-tensor energy, in multiples of the median over plain skin, from which a pixel may be hair (0 = off). */
@@ -229,4 +229,235 @@ export function capPerSide(occ: Float32Array, base: Float32Array, hard: Float32A
       occ[i] = 0;
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The kept hair's edge at full size (mask.hairEdge). The mask is worked out on a grid of cells
+// (~240 across the face) by per-cell skin tests, smoothed with box blurs and feathered by a box
+// erosion: the kept hair's boundary came out as the cells' stair steps and the boxes' square
+// corners (notches at the temples and cheeks), and it fell where the cell's mean passed the skin
+// test, a few pixels inside the hair, so the source's skin showed as a rim on the hair's edge.
+// Here the kept hair is brought back to full size as a smooth contour (bilinear from the cell
+// centres), grown by a few pixels into pixels that are hair-coloured at full size, and feathered
+// by its Euclidean distance (round, with no box corners).
+
+export interface HairEdgeOptions {
+  /** 1: the kept hair's edge is worked out at full size (below); 0 = off (the grid's edge, box feather). */
+  smooth: number;
+  /** Half the feather ramp, in face widths (alpha reaches 1 at twice this from the kept hair; the grid's is 0.012). */
+  feather: number;
+  /** How far (face widths) the kept hair grows at full size into hair-coloured pixels (0 = not). */
+  grow: number;
+  /** Hair-coloured: skin distance (template or source) over this. */
+  growZ: number;
+  /** σ (face widths) of the round blur whose half-way contour smooths the kept hair's edge (0 = none). */
+  round: number;
+}
+
+export const DEFAULT_HAIR_EDGE: HairEdgeOptions = { smooth: 0, feather: 0.015, grow: 0.012, growZ: 3, round: 0.012 };
+
+/**
+ * The kept hair at full size (w × h) from its k×-reduced plane (`low`, lw × lh, 0/1): set where
+ * the bilinear interpolation from the cell centres is over 0.5 and `cover` is (k = 1: `low`
+ * itself).
+ */
+export function upsampleKeep(low: Float32Array, lw: number, lh: number, k: number, cover: Uint8Array, w: number, h: number): Uint8Array {
+  const out = new Uint8Array(w * h);
+  if (k <= 1) {
+    for (let i = 0; i < out.length; i++) if (low[i] && cover[i]) out[i] = 1;
+    return out;
+  }
+  const xt = bilinearTaps(w, lw, k), yt = bilinearTaps(h, lh, k);
+  for (let y = 0; y < h; y++) {
+    const r0 = yt.i0[y] * lw, r1 = yt.i1[y] * lw, ty = yt.t[y];
+    for (let x = 0, i = y * w; x < w; x++, i++) {
+      if (!cover[i]) continue;
+      const a = low[r0 + xt.i0[x]], b = low[r0 + xt.i1[x]], c = low[r1 + xt.i0[x]], d = low[r1 + xt.i1[x]];
+      if (a + b + c + d === 0) continue;
+      const tx = xt.t[x];
+      const top = a + (b - a) * tx, bot = c + (d - c) * tx;
+      if (top + (bot - top) * ty > 0.5) out[i] = 1;
+    }
+  }
+  return out;
+}
+
+/**
+ * Geodesic growth of `keep` (in place), one pixel a step (8-neighbours) for `steps` steps, into
+ * pixels for which `hairy(i)` holds and `guard` is not set.
+ */
+export function growHair(keep: Uint8Array, w: number, h: number, steps: number, hairy: (i: number) => boolean, guard: Uint8Array): void {
+  const n = w * h;
+  const mark = new Uint8Array(n);
+  let front: Int32Array = new Int32Array(1024);
+  let fn = 0;
+  for (let i = 0; i < n; i++) {
+    if (!keep[i]) continue;
+    mark[i] = 1;
+    const x = i % w;
+    // Only the boundary of the kept area seeds the growth.
+    if ((x > 0 && !keep[i - 1]) || (x < w - 1 && !keep[i + 1]) || (i >= w && !keep[i - w]) || (i + w < n && !keep[i + w])) {
+      if (fn === front.length) front = grownI32(front);
+      front[fn++] = i;
+    }
+  }
+  for (let s = 0; s < steps && fn > 0; s++) {
+    let next: Int32Array = new Int32Array(Math.max(1024, fn * 2));
+    let nn = 0;
+    for (let q = 0; q < fn; q++) {
+      const i = front[q];
+      const x = i % w, y = (i / w) | 0;
+      for (let dy = -1; dy <= 1; dy++) {
+        const yy = y + dy;
+        if (yy < 0 || yy >= h) continue;
+        for (let dx = -1; dx <= 1; dx++) {
+          const xx = x + dx;
+          if (xx < 0 || xx >= w) continue;
+          const j = yy * w + xx;
+          if (mark[j]) continue;
+          mark[j] = 1;
+          if (guard[j] || !hairy(j)) continue;
+          keep[j] = 1;
+          if (nn === next.length) next = grownI32(next);
+          next[nn++] = j;
+        }
+      }
+    }
+    front = next;
+    fn = nn;
+  }
+}
+
+function grownI32(a: Int32Array): Int32Array {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+/**
+ * Per pixel, 0 on `keep` and rising with the Euclidean distance from it (smoothstep over
+ * 0..2r): the kept hair's feather, round at every scale. Only the window around the kept pixels
+ * (grown by 2r + 2) is computed; 1 elsewhere.
+ */
+export function distanceFeather(keep: Uint8Array, w: number, h: number, r: number): Float32Array {
+  const out = new Float32Array(w * h).fill(1);
+  let x0 = w, y0 = h, x1 = -1, y1 = -1;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0, i = y * w; x < w; x++, i++) {
+      if (!keep[i]) continue;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      if (y > y1) y1 = y;
+    }
+  }
+  if (x1 < 0) return out;
+  const span = Math.max(1, 2 * r);
+  const pad = Math.ceil(span) + 2;
+  x0 = Math.max(0, x0 - pad); y0 = Math.max(0, y0 - pad);
+  x1 = Math.min(w - 1, x1 + pad); y1 = Math.min(h - 1, y1 + pad);
+  const cw = x1 - x0 + 1, ch = y1 - y0 + 1;
+  const d2 = new Float64Array(cw * ch);
+  const INF = 1e20;
+  for (let y = 0; y < ch; y++) for (let x = 0; x < cw; x++) d2[y * cw + x] = keep[(y0 + y) * w + x0 + x] ? 0 : INF;
+  edt(d2, cw, ch);
+  for (let y = 0; y < ch; y++) {
+    for (let x = 0; x < cw; x++) {
+      const t = Math.min(1, Math.sqrt(d2[y * cw + x]) / span);
+      out[(y0 + y) * w + x0 + x] = t * t * (3 - 2 * t);
+    }
+  }
+  return out;
+}
+
+/** Squared Euclidean distance transform in place (Felzenszwalb & Huttenlocher): columns, then rows. */
+function edt(d: Float64Array, w: number, h: number): void {
+  const m = Math.max(w, h);
+  const f = new Float64Array(m), out = new Float64Array(m), z = new Float64Array(m + 1);
+  const v = new Int32Array(m);
+  for (let x = 0; x < w; x++) {
+    for (let y = 0; y < h; y++) f[y] = d[y * w + x];
+    edt1(f, h, out, v, z);
+    for (let y = 0; y < h; y++) d[y * w + x] = out[y];
+  }
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) f[x] = d[y * w + x];
+    edt1(f, w, out, v, z);
+    for (let x = 0; x < w; x++) d[y * w + x] = out[x];
+  }
+}
+
+function edt1(f: Float64Array, n: number, d: Float64Array, v: Int32Array, z: Float64Array): void {
+  let k = 0;
+  v[0] = 0;
+  z[0] = -Infinity;
+  z[1] = Infinity;
+  for (let q = 1; q < n; q++) {
+    let s = (f[q] + q * q - (f[v[k]] + v[k] * v[k])) / (2 * q - 2 * v[k]);
+    while (s <= z[k]) {
+      k--;
+      s = (f[q] + q * q - (f[v[k]] + v[k] * v[k])) / (2 * q - 2 * v[k]);
+    }
+    k++;
+    v[k] = q;
+    z[k] = s;
+    z[k + 1] = Infinity;
+  }
+  k = 0;
+  for (let q = 0; q < n; q++) {
+    while (z[k + 1] < q) k++;
+    const dq = q - v[k];
+    d[q] = dq * dq + f[v[k]];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stubble at the mouth (mask.stubble): light stubble is skin-coloured (it passes the colour test,
+// so mask.beardMouth did not keep it and the template's moustache turned see-through) but it is a
+// dense field of fine dark dots: its fine-band energy (the lightness's local variance about a
+// small blur) is several times that of the same face's plain forehead.
+
+export interface StubbleOptions {
+  /** Fine-band energy, in multiples of the median over the face's forehead, from which a pixel counts as stubble (0 = off). */
+  energy: number;
+  /** 1: the source's stubble counts too (with mask.beardMouth 2), 0: only the template's. */
+  source: number;
+}
+
+export const DEFAULT_STUBBLE: StubbleOptions = { energy: 0, source: 0 };
+
+/** Forehead points (mesh ids) whose patches give the reference energy. */
+const FOREHEAD = [151, 9, 108, 337, 10, 109, 338];
+
+/**
+ * 1 where the lightness plane `L` (w × h, only where `cover`) has a fine-band energy over
+ * `energy` × the median over patches around the forehead points of `mesh` (ROI pixels); the
+ * energy is the mean square of L less its box blur (radius ~0.4 % of the face width) over
+ * ~0.8 % of the face width.
+ */
+export function stubbleMap(L: Float32Array, cover: Uint8Array, w: number, h: number, mesh: ArrayLike<number>[], x0: number, y0: number, faceW: number, energy: number): Float32Array {
+  const n = w * h;
+  const out = new Float32Array(n);
+  if (!(energy > 0)) return out;
+  const r1 = Math.max(1, Math.round(0.004 * faceW));
+  const r2 = Math.max(1, Math.round(0.008 * faceW));
+  const base = boxBlur(L, w, h, r1);
+  const sq = new Float32Array(n);
+  for (let i = 0; i < n; i++) if (cover[i]) sq[i] = (L[i] - base[i]) ** 2;
+  const e = boxBlur(sq, w, h, r2);
+  const ref: number[] = [];
+  const pr = Math.max(2, Math.round(0.03 * faceW));
+  for (const id of FOREHEAD) {
+    const cx = Math.round(mesh[id][0] - x0), cy = Math.round(mesh[id][1] - y0);
+    for (let y = cy - pr; y <= cy + pr; y += 2) {
+      for (let x = cx - pr; x <= cx + pr; x += 2) {
+        if (x < 0 || y < 0 || x >= w || y >= h || !cover[y * w + x]) continue;
+        ref.push(e[y * w + x]);
+      }
+    }
+  }
+  if (ref.length < 20) return out;
+  const lim = energy * Math.max(0.5, selectKth(Float64Array.from(ref), ref.length >> 1));
+  for (let i = 0; i < n; i++) if (cover[i] && e[i] > lim) out[i] = 1;
+  return out;
 }

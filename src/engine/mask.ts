@@ -2,9 +2,9 @@
 // mesh coverage, then gives back to the template what should stay the template's — the open
 // mouth's interior (teeth), and hair or anything else that covers the face's outer band — and
 // finally feathers inward so its value is exactly 0 on and outside the hard edge.
-import { bilinearTaps, boxBlur, convexHull, fillPolygon, growPolygon } from './raster.ts';
+import { bilinearTaps, boxBlur, convexHull, fillPolygon, gaussBlur, growPolygon } from './raster.ts';
 import { BROW_LEFT, BROW_RIGHT, EYE_LEFT, EYE_RIGHT, FEATURES, LIPS_INNER, LIPS_OUTER, mouthOpenness, pick } from './regions.ts';
-import { DEFAULT_SIDE_HAIR, capPerSide, growInto, localSkinRatio, DEFAULT_STRANDS, strandMap, type SideHairOptions, type StrandOptions } from './hair.ts';
+import { DEFAULT_SIDE_HAIR, capPerSide, growInto, localSkinRatio, DEFAULT_STRANDS, strandMap, DEFAULT_HAIR_EDGE, DEFAULT_STUBBLE, distanceFeather, growHair, stubbleMap, upsampleKeep, type HairEdgeOptions, type StubbleOptions, type SideHairOptions, type StrandOptions } from './hair.ts';
 import { DEFAULT_GLASSES, glassesMask, removeSourceGlasses, type GlassesOptions } from './glasses.ts';
 import { shadedSkinZ, skinParams, skinZ, type SkinModel } from './skin.ts';
 import type { Roi } from './warp.ts';
@@ -65,11 +65,15 @@ export interface MaskOptions {
   sideHair: SideHairOptions;
   /** The template's glasses rims stay (glasses.ts); `contrast: 0` = off. */
   glasses: GlassesOptions;
+  /** The kept hair's edge worked out at full size, grown into hair-coloured pixels, feathered round (hair.ts); `smooth: 0` = off. */
+  hairEdge: HairEdgeOptions;
+  /** Light stubble at the mouth found by texture (hair.ts), for mask.beardMouth; `energy: 0` = off. */
+  stubble: StubbleOptions;
   /** Parts of a turned source that it hid or saw edge-on: mirrored from the near side, or faded (below). */
   visibility: VisibilityOptions;
 }
 
-export const DEFAULT_MASK: MaskOptions = { feather: 0.03, mouthOpenKeep: 0.07, occluderThreshold: 5.5, maxStretch: 6, mouthMismatch: 1, occluderFromEdge: 1, statsThreshold: 2.5, foreheadFrom: 0.2, foreheadTo: 1, keepBeard: 1, beardMouth: 2, strands: DEFAULT_STRANDS, sideHair: DEFAULT_SIDE_HAIR, glasses: DEFAULT_GLASSES, visibility: DEFAULT_VISIBILITY };
+export const DEFAULT_MASK: MaskOptions = { feather: 0.03, mouthOpenKeep: 0.07, occluderThreshold: 5.5, maxStretch: 6, mouthMismatch: 1, occluderFromEdge: 1, statsThreshold: 2.5, foreheadFrom: 0.2, foreheadTo: 1, keepBeard: 1, beardMouth: 2, strands: DEFAULT_STRANDS, sideHair: DEFAULT_SIDE_HAIR, glasses: DEFAULT_GLASSES, hairEdge: DEFAULT_HAIR_EDGE, stubble: DEFAULT_STUBBLE, visibility: DEFAULT_VISIBILITY };
 
 export interface FaceMask {
   /** 0..1 blend weight; exactly 0 outside the hard mask. */
@@ -87,6 +91,8 @@ export interface FaceMask {
   keptLips: boolean;
   /** Share of the face's outer band given back to the template as occluder/hair. */
   occludedShare: number;
+  /** mask.hairEdge: the kept hair and occluders (0/1, at the mask's working size), left out of `alpha` for buildMaskAt() to apply at full size. */
+  hairKeep?: Float32Array;
 }
 
 export interface MaskInput {
@@ -105,6 +111,8 @@ export interface MaskInput {
   opts: MaskOptions;
   /** Set by applyVisibility(): per mesh vertex, the share of the source kept where it was hidden (visibility.fade). */
   visibilityKeep?: { tris: Int32Array; keep: Float32Array };
+  /** mask.stubble: 1 where the template / the warped source is stubble by texture (set by buildMaskAt). */
+  stubble?: { target: Float32Array; source?: Float32Array };
 }
 
 // The mask's pixel loops live in small module-level kernels below, buildMask() is glue: a swap
@@ -157,6 +165,8 @@ export function buildMask(args: MaskInput): FaceMask {
   // mask.sideHair acts only at the face's sides (hair hangs there; smile folds and the chin's
   // shadow lie nearer the midline).
   const side = opts.sideHair;
+  // mask.hairEdge: the kept hair's edge and feather are worked out at full size (buildMaskAt).
+  const edgeOn = opts.hairEdge.smooth > 0 && opts.occluderThreshold > 0;
   const sideOn = opts.occluderThreshold > 0 && (side.rim > 0 || side.dark > 0 || side.grow > 0);
   // With side.mouth, not below the line through the source's mouth corners (as warped): a beard.
   let mouthT = -Infinity;
@@ -165,7 +175,7 @@ export function buildMask(args: MaskInput): FaceMask {
     mouthT = ((mx - up.ex) * up.ux + (my - up.ey) * up.uy) / up.ul;
   }
   const sides = sideOn ? lateralZone(cover, up, side.lateral * faceW, w, h, mouthT) : undefined;
-  const { bothSkin, lightOnly, occ, band, srcSkin, srcZ } = classifySkin(targetLab, sourceLab, skinParams(targetSkin), skinParams(sourceSkin), cover, hard, featuresG, parts, w, h, up, opts, sides, beardZone);
+  const { bothSkin, lightOnly, occ, band, srcSkin, srcZ } = classifySkin(targetLab, sourceLab, skinParams(targetSkin), skinParams(sourceSkin), cover, hard, featuresG, parts, w, h, up, opts, sides, beardZone, beardZone && args.stubble);
   let occluded = 0;
   if (opts.occluderThreshold > 0 && opts.strands.energy > 0) {
     // The source's strands of hair, found by texture (blonde or grey hair over pale skin passes
@@ -192,7 +202,7 @@ export function buildMask(args: MaskInput): FaceMask {
   }
   if (opts.occluderThreshold > 0) {
     // Close small gaps and drop specks: smooth, then threshold.
-    thresholdOutside(boxBlur(occ, w, h, Math.max(1, Math.round(0.01 * faceW))), 0.45, guard, occ);
+    thresholdOutside(smoothOcc(occ, w, h, Math.max(1, Math.round(0.01 * faceW)), edgeOn), 0.45, guard, occ);
     if (opts.occluderFromEdge) keepConnectedToEdge(occ, hard, w, h);
     if (seed && ratio && srcZ && sides && side.grow > 0) {
       // The hair's loose edge: from the source's hair (seeds near it), into weakly un-skin-like pixels.
@@ -215,8 +225,13 @@ export function buildMask(args: MaskInput): FaceMask {
   const glasses = glassesMask(targetLab[0], cover, w, h, shifted(args.targetMesh, x0, y0), faceW, opts.glasses);
   // glasses.feather: the rims get their own (narrower) feather, not that of the other kept areas.
   const ownFeather = !!glasses && opts.glasses.feather > 0;
-  const holes = ownFeather ? occ.slice() : occ;
+  // mask.hairEdge: alpha here leaves the hair and occluders out (only the glasses are kept); the
+  // statistics still leave them out.
+  const hairKeep = edgeOn ? occ.slice() : undefined;
+  const alphaOcc = edgeOn ? new Float32Array(n) : occ;
+  const holes = ownFeather ? alphaOcc.slice() : alphaOcc;
   if (glasses) markWhere(occ, glasses);
+  if (glasses && edgeOn) markWhere(alphaOcc, glasses);
   if (glasses && base) markWhere(base, glasses);
 
   // Feather inward: erode by r, then blur by r (support r), so alpha is 0 wherever the mask is 0.
@@ -257,8 +272,21 @@ export function buildMask(args: MaskInput): FaceMask {
     fade = { from: browTop + opts.foreheadFrom * height, span: (opts.foreheadTo - opts.foreheadFrom) * height };
   }
 
-  const out = composeMask({ w, h, cover, hard, mouth, occ, statsOcc: base, lips, bothSkin, lightOnly, outer, inner, keepSmear, lipsKeep, up, fade });
-  return { ...out, keptGlasses: !!glasses, keptMouth, keptLips, occludedShare: band ? occluded / band : 0 };
+  const out = composeMask({ w, h, cover, hard, mouth, occ: alphaOcc, statsOcc: base ?? (edgeOn ? occ : undefined), lips, bothSkin, lightOnly, outer, inner, keepSmear, lipsKeep, up, fade });
+  return { ...out, keptGlasses: !!glasses, keptMouth, keptLips, occludedShare: band ? occluded / band : 0, ...(hairKeep && { hairKeep }) };
+}
+
+/** keep (0/1, in place) = where its round blur (σ px) is over 0.5, inside `cover`. */
+function roundContour(keep: Uint8Array, cover: Uint8Array, w: number, h: number, sigma: number): void {
+  const soft = gaussBlur(u8ToF32(keep), w, h, sigma);
+  for (let i = 0; i < keep.length; i++) keep[i] = soft[i] > 0.5 && cover[i] ? 1 : 0;
+}
+
+/** The occluders' smoothing blur: a box (the grid's), or with mask.hairEdge two boxes of ~0.7 r (round isolines, no square corners). */
+function smoothOcc(occ: Float32Array, w: number, h: number, r: number, round: boolean): Float32Array {
+  if (!round) return boxBlur(occ, w, h, r);
+  const r2 = Math.max(1, Math.round(0.7 * r));
+  return boxBlur(boxBlur(occ, w, h, r2), w, h, r2);
 }
 
 /** The face's "up" axis (ux, uy; length ul) from the eye line's middle (ex, ey), ROI pixels. */
@@ -438,6 +466,7 @@ function classifySkin(
   opts: MaskOptions,
   sides?: Uint8Array,
   beardZone?: Uint8Array,
+  stubble?: { target: Float32Array; source?: Float32Array },
 ): { bothSkin: Uint8Array; lightOnly: Uint8Array; occ: Float32Array; band: number; srcSkin?: Uint8Array; srcZ?: Float32Array } {
   const n = w * h;
   const rim = opts.occluderThreshold > 0 && !!opts.sideHair.rim && !!sides;
@@ -480,6 +509,8 @@ function classifySkin(
       if (beardZone && beardZone[i]) {
         // mask.beardMouth: the moustache / goatee around the lips (below the eyes, inside the hull).
         if (hard[i] && ((keepBeard && dt > occThr) || (opts.beardMouth >= 2 && ds > occThr))) occ[i] = 1;
+        // mask.stubble: light stubble, skin-coloured, by its texture.
+        else if (stubble && hard[i] && ((keepBeard && stubble.target[i] > 0.5) || (opts.beardMouth >= 2 && stubble.source && stubble.source[i] > 0.5))) occ[i] = 1;
         continue;
       }
       if (!hard[i]) {
@@ -615,11 +646,57 @@ export function buildMaskAt(args: MaskInput, k: number): FaceMask {
   args = applyVisibility(args);
   // glasses.source: the source's own glasses painted out of it (its Lab planes, in place).
   if (args.opts.glasses.source > 0) removeSourceGlasses(args.sourceLab, args.cover, args.roi.w, args.roi.h, shifted(args.dstMesh, args.roi.x0, args.roi.y0), args.faceW, args.opts.glasses);
-  if (k <= 1) return buildMask(args);
   const { w, h } = args.roi;
+  const st = args.opts.stubble;
+  if (st.energy > 0 && args.opts.beardMouth > 0 && args.opts.occluderThreshold > 0) {
+    // mask.stubble: the texture is only there at full size; the cells get its share.
+    const { x0, y0 } = args.roi;
+    const target = stubbleMap(args.targetLab[0], args.cover, w, h, args.targetMesh, x0, y0, args.faceW, st.energy);
+    const source = st.source > 0 && args.opts.beardMouth >= 2 ? stubbleMap(args.sourceLab[0], args.cover, w, h, args.dstMesh, x0, y0, args.faceW, st.energy) : undefined;
+    args = { ...args, stubble: { target, source } };
+  }
+  if (k <= 1) {
+    const m = buildMask(args);
+    if (m.hairKeep) applyHairEdge(m.alpha, m.hairKeep, w, h, 1, args);
+    return m;
+  }
   const low = reduceInputs(args, k);
   const m = buildMask(low);
-  return { ...m, ...expandMask(m, args.cover, low.roi.w, low.roi.h, k, w, h) };
+  const out = { ...m, ...expandMask(m, args.cover, low.roi.w, low.roi.h, k, w, h) };
+  if (m.hairKeep) applyHairEdge(out.alpha, m.hairKeep, low.roi.w, low.roi.h, k, args);
+  return out;
+}
+
+/**
+ * mask.hairEdge, at full size: the kept hair (`keepLow`, lw × lh, k× reduced) brought back as a
+ * smooth contour, grown into hair-coloured pixels (template or source skin distance over growZ)
+ * outside the eyes, brows and lips, and feathered by its distance; alpha (full size) is
+ * multiplied by that feather, so it stays 0 wherever it was.
+ */
+function applyHairEdge(alpha: Float32Array, keepLow: Float32Array, lw: number, lh: number, k: number, args: MaskInput): void {
+  const { roi, cover, faceW, opts } = args;
+  const { w, h, x0, y0 } = roi;
+  const o = opts.hairEdge;
+  const keep = upsampleKeep(keepLow, lw, lh, k, cover, w, h);
+  // The cells' steps, the boxes' corners and the skin test's notches and spikes: a round blur
+  // (σ `round` face widths), then its half-way contour; what is narrower than about 2σ goes.
+  if (o.round > 0) roundContour(keep, cover, w, h, o.round * faceW);
+  const steps = Math.round(o.grow * faceW);
+  if (steps > 0) {
+    const guard = new Uint8Array(w * h);
+    for (const mesh of [args.dstMesh, args.targetMesh]) {
+      for (const ids of [EYE_LEFT, EYE_RIGHT, BROW_LEFT, BROW_RIGHT]) fillPolygon(guard, w, h, growPolygon(convexHull(shifted(pick(mesh, ids), x0, y0)), 0.02 * faceW), 1);
+      fillPolygon(guard, w, h, growPolygon(shifted(pick(mesh, LIPS_OUTER), x0, y0), 0.01 * faceW), 1);
+    }
+    const tp = skinParams(args.targetSkin), sp = skinParams(args.sourceSkin);
+    const [tL, tA, tB] = args.targetLab, [sL, sA, sB] = args.sourceLab;
+    const z = o.growZ;
+    growHair(keep, w, h, steps, (i) => cover[i] === 1 && (skinZ(tp, tL[i], tA[i], tB[i]) > z || skinZ(sp, sL[i], sA[i], sB[i]) > z), guard);
+    // The growth's ragged pixels: the same at a third of the scale.
+    if (o.round > 0) roundContour(keep, cover, w, h, (o.round * faceW) / 3);
+  }
+  const f = distanceFeather(keep, w, h, Math.max(1, o.feather * faceW));
+  for (let i = 0; i < alpha.length; i++) if (alpha[i] !== 0) alpha[i] *= f[i];
 }
 
 /**
@@ -646,7 +723,24 @@ function reduceInputs(args: MaskInput, k: number): MaskInput {
     targetLab: [lab[0], lab[1], lab[2]],
     sourceLab: [lab[3], lab[4], lab[5]],
     faceW: args.faceW / k,
+    ...(args.stubble && { stubble: { target: reduceMean(args.stubble.target, w, h, k), source: args.stubble.source && reduceMean(args.stubble.source, w, h, k) } }),
   };
+}
+
+/** A plane's means over k×k cells. */
+function reduceMean(p: Float32Array, w: number, h: number, k: number): Float32Array {
+  const lw = Math.ceil(w / k), lh = Math.ceil(h / k);
+  const sum = new Float32Array(lw * lh), cnt = new Float32Array(lw * lh);
+  for (let y = 0; y < h; y++) {
+    const row = ((y / k) | 0) * lw;
+    for (let x = 0, i = y * w; x < w; x++, i++) {
+      const c = row + ((x / k) | 0);
+      sum[c] += p[i];
+      cnt[c]++;
+    }
+  }
+  for (let c = 0; c < sum.length; c++) sum[c] = cnt[c] ? sum[c] / cnt[c] : 0;
+  return sum;
 }
 
 /**
@@ -1216,3 +1310,4 @@ function fillTriangle(a: number, b: number, c: number, ma: number, mb: number, m
     }
   }
 }
+
