@@ -15,7 +15,7 @@ import { faceA, faceB } from './engine-fixtures.ts';
 let engine: DefaultEngine;
 let painting: DefaultEngine;
 before(async () => {
-  engine = createDefaultEngine({ warmup: false });
+  engine = createDefaultEngine({ warmup: false, swap: { ...DEFAULT_SWAP, mask: { ...DEFAULT_MASK, glasses: { ...DEFAULT_GLASSES, source: 0 } } } });
   painting = createDefaultEngine({ warmup: false, swap: { ...DEFAULT_SWAP, mask: { ...DEFAULT_MASK, glasses: { ...DEFAULT_GLASSES, source: 2 } } } });
   await Promise.all([engine.init(), painting.init()]);
 });

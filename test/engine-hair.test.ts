@@ -120,7 +120,8 @@ async function maskOf(hair: boolean, side: Partial<typeof DEFAULT_SIDE_HAIR>, ex
   const inStrip = (x: number, y: number) => y >= ye && y <= ym && x >= xr - 0.14 * fw;
   if (hair) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (inStrip(x, y)) sLab[0][y * w + x] = 32 + (x % 3 === 0 ? 10 : 0);
   for (let i = 0; i < n; i++) if (!cover[i]) tLab[0][i] = tLab[1][i] = tLab[2][i] = sLab[0][i] = 0;
-  const opts = { ...DEFAULT_MASK, sideHair: { ...DEFAULT_SIDE_HAIR, ...side }, ...extra };
+  // sideHair alone: the kept hair's full-size edge (hairEdge) is tested on its own below.
+  const opts = { ...DEFAULT_MASK, hairEdge: { ...DEFAULT_HAIR_EDGE, smooth: 0 }, sideHair: { ...DEFAULT_SIDE_HAIR, ...side }, ...extra };
   const radius = 0.02 * fw;
   const mask = buildMaskAt({ roi, cover, dstMesh: m, targetMesh: m, sourceMesh: m, targetLab: tLab, sourceLab: sLab, targetSkin: skinModel(tLab, w, h, m, roi.x0, roi.y0, radius), sourceSkin: skinModel(sLab, w, h, m, roi.x0, roi.y0, radius), faceW: fw, opts }, 1);
   const strip = new Uint8Array(n);
@@ -193,14 +194,14 @@ async function withBeard(bytes: Buffer): Promise<{ bytes: Buffer; at: (x: number
   return { bytes: await sharp(bytes).composite([{ input: Buffer.from(svg) }]).png().toBuffer(), at };
 }
 
-/** Share of the moustache's pixels where the result is the template's (alpha 0). */
+/** Share of the moustache's pixels where the result is the template's (alpha under 0.1: mask.hairEdge's round feather leaves a trace of the source near the lip). */
 function keptShare(d: Awaited<ReturnType<DefaultEngine['swapDetailed']>>, at: (x: number, y: number) => boolean): number {
   const { roi, alpha } = d.swap;
   let n = 0, kept = 0;
   for (let y = 0; y < roi.h; y++) for (let x = 0; x < roi.w; x++) {
     if (!at(roi.x0 + x, roi.y0 + y)) continue;
     n++;
-    if (alpha[y * roi.w + x] === 0) kept++;
+    if (alpha[y * roi.w + x]! < 0.1) kept++;
   }
   assert.ok(n > 30, `moustache pixels ${n}`);
   return kept / n;
@@ -217,16 +218,17 @@ test('beard at the mouth: a bearded template keeps its moustache with beardMouth
     const source = await faceA();
     const kept0 = keptShare(await engines[0]!.swapDetailed({ source, target: t.bytes }), t.at);
     const kept1 = keptShare(await engines[1]!.swapDetailed({ source, target: t.bytes }), t.at);
-    assert.ok(kept0 < 0.3 && kept1 > 0.7, `template moustache kept: off ${kept0.toFixed(2)}, beardMouth 1 ${kept1.toFixed(2)}`);
+    // Off, only what mask.hairEdge's growth from the kept cheeks reaches (about a third); on, all of it.
+    assert.ok(kept0 < 0.5 && kept1 > 0.9, `template moustache kept: off ${kept0.toFixed(2)}, beardMouth 1 ${kept1.toFixed(2)}`);
   } finally {
     await Promise.all(engines.map((e) => e.close()));
   }
 });
 
-test('hairEdge, stubble: off by default (bit-identical output)', () => {
+test('hairEdge on, stubble off by default', () => {
   assert.equal(DEFAULT_MASK.hairEdge, DEFAULT_HAIR_EDGE);
   assert.equal(DEFAULT_MASK.stubble, DEFAULT_STUBBLE);
-  assert.equal(DEFAULT_HAIR_EDGE.smooth, 0);
+  assert.equal(DEFAULT_HAIR_EDGE.smooth, 1);
   assert.equal(DEFAULT_STUBBLE.energy, 0);
 });
 

@@ -254,7 +254,7 @@ export interface HairEdgeOptions {
   round: number;
 }
 
-export const DEFAULT_HAIR_EDGE: HairEdgeOptions = { smooth: 0, feather: 0.015, grow: 0.012, growZ: 3, round: 0.012 };
+export const DEFAULT_HAIR_EDGE: HairEdgeOptions = { smooth: 1, feather: 0.015, grow: 0.012, growZ: 3, round: 0.012 };
 
 /**
  * The kept hair at full size (w × h) from its k×-reduced plane (`low`, lw × lh, 0/1): set where
