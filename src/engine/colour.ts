@@ -716,11 +716,16 @@ function coveredMeans(src: Float32Array[], tgt: Float32Array[], w: number, h: nu
   return { cw, ch, covS, covT, cov };
 }
 
-/** Sums of one plane of each face over the covered pixels of each cell (and, when given, the cells' pixel and covered counts). */
-function coveredSums(s: Float32Array, t: Float32Array, sSum: Float32Array, tSum: Float32Array, cnt: Float32Array | undefined, cov: Float32Array | undefined, w: number, h: number, k: number, cw: number, only?: Uint8Array): void {
-  for (let y = 0; y < h; y++) {
+/**
+ * Sums of one plane of each face over the covered pixels of each cell (and, when given, the cells'
+ * pixel and covered counts); over the pixel rows y0..y1 and columns x0..x1 (exclusive ends) only
+ * when given, whole cells.
+ */
+function coveredSums(s: Float32Array, t: Float32Array, sSum: Float32Array, tSum: Float32Array, cnt: Float32Array | undefined, cov: Float32Array | undefined, w: number, h: number, k: number, cw: number, only?: Uint8Array, rect?: { x0: number; y0: number; x1: number; y1: number }): void {
+  const [x0, y0, x1, y1] = rect ? [rect.x0, rect.y0, rect.x1, rect.y1] : [0, 0, w, h];
+  for (let y = y0; y < y1; y++) {
     const row = ((y / k) | 0) * cw;
-    for (let x = 0, i = y * w; x < w; x++, i++) {
+    for (let x = x0, i = y * w + x0; x < x1; x++, i++) {
       const c = row + ((x / k) | 0);
       if (cnt) cnt[c]++;
       if (only && !only[i]) continue;
@@ -1091,7 +1096,18 @@ function socketMatch(
   const tSum = new Float32Array(nc);
   const cnt = new Float32Array(nc);
   const cov = new Float32Array(nc);
-  coveredSums(sL, tL, sSum, tSum, cnt, cov, w, h, k, cw, only);
+  // Only the band's cells are read below: the pass covers their pixels alone.
+  let bx0 = cw, by0 = ch, bx1 = -1, by1 = -1;
+  for (let i = 0; i < nc; i++) {
+    if (!band[i]) continue;
+    const x = i % cw, y = (i / cw) | 0;
+    if (x < bx0) bx0 = x;
+    if (x > bx1) bx1 = x;
+    if (y < by0) by0 = y;
+    if (y > by1) by1 = y;
+  }
+  if (bx1 < 0) return;
+  coveredSums(sL, tL, sSum, tSum, cnt, cov, w, h, k, cw, only, { x0: bx0 * k, y0: by0 * k, x1: Math.min(w, (bx1 + 1) * k), y1: Math.min(h, (by1 + 1) * k) });
   const wS = new Float32Array(nc);
   const wT = new Float32Array(nc);
   const matched = new Float32Array(nc);

@@ -276,10 +276,32 @@ export function buildMask(args: MaskInput): FaceMask {
   return { ...out, keptGlasses: !!glasses, keptMouth, keptLips, occludedShare: band ? occluded / band : 0, ...(hairKeep && { hairKeep }) };
 }
 
-/** keep (0/1, in place) = where its round blur (σ px) is over 0.5, inside `cover`. */
+/**
+ * keep (0/1, in place) = where its round blur (σ px) is over 0.5, inside `cover`. The blur runs on
+ * the kept pixels' bounding box grown by more than the blur's reach (its three boxes' radii, plus
+ * one box of slack): beyond that the blurred plane is 0 whether or not it was computed, so the
+ * result is the same as over the whole ROI at a fraction of the cost.
+ */
 function roundContour(keep: Uint8Array, cover: Uint8Array, w: number, h: number, sigma: number): void {
-  const soft = gaussBlur(u8ToF32(keep), w, h, sigma);
-  for (let i = 0; i < keep.length; i++) keep[i] = soft[i] > 0.5 && cover[i] ? 1 : 0;
+  let x0 = w, y0 = h, x1 = -1, y1 = -1;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0, i = y * w; x < w; x++, i++) {
+      if (!keep[i]) continue;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      if (y > y1) y1 = y;
+    }
+  }
+  if (x1 < 0) return;
+  const pad = 4 * (Math.ceil(sigma) + 1) + 2;
+  x0 = Math.max(0, x0 - pad); y0 = Math.max(0, y0 - pad);
+  x1 = Math.min(w - 1, x1 + pad); y1 = Math.min(h - 1, y1 + pad);
+  const cw = x1 - x0 + 1, ch = y1 - y0 + 1;
+  const crop = new Float32Array(cw * ch);
+  for (let y = 0; y < ch; y++) for (let x = 0, i = (y0 + y) * w + x0; x < cw; x++, i++) crop[y * cw + x] = keep[i]!;
+  const soft = gaussBlur(crop, cw, ch, sigma);
+  for (let y = 0; y < ch; y++) for (let x = 0, i = (y0 + y) * w + x0; x < cw; x++, i++) keep[i] = soft[y * cw + x]! > 0.5 && cover[i] ? 1 : 0;
 }
 
 /** The occluders' smoothing blur: a box (the grid's), or with mask.hairEdge two boxes of ~0.7 r (round isolines, no square corners). */
