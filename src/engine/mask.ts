@@ -59,6 +59,8 @@ export interface MaskOptions {
    * moustache / goatee (with keepBeard); 2 = also the source's (its moustache on a clean template).
    */
   beardMouth: number;
+  /** The source's moustache / goatee that colour cannot tell from its skin (dark beard over dark skin), for beardMouth 2; `dark: 0` = off. */
+  beardDark: BeardDarkOptions;
   /** Hair strands of the source found by texture (hair.ts); `energy: 0` = off. */
   strands: StrandOptions;
   /** The source's hair along the face's sides where colour cannot tell it (hair.ts); `rim: 0, dark: 0` = off. */
@@ -73,7 +75,34 @@ export interface MaskOptions {
   visibility: VisibilityOptions;
 }
 
-export const DEFAULT_MASK: MaskOptions = { feather: 0.03, mouthOpenKeep: 0.07, occluderThreshold: 5.5, maxStretch: 6, mouthMismatch: 1, occluderFromEdge: 1, statsThreshold: 2.5, foreheadFrom: 0.2, foreheadTo: 1, keepBeard: 1, beardMouth: 2, strands: DEFAULT_STRANDS, sideHair: DEFAULT_SIDE_HAIR, glasses: DEFAULT_GLASSES, hairEdge: DEFAULT_HAIR_EDGE, stubble: DEFAULT_STUBBLE, visibility: DEFAULT_VISIBILITY };
+/**
+ * mask.beardDark: in beardMouth's zone, a source pixel much darker than the source's own skin near
+ * it and of much less chroma is its beard (a dark-brown moustache over brown skin is within the
+ * skin model's spread, which counts darkness for little); a shadow (under the nose, at the mouth's
+ * corners) keeps most of its chroma, the lips have more.
+ */
+export interface BeardDarkOptions {
+  /** Lightness ratio to the source's local skin under which a pixel in the zone is beard (0 = off) ... */
+  dark: number;
+  /** ... when its chroma ratio to the local skin's is also under this. */
+  chroma: number;
+  /** σ of the local skin reference (the source's skin outside the zone and the eyes, brows, lips), face widths. */
+  sigma: number;
+  /**
+   * ... and where its fine-band energy is over this × the forehead's (hair.ts's stubbleMap; a beard
+   * is textured, a deep shadow on the unlit side smooth); 0 = no texture test.
+   */
+  texture: number;
+  /**
+   * beardMouth's zone reaches this far (face widths) above the nose's base, to the nostrils (the
+   * lower nose's hull itself stays guarded): a moustache grows up to them.
+   */
+  lift: number;
+}
+
+export const DEFAULT_BEARD_DARK: BeardDarkOptions = { dark: 0, chroma: 0.9, sigma: 0.08, texture: 2, lift: 0.03 };
+
+export const DEFAULT_MASK: MaskOptions = { feather: 0.03, mouthOpenKeep: 0.07, occluderThreshold: 5.5, maxStretch: 6, mouthMismatch: 1, occluderFromEdge: 1, statsThreshold: 2.5, foreheadFrom: 0.2, foreheadTo: 1, keepBeard: 1, beardMouth: 2, beardDark: DEFAULT_BEARD_DARK, strands: DEFAULT_STRANDS, sideHair: DEFAULT_SIDE_HAIR, glasses: DEFAULT_GLASSES, hairEdge: DEFAULT_HAIR_EDGE, stubble: DEFAULT_STUBBLE, visibility: DEFAULT_VISIBILITY };
 
 export interface FaceMask {
   /** 0..1 blend weight; exactly 0 outside the hard mask. */
@@ -113,6 +142,8 @@ export interface MaskInput {
   visibilityKeep?: { tris: Int32Array; keep: Float32Array };
   /** mask.stubble: 1 where the template / the warped source is stubble by texture (set by buildMaskAt). */
   stubble?: { target: Float32Array; source?: Float32Array };
+  /** mask.beardDark.texture: the share of the warped source that is textured nearby (set by buildMaskAt). */
+  beardTexture?: Float32Array;
 }
 
 // The mask's pixel loops live in small module-level kernels below, buildMask() is glue: a swap
@@ -159,7 +190,9 @@ export function buildMask(args: MaskInput): FaceMask {
 
   // mask.beardMouth: the part of the features' hull where a moustache or goatee grows; there the
   // occluder test runs too (the features' hull less that zone guards the rest).
-  const beardZone = opts.beardMouth > 0 && opts.occluderThreshold > 0 ? mouthBeardZone(features, dstMesh, m, up, x0, y0, faceW, w, h) : undefined;
+  const darkOn = opts.beardMouth >= 2 && opts.occluderThreshold > 0 && opts.beardDark.dark > 0;
+  const lift = darkOn ? opts.beardDark.lift * faceW : 0;
+  const beardZone = opts.beardMouth > 0 && opts.occluderThreshold > 0 ? mouthBeardZone(features, dstMesh, m, up, x0, y0, faceW, w, h, lift) : undefined;
   const featuresG = beardZone ? minusPlane(features, beardZone) : features;
 
   // mask.sideHair acts only at the face's sides (hair hangs there; smile folds and the chin's
@@ -176,6 +209,13 @@ export function buildMask(args: MaskInput): FaceMask {
   }
   const sides = sideOn ? lateralZone(cover, up, side.lateral * faceW, w, h, mouthT) : undefined;
   const { bothSkin, lightOnly, occ, band, srcSkin, srcZ } = classifySkin(targetLab, sourceLab, skinParams(targetSkin), skinParams(sourceSkin), cover, hard, featuresG, parts, w, h, up, opts, sides, beardZone, beardZone && args.stubble);
+  if (beardZone && darkOn) {
+    // mask.beardDark: the source's dark moustache / goatee by lightness and chroma against its own skin.
+    // Its zone: beardMouth's, and below the nose's base outside the features' hull (the goatee's
+    // chin, the beard by the mouth's corners, through which the moustache reaches the edge).
+    const zone = lowerFace(beardZone, features, cover, dstMesh, m, up, x0, y0, w, h);
+    markWhere(occ, beardDarkMap(sourceLab, skinParams(sourceSkin), cover, zone, parts, w, h, faceW, opts, args.beardTexture), hard);
+  }
   let occluded = 0;
   if (opts.occluderThreshold > 0 && opts.strands.energy > 0) {
     // The source's strands of hair, found by texture (blonde or grey hair over pale skin passes
@@ -573,6 +613,45 @@ function weakHair(z: Float32Array, light: Float32Array, sides: Uint8Array, featu
   return out;
 }
 
+/**
+ * mask.beardDark: 1 in `zone` where the source is darker than `dark` × its local skin lightness and
+ * of less than `chroma` × its local skin chroma; the reference is the source's skin (skin distance
+ * within statsThreshold) outside the zone and the eyes, brows and lips.
+ */
+function beardDarkMap(lab: [Float32Array, Float32Array, Float32Array], sp: Float64Array, cover: Uint8Array, zone: Uint8Array, parts: Uint8Array, w: number, h: number, faceW: number, opts: MaskOptions, texture?: Float32Array): Uint8Array {
+  const n = w * h;
+  const [L, A, B] = lab;
+  const thr = opts.statsThreshold > 0 ? opts.statsThreshold : Infinity;
+  const o = opts.beardDark;
+  // The local reference: normalised blurs of the source's skin lightness and chroma, falling back
+  // smoothly to the skin model's (a chin under a full beard has no skin near it).
+  const wt = new Float32Array(n), vl = new Float32Array(n), vc = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    if (!cover[i] || zone[i] || parts[i] || skinZ(sp, L[i], A[i], B[i]) > thr) continue;
+    wt[i] = 1;
+    vl[i] = L[i];
+    vc[i] = Math.hypot(A[i], B[i]);
+  }
+  const s = Math.max(1, o.sigma * faceW);
+  const den = gaussBlur(wt, w, h, s), nl = gaussBlur(vl, w, h, s), nc = gaussBlur(vc, w, h, s);
+  const eps = 0.05, gl = sp[0], gc = Math.hypot(sp[1], sp[2]);
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    if (!zone[i] || (texture && !(texture[i] > 0.25))) continue;
+    const d = den[i] + eps;
+    const rl = (nl[i] + eps * gl) / d, rc = (nc[i] + eps * gc) / d;
+    const light = rl > 1 ? L[i] / rl : 1;
+    // A colourless reference (a greyscale photo): chroma cannot tell a beard from a shadow, and
+    // lightness alone takes the shaded side of the face: nothing.
+    const chroma = rc > 3 ? Math.hypot(A[i], B[i]) / rc : Infinity;
+    // A shadow's chroma falls about as the square root of its lightness (shadedSkinZ): the chroma
+    // is compared against that.
+    const cs = chroma / Math.sqrt(Math.max(1e-3, light));
+    if (light < o.dark && cs < o.chroma) out[i] = 1;
+  }
+  return out;
+}
+
 /** a and not b, as a 0/1 plane. */
 function minusPlane(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length);
@@ -586,22 +665,37 @@ const NOSE_LOW = [1, 2, 4, 5, 19, 94, 97, 326, 98, 327, 64, 294, 129, 358, 48, 2
 /**
  * mask.beardMouth's zone: inside the features' hull, below the nose's base (point 2, the lower of
  * the two meshes' along `up`), outside the lower nose's hull and both meshes' outer lip contour
- * (each grown a little).
+ * (each grown a little); with `lift` (px, mask.beardDark) from that far above the nose's base.
  */
-function mouthBeardZone(features: Uint8Array, dst: ArrayLike<number>[], tgt: ArrayLike<number>[], g: UpAxis, x0: number, y0: number, faceW: number, w: number, h: number): Uint8Array {
+function mouthBeardZone(features: Uint8Array, dst: ArrayLike<number>[], tgt: ArrayLike<number>[], g: UpAxis, x0: number, y0: number, faceW: number, w: number, h: number, lift = 0): Uint8Array {
   const guard = new Uint8Array(w * h);
   for (const mesh of [dst, tgt]) {
     fillPolygon(guard, w, h, growPolygon(shifted(pick(mesh, LIPS_OUTER), x0, y0), 0.006 * faceW), 1);
     fillPolygon(guard, w, h, growPolygon(convexHull(shifted(pick(mesh, NOSE_LOW), x0, y0)), 0.006 * faceW), 1);
   }
   const along = (p: ArrayLike<number>) => ((p[0] - x0 - g.ex) * g.ux + (p[1] - y0 - g.ey) * g.uy) / g.ul;
-  const top = Math.min(along(dst[2]), along(tgt[2]));
+  const top = Math.min(along(dst[2]), along(tgt[2])) + lift;
   const out = new Uint8Array(w * h);
   for (let y = 0; y < h; y++) {
     const py = y + 0.5 - g.ey;
     for (let x = 0, i = y * w; x < w; x++, i++) {
       if (!features[i] || guard[i]) continue;
       if (((x + 0.5 - g.ex) * g.ux + py * g.uy) / g.ul < top) out[i] = 1;
+    }
+  }
+  return out;
+}
+
+/** beardMouth's zone, plus the covered pixels outside the features' hull below the nose's base (point 2, the lower of the two meshes'). */
+function lowerFace(zone: Uint8Array, features: Uint8Array, cover: Uint8Array, dst: ArrayLike<number>[], tgt: ArrayLike<number>[], g: UpAxis, x0: number, y0: number, w: number, h: number): Uint8Array {
+  const along = (p: ArrayLike<number>) => ((p[0] - x0 - g.ex) * g.ux + (p[1] - y0 - g.ey) * g.uy) / g.ul;
+  const top = Math.min(along(dst[2]), along(tgt[2]));
+  const out = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const py = y + 0.5 - g.ey;
+    for (let x = 0, i = y * w; x < w; x++, i++) {
+      if (zone[i]) out[i] = 1;
+      else if (cover[i] && !features[i] && ((x + 0.5 - g.ex) * g.ux + py * g.uy) / g.ul < top) out[i] = 1;
     }
   }
   return out;
@@ -677,6 +771,13 @@ export function buildMaskAt(args: MaskInput, k: number): FaceMask {
     const source = st.source > 0 && args.opts.beardMouth >= 2 ? stubbleMap(args.sourceLab[0], args.cover, w, h, args.dstMesh, x0, y0, args.faceW, st.energy) : undefined;
     args = { ...args, stubble: { target, source } };
   }
+  const bd = args.opts.beardDark;
+  if (bd.dark > 0 && bd.texture > 0 && args.opts.beardMouth >= 2 && args.opts.occluderThreshold > 0) {
+    // mask.beardDark.texture: at full size, like mask.stubble.
+    // Its share over ~1.5 % of the face width: a dense beard's smooth core counts with its edge.
+    const tex = stubbleMap(args.sourceLab[0], args.cover, w, h, args.dstMesh, args.roi.x0, args.roi.y0, args.faceW, bd.texture);
+    args = { ...args, beardTexture: boxBlur(tex, w, h, Math.max(1, Math.round(0.015 * args.faceW))) };
+  }
   if (k <= 1) {
     const m = buildMask(args);
     if (m.hairKeep) applyHairEdge(m.alpha, m.hairKeep, w, h, 1, args);
@@ -746,6 +847,7 @@ function reduceInputs(args: MaskInput, k: number): MaskInput {
     sourceLab: [lab[3], lab[4], lab[5]],
     faceW: args.faceW / k,
     ...(args.stubble && { stubble: { target: reduceMean(args.stubble.target, w, h, k), source: args.stubble.source && reduceMean(args.stubble.source, w, h, k) } }),
+    ...(args.beardTexture && { beardTexture: reduceMean(args.beardTexture, w, h, k) }),
   };
 }
 
