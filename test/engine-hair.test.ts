@@ -367,8 +367,9 @@ async function beardMask(beard: boolean, shadow: boolean, dark: number) {
   return { alpha: mask.alpha, zone };
 }
 
-test('beardDark: off by default', () => {
-  assert.equal(DEFAULT_MASK.beardDark.dark, 0);
+test('beardDark: on by default, with beardMouth 2', () => {
+  assert.equal(DEFAULT_MASK.beardDark.dark, 0.75);
+  assert.equal(DEFAULT_MASK.beardMouth, 2);
 });
 
 test('beardDark: a dark beard on brown skin passes the colour test and is carried in; with beardDark it is the template\'s', async () => {
