@@ -142,8 +142,11 @@ export interface MaskInput {
   visibilityKeep?: { tris: Int32Array; keep: Float32Array };
   /** mask.stubble: 1 where the template / the warped source is stubble by texture (set by buildMaskAt). */
   stubble?: { target: Float32Array; source?: Float32Array };
-  /** mask.beardDark.texture: the share of the warped source that is textured nearby (set by buildMaskAt). */
-  beardTexture?: Float32Array;
+  /**
+   * mask.beardDark.texture: the share of the warped source that is textured nearby (set by
+   * buildMaskAt), worked out on the first call: only when the colour test found a dark pixel.
+   */
+  beardTexture?: () => Float32Array;
 }
 
 // The mask's pixel loops live in small module-level kernels below, buildMask() is glue: a swap
@@ -618,7 +621,7 @@ function weakHair(z: Float32Array, light: Float32Array, sides: Uint8Array, featu
  * of less than `chroma` × its local skin chroma; the reference is the source's skin (skin distance
  * within statsThreshold) outside the zone and the eyes, brows and lips.
  */
-function beardDarkMap(lab: [Float32Array, Float32Array, Float32Array], sp: Float64Array, cover: Uint8Array, zone: Uint8Array, parts: Uint8Array, w: number, h: number, faceW: number, opts: MaskOptions, texture?: Float32Array): Uint8Array {
+function beardDarkMap(lab: [Float32Array, Float32Array, Float32Array], sp: Float64Array, cover: Uint8Array, zone: Uint8Array, parts: Uint8Array, w: number, h: number, faceW: number, opts: MaskOptions, texture?: () => Float32Array): Uint8Array {
   const n = w * h;
   const [L, A, B] = lab;
   const thr = opts.statsThreshold > 0 ? opts.statsThreshold : Infinity;
@@ -637,7 +640,7 @@ function beardDarkMap(lab: [Float32Array, Float32Array, Float32Array], sp: Float
   const eps = 0.05, gl = sp[0], gc = Math.hypot(sp[1], sp[2]);
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
-    if (!zone[i] || (texture && !(texture[i] > 0.25))) continue;
+    if (!zone[i]) continue;
     const d = den[i] + eps;
     const rl = (nl[i] + eps * gl) / d, rc = (nc[i] + eps * gc) / d;
     const light = rl > 1 ? L[i] / rl : 1;
@@ -649,7 +652,25 @@ function beardDarkMap(lab: [Float32Array, Float32Array, Float32Array], sp: Float
     const cs = chroma / Math.sqrt(Math.max(1e-3, light));
     if (light < o.dark && cs < o.chroma) out[i] = 1;
   }
+  // The texture test last: it costs a full-size pass, paid only when the colour test found something.
+  if (texture && out.includes(1)) {
+    const tex = texture();
+    for (let i = 0; i < n; i++) if (out[i] && !(tex[i]! > 0.25)) out[i] = 0;
+  }
   return out;
+}
+
+/** f, called at most once. */
+function once<T>(f: () => T): () => T {
+  let v: T | undefined;
+  let done = false;
+  return () => {
+    if (!done) {
+      v = f();
+      done = true;
+    }
+    return v as T;
+  };
 }
 
 /** a and not b, as a 0/1 plane. */
@@ -775,8 +796,10 @@ export function buildMaskAt(args: MaskInput, k: number): FaceMask {
   if (bd.dark > 0 && bd.texture > 0 && args.opts.beardMouth >= 2 && args.opts.occluderThreshold > 0) {
     // mask.beardDark.texture: at full size, like mask.stubble.
     // Its share over ~1.5 % of the face width: a dense beard's smooth core counts with its edge.
-    const tex = stubbleMap(args.sourceLab[0], args.cover, w, h, args.dstMesh, args.roi.x0, args.roi.y0, args.faceW, bd.texture);
-    args = { ...args, beardTexture: boxBlur(tex, w, h, Math.max(1, Math.round(0.015 * args.faceW))) };
+    // A full-size pass, so only for a source with a dark, greyish pixel in the zone (most have none).
+    const full = args;
+    const texture = once(() => boxBlur(stubbleMap(full.sourceLab[0], full.cover, w, h, full.dstMesh, full.roi.x0, full.roi.y0, full.faceW, bd.texture), w, h, Math.max(1, Math.round(0.015 * full.faceW))));
+    args = { ...args, beardTexture: texture };
   }
   if (k <= 1) {
     const m = buildMask(args);
@@ -847,7 +870,7 @@ function reduceInputs(args: MaskInput, k: number): MaskInput {
     sourceLab: [lab[3], lab[4], lab[5]],
     faceW: args.faceW / k,
     ...(args.stubble && { stubble: { target: reduceMean(args.stubble.target, w, h, k), source: args.stubble.source && reduceMean(args.stubble.source, w, h, k) } }),
-    ...(args.beardTexture && { beardTexture: reduceMean(args.beardTexture, w, h, k) }),
+    ...(args.beardTexture && { beardTexture: once(() => reduceMean(args.beardTexture!(), w, h, k)) }),
   };
 }
 
