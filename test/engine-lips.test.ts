@@ -85,6 +85,8 @@ test('lipParts: the pale lower lip takes the template lip colour, not its teeth'
 test('lipParts: the shadow under the lower lip is lifted toward the template fold, bounded', () => {
   const before = mean(scene('source').lab[0], (i) => fold[i] > 0);
   const after = mean(run(1)[0], (i) => fold[i] > 0);
+  // Partial: shifts are linear between depth bins, so the lip's own (darkening) shift reaches half
+  // a bin past the contour, which keeps the outline soft.
   assert.ok(after - before > 3 && after - before <= 12.01, `fold L ${before.toFixed(1)} → ${after.toFixed(1)}`);
 });
 
