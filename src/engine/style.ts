@@ -15,9 +15,16 @@ export interface StyleOptions {
   lips: number;
   /** 0..1: the same for the eyelids (eye-shadow). */
   eyes: number;
+  /**
+   * 0 = the lips as one region, plain means, lightness moved half as far (the old behaviour,
+   * bit-identical). > 0: the upper and the lower lip each on their own, across their depth (opening
+   * → outer contour, and the lower lip's fold under it), from robust statistics (only lip-coloured
+   * pixels: the template's teeth and dark corners left out); lightness moves this share of the way.
+   */
+  lipParts: number;
 }
 
-export const DEFAULT_STYLE: StyleOptions = { style: 'template', lips: 0.85, eyes: 0 };
+export const DEFAULT_STYLE: StyleOptions = { style: 'template', lips: 0.85, eyes: 0, lipParts: 0 };
 
 type Lab = [Float32Array, Float32Array, Float32Array];
 type Pt = [number, number];
@@ -80,7 +87,9 @@ export function applyStyle(src: Lab, tgt: Lab, cover: Uint8Array, roi: Roi, dst:
   const { w, h, x0, y0 } = roi;
   const local = (m: ArrayLike<number>[], ids: number[]) => pick(m, ids).map(([x, y]) => [x - x0, y - y0] as Pt);
   const jobs: { s: Region; t: Region; amount: number }[] = [];
-  if (opts.lips > 0) {
+  if (opts.lips > 0 && opts.lipParts > 0) {
+    applyLipParts(src, tgt, cover, roi, local(dst, LIPS_OUTER), local(dst, LIPS_INNER), local(tMesh, LIPS_OUTER), local(tMesh, LIPS_INNER), faceW, opts);
+  } else if (opts.lips > 0) {
     jobs.push({
       s: region(w, h, local(dst, LIPS_OUTER), local(dst, LIPS_INNER), 0.01 * faceW),
       t: region(w, h, growPolygon(local(tMesh, LIPS_OUTER), -0.01 * faceW), local(tMesh, LIPS_INNER), 0.005 * faceW),
@@ -112,3 +121,140 @@ export function applyStyle(src: Lab, tgt: Lab, cover: Uint8Array, roi: Roi, dst:
     }
   }
 }
+
+/** The upper (0) or lower (1) lip: between the outer and the inner contour (LIPS_OUTER / LIPS_INNER order). */
+export function lipPart(outer: Pt[], inner: Pt[], part: 0 | 1): Pt[] {
+  // Both contours run corner (0) → over the top → other corner (10) → under the bottom → back.
+  if (part === 0) return [...outer.slice(0, 11), ...inner.slice(0, 11).reverse()];
+  return [...outer.slice(10), outer[0], inner[0], ...inner.slice(10).reverse()];
+}
+
+function median(v: number[]): number {
+  if (!v.length) return 0;
+  const s = [...v].sort((a, b) => a - b);
+  return s[s.length >> 1];
+}
+
+/** Distance from (x, y) to an open polyline. */
+function polyDist(x: number, y: number, pl: Pt[]): number {
+  let best = Infinity;
+  for (let j = 0; j + 1 < pl.length; j++) {
+    const [ax, ay] = pl[j], [bx, by] = pl[j + 1];
+    const dx = bx - ax, dy = by - ay;
+    const l2 = dx * dx + dy * dy;
+    const t = l2 > 0 ? Math.max(0, Math.min(1, ((x - ax) * dx + (y - ay) * dy) / l2)) : 0;
+    const d = Math.hypot(x - ax - t * dx, y - ay - t * dy);
+    if (d < best) best = d;
+  }
+  return best;
+}
+
+/** Bins of the lip's depth coordinate: 0 at the opening, 1 on the outer contour, up to 2 past it (the lower lip's fold). */
+const NB = 8;
+
+interface Profile {
+  /** Per bin: mean L, a, b (robust) and the weight behind it. */
+  mean: Float64Array;
+  weight: Float64Array;
+}
+
+/**
+ * A lip's colour profile across its depth: every pixel of the lip (and, with `band` > 0 px, of the
+ * band that far past its outer contour) gets v = d_in / (d_in + d_out) inside, 1 + d_out / band
+ * outside; per bin of v, the mean Lab of the pixels that pass the robust test (inside the lip:
+ * chroma ≥ 0.55 × the lip's median, lightness within max(6, 2.5 robust deviations) of the bin's
+ * median; in the band: the lightness test only).
+ */
+function lipProfile(lab: Lab, cover: Uint8Array, w: number, h: number, outer: Pt[], inner: Pt[], poly: Pt[], band: number): { prof: Profile; px: { i: number; v: number }[] } {
+  const xs = poly.map((p) => p[0]), ys = poly.map((p) => p[1]);
+  const x0 = Math.max(0, Math.floor(Math.min(...xs) - band - 1)), x1 = Math.min(w - 1, Math.ceil(Math.max(...xs) + band + 1));
+  const y0 = Math.max(0, Math.floor(Math.min(...ys) - band - 1)), y1 = Math.min(h - 1, Math.ceil(Math.max(...ys) + band + 1));
+  const rw = x1 - x0 + 1, rh = y1 - y0 + 1;
+  const inLip = new Float32Array(Math.max(1, rw * rh));
+  if (rw > 0 && rh > 0) fillPolygon(inLip, rw, rh, poly.map(([x, y]) => [x - x0, y - y0] as Pt), 1);
+  const px: { i: number; v: number }[] = [];
+  for (let y = 0; y < rh; y++) {
+    for (let x = 0; x < rw; x++) {
+      const i = (y0 + y) * w + x0 + x;
+      if (!cover[i]) continue;
+      const dOut = polyDist(x0 + x, y0 + y, outer);
+      if (inLip[y * rw + x] > 0) {
+        const dIn = polyDist(x0 + x, y0 + y, inner);
+        px.push({ i, v: dIn / (dIn + dOut + 1e-6) });
+      } else if (band > 0 && dOut < band && polyDist(x0 + x, y0 + y, inner) > dOut) {
+        px.push({ i, v: 1 + dOut / band });
+      }
+    }
+  }
+  const lipC = median(px.filter((p) => p.v <= 1).map((p) => Math.hypot(lab[1][p.i], lab[2][p.i])));
+  const mean = new Float64Array(NB * 3), weight = new Float64Array(NB);
+  const bins: number[][] = Array.from({ length: NB }, () => []);
+  for (const p of px) bins[Math.min(NB - 1, Math.floor((p.v / 2) * NB))].push(p.i);
+  for (let b = 0; b < NB; b++) {
+    const ids = bins[b];
+    const Ls = ids.map((i) => lab[0][i]);
+    const mL = median(Ls);
+    const win = Math.max(6, 2.5 * 1.4826 * median(Ls.map((v) => Math.abs(v - mL))));
+    const lip = b < NB / 2;
+    for (const i of ids) {
+      if (Math.abs(lab[0][i] - mL) > win) continue;
+      if (lip && Math.hypot(lab[1][i], lab[2][i]) < 0.55 * lipC) continue;
+      weight[b]++;
+      for (let c = 0; c < 3; c++) mean[b * 3 + c] += lab[c][i];
+    }
+    if (weight[b]) for (let c = 0; c < 3; c++) mean[b * 3 + c] /= weight[b];
+  }
+  return { prof: { mean, weight }, px };
+}
+
+/** The polyline of a part's outer (or inner) contour, corner to corner. */
+function contour(c: Pt[], part: 0 | 1): Pt[] {
+  return part === 0 ? c.slice(0, 11) : [...c.slice(10), c[0]];
+}
+
+/**
+ * Each lip on its own, across its depth: the source's lip (where the warp put it, `so`/`si`) takes
+ * the template's lip profile (`to`/`ti`): per depth bin, a, b shifted × `lips` and L × `lipParts`
+ * (linear between bin centres); the lower lip's fold (a band 0.05 face width under it) has its
+ * colour moved the same way, at most 12 units of L and 4 of a, b, so the source's shadow under a closed lip does
+ * not land as a dark band under the template's open one.
+ */
+function applyLipParts(src: Lab, tgt: Lab, cover: Uint8Array, roi: Roi, so: Pt[], si: Pt[], to: Pt[], ti: Pt[], faceW: number, opts: StyleOptions): void {
+  const { w, h } = roi;
+  for (const part of [0, 1] as const) {
+    const band = 0.05 * faceW;
+    const S = lipProfile(src, cover, w, h, contour(so, part), contour(si, part), lipPart(so, si, part), band);
+    const T = lipProfile(tgt, cover, w, h, contour(to, part), contour(ti, part), lipPart(to, ti, part), band);
+    // Per bin shift; bins without enough pixels on either side take their neighbours'.
+    const sh = new Float64Array(NB * 3);
+    const ok = new Uint8Array(NB);
+    for (let b = 0; b < NB; b++) {
+      if (!(part === 0 && b >= NB / 2) && (S.prof.weight[b] < 8 || T.prof.weight[b] < 8)) continue;
+      ok[b] = 1;
+      const lip = b < NB / 2;
+      for (let c = 0; c < 3; c++) {
+        let d = (T.prof.mean[b * 3 + c] - S.prof.mean[b * 3 + c]) * (c === 0 ? opts.lipParts : opts.lips);
+        // The upper lip's band only softens its edge; the lower lip's fold is matched, bounded.
+        if (!lip) d = part === 0 ? 0 : Math.max(-(c ? 4 : 12), Math.min(c ? 4 : 12, d));
+        sh[b * 3 + c] = d;
+      }
+    }
+    if (!ok.some((v) => v)) continue;
+    for (let b = 0; b < NB; b++) {
+      if (ok[b]) continue;
+      let n = -1;
+      for (let d = 1; d < NB && n < 0; d++) n = b - d >= 0 && ok[b - d] ? b - d : b + d < NB && ok[b + d] ? b + d : -1;
+      for (let c = 0; c < 3; c++) sh[b * 3 + c] = sh[n * 3 + c];
+    }
+    for (const { i, v } of S.px) {
+      const f = (v / 2) * NB - 0.5;
+      const b0 = Math.max(0, Math.min(NB - 1, Math.floor(f))), b1 = Math.min(NB - 1, b0 + 1);
+      const t = Math.max(0, Math.min(1, f - b0));
+      // Past the outer contour the shift holds over the band's first half, then fades out.
+      const k = v <= 1.5 ? 1 : 1 - smooth(2 * (v - 1.5));
+      for (let c = 0; c < 3; c++) src[c][i] += k * ((1 - t) * sh[b0 * 3 + c] + t * sh[b1 * 3 + c]);
+    }
+  }
+}
+
+const smooth = (x: number) => { const t = Math.max(0, Math.min(1, x)); return t * t * (3 - 2 * t); };
