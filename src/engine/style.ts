@@ -24,7 +24,7 @@ export interface StyleOptions {
   lipParts: number;
 }
 
-export const DEFAULT_STYLE: StyleOptions = { style: 'template', lips: 0.85, eyes: 0, lipParts: 0 };
+export const DEFAULT_STYLE: StyleOptions = { style: 'template', lips: 0.85, eyes: 0, lipParts: 0.6 };
 
 type Lab = [Float32Array, Float32Array, Float32Array];
 type Pt = [number, number];
