@@ -137,16 +137,18 @@ function median(v: number[]): number {
 
 /** Distance from (x, y) to an open polyline. */
 function polyDist(x: number, y: number, pl: Pt[]): number {
+  // Squared distances, one square root (this runs for every pixel of both faces' lips).
   let best = Infinity;
   for (let j = 0; j + 1 < pl.length; j++) {
     const [ax, ay] = pl[j], [bx, by] = pl[j + 1];
     const dx = bx - ax, dy = by - ay;
     const l2 = dx * dx + dy * dy;
     const t = l2 > 0 ? Math.max(0, Math.min(1, ((x - ax) * dx + (y - ay) * dy) / l2)) : 0;
-    const d = Math.hypot(x - ax - t * dx, y - ay - t * dy);
-    if (d < best) best = d;
+    const ex = x - ax - t * dx, ey = y - ay - t * dy;
+    const d2 = ex * ex + ey * ey;
+    if (d2 < best) best = d2;
   }
-  return best;
+  return Math.sqrt(best);
 }
 
 /** Bins of the lip's depth coordinate: 0 at the opening, 1 on the outer contour, up to 2 past it (the lower lip's fold). */
@@ -177,11 +179,13 @@ function lipProfile(lab: Lab, cover: Uint8Array, w: number, h: number, outer: Pt
     for (let x = 0; x < rw; x++) {
       const i = (y0 + y) * w + x0 + x;
       if (!cover[i]) continue;
+      const lip = inLip[y * rw + x] > 0;
+      if (!lip && !(band > 0)) continue;
       const dOut = polyDist(x0 + x, y0 + y, outer);
-      if (inLip[y * rw + x] > 0) {
+      if (lip) {
         const dIn = polyDist(x0 + x, y0 + y, inner);
         px.push({ i, v: dIn / (dIn + dOut + 1e-6) });
-      } else if (band > 0 && dOut < band && polyDist(x0 + x, y0 + y, inner) > dOut) {
+      } else if (dOut < band && polyDist(x0 + x, y0 + y, inner) > dOut) {
         px.push({ i, v: 1 + dOut / band });
       }
     }
