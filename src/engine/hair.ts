@@ -429,35 +429,77 @@ export const DEFAULT_STUBBLE: StubbleOptions = { energy: 0, source: 0 };
 /** Forehead points (mesh ids) whose patches give the reference energy. */
 const FOREHEAD = [151, 9, 108, 337, 10, 109, 338];
 
+/** A pixel rectangle of the ROI, ends exclusive. */
+export interface Rect {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+/**
+ * The fine-band energy (mean square of L less its r1 box blur, over an r2 box; 0 outside `cover`)
+ * over `rect`, as a rect-sized plane, worked out on `rect` grown by r1 + r2 + 1 (clipped to the
+ * ROI): inside `rect` the values are the whole ROI's, up to the rounding of the boxes' running sums.
+ */
+function fineEnergy(L: Float32Array, cover: Uint8Array, w: number, h: number, r1: number, r2: number, rect: Rect): Float32Array {
+  const m = r1 + r2 + 1;
+  const gx0 = Math.max(0, rect.x0 - m), gy0 = Math.max(0, rect.y0 - m), gx1 = Math.min(w, rect.x1 + m), gy1 = Math.min(h, rect.y1 + m);
+  const cw = gx1 - gx0, ch = gy1 - gy0;
+  const crop = new Float32Array(cw * ch);
+  for (let y = 0; y < ch; y++) crop.set(L.subarray((gy0 + y) * w + gx0, (gy0 + y) * w + gx1), y * cw);
+  const base = boxBlur(crop, cw, ch, r1);
+  const sq = new Float32Array(cw * ch);
+  for (let y = 0; y < ch; y++) {
+    for (let x = 0, i = (gy0 + y) * w + gx0, j = y * cw; x < cw; x++, i++, j++) if (cover[i]) sq[j] = (crop[j]! - base[j]!) ** 2;
+  }
+  const e = boxBlur(sq, cw, ch, r2);
+  const rw = rect.x1 - rect.x0, rh = rect.y1 - rect.y0;
+  const out = new Float32Array(rw * rh);
+  for (let y = 0; y < rh; y++) {
+    const from = (rect.y0 - gy0 + y) * cw + rect.x0 - gx0;
+    out.set(e.subarray(from, from + rw), y * rw);
+  }
+  return out;
+}
+
 /**
  * 1 where the lightness plane `L` (w × h, only where `cover`) has a fine-band energy over
  * `energy` × the median over patches around the forehead points of `mesh` (ROI pixels); the
  * energy is the mean square of L less its box blur (radius ~0.4 % of the face width) over
- * ~0.8 % of the face width.
+ * ~0.8 % of the face width. With `only`, just that rectangle is worked out (0 elsewhere) and the
+ * forehead's patches on their own.
  */
-export function stubbleMap(L: Float32Array, cover: Uint8Array, w: number, h: number, mesh: ArrayLike<number>[], x0: number, y0: number, faceW: number, energy: number): Float32Array {
+export function stubbleMap(L: Float32Array, cover: Uint8Array, w: number, h: number, mesh: ArrayLike<number>[], x0: number, y0: number, faceW: number, energy: number, only?: Rect): Float32Array {
   const n = w * h;
   const out = new Float32Array(n);
   if (!(energy > 0)) return out;
   const r1 = Math.max(1, Math.round(0.004 * faceW));
   const r2 = Math.max(1, Math.round(0.008 * faceW));
-  const base = boxBlur(L, w, h, r1);
-  const sq = new Float32Array(n);
-  for (let i = 0; i < n; i++) if (cover[i]) sq[i] = (L[i] - base[i]) ** 2;
-  const e = boxBlur(sq, w, h, r2);
-  const ref: number[] = [];
+  const full: Rect = { x0: 0, y0: 0, x1: w, y1: h };
+  const at = only ? { x0: Math.max(0, only.x0), y0: Math.max(0, only.y0), x1: Math.min(w, only.x1), y1: Math.min(h, only.y1) } : full;
+  if (at.x1 <= at.x0 || at.y1 <= at.y0) return out;
   const pr = Math.max(2, Math.round(0.03 * faceW));
-  for (const id of FOREHEAD) {
-    const cx = Math.round(mesh[id][0] - x0), cy = Math.round(mesh[id][1] - y0);
+  const centres = FOREHEAD.map((id) => [Math.round(mesh[id][0] - x0), Math.round(mesh[id][1] - y0)] as const);
+  const xs = centres.map((c) => c[0]), ys = centres.map((c) => c[1]);
+  const fr: Rect = only ? { x0: Math.max(0, Math.min(...xs) - pr), y0: Math.max(0, Math.min(...ys) - pr), x1: Math.min(w, Math.max(...xs) + pr + 1), y1: Math.min(h, Math.max(...ys) + pr + 1) } : full;
+  const e = fineEnergy(L, cover, w, h, r1, r2, at);
+  const ef = !only ? e : fr.x1 > fr.x0 && fr.y1 > fr.y0 ? fineEnergy(L, cover, w, h, r1, r2, fr) : new Float32Array(0);
+  const fw = fr.x1 - fr.x0;
+  const ref: number[] = [];
+  for (const [cx, cy] of centres) {
     for (let y = cy - pr; y <= cy + pr; y += 2) {
       for (let x = cx - pr; x <= cx + pr; x += 2) {
         if (x < 0 || y < 0 || x >= w || y >= h || !cover[y * w + x]) continue;
-        ref.push(e[y * w + x]);
+        ref.push(ef[(y - fr.y0) * fw + x - fr.x0]!);
       }
     }
   }
   if (ref.length < 20) return out;
   const lim = energy * Math.max(0.5, selectKth(Float64Array.from(ref), ref.length >> 1));
-  for (let i = 0; i < n; i++) if (cover[i] && e[i] > lim) out[i] = 1;
+  const aw = at.x1 - at.x0;
+  for (let y = at.y0; y < at.y1; y++) {
+    for (let x = at.x0, i = y * w + at.x0, j = (y - at.y0) * aw; x < at.x1; x++, i++, j++) if (cover[i] && e[j]! > lim) out[i] = 1;
+  }
   return out;
 }

@@ -4,7 +4,7 @@
 // finally feathers inward so its value is exactly 0 on and outside the hard edge.
 import { bilinearTaps, boxBlur, convexHull, fillPolygon, gaussBlur, growPolygon } from './raster.ts';
 import { BROW_LEFT, BROW_RIGHT, EYE_LEFT, EYE_RIGHT, FEATURES, LIPS_INNER, LIPS_OUTER, mouthOpenness, pick } from './regions.ts';
-import { DEFAULT_SIDE_HAIR, capPerSide, growInto, localSkinRatio, DEFAULT_STRANDS, strandMap, DEFAULT_HAIR_EDGE, DEFAULT_STUBBLE, distanceFeather, growHair, stubbleMap, upsampleKeep, type HairEdgeOptions, type StubbleOptions, type SideHairOptions, type StrandOptions } from './hair.ts';
+import { DEFAULT_SIDE_HAIR, capPerSide, growInto, localSkinRatio, DEFAULT_STRANDS, strandMap, DEFAULT_HAIR_EDGE, DEFAULT_STUBBLE, distanceFeather, growHair, stubbleMap, upsampleKeep, type HairEdgeOptions, type Rect, type StubbleOptions, type SideHairOptions, type StrandOptions } from './hair.ts';
 import { DEFAULT_GLASSES, glassesMask, removeSourceGlasses, type GlassesOptions } from './glasses.ts';
 import { shadedSkinZ, skinParams, skinZ, type SkinModel } from './skin.ts';
 import type { Roi } from './warp.ts';
@@ -144,9 +144,10 @@ export interface MaskInput {
   stubble?: { target: Float32Array; source?: Float32Array };
   /**
    * mask.beardDark.texture: the share of the warped source that is textured nearby (set by
-   * buildMaskAt), worked out on the first call: only when the colour test found a dark pixel.
+   * buildMaskAt), worked out when called: only when the colour test found a dark pixel, and
+   * right (up to rounding) only inside `box`, the bounding box of those pixels (ends exclusive).
    */
-  beardTexture?: () => Float32Array;
+  beardTexture?: (box: Rect) => Float32Array;
 }
 
 // The mask's pixel loops live in small module-level kernels below, buildMask() is glue: a swap
@@ -621,7 +622,7 @@ function weakHair(z: Float32Array, light: Float32Array, sides: Uint8Array, featu
  * of less than `chroma` × its local skin chroma; the reference is the source's skin (skin distance
  * within statsThreshold) outside the zone and the eyes, brows and lips.
  */
-function beardDarkMap(lab: [Float32Array, Float32Array, Float32Array], sp: Float64Array, cover: Uint8Array, zone: Uint8Array, parts: Uint8Array, w: number, h: number, faceW: number, opts: MaskOptions, texture?: () => Float32Array): Uint8Array {
+function beardDarkMap(lab: [Float32Array, Float32Array, Float32Array], sp: Float64Array, cover: Uint8Array, zone: Uint8Array, parts: Uint8Array, w: number, h: number, faceW: number, opts: MaskOptions, texture?: (box: Rect) => Float32Array): Uint8Array {
   const n = w * h;
   const [L, A, B] = lab;
   const thr = opts.statsThreshold > 0 ? opts.statsThreshold : Infinity;
@@ -654,23 +655,32 @@ function beardDarkMap(lab: [Float32Array, Float32Array, Float32Array], sp: Float
   }
   // The texture test last: it costs a full-size pass, paid only when the colour test found something.
   if (texture && out.includes(1)) {
-    const tex = texture();
+    let x0 = w, y0 = h, x1 = -1, y1 = -1;
+    for (let i = 0; i < n; i++) {
+      if (!out[i]) continue;
+      const x = i % w, y = (i / w) | 0;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      if (y > y1) y1 = y;
+    }
+    const tex = texture({ x0, y0, x1: x1 + 1, y1: y1 + 1 });
     for (let i = 0; i < n; i++) if (out[i] && !(tex[i]! > 0.25)) out[i] = 0;
   }
   return out;
 }
 
-/** f, called at most once. */
-function once<T>(f: () => T): () => T {
-  let v: T | undefined;
-  let done = false;
-  return () => {
-    if (!done) {
-      v = f();
-      done = true;
-    }
-    return v as T;
-  };
+/** boxBlur of `plane` over `rect` only (clipped to the plane; 0 elsewhere): for a plane that is 0 outside it. */
+function blurWithin(plane: Float32Array, w: number, h: number, r: number, rect: Rect): Float32Array {
+  const x0 = Math.max(0, rect.x0), y0 = Math.max(0, rect.y0), x1 = Math.min(w, rect.x1), y1 = Math.min(h, rect.y1);
+  const out = new Float32Array(w * h);
+  if (x1 <= x0 || y1 <= y0) return out;
+  const cw = x1 - x0, ch = y1 - y0;
+  const crop = new Float32Array(cw * ch);
+  for (let y = 0; y < ch; y++) crop.set(plane.subarray((y0 + y) * w + x0, (y0 + y) * w + x1), y * cw);
+  const b = boxBlur(crop, cw, ch, r);
+  for (let y = 0; y < ch; y++) out.set(b.subarray(y * cw, (y + 1) * cw), (y0 + y) * w + x0);
+  return out;
 }
 
 /** a and not b, as a 0/1 plane. */
@@ -798,7 +808,12 @@ export function buildMaskAt(args: MaskInput, k: number): FaceMask {
     // Its share over ~1.5 % of the face width: a dense beard's smooth core counts with its edge.
     // A full-size pass, so only for a source with a dark, greyish pixel in the zone (most have none).
     const full = args;
-    const texture = once(() => boxBlur(stubbleMap(full.sourceLab[0], full.cover, w, h, full.dstMesh, full.roi.x0, full.roi.y0, full.faceW, bd.texture), w, h, Math.max(1, Math.round(0.015 * full.faceW))));
+    const r = Math.max(1, Math.round(0.015 * full.faceW));
+    const texture = (box: Rect) => {
+      // Worked out on the box grown past its blur: inside the box, the blur's windows are whole.
+      const grown = { x0: box.x0 - r - 1, y0: box.y0 - r - 1, x1: box.x1 + r + 1, y1: box.y1 + r + 1 };
+      return blurWithin(stubbleMap(full.sourceLab[0], full.cover, w, h, full.dstMesh, full.roi.x0, full.roi.y0, full.faceW, bd.texture, grown), w, h, r, grown);
+    };
     args = { ...args, beardTexture: texture };
   }
   if (k <= 1) {
@@ -870,7 +885,7 @@ function reduceInputs(args: MaskInput, k: number): MaskInput {
     sourceLab: [lab[3], lab[4], lab[5]],
     faceW: args.faceW / k,
     ...(args.stubble && { stubble: { target: reduceMean(args.stubble.target, w, h, k), source: args.stubble.source && reduceMean(args.stubble.source, w, h, k) } }),
-    ...(args.beardTexture && { beardTexture: once(() => reduceMean(args.beardTexture!(), w, h, k)) }),
+    ...(args.beardTexture && { beardTexture: (box: Rect) => reduceMean(args.beardTexture!({ x0: box.x0 * k, y0: box.y0 * k, x1: Math.min(w, box.x1 * k), y1: Math.min(h, box.y1 * k) }), w, h, k) }),
   };
 }
 
