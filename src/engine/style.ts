@@ -3,7 +3,7 @@
 // colour; off by default: it tinted eyes more often than it matched make-up), over the user's own
 // shapes and texture; with 'source' the user's own make-up stays.
 // Only means move (Lab, per region, feathered), so the features' detail, and identity, are the user's.
-import { boxBlur, fillPolygon, growPolygon } from './raster.ts';
+import { boxBlur, fillPolygon, growPolygon, selectKth } from './raster.ts';
 import { EYE_LEFT, EYE_RIGHT, LIPS_INNER, LIPS_OUTER, pick } from './regions.ts';
 import type { Roi } from './warp.ts';
 
@@ -24,7 +24,7 @@ export interface StyleOptions {
   lipParts: number;
 }
 
-export const DEFAULT_STYLE: StyleOptions = { style: 'template', lips: 0.85, eyes: 0, lipParts: 0.6 };
+export const DEFAULT_STYLE: StyleOptions = { style: 'template', lips: 0.85, eyes: 0, lipParts: 0 };
 
 type Lab = [Float32Array, Float32Array, Float32Array];
 type Pt = [number, number];
@@ -130,17 +130,17 @@ export function lipPart(outer: Pt[], inner: Pt[], part: 0 | 1): Pt[] {
 }
 
 function median(v: number[]): number {
-  if (!v.length) return 0;
-  const s = [...v].sort((a, b) => a - b);
-  return s[s.length >> 1];
+  // The upper median, selected (raster.ts selectKth), not sorted.
+  return v.length ? selectKth(Float64Array.from(v), v.length >> 1) : 0;
 }
 
 /** Distance from (x, y) to an open polyline. */
-function polyDist(x: number, y: number, pl: Pt[]): number {
-  // Squared distances, one square root (this runs for every pixel of both faces' lips).
+function polyDist(x: number, y: number, pl: Float64Array): number {
+  // Squared distances, one square root (this runs for every pixel of both faces' lips); the
+  // polyline as flat x, y pairs.
   let best = Infinity;
-  for (let j = 0; j + 1 < pl.length; j++) {
-    const [ax, ay] = pl[j], [bx, by] = pl[j + 1];
+  for (let j = 0; j + 3 < pl.length; j += 2) {
+    const ax = pl[j]!, ay = pl[j + 1]!, bx = pl[j + 2]!, by = pl[j + 3]!;
     const dx = bx - ax, dy = by - ay;
     const l2 = dx * dx + dy * dy;
     const t = l2 > 0 ? Math.max(0, Math.min(1, ((x - ax) * dx + (y - ay) * dy) / l2)) : 0;
@@ -149,6 +149,13 @@ function polyDist(x: number, y: number, pl: Pt[]): number {
     if (d2 < best) best = d2;
   }
   return Math.sqrt(best);
+}
+
+/** A lip's pixels (ROI index) and their depth coordinate, the first `n` of each. */
+interface Pixels {
+  i: Int32Array;
+  v: Float64Array;
+  n: number;
 }
 
 /** Bins of the lip's depth coordinate: 0 at the opening, 1 on the outer contour, up to 2 past it (the lower lip's fold). */
@@ -167,33 +174,41 @@ interface Profile {
  * chroma ≥ 0.55 × the lip's median, lightness within max(6, 2.5 robust deviations) of the bin's
  * median; in the band: the lightness test only).
  */
-function lipProfile(lab: Lab, cover: Uint8Array, w: number, h: number, outer: Pt[], inner: Pt[], poly: Pt[], band: number): { prof: Profile; px: { i: number; v: number }[] } {
+function lipProfile(lab: Lab, cover: Uint8Array, w: number, h: number, outer: Pt[], inner: Pt[], poly: Pt[], band: number): { prof: Profile; px: Pixels } {
   const xs = poly.map((p) => p[0]), ys = poly.map((p) => p[1]);
   const x0 = Math.max(0, Math.floor(Math.min(...xs) - band - 1)), x1 = Math.min(w - 1, Math.ceil(Math.max(...xs) + band + 1));
   const y0 = Math.max(0, Math.floor(Math.min(...ys) - band - 1)), y1 = Math.min(h - 1, Math.ceil(Math.max(...ys) + band + 1));
   const rw = x1 - x0 + 1, rh = y1 - y0 + 1;
   const inLip = new Float32Array(Math.max(1, rw * rh));
   if (rw > 0 && rh > 0) fillPolygon(inLip, rw, rh, poly.map(([x, y]) => [x - x0, y - y0] as Pt), 1);
-  const px: { i: number; v: number }[] = [];
+  const px: Pixels = { i: new Int32Array(rw * rh), v: new Float64Array(rw * rh), n: 0 };
+  const outerF = Float64Array.from(outer.flat()), innerF = Float64Array.from(inner.flat());
+  // The outer contour's box grown by the band: a pixel off the lip and outside it is farther than the band.
+  const ox = outer.map((p) => p[0]), oy = outer.map((p) => p[1]);
+  const bx0 = Math.min(...ox) - band, bx1 = Math.max(...ox) + band, by0 = Math.min(...oy) - band, by1 = Math.max(...oy) + band;
   for (let y = 0; y < rh; y++) {
     for (let x = 0; x < rw; x++) {
       const i = (y0 + y) * w + x0 + x;
       if (!cover[i]) continue;
       const lip = inLip[y * rw + x] > 0;
-      if (!lip && !(band > 0)) continue;
-      const dOut = polyDist(x0 + x, y0 + y, outer);
+      if (!lip && (!(band > 0) || x0 + x <= bx0 || x0 + x >= bx1 || y0 + y <= by0 || y0 + y >= by1)) continue;
+      const dOut = polyDist(x0 + x, y0 + y, outerF);
       if (lip) {
-        const dIn = polyDist(x0 + x, y0 + y, inner);
-        px.push({ i, v: dIn / (dIn + dOut + 1e-6) });
-      } else if (dOut < band && polyDist(x0 + x, y0 + y, inner) > dOut) {
-        px.push({ i, v: 1 + dOut / band });
+        const dIn = polyDist(x0 + x, y0 + y, innerF);
+        px.i[px.n] = i;
+        px.v[px.n++] = dIn / (dIn + dOut + 1e-6);
+      } else if (dOut < band && polyDist(x0 + x, y0 + y, innerF) > dOut) {
+        px.i[px.n] = i;
+        px.v[px.n++] = 1 + dOut / band;
       }
     }
   }
-  const lipC = median(px.filter((p) => p.v <= 1).map((p) => Math.hypot(lab[1][p.i], lab[2][p.i])));
+  const chroma: number[] = [];
+  for (let q = 0; q < px.n; q++) if (px.v[q]! <= 1) chroma.push(Math.hypot(lab[1][px.i[q]!], lab[2][px.i[q]!]));
+  const lipC = median(chroma);
   const mean = new Float64Array(NB * 3), weight = new Float64Array(NB);
   const bins: number[][] = Array.from({ length: NB }, () => []);
-  for (const p of px) bins[Math.min(NB - 1, Math.floor((p.v / 2) * NB))].push(p.i);
+  for (let q = 0; q < px.n; q++) bins[Math.min(NB - 1, Math.floor((px.v[q]! / 2) * NB))].push(px.i[q]!);
   for (let b = 0; b < NB; b++) {
     const ids = bins[b];
     const Ls = ids.map((i) => lab[0][i]);
@@ -250,7 +265,8 @@ function applyLipParts(src: Lab, tgt: Lab, cover: Uint8Array, roi: Roi, so: Pt[]
       for (let d = 1; d < NB && n < 0; d++) n = b - d >= 0 && ok[b - d] ? b - d : b + d < NB && ok[b + d] ? b + d : -1;
       for (let c = 0; c < 3; c++) sh[b * 3 + c] = sh[n * 3 + c];
     }
-    for (const { i, v } of S.px) {
+    for (let q = 0; q < S.px.n; q++) {
+      const i = S.px.i[q]!, v = S.px.v[q]!;
       const f = (v / 2) * NB - 0.5;
       const b0 = Math.max(0, Math.min(NB - 1, Math.floor(f))), b1 = Math.min(NB - 1, b0 + 1);
       const t = Math.max(0, Math.min(1, f - b0));
