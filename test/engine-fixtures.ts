@@ -69,3 +69,11 @@ export function noisy(n: number, amp: number, seed: number, base = 128): Float32
   }
   return out;
 }
+
+/** An eye's centre and the largest distance of its mesh points (`ids`) from it: where drawn frames go. */
+export function eyeCircle(mesh: ArrayLike<number>[], ids: number[]): { cx: number; cy: number; r: number } {
+  const xs = ids.map((i) => mesh[i]![0]!), ys = ids.map((i) => mesh[i]![1]!);
+  const cx = xs.reduce((s, v) => s + v, 0) / xs.length, cy = ys.reduce((s, v) => s + v, 0) / ys.length;
+  const r = Math.max(...ids.map((i) => Math.hypot(mesh[i]![0]! - cx, mesh[i]![1]! - cy)));
+  return { cx, cy, r };
+}

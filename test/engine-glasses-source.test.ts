@@ -10,7 +10,7 @@ import { DEFAULT_SWAP } from '../src/engine/swap.ts';
 import { DEFAULT_MASK } from '../src/engine/mask.ts';
 import { EYE_LEFT, EYE_RIGHT } from '../src/engine/regions.ts';
 import { decodeImage } from '../src/engine/image.ts';
-import { faceA, faceB } from './engine-fixtures.ts';
+import { eyeCircle, faceA, faceB } from './engine-fixtures.ts';
 
 let engine: DefaultEngine;
 let painting: DefaultEngine;
@@ -27,12 +27,7 @@ after(async () => {
 async function withFrames(bytes: Buffer): Promise<Buffer> {
   const img = await decodeImage(bytes);
   const [face] = await engine.faceAnalyser.detect(img, { embedding: false });
-  const eye = (ids: number[]) => {
-    const xs = ids.map((i) => face.mesh[i][0]), ys = ids.map((i) => face.mesh[i][1]);
-    const cx = xs.reduce((s, v) => s + v, 0) / xs.length, cy = ys.reduce((s, v) => s + v, 0) / ys.length;
-    const r = Math.max(...ids.map((i) => Math.hypot(face.mesh[i][0] - cx, face.mesh[i][1] - cy)));
-    return { cx, cy, r };
-  };
+  const eye = (ids: number[]) => eyeCircle(face.mesh, ids);
   const [a, b] = [eye(EYE_LEFT), eye(EYE_RIGHT)].sort((p, q) => p.cx - q.cx);
   const sw = Math.max(2, a.r * 0.25);
   const lens = (e: { cx: number; cy: number; r: number }) =>

@@ -15,7 +15,7 @@ import { DEFAULT_MASK } from '../src/engine/mask.ts';
 import { multiband } from '../src/engine/blend.ts';
 import { EYE_LEFT, EYE_RIGHT } from '../src/engine/regions.ts';
 import { decodeImage } from '../src/engine/image.ts';
-import { faceA, faceB, noisy } from './engine-fixtures.ts';
+import { eyeCircle, faceA, faceB, noisy } from './engine-fixtures.ts';
 
 
 const rgbOf = (y: Float32Array) => {
@@ -256,10 +256,8 @@ async function withGlasses(bytes: Buffer): Promise<Buffer> {
   const img = await decodeImage(bytes);
   const [face] = await engine.faceAnalyser.detect(img, { embedding: false });
   const eye = (ids: number[]) => {
-    const xs = ids.map((i) => face.mesh[i][0]), ys = ids.map((i) => face.mesh[i][1]);
-    const cx = xs.reduce((s, v) => s + v, 0) / xs.length, cy = ys.reduce((s, v) => s + v, 0) / ys.length;
-    const r = Math.max(...ids.map((i) => Math.hypot(face.mesh[i][0] - cx, face.mesh[i][1] - cy)));
-    return { cx, cy, r: r * 1.9 };
+    const c = eyeCircle(face.mesh, ids);
+    return { ...c, r: c.r * 1.9 };
   };
   const [a, b] = [eye(EYE_LEFT), eye(EYE_RIGHT)].sort((p, q) => p.cx - q.cx);
   const sw = Math.max(2, a.r * 0.12);

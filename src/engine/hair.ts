@@ -1,7 +1,7 @@
 // Hair found by texture, not colour: blonde or grey strands over pale skin are skin-coloured,
 // but they are fine, parallel and high-contrast — a strong, coherent local orientation (the
 // structure tensor), where skin is weakly textured and without one direction.
-import { bilinearTaps, boxBlur, gaussBlur, selectKth } from './raster.ts';
+import { bilinearTaps, boxBlur, gaussBlur, selectKth, setBox } from './raster.ts';
 
 export interface StrandOptions {
   /** Structure-tensor energy, in multiples of the median over plain skin, from which a pixel may be hair (0 = off). */
@@ -341,17 +341,9 @@ function grownI32(a: Int32Array): Int32Array {
  */
 export function distanceFeather(keep: Uint8Array, w: number, h: number, r: number): Float32Array {
   const out = new Float32Array(w * h).fill(1);
-  let x0 = w, y0 = h, x1 = -1, y1 = -1;
-  for (let y = 0; y < h; y++) {
-    for (let x = 0, i = y * w; x < w; x++, i++) {
-      if (!keep[i]) continue;
-      if (x < x0) x0 = x;
-      if (x > x1) x1 = x;
-      if (y < y0) y0 = y;
-      if (y > y1) y1 = y;
-    }
-  }
-  if (x1 < 0) return out;
+  const box = setBox(keep, w, h);
+  if (!box) return out;
+  let { x0, y0, x1, y1 } = box;
   const span = Math.max(1, 2 * r);
   const pad = Math.ceil(span) + 2;
   x0 = Math.max(0, x0 - pad); y0 = Math.max(0, y0 - pad);

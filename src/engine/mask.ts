@@ -2,7 +2,7 @@
 // mesh coverage, then gives back to the template what should stay the template's — the open
 // mouth's interior (teeth), and hair or anything else that covers the face's outer band — and
 // finally feathers inward so its value is exactly 0 on and outside the hard edge.
-import { bilinearTaps, boxBlur, convexHull, fillPolygon, gaussBlur, growPolygon } from './raster.ts';
+import { bilinearTaps, boxBlur, convexHull, fillPolygon, gaussBlur, growPolygon, setBox } from './raster.ts';
 import { BROW_LEFT, BROW_RIGHT, EYE_LEFT, EYE_RIGHT, FEATURES, LIPS_INNER, LIPS_OUTER, mouthOpenness, pick } from './regions.ts';
 import { DEFAULT_SIDE_HAIR, capPerSide, growInto, localSkinRatio, DEFAULT_STRANDS, strandMap, DEFAULT_HAIR_EDGE, DEFAULT_STUBBLE, distanceFeather, growHair, stubbleMap, upsampleKeep, type HairEdgeOptions, type Rect, type StubbleOptions, type SideHairOptions, type StrandOptions } from './hair.ts';
 import { DEFAULT_GLASSES, glassesMask, removeSourceGlasses, type GlassesOptions } from './glasses.ts';
@@ -327,17 +327,9 @@ export function buildMask(args: MaskInput): FaceMask {
  * result is the same as over the whole ROI at a fraction of the cost.
  */
 function roundContour(keep: Uint8Array, cover: Uint8Array, w: number, h: number, sigma: number): void {
-  let x0 = w, y0 = h, x1 = -1, y1 = -1;
-  for (let y = 0; y < h; y++) {
-    for (let x = 0, i = y * w; x < w; x++, i++) {
-      if (!keep[i]) continue;
-      if (x < x0) x0 = x;
-      if (x > x1) x1 = x;
-      if (y < y0) y0 = y;
-      if (y > y1) y1 = y;
-    }
-  }
-  if (x1 < 0) return;
+  const box = setBox(keep, w, h);
+  if (!box) return;
+  let { x0, y0, x1, y1 } = box;
   const pad = 4 * (Math.ceil(sigma) + 1) + 2;
   x0 = Math.max(0, x0 - pad); y0 = Math.max(0, y0 - pad);
   x1 = Math.min(w - 1, x1 + pad); y1 = Math.min(h - 1, y1 + pad);
@@ -655,16 +647,8 @@ function beardDarkMap(lab: [Float32Array, Float32Array, Float32Array], sp: Float
   }
   // The texture test last: it costs a full-size pass, paid only when the colour test found something.
   if (texture && out.includes(1)) {
-    let x0 = w, y0 = h, x1 = -1, y1 = -1;
-    for (let i = 0; i < n; i++) {
-      if (!out[i]) continue;
-      const x = i % w, y = (i / w) | 0;
-      if (x < x0) x0 = x;
-      if (x > x1) x1 = x;
-      if (y < y0) y0 = y;
-      if (y > y1) y1 = y;
-    }
-    const tex = texture({ x0, y0, x1: x1 + 1, y1: y1 + 1 });
+    const box = setBox(out, w, h)!;
+    const tex = texture({ x0: box.x0, y0: box.y0, x1: box.x1 + 1, y1: box.y1 + 1 });
     for (let i = 0; i < n; i++) if (out[i] && !(tex[i]! > 0.25)) out[i] = 0;
   }
   return out;

@@ -343,3 +343,18 @@ export function solve(A: Float64Array, b: Float64Array, n: number): Float64Array
   }
   return x;
 }
+
+/** The bounding box (inclusive ends) of a plane's set pixels; undefined when none is set. */
+export function setBox(plane: ArrayLike<number>, w: number, h: number): { x0: number; y0: number; x1: number; y1: number } | undefined {
+  let x0 = w, y0 = h, x1 = -1, y1 = -1;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0, i = y * w; x < w; x++, i++) {
+      if (!plane[i]) continue;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      if (y > y1) y1 = y;
+    }
+  }
+  return x1 < 0 ? undefined : { x0, y0, x1, y1 };
+}
