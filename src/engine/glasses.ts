@@ -3,7 +3,7 @@
 // thin dark lines that ring both eyes; brows, lashes and wrinkles are thin and dark too, but do
 // not ring the eye from below. When both eyes are ringed, the rims (and the bridge) stay the
 // template's; the eyes behind the lenses are the user's.
-import { boxBlur, convexHull, fillPolygon, gaussBlur, growPolygon, maskedBlur, solve } from './raster.ts';
+import { boxBlur, convexHull, fillPolygon, gaussBlur, growPolygon, maskedBlur, setBox, solve } from './raster.ts';
 import { BROW_LEFT, BROW_RIGHT, EYE_LEFT, EYE_RIGHT, pick } from './regions.ts';
 
 export interface GlassesOptions {
@@ -667,18 +667,10 @@ export function removeSourceGlasses(lab: [Float32Array, Float32Array, Float32Arr
  * a membrane (Laplace) interpolation of the Lab planes from the pixels around them.
  */
 function paintOutRims(lab: [Float32Array, Float32Array, Float32Array], cover: Uint8Array, w: number, h: number, mesh: ArrayLike<number>[], faceW: number, opts: GlassesOptions, rimsK: Uint8Array, pathK: Uint8Array, k: number, lw: number): boolean {
-  let x0 = w, y0 = h, x1 = -1, y1 = -1;
-  for (let y = 0; y < h; y++) {
-    const row = ((y / k) | 0) * lw;
-    for (let x = 0; x < w; x++) {
-      if (!rimsK[row + ((x / k) | 0)]) continue;
-      if (x < x0) x0 = x;
-      if (x > x1) x1 = x;
-      if (y < y0) y0 = y;
-      if (y > y1) y1 = y;
-    }
-  }
-  if (x1 < 0) return false;
+  // The rims' box at full size: that of their cells, each k × k pixels (the last row and column cut by the ROI).
+  const cells = setBox(rimsK, lw, rimsK.length / lw);
+  if (!cells) return false;
+  let x0 = cells.x0 * k, y0 = cells.y0 * k, x1 = Math.min(w - 1, cells.x1 * k + k - 1), y1 = Math.min(h - 1, cells.y1 * k + k - 1);
   const r = Math.max(2, Math.round(0.025 * faceW));
   const pad = r + k + 4;
   x0 = Math.max(0, x0 - pad); y0 = Math.max(0, y0 - pad); x1 = Math.min(w - 1, x1 + pad); y1 = Math.min(h - 1, y1 + pad);
