@@ -2,7 +2,7 @@
 // over dark skin, a greyscale photo), by lightness against the local skin, and its loose edge.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { capPerSide, growInto, localSkinRatio, DEFAULT_SIDE_HAIR, DEFAULT_HAIR_EDGE, DEFAULT_STUBBLE, distanceFeather, growHair, stubbleMap, upsampleKeep } from '../src/engine/hair.ts';
+import { capPerSide, growInto, localSkinRatio, DEFAULT_SIDE_HAIR, DEFAULT_HAIR_EDGE, DEFAULT_STUBBLE, distanceFeather, growHair, stubbleMap, upsampleKeep, type HairLike } from '../src/engine/hair.ts';
 import { buildMaskAt, DEFAULT_MASK } from '../src/engine/mask.ts';
 import { skinModel } from '../src/engine/skin.ts';
 import { roiAround } from '../src/engine/warp.ts';
@@ -270,7 +270,11 @@ test('hairEdge: the kept hair grows only into hair-coloured pixels outside the g
     keep[y * w] = keep[y * w + 1] = 1;
     guard[y * w + 30] = 1;
   }
-  const hairy = (i: number) => i % w !== 20;
+  // Dark (hair-coloured) everywhere but column 20, which is skin in both photos.
+  const L = new Float32Array(n).fill(10), A = new Float32Array(n), B = new Float32Array(n);
+  for (let y = 0; y < h; y++) [L[y * w + 20], A[y * w + 20], B[y * w + 20]] = [50, 10, 10];
+  const skin = Float64Array.of(50, 10, 10, 5, 5, 5);
+  const hairy: HairLike = { cover: new Uint8Array(n).fill(1), target: skin, source: skin, z: 2, targetLab: [L, A, B], sourceLab: [L, A, B] };
   growHair(keep, w, h, 3, hairy, guard);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x <= 4; x++) assert.equal(keep[y * w + x], 1, `x ${x}`);

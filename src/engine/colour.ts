@@ -140,6 +140,22 @@ function spread(v: number[]): number {
   return 1.48 * selectKth(dev, dev.length >> 1);
 }
 
+// The two loops below are module functions, not closures in matchColour: V8 keeps a closure's
+// optimised code per closure, so a closure made on every swap was compiled again on every swap.
+/** Spread of log(fine / coarse lighting) over skin cells: how hard-lit a face is. */
+function shadingSpread(fine: Float32Array, coarse: Float32Array, wl: Float32Array): number {
+  const logs: number[] = [];
+  for (let i = 0; i < fine.length; i++) if (wl[i] > 0.5 && fine[i] > 2 && coarse[i] > 2) logs.push(Math.log(fine[i] / coarse[i]));
+  return spread(logs);
+}
+
+/** Spread of the skin cells' deviations from their local mean. */
+function deviationSpread(cells: Float32Array, mean: Float32Array, wl: Float32Array): number {
+  const d: number[] = [];
+  for (let i = 0; i < cells.length; i++) if (wl[i] > 0.5) d.push(cells[i] - mean[i]);
+  return spread(d);
+}
+
 export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, sockets: 1, socketsSigma: 0.03 };
 
 /**
@@ -172,25 +188,14 @@ export function matchColour(
   // Normalised convolution on the grid: blur(value·weight) / blur(weight), the weight's blur made
   // once per scale.
   const weightBlurs = new Map<number, Float32Array>();
-  const fieldL = (d: Float32Array, sigmaFw: number) => {
-    const sigma = (sigmaFw * faceW) / k;
-    let b = weightBlurs.get(sigma);
-    if (!b) weightBlurs.set(sigma, (b = gaussBlur(wl, cw, ch, sigma)));
-    return normalisedBlur(d, wl, b, cw, ch, sigma);
-  };
+  const fieldL = (d: Float32Array, sigmaFw: number) => cellField(d, (sigmaFw * faceW) / k, wl, cw, ch, weightBlurs);
   const cellsS = grid.src[0];
   const cellsT = grid.tgt[0];
   const lightS = fieldL(cellsS, opts.lightingSigma);
   const lightT = fieldL(cellsT, opts.lightingSigma);
   // How much finer than the lighting field the source's own shading is (a shadow down one side of
   // the face, a hot spot on a cheek), against the template's: a hard-lit source.
-  const shading = (d: Float32Array, c: Float32Array) => {
-    const f = fieldL(d, 0.07);
-    const logs: number[] = [];
-    for (let i = 0; i < f.length; i++) if (wl[i] > 0.5 && f[i] > 2 && c[i] > 2) logs.push(Math.log(f[i] / c[i]));
-    return spread(logs);
-  };
-  const hardLit = shading(cellsS, lightS) - shading(cellsT, lightT);
+  const hardLit = shadingSpread(fieldL(cellsS, 0.07), lightS, wl) - shadingSpread(fieldL(cellsT, 0.07), lightT, wl);
   const gains: Float32Array[] = [];
   const shifts: Float32Array[] = [];
   for (let c = 0; c < 3; c++) {
@@ -206,13 +211,8 @@ export function matchColour(
     // Over skin, deviations from the local mean shrink to the template's spread of them.
     let skinGain = 1;
     if (c > 0) {
-      const dev = (cells: Float32Array, m: Float32Array) => {
-        const d: number[] = [];
-        for (let i = 0; i < cells.length; i++) if (wl[i] > 0.5) d.push(cells[i] - m[i]);
-        return spread(d);
-      };
-      const ds = dev(cs, ms);
-      if (ds > 0.5) skinGain = Math.min(1, Math.max(opts.skinChromaMin, dev(ct, mt) / ds));
+      const ds = deviationSpread(cs, ms, wl);
+      if (ds > 0.5) skinGain = Math.min(1, Math.max(opts.skinChromaMin, deviationSpread(ct, mt, wl) / ds));
     }
     const ratio = (c === 0 ? opts.mode : opts.chromaMode) === 'ratio';
     // Ratio mode: a gain where both local means are clearly positive (skin: L, a, b all are), so
@@ -734,6 +734,13 @@ function coveredSums(s: Float32Array, t: Float32Array, sSum: Float32Array, tSum:
       tSum[c] += t[i]!;
     }
   }
+}
+
+/** normalisedBlur of a cell plane at σ cells, the weight's blur made once per σ (in `blurs`). */
+function cellField(d: Float32Array, sigma: number, wl: Float32Array, cw: number, ch: number, blurs: Map<number, Float32Array>): Float32Array {
+  let b = blurs.get(sigma);
+  if (!b) blurs.set(sigma, (b = gaussBlur(wl, cw, ch, sigma)));
+  return normalisedBlur(d, wl, b, cw, ch, sigma);
 }
 
 /** blur(v·weight) / blur(weight), given the weight's blur. */

@@ -2,6 +2,7 @@
 // but they are fine, parallel and high-contrast — a strong, coherent local orientation (the
 // structure tensor), where skin is weakly textured and without one direction.
 import { bilinearTaps, boxBlur, gaussBlur, selectKth, setBox } from './raster.ts';
+import { skinZ } from './skin.ts';
 
 export interface StrandOptions {
   /** Structure-tensor energy, in multiples of the median over plain skin, from which a pixel may be hair (0 = off). */
@@ -282,11 +283,24 @@ export function upsampleKeep(low: Float32Array, lw: number, lh: number, k: numbe
   return out;
 }
 
+/** What growHair() grows into: covered pixels that are not skin (skinZ over z) in the template or in the source. */
+export interface HairLike {
+  cover: Uint8Array;
+  target: Float64Array;
+  source: Float64Array;
+  z: number;
+  targetLab: [Float32Array, Float32Array, Float32Array];
+  sourceLab: [Float32Array, Float32Array, Float32Array];
+}
+
 /**
  * Geodesic growth of `keep` (in place), one pixel a step (8-neighbours) for `steps` steps, into
- * pixels for which `hairy(i)` holds and `guard` is not set.
+ * hair-like pixels where `guard` is not set. The test is inline, not a callback: a closure made per
+ * swap made V8 compile this loop again on every swap.
  */
-export function growHair(keep: Uint8Array, w: number, h: number, steps: number, hairy: (i: number) => boolean, guard: Uint8Array): void {
+export function growHair(keep: Uint8Array, w: number, h: number, steps: number, like: HairLike, guard: Uint8Array): void {
+  const { cover, target: tp, source: sp, z } = like;
+  const [tL, tA, tB] = like.targetLab, [sL, sA, sB] = like.sourceLab;
   const n = w * h;
   const mark = new Uint8Array(n);
   let front: Int32Array = new Int32Array(1024);
@@ -316,7 +330,7 @@ export function growHair(keep: Uint8Array, w: number, h: number, steps: number, 
           const j = yy * w + xx;
           if (mark[j]) continue;
           mark[j] = 1;
-          if (guard[j] || !hairy(j)) continue;
+          if (guard[j] || !(cover[j] === 1 && (skinZ(tp, tL[j], tA[j], tB[j]) > z || skinZ(sp, sL[j], sA[j], sB[j]) > z))) continue;
           keep[j] = 1;
           if (nn === next.length) next = grownI32(next);
           next[nn++] = j;

@@ -833,14 +833,15 @@ function applyHairEdge(alpha: Float32Array, keepLow: Float32Array, lw: number, l
       for (const ids of [EYE_LEFT, EYE_RIGHT, BROW_LEFT, BROW_RIGHT]) fillPolygon(guard, w, h, growPolygon(convexHull(shifted(pick(mesh, ids), x0, y0)), 0.02 * faceW), 1);
       fillPolygon(guard, w, h, growPolygon(shifted(pick(mesh, LIPS_OUTER), x0, y0), 0.01 * faceW), 1);
     }
-    const tp = skinParams(args.targetSkin), sp = skinParams(args.sourceSkin);
-    const [tL, tA, tB] = args.targetLab, [sL, sA, sB] = args.sourceLab;
-    const z = o.growZ;
-    growHair(keep, w, h, steps, (i) => cover[i] === 1 && (skinZ(tp, tL[i], tA[i], tB[i]) > z || skinZ(sp, sL[i], sA[i], sB[i]) > z), guard);
+    growHair(keep, w, h, steps, { cover, target: skinParams(args.targetSkin), source: skinParams(args.sourceSkin), z: o.growZ, targetLab: args.targetLab, sourceLab: args.sourceLab }, guard);
     // The growth's ragged pixels: the same at a third of the scale.
     if (o.round > 0) roundContour(keep, cover, w, h, (o.round * faceW) / 3);
   }
-  const f = distanceFeather(keep, w, h, Math.max(1, o.feather * faceW));
+  scaleWhereSet(alpha, distanceFeather(keep, w, h, Math.max(1, o.feather * faceW)));
+}
+
+/** alpha ·= f where alpha is set (a kernel of its own: applyHairEdge is glue, run once a swap). */
+function scaleWhereSet(alpha: Float32Array, f: Float32Array): void {
   for (let i = 0; i < alpha.length; i++) if (alpha[i] !== 0) alpha[i] *= f[i];
 }
 
