@@ -7,9 +7,13 @@
 //     waited for its verdict);
 //  2. batch throughput, `wanxing swap --source <dir> --target T --out-dir D`, with 1 and with 2
 //     engine threads: pairs per second while swapping (the summary's pairsPerSecond, engine load
-//     excluded) and for the whole command.
+//     excluded) and for the whole command; and, where `taskset` exists, 1 engine thread held to one
+//     core. One engine thread already keeps more than a core busy (libvips' decode and encode
+//     threads, V8's background compiler and GC), so "2 threads / 1" is not "2 cores / 1 core".
+//     Each thread compiles its own code, so short batches scale worse: --pairs 48 or more.
 // Medians of R runs (default 3), alternated so both settings see the same machine load.
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,7 +24,7 @@ import { loadAverage, machine, median, parseArgs } from './lib/stats.ts';
 
 const exec = promisify(execFile);
 const { positional, opts } = parseArgs(process.argv.slice(2));
-const PAIRS = Number(opts.pairs ?? 16);
+const PAIRS = Number(opts.pairs ?? 48);
 const RUNS = Number(opts.runs ?? 3);
 const BIN = path.resolve(import.meta.dirname, '../bin/wanxing.js');
 
@@ -33,9 +37,11 @@ await mkdir(sources);
 // Sources cycle through the other faces; each is analysed afresh, as any user's photo would be.
 for (let i = 0; i < PAIRS; i++) await writeFile(path.join(sources, `p${String(i).padStart(3, '0')}.jpg`), faces[i % (faces.length - 1)]!);
 
-const wanxing = async (args: string[], env: Record<string, string> = {}) => {
+const TASKSET = ['/usr/bin/taskset', '/bin/taskset'].find((f) => existsSync(f));
+const wanxing = async (args: string[], env: Record<string, string> = {}, oneCore = false) => {
   const t0 = performance.now();
-  const r = await exec(process.execPath, [BIN, ...args], { env: { ...process.env, WANXING_WORKERS: '', ...env }, maxBuffer: 1 << 24 });
+  const cmd = oneCore ? [TASKSET!, '-c', '0', process.execPath] : [process.execPath];
+  const r = await exec(cmd[0]!, [...cmd.slice(1), BIN, ...args], { env: { ...process.env, WANXING_WORKERS: '', ...env }, maxBuffer: 1 << 24 });
   return { ms: performance.now() - t0, stdout: r.stdout };
 };
 
@@ -55,15 +61,17 @@ for (const screening of ['on', 'off'] as const) {
   console.log(`  --json, screening ${screening}: ${(r.ms / 1000).toFixed(2)} s; ${parts.join('; ')}`);
 }
 
-const rates: Record<number, number[]> = { 1: [], 2: [] };
-const cpu: Record<number, number[]> = { 1: [], 2: [] };
-const mainCpu: Record<number, number[]> = { 1: [], 2: [] };
-const walls: Record<number, number[]> = { 1: [], 2: [] };
+// Settings: 1 and 2 engine threads on the whole machine; 0 = 1 engine thread held to one core.
+const settings = TASKSET && os.availableParallelism() >= 2 ? [1, 2, 0] : [1, 2];
+const rates: Record<number, number[]> = { 0: [], 1: [], 2: [] };
+const cpu: Record<number, number[]> = { 0: [], 1: [], 2: [] };
+const mainCpu: Record<number, number[]> = { 0: [], 1: [], 2: [] };
+const walls: Record<number, number[]> = { 0: [], 1: [], 2: [] };
 for (let i = 0; i < RUNS; i++) {
-  for (const threads of [1, 2]) {
+  for (const threads of settings) {
     const out = path.join(work, `out-${threads}`);
     await rm(out, { recursive: true, force: true });
-    const r = await wanxing(['swap', '-s', sources, '-t', target, '--out-dir', out, '--json', '--workers', String(threads)]);
+    const r = await wanxing(['swap', '-s', sources, '-t', target, '--out-dir', out, '--json', '--workers', String(Math.max(1, threads))], {}, threads === 0);
     const summary = JSON.parse(r.stdout.trim().split('\n').pop()!);
     if (summary.written !== PAIRS) throw new Error(`batch wrote ${summary.written} of ${PAIRS}: ${r.stdout}`);
     rates[threads]!.push(summary.pairsPerSecond);
@@ -74,11 +82,12 @@ for (let i = 0; i < RUNS; i++) {
     walls[threads]!.push(PAIRS / (r.ms / 1000));
   }
 }
-for (const t of [1, 2]) {
-  console.log(`batch, ${t} engine thread${t > 1 ? 's' : ''}, ${PAIRS} pairs: swapping ${rates[t]!.map((v) => v.toFixed(2)).join(', ')} pairs/s → median ${median(rates[t]!).toFixed(2)}; whole command median ${median(walls[t]!).toFixed(2)} pairs/s`);
+const what = (t: number) => (t === 0 ? '1 engine thread on one core (taskset -c 0)' : `${t} engine thread${t > 1 ? 's' : ''}`);
+for (const t of settings) {
+  console.log(`batch, ${what(t)}, ${PAIRS} pairs: swapping ${rates[t]!.map((v) => v.toFixed(2)).join(', ')} pairs/s → median ${median(rates[t]!).toFixed(2)}; whole command median ${median(walls[t]!).toFixed(2)} pairs/s`);
 }
-for (const t of [1, 2]) {
-  if (cpu[t]!.length) console.log(`  CPU per pair, ${t} thread${t > 1 ? 's' : ''}: ${median(cpu[t]!).toFixed(2)} s (main thread ${median(mainCpu[t]!).toFixed(2)} s)`);
+for (const t of settings) {
+  if (cpu[t]!.length) console.log(`  CPU per pair, ${what(t)}: ${median(cpu[t]!).toFixed(2)} s (main thread ${median(mainCpu[t]!).toFixed(2)} s)`);
 }
 // On a shared machine (Linux groups CPU time per session: more threads get no more of it), the
 // throughput two idle cores would give: both cores busy, or the main thread's serial part, whichever binds.
@@ -87,5 +96,7 @@ if (cpu[2]!.length) {
   const m = median(mainCpu[2]!);
   console.log(`  2 idle cores, from the CPU per pair: ≤ ${Math.min(2 / c, 1 / m).toFixed(2)} pairs/s, against ${(1 / median(cpu[1]!)).toFixed(2)} for one engine thread on one core: ${(Math.min(2 / c, 1 / m) * median(cpu[1]!)).toFixed(2)}×`);
 }
-console.log(`speed-up 2 threads / 1: ${(median(rates[2]!) / median(rates[1]!)).toFixed(2)}× swapping, ${(median(walls[2]!) / median(walls[1]!)).toFixed(2)}× whole command; load ${loadAverage()}`);
+console.log(`speed-up 2 threads / 1: ${(median(rates[2]!) / median(rates[1]!)).toFixed(2)}× swapping, ${(median(walls[2]!) / median(walls[1]!)).toFixed(2)}× whole command`);
+if (rates[0]!.length) console.log(`speed-up 2 threads on 2 cores / 1 thread on one core: ${(median(rates[2]!) / median(rates[0]!)).toFixed(2)}× swapping, ${(median(walls[2]!) / median(walls[0]!)).toFixed(2)}× whole command`);
+console.log(`load ${loadAverage()}`);
 await rm(work, { recursive: true, force: true });
