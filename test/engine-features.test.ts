@@ -177,3 +177,47 @@ test('texture: grainStructure keeps the template grain in the fill but not its t
   const { grainStructure: _, ...absent } = DEFAULT_TEXTURE;
   assert.deepEqual(run(lineY, absent as TextureOptions), l0);
 });
+
+test('texture: featureClamp holds the band gains within the local range off skin (no halo beside a soft lid line); skin keeps its gain; 0 is the option absent', () => {
+  const w = 160, h = 160, n = w * h, faceW = 300;
+  const tgtY = noisy(n, 12, 7); // grainy template: gains at maxGain
+  // A soft source: grain blurred, plus a soft dark line (an enlarged lid) across row 80.
+  const base = boxBlur(noisy(n, 12, 9), w, h, 2);
+  const line = boxBlur(Float32Array.from({ length: n }, (_, i) => (Math.abs(((i / w) | 0) - 80) <= 1 ? -70 : 0)), w, h, 3);
+  const resY = Float32Array.from(base, (v, i) => v + line[i]);
+  const alpha = new Float32Array(n).fill(1);
+  // Left half plain skin, right half a feature (not skin).
+  const skin = Float32Array.from({ length: n }, (_, i) => (i % w < w / 2 ? 1 : 0));
+  const run = (opts: TextureOptions) => {
+    const res = rgbOf(resY);
+    matchTexture(res, rgbOf(tgtY), alpha, skin, w, h, faceW, { ...opts, grain: 0 });
+    return res;
+  };
+  const r2 = Math.max(2, Math.round(0.012 * faceW));
+  // Largest excursion past the input's local min/max (radius r2) over the feature half, near the line.
+  const overshoot = (res: Float32Array) => {
+    let worst = 0;
+    for (let y = 60; y < 100; y++) {
+      for (let x = w / 2 + 8; x < w - 8; x++) {
+        let lo = Infinity, hi = -Infinity;
+        for (let yy = y - r2; yy <= y + r2; yy++) for (let xx = x - r2; xx <= x + r2; xx++) {
+          lo = Math.min(lo, resY[yy * w + xx]);
+          hi = Math.max(hi, resY[yy * w + xx]);
+        }
+        const v = res[(y * w + x) * 3];
+        worst = Math.max(worst, v - hi, lo - v);
+      }
+    }
+    return worst;
+  };
+  const off = run({ ...DEFAULT_TEXTURE, featureClamp: 0 }), on = run({ ...DEFAULT_TEXTURE, featureClamp: 2 });
+  assert.ok(overshoot(off) > 8, `off: overshoot ${overshoot(off).toFixed(1)}`);
+  assert.ok(overshoot(on) <= 2 + 1e-3, `on: overshoot ${overshoot(on).toFixed(2)}`);
+  // Plain skin (away from the skin/feature border) keeps its band gains.
+  let maxD = 0;
+  for (let y = 4; y < h - 4; y++) for (let x = 4; x < w / 2 - 4; x++) maxD = Math.max(maxD, Math.abs(off[(y * w + x) * 3] - on[(y * w + x) * 3]));
+  assert.ok(maxD < 1e-3, `skin: max difference ${maxD}`);
+  // Key absent ≡ 0, bit for bit.
+  const { featureClamp: _, ...absent } = DEFAULT_TEXTURE;
+  assert.deepEqual(run(absent as TextureOptions), off);
+});

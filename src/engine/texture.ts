@@ -33,9 +33,17 @@ export interface TextureOptions {
    * the template's eye contours stamped beside the source's read as ghosted, doubled eyes.
    */
   grainStructure: number;
+  /**
+   * 0 = off. Off plain skin (eyes, lids, brows, lips: weight 1 − skin), the band gains' change is
+   * held within the result's own local min/max (over the medium band's box) ± this many grey
+   * levels: the gains (up to maxGain, measured on skin) steepen a soft source's lid, lash and iris
+   * edges instead of drawing bright and dark halos beside them (read as doubled, ghosted eyes).
+   * The grain fill is added after, unclamped.
+   */
+  featureClamp: number;
 }
 
-export const DEFAULT_TEXTURE: TextureOptions = { strength: 1, maxGain: 2.5, grain: 1, templateGrain: 1, templateMedium: 0, grainStructure: 2 };
+export const DEFAULT_TEXTURE: TextureOptions = { strength: 1, maxGain: 2.5, grain: 1, templateGrain: 1, templateMedium: 0, grainStructure: 2, featureClamp: 0 };
 
 export interface TextureReport {
   /** Band gains applied (fine, medium); 1 = unchanged. */
@@ -188,7 +196,9 @@ export function matchTexture(
   const mk = tm > 0 ? Math.sqrt(Math.max(0, eT[1] * eT[1] - (gm * eR[1]) ** 2)) / eT[1] : 0;
   const struct = tg > 0 && opts.grainStructure > 0 ? structureTable(tgt, tgtSat, w, h) : undefined;
   const sr = Math.max(2, Math.round(0.006 * faceW));
-  if (tg > 0 || tm > 0) applyBandsFromTemplate(res, resSat, tgt, tgtSat, alpha, skin, w, h, r2, g[0] - 1, g[1] - 1, noiseSd, seed, tg, tk, tm, gm - 1, mk, struct, sr, opts.grainStructure * eT[0]);
+  const range = opts.featureClamp > 0 ? localRange(res, alpha, w, h, r2) : undefined;
+  if (range) applyBandsClamped(res, resSat, tgt, tgtSat, alpha, skin, w, h, r2, g[0] - 1, g[1] - 1, noiseSd, seed, tg, tk, tm, gm - 1, mk, struct, sr, opts.grainStructure * eT[0], range, opts.featureClamp);
+  else if (tg > 0 || tm > 0) applyBandsFromTemplate(res, resSat, tgt, tgtSat, alpha, skin, w, h, r2, g[0] - 1, g[1] - 1, noiseSd, seed, tg, tk, tm, gm - 1, mk, struct, sr, opts.grainStructure * eT[0]);
   else applyBands(res, resSat, alpha, w, h, r2, g[0] - 1, g[1] - 1, noiseSd, seed);
   return { gains: g, noise: noiseSd };
 }
@@ -254,6 +264,101 @@ function applyBands(res: Float32Array, sat: Float64Array, alpha: Float32Array, w
       const b1 = boxMean(sat, w, h, x, y, 1);
       const fine = 0.299 * res[i * 3] + 0.587 * res[i * 3 + 1] + 0.114 * res[i * 3 + 2] - b1;
       const d = g0 * fine + g1 * (b1 - boxMean(sat, w, h, x, y, r2)) + (noiseSd > 0 ? noiseSd * noiseAt(i, seed) : 0);
+      res[i * 3] += d;
+      res[i * 3 + 1] += d;
+      res[i * 3 + 2] += d;
+    }
+  }
+}
+
+/**
+ * Min and max of the result's luma over the (2r+1)² box around each pixel (clipped at the ROI's
+ * edges), separably, on the bounding box of alpha > 0 grown by r (elsewhere unused).
+ */
+function localRange(res: Float32Array, alpha: Float32Array, w: number, h: number, r: number): { lo: Float32Array; hi: Float32Array } {
+  let bx0 = w, by0 = h, bx1 = -1, by1 = -1;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0, i = y * w; x < w; x++, i++) {
+      if (!(alpha[i] > 0)) continue;
+      if (x < bx0) bx0 = x;
+      if (x > bx1) bx1 = x;
+      if (y < by0) by0 = y;
+      if (y > by1) by1 = y;
+    }
+  }
+  const n = w * h;
+  const Y = scratch.f32Dirty('texture.rangeY', n), rlo = scratch.f32Dirty('texture.rangeRlo', n), rhi = scratch.f32Dirty('texture.rangeRhi', n);
+  const lo = scratch.f32Dirty('texture.rangeLo', n), hi = scratch.f32Dirty('texture.rangeHi', n);
+  if (bx1 < 0) return { lo, hi };
+  const x0 = Math.max(0, bx0 - r), x1 = Math.min(w - 1, bx1 + r), y0 = Math.max(0, by0 - r), y1 = Math.min(h - 1, by1 + r);
+  for (let y = y0; y <= y1; y++) for (let x = x0, i = y * w + x0; x <= x1; x++, i++) Y[i] = 0.299 * res[i * 3] + 0.587 * res[i * 3 + 1] + 0.114 * res[i * 3 + 2];
+  for (let y = y0; y <= y1; y++) {
+    for (let x = x0; x <= x1; x++) {
+      let a = Infinity, b = -Infinity;
+      for (let xx = Math.max(x0, x - r), e = Math.min(x1, x + r), j = y * w + xx; xx <= e; xx++, j++) {
+        const v = Y[j];
+        if (v < a) a = v;
+        if (v > b) b = v;
+      }
+      rlo[y * w + x] = a;
+      rhi[y * w + x] = b;
+    }
+  }
+  for (let y = by0; y <= by1; y++) {
+    for (let x = bx0; x <= bx1; x++) {
+      let a = Infinity, b = -Infinity;
+      for (let yy = Math.max(y0, y - r), e = Math.min(y1, y + r); yy <= e; yy++) {
+        const j = yy * w + x;
+        if (rlo[j] < a) a = rlo[j];
+        if (rhi[j] > b) b = rhi[j];
+      }
+      lo[y * w + x] = a;
+      hi[y * w + x] = b;
+    }
+  }
+  return { lo, hi };
+}
+
+/**
+ * As applyBandsFromTemplate (tg = tm = 0: as applyBands), with the bands' change held within the
+ * local luma range ± `over` by the weight 1 − skin (TextureOptions.featureClamp); the fill after.
+ */
+function applyBandsClamped(res: Float32Array, sat: Float64Array, tgt: Float32Array, tSat: Float64Array, alpha: Float32Array, skin: Float32Array, w: number, h: number, r2: number, g0: number, g1: number, noiseSd: number, seed: number, tg: number, tk: number, tm: number, gm: number, mk: number, struct: Float64Array | undefined, sr: number, structLevel: number, range: { lo: Float32Array; hi: Float32Array }, over: number): void {
+  const { lo, hi } = range;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0, i = y * w; x < w; x++, i++) {
+      if (!(alpha[i] > 0)) continue;
+      const Y = 0.299 * res[i * 3] + 0.587 * res[i * 3 + 1] + 0.114 * res[i * 3 + 2];
+      const b1 = boxMean(sat, w, h, x, y, 1);
+      const fine = Y - b1;
+      const medium = b1 - boxMean(sat, w, h, x, y, r2);
+      const s = skin[i] > 0 ? Math.min(1, skin[i]) : 0;
+      const noise = noiseSd > 0 ? noiseSd * noiseAt(i, seed) : 0;
+      let band: number, fill: number;
+      if (s > 0 && (tg > 0 || tm > 0)) {
+        const tb1 = boxMean(tSat, w, h, x, y, 1);
+        const tFine = 0.299 * tgt[i * 3] + 0.587 * tgt[i * 3 + 1] + 0.114 * tgt[i * 3 + 2] - tb1;
+        let t = tg * s;
+        const m = tm * s;
+        if (struct && t > 0) {
+          const rms = Math.sqrt(Math.max(0, boxMean(struct, w, h, x, y, sr)));
+          const u = (rms - structLevel) / (0.5 * structLevel);
+          if (u >= 1) t = 0;
+          else if (u > 0) t *= 1 - u * u * (3 - 2 * u);
+        }
+        fill = (1 - t) * noise + t * tk * tFine;
+        band = m > 0 ? g0 * fine + (1 - m) * g1 * medium + m * (gm * medium + mk * (tb1 - boxMean(tSat, w, h, x, y, r2))) : g0 * fine + g1 * medium;
+      } else {
+        fill = noise;
+        band = g0 * fine + g1 * medium;
+      }
+      const c = 1 - s;
+      if (c > 0) {
+        const v = Y + band;
+        const held = (v > hi[i] + over ? hi[i] + over : v < lo[i] - over ? lo[i] - over : v) - Y;
+        band += c * (held - band);
+      }
+      const d = band + fill;
       res[i * 3] += d;
       res[i * 3 + 1] += d;
       res[i * 3 + 2] += d;
