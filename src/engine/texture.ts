@@ -43,7 +43,7 @@ export interface TextureOptions {
   featureClamp: number;
 }
 
-export const DEFAULT_TEXTURE: TextureOptions = { strength: 1, maxGain: 2.5, grain: 1, templateGrain: 1, templateMedium: 0, grainStructure: 2, featureClamp: 0 };
+export const DEFAULT_TEXTURE: TextureOptions = { strength: 1, maxGain: 2.5, grain: 1, templateGrain: 1, templateMedium: 0, grainStructure: 2, featureClamp: 4 };
 
 export interface TextureReport {
   /** Band gains applied (fine, medium); 1 = unchanged. */
@@ -197,17 +197,11 @@ export function matchTexture(
   const struct = tg > 0 && opts.grainStructure > 0 ? structureTable(tgt, tgtSat, w, h) : undefined;
   const sr = Math.max(2, Math.round(0.006 * faceW));
   const range = opts.featureClamp > 0 ? localRange(res, alpha, w, h, r2) : undefined;
-  if (range) applyBandsClamped(res, resSat, tgt, tgtSat, alpha, skin, w, h, r2, g[0] - 1, g[1] - 1, noiseSd, seed, tg, tk, tm, gm - 1, mk, struct, sr, opts.grainStructure * eT[0], range, opts.featureClamp);
-  else if (tg > 0 || tm > 0) applyBandsFromTemplate(res, resSat, tgt, tgtSat, alpha, skin, w, h, r2, g[0] - 1, g[1] - 1, noiseSd, seed, tg, tk, tm, gm - 1, mk, struct, sr, opts.grainStructure * eT[0]);
+  if (range || tg > 0 || tm > 0) applyBandsFromTemplate(res, resSat, tgt, tgtSat, alpha, skin, w, h, r2, g[0] - 1, g[1] - 1, noiseSd, seed, tg, tk, tm, gm - 1, mk, struct, sr, opts.grainStructure * eT[0], range, opts.featureClamp);
   else applyBands(res, resSat, alpha, w, h, r2, g[0] - 1, g[1] - 1, noiseSd, seed);
   return { gains: g, noise: noiseSd };
 }
 
-/**
- * As applyBands, where plain skin takes the share `tg` of its grain fill from the template's fine
- * band (× tk) instead of the noise, and the share `tm` of its medium band as the source's at gain
- * 1 + gm (≤ 1) plus the template's medium band × mk.
- */
 /** Summed-area table of the template's squared fine band (Y − 3×3 box). */
 function structureTable(tgt: Float32Array, tSat: Float64Array, w: number, h: number): Float64Array {
   const W = w + 1;
@@ -223,16 +217,25 @@ function structureTable(tgt: Float32Array, tSat: Float64Array, w: number, h: num
   return sat;
 }
 
-function applyBandsFromTemplate(res: Float32Array, sat: Float64Array, tgt: Float32Array, tSat: Float64Array, alpha: Float32Array, skin: Float32Array, w: number, h: number, r2: number, g0: number, g1: number, noiseSd: number, seed: number, tg: number, tk: number, tm: number, gm: number, mk: number, struct?: Float64Array, sr = 2, structLevel = 0): void {
+/**
+ * As applyBands, where plain skin takes the share `tg` of its grain fill from the template's fine
+ * band (× tk) instead of the noise, and the share `tm` of its medium band as the source's at gain
+ * 1 + gm (≤ 1) plus the template's medium band × mk. With `range` (featureClamp), off plain skin
+ * the bands' change is held within the local luma range ± `over`; the fill is added after.
+ */
+function applyBandsFromTemplate(res: Float32Array, sat: Float64Array, tgt: Float32Array, tSat: Float64Array, alpha: Float32Array, skin: Float32Array, w: number, h: number, r2: number, g0: number, g1: number, noiseSd: number, seed: number, tg: number, tk: number, tm: number, gm: number, mk: number, struct?: Float64Array, sr = 2, structLevel = 0, range?: { lo: Float32Array; hi: Float32Array }, over = 0): void {
+  const lo = range?.lo, hi = range?.hi;
   for (let y = 0; y < h; y++) {
     for (let x = 0, i = y * w; x < w; x++, i++) {
       if (!(alpha[i] > 0)) continue;
+      const Y = 0.299 * res[i * 3] + 0.587 * res[i * 3 + 1] + 0.114 * res[i * 3 + 2];
       const b1 = boxMean(sat, w, h, x, y, 1);
-      const fine = 0.299 * res[i * 3] + 0.587 * res[i * 3 + 1] + 0.114 * res[i * 3 + 2] - b1;
+      const fine = Y - b1;
       const medium = b1 - boxMean(sat, w, h, x, y, r2);
       const s = skin[i] > 0 ? Math.min(1, skin[i]) : 0;
-      let d: number;
-      if (s > 0) {
+      const noise = noiseSd > 0 ? noiseSd * noiseAt(i, seed) : 0;
+      let band: number, fill: number;
+      if (s > 0 && (tg > 0 || tm > 0)) {
         const tb1 = boxMean(tSat, w, h, x, y, 1);
         const tFine = 0.299 * tgt[i * 3] + 0.587 * tgt[i * 3 + 1] + 0.114 * tgt[i * 3 + 2] - tb1;
         let t = tg * s;
@@ -244,11 +247,20 @@ function applyBandsFromTemplate(res: Float32Array, sat: Float64Array, tgt: Float
           if (u >= 1) t = 0;
           else if (u > 0) t *= 1 - u * u * (3 - 2 * u);
         }
-        const fill = (1 - t) * (noiseSd > 0 ? noiseSd * noiseAt(i, seed) : 0) + t * tk * tFine;
-        d = m > 0 ? g0 * fine + fill + (1 - m) * g1 * medium + m * (gm * medium + mk * (tb1 - boxMean(tSat, w, h, x, y, r2))) : g0 * fine + fill + g1 * medium;
+        fill = (1 - t) * noise + t * tk * tFine;
+        band = m > 0 ? g0 * fine + (1 - m) * g1 * medium + m * (gm * medium + mk * (tb1 - boxMean(tSat, w, h, x, y, r2))) : g0 * fine + g1 * medium;
       } else {
-        d = g0 * fine + (noiseSd > 0 ? noiseSd * noiseAt(i, seed) : 0) + g1 * medium;
+        fill = noise;
+        band = g0 * fine + g1 * medium;
       }
+      // featureClamp: off plain skin, the bands' change stays within the local range ± over.
+      const c = 1 - s;
+      if (lo && hi && c > 0) {
+        const v = Y + band;
+        const held = (v > hi[i] + over ? hi[i] + over : v < lo[i] - over ? lo[i] - over : v) - Y;
+        band += c * (held - band);
+      }
+      const d = band + fill;
       res[i * 3] += d;
       res[i * 3 + 1] += d;
       res[i * 3 + 2] += d;
@@ -317,51 +329,4 @@ function localRange(res: Float32Array, alpha: Float32Array, w: number, h: number
     }
   }
   return { lo, hi };
-}
-
-/**
- * As applyBandsFromTemplate (tg = tm = 0: as applyBands), with the bands' change held within the
- * local luma range ± `over` by the weight 1 − skin (TextureOptions.featureClamp); the fill after.
- */
-function applyBandsClamped(res: Float32Array, sat: Float64Array, tgt: Float32Array, tSat: Float64Array, alpha: Float32Array, skin: Float32Array, w: number, h: number, r2: number, g0: number, g1: number, noiseSd: number, seed: number, tg: number, tk: number, tm: number, gm: number, mk: number, struct: Float64Array | undefined, sr: number, structLevel: number, range: { lo: Float32Array; hi: Float32Array }, over: number): void {
-  const { lo, hi } = range;
-  for (let y = 0; y < h; y++) {
-    for (let x = 0, i = y * w; x < w; x++, i++) {
-      if (!(alpha[i] > 0)) continue;
-      const Y = 0.299 * res[i * 3] + 0.587 * res[i * 3 + 1] + 0.114 * res[i * 3 + 2];
-      const b1 = boxMean(sat, w, h, x, y, 1);
-      const fine = Y - b1;
-      const medium = b1 - boxMean(sat, w, h, x, y, r2);
-      const s = skin[i] > 0 ? Math.min(1, skin[i]) : 0;
-      const noise = noiseSd > 0 ? noiseSd * noiseAt(i, seed) : 0;
-      let band: number, fill: number;
-      if (s > 0 && (tg > 0 || tm > 0)) {
-        const tb1 = boxMean(tSat, w, h, x, y, 1);
-        const tFine = 0.299 * tgt[i * 3] + 0.587 * tgt[i * 3 + 1] + 0.114 * tgt[i * 3 + 2] - tb1;
-        let t = tg * s;
-        const m = tm * s;
-        if (struct && t > 0) {
-          const rms = Math.sqrt(Math.max(0, boxMean(struct, w, h, x, y, sr)));
-          const u = (rms - structLevel) / (0.5 * structLevel);
-          if (u >= 1) t = 0;
-          else if (u > 0) t *= 1 - u * u * (3 - 2 * u);
-        }
-        fill = (1 - t) * noise + t * tk * tFine;
-        band = m > 0 ? g0 * fine + (1 - m) * g1 * medium + m * (gm * medium + mk * (tb1 - boxMean(tSat, w, h, x, y, r2))) : g0 * fine + g1 * medium;
-      } else {
-        fill = noise;
-        band = g0 * fine + g1 * medium;
-      }
-      const c = 1 - s;
-      if (c > 0) {
-        const v = Y + band;
-        const held = (v > hi[i] + over ? hi[i] + over : v < lo[i] - over ? lo[i] - over : v) - Y;
-        band += c * (held - band);
-      }
-      const d = band + fill;
-      res[i * 3] += d;
-      res[i * 3 + 1] += d;
-      res[i * 3 + 2] += d;
-    }
-  }
 }
