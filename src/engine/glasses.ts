@@ -19,7 +19,10 @@ export interface GlassesOptions {
    * jagged (wrinkled eyes: crow's feet, bags, brows) counts as wearing none. 0: every dark pixel
    * of the band 1.45–2.6 eye radii (rims of large frames broke off at its edge, thin metal rims
    * were missed, brows and lashes in the band were kept as dark blobs, and 3 of 81 tune photos
-   * without glasses were taken for glasses).
+   * without glasses were taken for glasses). 2 (glasses.fullRes 2 sets it for its full-size
+   * trace): as 1, but 0.2 eye radii clear of the eye's outline (a narrow lens's rim runs just
+   * above the lid), the eyes left out as their outline, not a disc, and the rim's width grown
+   * from the traced contour into connected dark pixels only.
    */
   trace: number;
   /**
@@ -48,9 +51,18 @@ export interface GlassesOptions {
   sourceEye: number;
   /** glasses.source 2: ... and the dark lines joined to the rims keep out of it grown by this. */
   sourceLid: number;
+  /**
+   * 1: the template's rims are found again on the full-size lightness and cut into alpha there
+   * (mask.ts applyFullRims): the rim's own pixels only, behind a feather of `fullFeather`; the
+   * working-size rims (~240 px across the face, blocky, thin rims diluted) still leave the colour
+   * statistics. 0 = the working-size rims are alpha's too.
+   */
+  fullRes: number;
+  /** glasses.fullRes: the rims' feather at full size (face widths; at least a pixel). */
+  fullFeather: number;
 }
 
-export const DEFAULT_GLASSES: GlassesOptions = { contrast: 9, coverage: 0.6, trace: 1, feather: 0, source: 2, sourceGrow: 0.006, sourceReach: 0.1, sourceEye: 0.006, sourceLid: 0.03 };
+export const DEFAULT_GLASSES: GlassesOptions = { contrast: 9, coverage: 0.6, trace: 1, feather: 0, source: 2, sourceGrow: 0.006, sourceReach: 0.1, sourceEye: 0.006, sourceLid: 0.03, fullRes: 0, fullFeather: 0.003 };
 
 /** What the tracer found, for tools and tests (glassesMask's last argument). */
 export interface GlassesProbe {
@@ -200,6 +212,8 @@ const T_ANGLES = 180;
 const T_FROM = 0.6;
 const T_TO = 3.6;
 const T_CLEAR = 0.45;
+/** trace 2: the clearance (eye radii) beyond the eye's outline (a narrow lens's rim runs close to the lid). */
+const T_CLEAR_CLOSE = 0.2;
 /** Cost of a radius the path may not take. */
 const FORBID = 4;
 /**
@@ -261,7 +275,7 @@ function traceGlasses(L: Float32Array, cover: Uint8Array, w: number, h: number, 
   const lenses: { dark: number; rough: number }[] = [];
   for (const eye of eyes) {
     const e = { ...eye, re: reMax };
-    const rho = tracePolar(e, D, covered, c, midX);
+    const rho = tracePolar(e, D, covered, c, midX, opts.trace >= 2 ? T_CLEAR_CLOSE : T_CLEAR);
     // Evidence along the path: where it runs over a dark line.
     const on = new Uint8Array(T_ANGLES);
     for (let k = 0; k < T_ANGLES; k++) {
@@ -281,8 +295,9 @@ function traceGlasses(L: Float32Array, cover: Uint8Array, w: number, h: number, 
       turn += Math.abs(rho[(k + 1) % T_ANGLES] - rho[k]);
     }
     lenses.push({ dark: inFace ? darkOn / inFace : 0, rough: turn / T_ANGLES / e.re });
-    // Short gaps (up to 16°) are bridged; isolated short hits (under 6°) dropped.
-    const keep = closeRuns(on, 8, 3);
+    // Short gaps (up to 16°; trace 2: 40°, a rim's highlight or a thin stretch of metal at full
+    // size) are bridged; isolated short hits (under 6°) dropped.
+    const keep = closeRuns(on, opts.trace >= 2 ? 20 : 8, 3);
     let ox = eye === a ? Infinity : -Infinity;
     for (let k = 0; k < T_ANGLES; k++) {
       const x = e.cx + rho[k] * Math.cos((2 * Math.PI * k) / T_ANGLES);
@@ -313,15 +328,30 @@ function traceGlasses(L: Float32Array, cover: Uint8Array, w: number, h: number, 
   const t = Math.max(1, Math.round(0.025 * faceW));
   const nearWide = windowMean(Float32Array.from(path), w, h, t, win);
   const near1 = windowMean(Float32Array.from(path), w, h, 1, win);
-  const inside = (x: number, y: number, e: Eye) => Math.hypot(x - e.cx, y - e.cy) < 1.05 * e.re;
+  // trace 2: the eyes are their own outline (grown a little), not a disc of 1.05 eye radii,
+  // which cut the top or bottom rim of a narrow lens close to the eye.
+  let eyeArea: Uint8Array | undefined;
+  if (opts.trace >= 2) {
+    eyeArea = new Uint8Array(n);
+    for (const e of eyes) fillPolygon(eyeArea, w, h, growPolygon(convexHull(e.pts), 0.01 * faceW), 1);
+  }
+  const inside = eyeArea ? (x: number, y: number) => eyeArea![y * w + x] === 1 : (x: number, y: number, e: Eye) => Math.hypot(x - e.cx, y - e.cy) < 1.05 * e.re;
+  // trace 2: the rim's own width only where connected to the path (brow hairs, lashes and specks
+  // within reach of it but apart from it stay the user's).
+  const wide = opts.trace >= 2 ? new Uint8Array(n) : undefined;
   for (let y = win.y0; y <= win.y1; y++) {
     for (let x = win.x0; x <= win.x1; x++) {
       const i = y * w + x;
       if (!cover[i] || inside(x, y, a) || inside(x, y, b)) continue;
       const d = dark[(y - win.y0) * ww + x - win.x0];
-      if (at(near1, x, y) > 0 || (at(nearWide, x, y) > 0 && d >= 0.5 * c)) out[i] = 1;
+      if (at(near1, x, y) > 0) out[i] = 1;
+      else if (at(nearWide, x, y) > 0 && d >= 0.5 * c) {
+        if (wide) wide[i] = 1;
+        else out[i] = 1;
+      }
     }
   }
+  if (wide) growFrom(out, wide, w, win);
   // The bridge and the arms: dark lines connected to the rims, between the eyes at their height
   // and beyond each rim's outer side.
   const span = 1.2 * Math.max(a.re, b.re), yc = (a.cy + b.cy) / 2;
@@ -357,7 +387,7 @@ function traceGlasses(L: Float32Array, cover: Uint8Array, w: number, h: number, 
  * radius of it: brows, hair and lashes that pulled the path into spikes are left. Each path is
  * found over two turns and the second turn read back, so where it starts does not matter.
  */
-function tracePolar(e: Eye, D: (x: number, y: number) => number, covered: (x: number, y: number) => boolean, c: number, midX: number): Float32Array {
+function tracePolar(e: Eye, D: (x: number, y: number) => number, covered: (x: number, y: number) => boolean, c: number, midX: number, clearBy = T_CLEAR): Float32Array {
   const dr = 0.5;
   const r0 = T_FROM * e.re, r1 = T_TO * e.re;
   const R = Math.max(2, Math.ceil((r1 - r0) / dr) + 1);
@@ -367,7 +397,7 @@ function tracePolar(e: Eye, D: (x: number, y: number) => number, covered: (x: nu
   for (let k = 0; k < T_ANGLES; k++) {
     const th = (2 * Math.PI * k) / T_ANGLES, ct = Math.cos(th), st = Math.sin(th);
     // Lashes and the eye's corners are not a rim: it clears the eye's outline.
-    const rmin = clear[k] + T_CLEAR * e.re;
+    const rmin = clear[k] + clearBy * e.re;
     // Toward the other eye, not past the midline between them.
     const lim = (midX - e.cx) * ct > 0 ? Math.abs((midX - e.cx) / ct) - 1 : Infinity;
     for (let j = 0; j < R; j++) {

@@ -116,6 +116,11 @@ export interface FaceMask {
   keptMouth: boolean;
   /** The template wears glasses, and their rims were kept. */
   keptGlasses: boolean;
+  /**
+   * glasses.fullRes: the rims found at the mask's working size (0/1), not cut into `alpha` there:
+   * buildMaskAt() cuts the rims in at full size (found again there, else these brought back up).
+   */
+  glassesLow?: Uint8Array;
   /** The template's lips were kept because the two expressions differ. */
   keptLips: boolean;
   /** Share of the face's outer band given back to the template as occluder/hair. */
@@ -272,10 +277,13 @@ export function buildMask(args: MaskInput): FaceMask {
   // mask.hairEdge: alpha here leaves the hair and occluders out (only the glasses are kept); the
   // statistics still leave them out.
   const hairKeep = edgeOn ? occ.slice() : undefined;
-  const alphaOcc = edgeOn ? new Float32Array(n) : occ;
-  const holes = ownFeather ? alphaOcc.slice() : alphaOcc;
+  // glasses.fullRes: the rims are cut into alpha at full size (buildMaskAt), not here; the
+  // statistics and edge samples still leave them out.
+  const fullRims = !!glasses && opts.glasses.fullRes > 0;
+  const alphaOcc = edgeOn ? new Float32Array(n) : fullRims ? occ.slice() : occ;
+  const holes = ownFeather && !fullRims ? alphaOcc.slice() : alphaOcc;
   if (glasses) markWhere(occ, glasses);
-  if (glasses && edgeOn) markWhere(alphaOcc, glasses);
+  if (glasses && edgeOn && !fullRims) markWhere(alphaOcc, glasses);
   if (glasses && base) markWhere(base, glasses);
 
   // Feather inward: erode by r, then blur by r (support r), so alpha is 0 wherever the mask is 0.
@@ -283,7 +291,7 @@ export function buildMask(args: MaskInput): FaceMask {
   // around an open mouth stay the source's.
   const outer = feather(hard, w, h, Math.max(1, Math.round(opts.feather * faceW)));
   const inner = featherHoles(notEither(mouth, holes), w, h, Math.max(1, Math.round(0.012 * faceW)));
-  if (ownFeather && glasses) {
+  if (ownFeather && glasses && !fullRims) {
     const rims = featherHoles(notEither(glasses), w, h, Math.max(1, Math.round(opts.glasses.feather * faceW)));
     for (let i = 0; i < n; i++) inner[i] *= rims[i];
   }
@@ -316,8 +324,8 @@ export function buildMask(args: MaskInput): FaceMask {
     fade = { from: browTop + opts.foreheadFrom * height, span: (opts.foreheadTo - opts.foreheadFrom) * height };
   }
 
-  const out = composeMask({ w, h, cover, hard, mouth, occ: alphaOcc, statsOcc: base ?? (edgeOn ? occ : undefined), lips, bothSkin, lightOnly, outer, inner, keepSmear, lipsKeep, up, fade });
-  return { ...out, keptGlasses: !!glasses, keptMouth, keptLips, occludedShare: band ? occluded / band : 0, ...(hairKeep && { hairKeep }) };
+  const out = composeMask({ w, h, cover, hard, mouth, occ: alphaOcc, statsOcc: base ?? (edgeOn || fullRims ? occ : undefined), lips, bothSkin, lightOnly, outer, inner, keepSmear, lipsKeep, up, fade });
+  return { ...out, keptGlasses: !!glasses, keptMouth, keptLips, occludedShare: band ? occluded / band : 0, ...(hairKeep && { hairKeep }), ...(fullRims && { glassesLow: glasses }) };
 }
 
 /**
@@ -803,13 +811,45 @@ export function buildMaskAt(args: MaskInput, k: number): FaceMask {
   if (k <= 1) {
     const m = buildMask(args);
     if (m.hairKeep) applyHairEdge(m.alpha, m.hairKeep, w, h, 1, args);
+    if (m.glassesLow) applyFullRims(m.alpha, m.glassesLow, w, h, 1, args);
     return m;
   }
   const low = reduceInputs(args, k);
   const m = buildMask(low);
   const out = { ...m, ...expandMask(m, args.cover, low.roi.w, low.roi.h, k, w, h) };
   if (m.hairKeep) applyHairEdge(out.alpha, m.hairKeep, low.roi.w, low.roi.h, k, args);
+  if (m.glassesLow) applyFullRims(out.alpha, m.glassesLow, low.roi.w, low.roi.h, k, args);
   return out;
+}
+
+/**
+ * glasses.fullRes: the template's rims cut into alpha at full size. At the mask's working size
+ * (~240 px across the face) a thin rim is a pixel or less, diluted by its cell's skin: stretches
+ * of it fell under the darkness test and the source's skin was drawn over them (a rim broken on
+ * one side), and what was kept was blocky and wide (the template's skin as a halo around the
+ * rims). Here the rims are traced again on the full-size lightness, so only the rim's own pixels
+ * (and a pixel of its antialiased edge) stay, behind a feather of `fullFeather` face widths; when
+ * the full-size trace refuses them, the working-size rims (`low`) are brought back up instead.
+ * alpha is only lowered.
+ */
+function applyFullRims(alpha: Float32Array, low: Uint8Array, lw: number, lh: number, k: number, args: MaskInput): void {
+  const { roi, cover, faceW, opts } = args;
+  const { w, h, x0, y0 } = roi;
+  const n = w * h;
+  const g = opts.glasses;
+  // fullRes 2: traced closer to the eyes (trace 2).
+  const found = glassesMask(args.targetLab[0], cover, w, h, shifted(args.targetMesh, x0, y0), faceW, g.fullRes >= 2 ? { ...g, trace: 2 } : g);
+  const rims = new Float32Array(n);
+  if (found) {
+    for (let i = 0; i < n; i++) rims[i] = found[i];
+  } else {
+    for (let y = 0; y < h; y++) {
+      const row = Math.min(lh - 1, (y / k) | 0) * lw;
+      for (let x = 0; x < w; x++) rims[y * w + x] = low[row + Math.min(lw - 1, (x / k) | 0)] && cover[y * w + x] ? 1 : 0;
+    }
+  }
+  const f = featherHoles(notEither(rims), w, h, Math.max(1, Math.round(g.fullFeather * faceW)));
+  for (let i = 0; i < n; i++) if (alpha[i] !== 0) alpha[i] *= f[i];
 }
 
 /**
