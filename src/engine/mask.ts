@@ -837,8 +837,8 @@ function applyFullRims(alpha: Float32Array, low: Uint8Array, lw: number, lh: num
   const { w, h, x0, y0 } = roi;
   const n = w * h;
   const g = opts.glasses;
-  // fullRes 2: traced closer to the eyes (trace 2).
-  const found = glassesMask(args.targetLab[0], cover, w, h, shifted(args.targetMesh, x0, y0), faceW, g.fullRes >= 2 ? { ...g, trace: 2 } : g);
+  // fullRes 2: traced closer to the eyes (trace 2). At k = 1, fullRes 1's trace is the working size's.
+  const found = k === 1 && g.fullRes < 2 ? low : glassesMask(args.targetLab[0], cover, w, h, shifted(args.targetMesh, x0, y0), faceW, g.fullRes >= 2 ? { ...g, trace: 2 } : g);
   const rims = new Float32Array(n);
   if (found) {
     for (let i = 0; i < n; i++) rims[i] = found[i];
