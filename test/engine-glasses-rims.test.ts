@@ -12,7 +12,7 @@ import { eyeCircle, faceA, faceB } from './engine-fixtures.ts';
 let off: DefaultEngine;
 let on: DefaultEngine;
 before(async () => {
-  off = createDefaultEngine({ warmup: false });
+  off = createDefaultEngine({ warmup: false, swap: { mask: { glasses: { fullRes: 0 } } } as never });
   on = createDefaultEngine({ warmup: false, swap: { mask: { glasses: { fullRes: 2 } } } as never });
   await off.init();
   await on.init();
