@@ -4,7 +4,7 @@
 // blobs; the rest of the face keeps its own look. Everything runs on the region's bounding box.
 import type { RgbImage } from './image.ts';
 import { BROW_LEFT, BROW_RIGHT, EYE_LEFT, EYE_RIGHT, faceWidth, pick } from './regions.ts';
-import { boxBlur, convexHull, fillPolygon, gaussBlur, growPolygon } from './raster.ts';
+import { boxBlur, convexHull, fillPolygon, gaussBlur, growPolygon, localMinMax } from './raster.ts';
 
 export interface FeatureSharpenOptions {
   /** Unsharp-mask gain (0 = off). */
@@ -121,32 +121,10 @@ export function sharpenFeatures(img: RgbImage, mesh: ArrayLike<number>[], k: num
   }
 }
 
-/** Min and max of `v` over the (2r+1)² box around each pixel (clipped at the edges), separably. */
+/** Min and max of `v` over the (2r+1)² box around each pixel (clipped at the edges). */
 function localRange(v: Float32Array, w: number, h: number, r: number): { lo: Float32Array; hi: Float32Array } {
-  const rlo = new Float32Array(w * h), rhi = new Float32Array(w * h);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let a = Infinity, b = -Infinity;
-      for (let xx = Math.max(0, x - r), e = Math.min(w - 1, x + r), j = y * w + xx; xx <= e; xx++, j++) {
-        if (v[j] < a) a = v[j];
-        if (v[j] > b) b = v[j];
-      }
-      rlo[y * w + x] = a;
-      rhi[y * w + x] = b;
-    }
-  }
-  const lo = new Float32Array(w * h), hi = new Float32Array(w * h);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let a = Infinity, b = -Infinity;
-      for (let yy = Math.max(0, y - r), e = Math.min(h - 1, y + r); yy <= e; yy++) {
-        const j = yy * w + x;
-        if (rlo[j] < a) a = rlo[j];
-        if (rhi[j] > b) b = rhi[j];
-      }
-      lo[y * w + x] = a;
-      hi[y * w + x] = b;
-    }
-  }
+  const n = w * h;
+  const lo = new Float32Array(n), hi = new Float32Array(n);
+  localMinMax(v, w, r, 0, 0, w - 1, h - 1, 0, 0, w - 1, h - 1, lo, hi, new Float32Array(n), new Float32Array(n));
   return { lo, hi };
 }

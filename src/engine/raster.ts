@@ -358,3 +358,35 @@ export function setBox(plane: ArrayLike<number>, w: number, h: number): { x0: nu
   }
   return x1 < 0 ? undefined : { x0, y0, x1, y1 };
 }
+
+/**
+ * Min and max of `v` (row length w) over the (2r+1)² box around each pixel of [x0, x1] × [y0, y1]
+ * (inclusive), the box clipped to [cx0, cx1] × [cy0, cy1], separably: into `lo` and `hi`, through
+ * the row pass's planes `rlo` and `rhi`; other pixels are left as they are.
+ */
+export function localMinMax(v: Float32Array, w: number, r: number, x0: number, y0: number, x1: number, y1: number, cx0: number, cy0: number, cx1: number, cy1: number, lo: Float32Array, hi: Float32Array, rlo: Float32Array, rhi: Float32Array): void {
+  for (let y = cy0; y <= cy1; y++) {
+    for (let x = x0; x <= x1; x++) {
+      let a = Infinity, b = -Infinity;
+      for (let xx = Math.max(cx0, x - r), e = Math.min(cx1, x + r), j = y * w + xx; xx <= e; xx++, j++) {
+        const t = v[j];
+        if (t < a) a = t;
+        if (t > b) b = t;
+      }
+      rlo[y * w + x] = a;
+      rhi[y * w + x] = b;
+    }
+  }
+  for (let y = y0; y <= y1; y++) {
+    for (let x = x0; x <= x1; x++) {
+      let a = Infinity, b = -Infinity;
+      for (let yy = Math.max(cy0, y - r), e = Math.min(cy1, y + r); yy <= e; yy++) {
+        const j = yy * w + x;
+        if (rlo[j] < a) a = rlo[j];
+        if (rhi[j] > b) b = rhi[j];
+      }
+      lo[y * w + x] = a;
+      hi[y * w + x] = b;
+    }
+  }
+}

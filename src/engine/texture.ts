@@ -4,7 +4,7 @@
 // Two luminance bands are measured on plain skin, in the result and in the template at the same
 // pixels, and the result's bands are scaled toward the template's (bounded gains). What a gain
 // cannot restore (a detail-less upscaled face) is filled with seeded noise of the template's level.
-import { selectKth } from './raster.ts';
+import { localMinMax, selectKth, setBox } from './raster.ts';
 import { scratch } from './scratch.ts';
 
 export interface TextureOptions {
@@ -288,45 +288,15 @@ function applyBands(res: Float32Array, sat: Float64Array, alpha: Float32Array, w
  * edges), separably, on the bounding box of alpha > 0 grown by r (elsewhere unused).
  */
 function localRange(res: Float32Array, alpha: Float32Array, w: number, h: number, r: number): { lo: Float32Array; hi: Float32Array } {
-  let bx0 = w, by0 = h, bx1 = -1, by1 = -1;
-  for (let y = 0; y < h; y++) {
-    for (let x = 0, i = y * w; x < w; x++, i++) {
-      if (!(alpha[i] > 0)) continue;
-      if (x < bx0) bx0 = x;
-      if (x > bx1) bx1 = x;
-      if (y < by0) by0 = y;
-      if (y > by1) by1 = y;
-    }
-  }
   const n = w * h;
   const Y = scratch.f32Dirty('texture.rangeY', n), rlo = scratch.f32Dirty('texture.rangeRlo', n), rhi = scratch.f32Dirty('texture.rangeRhi', n);
   const lo = scratch.f32Dirty('texture.rangeLo', n), hi = scratch.f32Dirty('texture.rangeHi', n);
-  if (bx1 < 0) return { lo, hi };
+  // alpha is never negative: its set pixels are those > 0.
+  const box = setBox(alpha, w, h);
+  if (!box) return { lo, hi };
+  const { x0: bx0, y0: by0, x1: bx1, y1: by1 } = box;
   const x0 = Math.max(0, bx0 - r), x1 = Math.min(w - 1, bx1 + r), y0 = Math.max(0, by0 - r), y1 = Math.min(h - 1, by1 + r);
   for (let y = y0; y <= y1; y++) for (let x = x0, i = y * w + x0; x <= x1; x++, i++) Y[i] = 0.299 * res[i * 3] + 0.587 * res[i * 3 + 1] + 0.114 * res[i * 3 + 2];
-  for (let y = y0; y <= y1; y++) {
-    for (let x = x0; x <= x1; x++) {
-      let a = Infinity, b = -Infinity;
-      for (let xx = Math.max(x0, x - r), e = Math.min(x1, x + r), j = y * w + xx; xx <= e; xx++, j++) {
-        const v = Y[j];
-        if (v < a) a = v;
-        if (v > b) b = v;
-      }
-      rlo[y * w + x] = a;
-      rhi[y * w + x] = b;
-    }
-  }
-  for (let y = by0; y <= by1; y++) {
-    for (let x = bx0; x <= bx1; x++) {
-      let a = Infinity, b = -Infinity;
-      for (let yy = Math.max(y0, y - r), e = Math.min(y1, y + r); yy <= e; yy++) {
-        const j = yy * w + x;
-        if (rlo[j] < a) a = rlo[j];
-        if (rhi[j] > b) b = rhi[j];
-      }
-      lo[y * w + x] = a;
-      hi[y * w + x] = b;
-    }
-  }
+  localMinMax(Y, w, r, bx0, by0, bx1, by1, x0, y0, x1, y1, lo, hi, rlo, rhi);
   return { lo, hi };
 }
