@@ -6,7 +6,7 @@ import { pickFace, squareWindows, DEFAULT_LIMITS, type Face } from '../src/engin
 import { TemplateCache } from '../src/engine/cache.ts';
 import { decodeImage, encodeImage } from '../src/engine/image.ts';
 import { membrane } from '../src/engine/blend.ts';
-import { labToRgb, rgbToLab, boxBlur } from '../src/engine/raster.ts';
+import { labToRgb, rgbToLab, boxBlur, localMinMax } from '../src/engine/raster.ts';
 import { warpTriangles } from '../src/engine/warp.ts';
 import { DEFAULT_SWAP, destinationMesh, mergeSwapOptions } from '../src/engine/swap.ts';
 import { fitSimilarity3d } from '../src/engine/similarity3d.ts';
@@ -272,4 +272,35 @@ test('stage options: a patch lays over the defaults at any depth; an unknown or 
   assert.throws(() => mergeSwapOptions(DEFAULT_SWAP, { colour: { lowerFac: 1 } }), /unknown engine option swap\.colour\.lowerFac/);
   assert.throws(() => mergeSwapOptions(DEFAULT_SWAP, { colour: { lowerFace: 'yes' } }), /swap\.colour\.lowerFace: expected a number/);
   assert.throws(() => mergeSwapOptions(DEFAULT_SWAP, { colour: 1 }), /swap\.colour: expected an object/);
+});
+
+test('localMinMax: the windowed min and max equal a brute-force scan, windows clipped to the given box, other pixels untouched', () => {
+  const w = 37, h = 29, n = w * h;
+  let seed = 7;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) * 255;
+  const v = Float32Array.from({ length: n }, rand);
+  for (const r of [1, 3, 6]) {
+    const [cx0, cy0, cx1, cy1] = [2, 3, 33, 26];
+    const [x0, y0, x1, y1] = [5, 4, 30, 25];
+    const lo = new Float32Array(n).fill(-1), hi = new Float32Array(n).fill(-1);
+    localMinMax(v, w, r, x0, y0, x1, y1, cx0, cy0, cx1, cy1, lo, hi, new Float32Array(n), new Float32Array(n));
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const i = y * w + x;
+        if (x < x0 || x > x1 || y < y0 || y > y1) {
+          assert.equal(lo[i], -1);
+          continue;
+        }
+        let a = Infinity, b = -Infinity;
+        for (let yy = Math.max(cy0, y - r); yy <= Math.min(cy1, y + r); yy++) {
+          for (let xx = Math.max(cx0, x - r); xx <= Math.min(cx1, x + r); xx++) {
+            a = Math.min(a, v[yy * w + xx]);
+            b = Math.max(b, v[yy * w + xx]);
+          }
+        }
+        assert.equal(lo[i], a, `lo at ${x},${y}, r ${r}`);
+        assert.equal(hi[i], b, `hi at ${x},${y}, r ${r}`);
+      }
+    }
+  }
 });
