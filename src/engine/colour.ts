@@ -94,6 +94,22 @@ export interface ColourOptions {
   /** σ of that match, fraction of the face width. */
   peripherySigma: number;
   /**
+   * 0..1: the face's tone continued into the template's ears, neck and hairline. After every other
+   * match, a second fine match of the residual (the matched source's local means against the
+   * template's, at `edgeToneSigma`, over skin in both faces) over a wider band than the rim's: a
+   * ramp from `edgeToneFrom` of the way out from the face's centre to the oval, full from halfway
+   * between that and the oval. Lightness by a ratio bounded to [1/1.3, 1.3], chroma by a shift.
+   * The eyes', brows' and lips' hulls (grown) are left out, so the features keep the main match.
+   * 0 = off (default).
+   */
+  edgeTone: number;
+  /** Where that band starts, share of the way from the face's centre to its oval. */
+  edgeToneFrom: number;
+  /** Share of that match given to lightness (× edgeTone; chroma takes it whole). */
+  edgeToneLight: number;
+  /** σ of that match, fraction of the face width. */
+  edgeToneSigma: number;
+  /**
    * 0..1: the eye sockets (the band around each eye and brow: upper lid, under-brow, under-eye,
    * down to the cheekbone; not the eye's opening, its lashes, nor the brow) take the template's
    * lightness at a mid scale (`socketsSigma`), by a ratio that only lightens (bounded to 1.6): a
@@ -156,7 +172,7 @@ function deviationSpread(cells: Float32Array, mean: Float32Array, wl: Float32Arr
   return spread(d);
 }
 
-export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, sockets: 1, socketsSigma: 0.03 };
+export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, edgeTone: 0, edgeToneFrom: 0.5, edgeToneLight: 1, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03 };
 
 /**
  * Matches the source planes (Lab, in place) to the template's local means, shading and highlights.
@@ -266,6 +282,7 @@ export function matchColour(
   if (geometry && opts.sockets > 0) socketMatch(src[0], tgt[0], w, h, k, grid, gains, shifts, geometry, faceW, opts, only);
   if (geometry && opts.periphery > 0) peripheryMatch(grid, gains, shifts, geometry, faceW, k, opts);
   if (geometry && opts.lowerFace > 0) lowerFaceMatch(coveredMeans(src, tgt, w, h, k, only), gains, shifts, geometry, faceW, k, opts.lowerFace, opts.lowerFaceLight, opts.lowerFaceSigma);
+  if (geometry && opts.edgeTone > 0) edgeToneMatch(grid, gains, shifts, geometry, faceW, k, opts);
   // A source without colour: its chroma from the template's face under it (greyChroma()).
   const grey = opts.greySource > 0 ? Math.min(1, opts.greySource) * greyWeight(grid.src, wl) : 0;
   const cross = grey > 0 ? greyChroma(tgt, weight, w, h, k, only, grid, gains, shifts, faceW, grey, opts) : undefined;
@@ -1036,6 +1053,72 @@ function peripheryMatch(grid: { cw: number; ch: number; wl: Float32Array; src: F
       if (c === 0) {
         if (!(ms[i] > 2 && mt[i] > 2)) continue;
         const r = Math.pow(Math.min(1.5, Math.max(1 / 1.5, mt[i] / ms[i])), wgt);
+        gains[0][i] *= r;
+        shifts[0][i] *= r;
+      } else shifts[c][i] += wgt * (mt[i] - ms[i]);
+    }
+  }
+}
+
+// The edge tone (ColourOptions.edgeTone): the L ratio's bound, and the features' hulls' growth
+// (face widths) and soft edge kept out of the band.
+const EDGE_L_MAX = 1.3;
+const EDGE_KEEP = 0.03;
+const EDGE_KEEP_SOFT = 0.03;
+
+/**
+ * The edge tone's fine match of what is left (ColourOptions.edgeTone), folded into the per-cell
+ * maps after every other match: the matched source's local means against the template's, over skin
+ * in both faces, in a band from `edgeToneFrom` of the way out to the oval, features left out.
+ */
+function edgeToneMatch(grid: { cw: number; ch: number; wl: Float32Array; src: Float32Array[]; tgt: Float32Array[] }, gains: Float32Array[], shifts: Float32Array[], g: ShadingGeometry, faceW: number, k: number, opts: ColourOptions): void {
+  const { cw, ch, wl } = grid;
+  const nc = cw * ch;
+  const fwc = faceW / k;
+  const oval = pick(g.pos, FACE_OVAL).map(([x, y]) => [x / k, y / k] as [number, number]);
+  let cx = 0, cy = 0;
+  for (const [x, y] of oval) {
+    cx += x / oval.length;
+    cy += y / oval.length;
+  }
+  // Ramp: 0 inside `from` of the way out, 1 from halfway between it and the oval (blurred).
+  const from = Math.min(0.95, Math.max(0, opts.edgeToneFrom));
+  const mid = (from + 1) / 2;
+  const a = new Float32Array(nc);
+  const b = new Float32Array(nc);
+  fillPolygon(a, cw, ch, oval.map(([x, y]) => [cx + from * (x - cx), cy + from * (y - cy)]), 1);
+  fillPolygon(b, cw, ch, oval.map(([x, y]) => [cx + mid * (x - cx), cy + mid * (y - cy)]), 1);
+  const soft = Math.max(1, 0.03 * fwc);
+  const ab = gaussBlur(a, cw, ch, soft);
+  const bb = gaussBlur(b, cw, ch, soft);
+  // The features (eyes with brows, lips), grown, stay out.
+  const feat = new Float32Array(nc);
+  for (const ids of [[...EYE_LEFT, ...BROW_LEFT], [...EYE_RIGHT, ...BROW_RIGHT], LIPS_OUTER]) {
+    const hull = convexHull(pick(g.pos, ids).map(([x, y]) => [x / k, y / k] as [number, number]));
+    fillPolygon(feat, cw, ch, growPolygon(hull, EDGE_KEEP * fwc), 1);
+  }
+  const fb = gaussBlur(feat, cw, ch, Math.max(1, EDGE_KEEP_SOFT * fwc));
+  const sigma = Math.max(1, opts.edgeToneSigma * fwc);
+  const wb = gaussBlur(wl, cw, ch, sigma);
+  const st = Math.min(1, opts.edgeTone);
+  const light = Math.min(1, Math.max(0, opts.edgeToneLight));
+  const band = new Float32Array(nc);
+  for (let i = 0; i < nc; i++) {
+    // Half from `from` of the way out, full from `mid` (both edges blurred).
+    const r = Math.min(1, Math.max(0, 0.5 * (1 - ab[i]) + 0.5 * (1 - bb[i])));
+    band[i] = st * r * Math.max(0, 1 - Math.max(feat[i], fb[i])) * Math.min(1, Math.max(0, (wb[i] - 0.05) / 0.15));
+  }
+  for (let c = 0; c < 3; c++) {
+    const matched = new Float32Array(nc);
+    affineCells(grid.src[c], gains[c], shifts[c], matched);
+    const ms = normalisedBlur(matched, wl, wb, cw, ch, sigma);
+    const mt = normalisedBlur(grid.tgt[c], wl, wb, cw, ch, sigma);
+    for (let i = 0; i < nc; i++) {
+      const wgt = band[i];
+      if (!(wgt > 0)) continue;
+      if (c === 0) {
+        if (!(ms[i] > 2 && mt[i] > 2)) continue;
+        const r = Math.pow(Math.min(EDGE_L_MAX, Math.max(1 / EDGE_L_MAX, mt[i] / ms[i])), wgt * light);
         gains[0][i] *= r;
         shifts[0][i] *= r;
       } else shifts[c][i] += wgt * (mt[i] - ms[i]);
