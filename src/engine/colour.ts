@@ -100,6 +100,7 @@ export interface ColourOptions {
    * ramp from `edgeToneFrom` of the way out from the face's centre to the oval, full from halfway
    * between that and the oval. Lightness by a ratio bounded to [1/1.3, 1.3], chroma by a shift.
    * The eyes', brows' and lips' hulls (grown) are left out, so the features keep the main match.
+   * Fades out with a greyscale source's weight (greySource: its chroma is the template's already).
    * 0 = off (default).
    */
   edgeTone: number;
@@ -282,9 +283,10 @@ export function matchColour(
   if (geometry && opts.sockets > 0) socketMatch(src[0], tgt[0], w, h, k, grid, gains, shifts, geometry, faceW, opts, only);
   if (geometry && opts.periphery > 0) peripheryMatch(grid, gains, shifts, geometry, faceW, k, opts);
   if (geometry && opts.lowerFace > 0) lowerFaceMatch(coveredMeans(src, tgt, w, h, k, only), gains, shifts, geometry, faceW, k, opts.lowerFace, opts.lowerFaceLight, opts.lowerFaceSigma);
-  if (geometry && opts.edgeTone > 0) edgeToneMatch(grid, gains, shifts, geometry, faceW, k, opts);
   // A source without colour: its chroma from the template's face under it (greyChroma()).
   const grey = opts.greySource > 0 ? Math.min(1, opts.greySource) * greyWeight(grid.src, wl) : 0;
+  // The edge tone: a grey source takes the template's fine chroma there already; it fades out with it.
+  if (geometry && opts.edgeTone > 0 && grey < 1) edgeToneMatch(grid, gains, shifts, geometry, faceW, k, { ...opts, edgeTone: Math.min(1, opts.edgeTone) * (1 - grey) });
   const cross = grey > 0 ? greyChroma(tgt, weight, w, h, k, only, grid, gains, shifts, faceW, grey, opts) : undefined;
   const ceiling = opts.chromaCeiling > 0 ? chromaCeiling(grid, k, geometry, opts.chromaCeiling) : undefined;
   let hot: Highlights | undefined;
