@@ -63,8 +63,13 @@ test('edgeTone: the outer band moves to the template\'s tone; the centre and the
   // The rim (jaw, outer cheeks, temples): closer to the template by at least a third.
   for (const [x, y] of [[CX, CY + 105], [CX - 88, CY], [CX + 88, CY], [CX - 60, CY + 80]]) {
     const i = at(x, y);
-    const a = dE(off.src, off.tgt, i), b = dE(on.src, on.tgt, i);
-    assert.ok(b < 0.67 * a, `rim at ${x},${y}: ΔE ${a.toFixed(2)} → ${b.toFixed(2)}`);
+    // Chroma by a shift (whole), lightness by a quarter of the ratio (edgeToneLight 0.25).
+    const ab = (p: Float32Array[], q: Float32Array[]) => Math.hypot(p[1][i] - q[1][i], p[2][i] - q[2][i]);
+    const a = ab(off.src, off.tgt), b = ab(on.src, on.tgt);
+    assert.ok(b < 0.67 * a, `rim chroma at ${x},${y}: ΔE ${a.toFixed(2)} → ${b.toFixed(2)}`);
+    const la = Math.abs(off.src[0][i] - off.tgt[0][i]), lb = Math.abs(on.src[0][i] - on.tgt[0][i]);
+    assert.ok(lb < la - 0.05, `rim L at ${x},${y}: ${la.toFixed(2)} → ${lb.toFixed(2)}`);
+    assert.ok(dE(on.src, on.tgt, i) < dE(off.src, off.tgt, i));
   }
   // The centre: as before.
   for (const [x, y] of [[CX, CY], [CX, CY - 20]]) for (let c = 0; c < 3; c++) assert.ok(Math.abs(on.src[c][at(x, y)] - off.src[c][at(x, y)]) < 0.05);
