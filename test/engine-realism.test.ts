@@ -408,7 +408,7 @@ test('lower face: a grey patch of the source on the chin takes the template chro
     }
     // The lips: redder than the skin in both faces.
     for (let y = 124; y < 132; y++) for (let x = 85; x < 115; x++) src[1][y * w + x] = tgt[1][y * w + x] = 30;
-    matchColour(src, tgt, skin, w, h, faceW, { ...DEFAULT_COLOUR, shading: 0, highlights: 0, lowerFace }, skin, geometry);
+    matchColour(src, tgt, skin, w, h, faceW, { ...DEFAULT_COLOUR, shading: 0, highlights: 0, edgeTone: 0, lowerFace }, skin, geometry);
     return src;
   };
   const off = run(0), on = run(1);
