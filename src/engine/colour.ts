@@ -1022,39 +1022,66 @@ function chromaCeiling(grid: { cw: number; ch: number; wl: Float32Array; tgt: Fl
   return { w, max: q * margin };
 }
 
+/** The cell grid's planes the fine matches read. */
+interface CellGrid {
+  cw: number;
+  ch: number;
+  wl: Float32Array;
+  src: Float32Array[];
+  tgt: Float32Array[];
+}
+
 // The rim (ColourOptions.periphery): the weight ramps from this share of the way from the face's
 // centre to its oval (0) out to the oval (1).
 const RIM_FROM = 0.8;
 
 /** The rim's fine match, folded into the per-cell maps (after the coarse match and its lighting). */
-function peripheryMatch(grid: { cw: number; ch: number; wl: Float32Array; src: Float32Array[]; tgt: Float32Array[] }, gains: Float32Array[], shifts: Float32Array[], g: ShadingGeometry, faceW: number, k: number, opts: ColourOptions): void {
+function peripheryMatch(grid: CellGrid, gains: Float32Array[], shifts: Float32Array[], g: ShadingGeometry, faceW: number, k: number, opts: ColourOptions): void {
   const { cw, ch, wl } = grid;
   const nc = cw * ch;
   const fwc = faceW / k;
+  const inner = new Float32Array(nc);
+  fillPolygon(inner, cw, ch, ovalScaled(g, k, RIM_FROM), 1);
+  const ib = gaussBlur(inner, cw, ch, Math.max(1, 0.05 * fwc));
+  const sigma = Math.max(1, opts.peripherySigma * fwc);
+  const wb = gaussBlur(wl, cw, ch, sigma);
+  const st = Math.min(1, opts.periphery);
+  // Where skin is near enough to measure (its blur ≥ 0.05, full from 0.2).
+  const weight = new Float64Array(nc);
+  for (let i = 0; i < nc; i++) weight[i] = st * Math.max(0, Math.min(1, 1 - ib[i])) * Math.min(1, Math.max(0, (wb[i] - 0.05) / 0.15));
+  residualMatch(grid, gains, shifts, weight, wb, sigma, 1.5, 1);
+}
+
+/** The face's oval (Human's FACE_OVAL, in cells) scaled by `f` about its centre. */
+function ovalScaled(g: ShadingGeometry, k: number, f: number): [number, number][] {
   const oval = pick(g.pos, FACE_OVAL).map(([x, y]) => [x / k, y / k] as [number, number]);
   let cx = 0, cy = 0;
   for (const [x, y] of oval) {
     cx += x / oval.length;
     cy += y / oval.length;
   }
-  const inner = new Float32Array(nc);
-  fillPolygon(inner, cw, ch, oval.map(([x, y]) => [cx + RIM_FROM * (x - cx), cy + RIM_FROM * (y - cy)]), 1);
-  const ib = gaussBlur(inner, cw, ch, Math.max(1, 0.05 * fwc));
-  const sigma = Math.max(1, opts.peripherySigma * fwc);
-  const wb = gaussBlur(wl, cw, ch, sigma);
-  const st = Math.min(1, opts.periphery);
+  return oval.map(([x, y]) => [cx + f * (x - cx), cy + f * (y - cy)]);
+}
+
+/**
+ * A fine match of what is left after the maps so far, folded into them: the matched source's
+ * local means (σ cells, over skin: `wb` is wl's blur) against the template's, by `weight` a cell;
+ * lightness by a ratio bounded to [1/lMax, lMax] to the power weight × lightShare, chroma by a shift.
+ */
+function residualMatch(grid: CellGrid, gains: Float32Array[], shifts: Float32Array[], weight: Float64Array | Float32Array, wb: Float32Array, sigma: number, lMax: number, lightShare: number): void {
+  const { cw, ch, wl } = grid;
+  const nc = cw * ch;
   for (let c = 0; c < 3; c++) {
     const matched = new Float32Array(nc);
     affineCells(grid.src[c], gains[c], shifts[c], matched);
     const ms = normalisedBlur(matched, wl, wb, cw, ch, sigma);
     const mt = normalisedBlur(grid.tgt[c], wl, wb, cw, ch, sigma);
     for (let i = 0; i < nc; i++) {
-      // Where skin is near enough to measure (its blur ≥ 0.05, full from 0.2).
-      const wgt = st * Math.max(0, Math.min(1, 1 - ib[i])) * Math.min(1, Math.max(0, (wb[i] - 0.05) / 0.15));
+      const wgt = weight[i];
       if (!(wgt > 0)) continue;
       if (c === 0) {
         if (!(ms[i] > 2 && mt[i] > 2)) continue;
-        const r = Math.pow(Math.min(1.5, Math.max(1 / 1.5, mt[i] / ms[i])), wgt);
+        const r = Math.pow(Math.min(lMax, Math.max(1 / lMax, mt[i] / ms[i])), wgt * lightShare);
         gains[0][i] *= r;
         shifts[0][i] *= r;
       } else shifts[c][i] += wgt * (mt[i] - ms[i]);
@@ -1073,23 +1100,17 @@ const EDGE_KEEP_SOFT = 0.03;
  * maps after every other match: the matched source's local means against the template's, over skin
  * in both faces, in a band from `edgeToneFrom` of the way out to the oval, features left out.
  */
-function edgeToneMatch(grid: { cw: number; ch: number; wl: Float32Array; src: Float32Array[]; tgt: Float32Array[] }, gains: Float32Array[], shifts: Float32Array[], g: ShadingGeometry, faceW: number, k: number, opts: ColourOptions): void {
+function edgeToneMatch(grid: CellGrid, gains: Float32Array[], shifts: Float32Array[], g: ShadingGeometry, faceW: number, k: number, opts: ColourOptions): void {
   const { cw, ch, wl } = grid;
   const nc = cw * ch;
   const fwc = faceW / k;
-  const oval = pick(g.pos, FACE_OVAL).map(([x, y]) => [x / k, y / k] as [number, number]);
-  let cx = 0, cy = 0;
-  for (const [x, y] of oval) {
-    cx += x / oval.length;
-    cy += y / oval.length;
-  }
   // Ramp: 0 inside `from` of the way out, 1 from halfway between it and the oval (blurred).
   const from = Math.min(0.95, Math.max(0, opts.edgeToneFrom));
   const mid = (from + 1) / 2;
   const a = new Float32Array(nc);
   const b = new Float32Array(nc);
-  fillPolygon(a, cw, ch, oval.map(([x, y]) => [cx + from * (x - cx), cy + from * (y - cy)]), 1);
-  fillPolygon(b, cw, ch, oval.map(([x, y]) => [cx + mid * (x - cx), cy + mid * (y - cy)]), 1);
+  fillPolygon(a, cw, ch, ovalScaled(g, k, from), 1);
+  fillPolygon(b, cw, ch, ovalScaled(g, k, mid), 1);
   const soft = Math.max(1, 0.03 * fwc);
   const ab = gaussBlur(a, cw, ch, soft);
   const bb = gaussBlur(b, cw, ch, soft);
@@ -1110,22 +1131,7 @@ function edgeToneMatch(grid: { cw: number; ch: number; wl: Float32Array; src: Fl
     const r = Math.min(1, Math.max(0, 0.5 * (1 - ab[i]) + 0.5 * (1 - bb[i])));
     band[i] = st * r * Math.max(0, 1 - Math.max(feat[i], fb[i])) * Math.min(1, Math.max(0, (wb[i] - 0.05) / 0.15));
   }
-  for (let c = 0; c < 3; c++) {
-    const matched = new Float32Array(nc);
-    affineCells(grid.src[c], gains[c], shifts[c], matched);
-    const ms = normalisedBlur(matched, wl, wb, cw, ch, sigma);
-    const mt = normalisedBlur(grid.tgt[c], wl, wb, cw, ch, sigma);
-    for (let i = 0; i < nc; i++) {
-      const wgt = band[i];
-      if (!(wgt > 0)) continue;
-      if (c === 0) {
-        if (!(ms[i] > 2 && mt[i] > 2)) continue;
-        const r = Math.pow(Math.min(EDGE_L_MAX, Math.max(1 / EDGE_L_MAX, mt[i] / ms[i])), wgt * light);
-        gains[0][i] *= r;
-        shifts[0][i] *= r;
-      } else shifts[c][i] += wgt * (mt[i] - ms[i]);
-    }
-  }
+  residualMatch(grid, gains, shifts, band, wb, sigma, EDGE_L_MAX, light);
 }
 
 // The eye sockets (ColourOptions.sockets): the band is each eye's and brow's hull grown by
