@@ -838,13 +838,13 @@ function applyFullRims(alpha: Float32Array, low: Uint8Array, lw: number, lh: num
   const g = opts.glasses;
   // fullRes 2: traced closer to the eyes (trace 2). At k = 1, fullRes 1's trace is the working size's.
   const found = k === 1 && g.fullRes < 2 ? low : glassesMask(args.targetLab[0], cover, w, h, shifted(args.targetMesh, x0, y0), faceW, g.fullRes >= 2 ? { ...g, trace: 2 } : g);
-  const rims = found ? Float32Array.from(found) : nearestUp(low, lw, lh, k, cover, w, h);
+  const rims = found ?? nearestUp(low, lw, lh, k, cover, w, h);
   scaleWhereSet(alpha, featherHoles(notEither(rims), w, h, Math.max(1, Math.round(g.fullFeather * faceW))));
 }
 
 /** A k× reduced 0/1 plane brought to full size (nearest cell), only where covered. */
-function nearestUp(low: Uint8Array, lw: number, lh: number, k: number, cover: Uint8Array, w: number, h: number): Float32Array {
-  const out = new Float32Array(w * h);
+function nearestUp(low: Uint8Array, lw: number, lh: number, k: number, cover: Uint8Array, w: number, h: number): Uint8Array {
+  const out = new Uint8Array(w * h);
   for (let y = 0; y < h; y++) {
     const row = Math.min(lh - 1, (y / k) | 0) * lw;
     for (let x = 0; x < w; x++) out[y * w + x] = low[row + Math.min(lw - 1, (x / k) | 0)] && cover[y * w + x] ? 1 : 0;
