@@ -121,6 +121,34 @@ export interface ColourOptions {
   sockets: number;
   /** σ of that match, fraction of the face width. */
   socketsSigma: number;
+  /**
+   * 0..1: the source's own lighting at a fine scale (`relightSigma`) taken out before the match and
+   * the template's put in: per cell, (L + 16), a and b scale together (an exposure change in Lab, so
+   * a shadow's lowered chroma comes back with its lightness) by the source's coarse (σ
+   * `lightingSigma`) over its fine robust skin mean, times the template's fine over its coarse
+   * (× `relightTemplate`); the source's fine chroma variation over its coarse one goes too (×
+   * `relightChroma`). The fields are smooth and taken over skin only, so the features keep their
+   * contrast. 0 = off.
+   */
+  relight: number;
+  /** σ of the fine lighting field, fraction of the face width. */
+  relightSigma: number;
+  /** Share of the template's fine lighting put back (× relight). */
+  relightTemplate: number;
+  /** Share of the source's fine chroma variation taken out (× relight). */
+  relightChroma: number;
+  /**
+   * Range σ (of log lightness) of the fine fields' edge-preserving (cross-bilateral) filter: a
+   * shadow's edge stays in the field, so it leaves the face whole; relief (smaller steps) is
+   * smoothed over and stays. 0 = a plain normalised blur.
+   */
+  relightEdge: number;
+  /**
+   * Tolerance (log lightness) of the source's fine lighting left alone: only the part of its
+   * deviation beyond this is taken out (a cast shadow, a lit band), the rest (relief, which is
+   * identity) stays. 0 = all of it.
+   */
+  relightTolerance: number;
 }
 
 /** The face's geometry for the shading transfer: the layout in the ROI and each mesh's normals. */
@@ -173,7 +201,7 @@ function deviationSpread(cells: Float32Array, mean: Float32Array, wl: Float32Arr
   return spread(d);
 }
 
-export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03 };
+export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, relight: 0, relightSigma: 0.05, relightTemplate: 1, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0 };
 
 /**
  * Matches the source planes (Lab, in place) to the template's local means, shading and highlights.
@@ -202,6 +230,9 @@ export function matchColour(
   // The source's broad shine: out of its cells now (so every statistic below sees diffuse skin), out
   // of its pixels in the one pass.
   const gloss = opts.shine > 0 ? shineField(grid, k, faceW, opts) : undefined;
+  // The source's fine lighting: out of its cells now (the match below sees a de-lit face), a map
+  // per cell composed with the match's before the one pass (relightFields()).
+  const relit = opts.relight > 0 ? relightFields(grid, k, faceW, opts) : undefined;
   // Normalised convolution on the grid: blur(value·weight) / blur(weight), the weight's blur made
   // once per scale.
   const weightBlurs = new Map<number, Float32Array>();
@@ -280,6 +311,7 @@ export function matchColour(
     for (let i = 0; i < nc; i++) g[i] = ms[i] > 2 && mt[i] > 2 ? Math.pow(Math.min(3, Math.max(1 / 3, mt[i] / ms[i])), detail) : 1;
     scaleAffine(gains[0], shifts[0], g);
   }
+  if (relit) composeRelight(grid, relit, gains, shifts);
   if (geometry && opts.sockets > 0) socketMatch(src[0], tgt[0], w, h, k, grid, gains, shifts, geometry, faceW, opts, only);
   if (geometry && opts.periphery > 0) peripheryMatch(grid, gains, shifts, geometry, faceW, k, opts);
   if (geometry && opts.lowerFace > 0) lowerFaceMatch(coveredMeans(src, tgt, w, h, k, only), gains, shifts, geometry, faceW, k, opts.lowerFace, opts.lowerFaceLight, opts.lowerFaceSigma);
@@ -1232,5 +1264,194 @@ function socketMatch(
     const r = Math.pow(Math.min(SOCKET_MAX, mt[i] / (SOCKET_TOL * ms[i])), wgt);
     gains[0][i] *= r;
     shifts[0][i] *= r;
+  }
+}
+
+// Relight (ColourOptions.relight): cells whose lightness is this far (|log ratio|) from the robust
+// field leave it on the next round (a nostril, a mole, a kept hair the skin test let through).
+const RELIGHT_OUT = 0.25;
+// The correction is bounded to [1 / RELIGHT_MAX, RELIGHT_MAX] per cell.
+const RELIGHT_MAX = 2;
+
+/** Robust normalised blur of one cell plane (L + 16): two rounds, outlying cells left out of the second. */
+function robustField(v: Float32Array, wt: Float32Array, cw: number, ch: number, sigma: number): { f: Float32Array; wb: Float32Array } {
+  let wb = gaussBlur(wt, cw, ch, sigma);
+  let f = normalisedBlur(v, wt, wb, cw, ch, sigma);
+  const w2 = new Float32Array(wt.length);
+  for (let i = 0; i < wt.length; i++) w2[i] = wt[i] > 0 && f[i] > 0 && Math.abs(Math.log(v[i] / f[i])) < RELIGHT_OUT ? wt[i] : 0;
+  wb = gaussBlur(w2, cw, ch, sigma);
+  f = normalisedBlur(v, w2, wb, cw, ch, sigma);
+  return { f, wb };
+}
+
+/** The relight's per-cell map of the source (before the match): (L + 16)·r − 16, a·r + sa, b·r + sb; and the raw cells it replaced. */
+interface Relit {
+  r: Float32Array;
+  sa: Float32Array;
+  sb: Float32Array;
+  raw: Float32Array[];
+}
+
+/**
+ * ColourOptions.relight: the source's fine lighting (a shadow down one cheek, a lit band) and the
+ * template's, per cell of the colour grid: the source's cells (skin and plain means) are de-lit in
+ * place, so every statistic of the match sees the de-lit face; composeRelight() folds the map into
+ * the match's affine maps (no pixel pass of its own).
+ */
+function relightFields(grid: CellGrid & { plain: Float32Array[] }, k: number, faceW: number, opts: ColourOptions): Relit {
+  const { cw, ch, wl: wt } = grid;
+  const nc = cw * ch;
+  const sl = new Float32Array(nc);
+  const tl = new Float32Array(nc);
+  for (let i = 0; i < nc; i++) {
+    sl[i] = wt[i] > 0 ? grid.src[0][i] + 16 : 0;
+    tl[i] = wt[i] > 0 ? grid.tgt[0][i] + 16 : 0;
+  }
+  const fine = Math.max(0.5, (opts.relightSigma * faceW) / k);
+  const coarse = Math.max(0.5, (opts.lightingSigma * faceW) / k);
+  const sc = robustField(sl, wt, cw, ch, coarse);
+  const tc = robustField(tl, wt, cw, ch, coarse);
+  const sf = opts.relightEdge > 0 ? bilateralField(sl, wt, cw, ch, fine, opts.relightEdge) : robustField(sl, wt, cw, ch, fine);
+  const tf = opts.relightEdge > 0 ? bilateralField(tl, wt, cw, ch, fine, opts.relightEdge) : robustField(tl, wt, cw, ch, fine);
+  const st = Math.min(1, opts.relight);
+  const r = new Float32Array(nc);
+  relightRatio(sf.f, sc.f, tf.f, tc.f, sf.wb, st, opts.relightTemplate, opts.relightTolerance, r);
+  // The fine chroma variation left once the light is out: the de-lit cells' fine field over their coarse one.
+  const sa = new Float32Array(nc);
+  const sb = new Float32Array(nc);
+  const cShare = st * opts.relightChroma;
+  if (cShare > 0) {
+    const wbF = gaussBlur(wt, cw, ch, fine);
+    const wbC = gaussBlur(wt, cw, ch, coarse);
+    const v = new Float32Array(nc);
+    for (const [c, out] of [[1, sa], [2, sb]] as [number, Float32Array][]) {
+      const cells = grid.src[c];
+      for (let i = 0; i < nc; i++) v[i] = cells[i] * r[i];
+      const f = normalisedBlur(v, wt, wbF, cw, ch, fine);
+      const cc = normalisedBlur(v, wt, wbC, cw, ch, coarse);
+      chromaFlatten(f, cc, wbF, cShare, out);
+    }
+  }
+  const raw = [...grid.src.map((p) => p.slice()), ...grid.plain.map((p) => p.slice())];
+  delightCells(grid.src, r, sa, sb);
+  delightCells(grid.plain, r, sa, sb);
+  return { r, sa, sb, raw };
+}
+
+function relightRatio(sf: Float32Array, sc: Float32Array, tf: Float32Array, tc: Float32Array, wb: Float32Array, st: number, tShare: number, tol: number, r: Float32Array): void {
+  for (let i = 0; i < r.length; i++) {
+    // Only where skin was measured near (the fine weight's blur 0.05 → 0.25).
+    const g = st * Math.min(1, Math.max(0, (wb[i] - 0.05) / 0.2));
+    let q = 1;
+    if (g > 0 && sf[i] > 1 && sc[i] > 1) {
+      // The source's deviation beyond the tolerance only (a shadow, not relief).
+      const d = Math.log(sc[i] / sf[i]);
+      q = Math.exp(d > tol ? d - tol : d < -tol ? d + tol : 0);
+      if (tShare > 0 && tf[i] > 1 && tc[i] > 1) q *= Math.pow(tf[i] / tc[i], tShare);
+      q = Math.pow(Math.min(RELIGHT_MAX, Math.max(1 / RELIGHT_MAX, q)), g);
+    }
+    r[i] = q;
+  }
+}
+
+function chromaFlatten(f: Float32Array, cc: Float32Array, wb: Float32Array, share: number, out: Float32Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = -share * Math.min(1, Math.max(0, (wb[i] - 0.05) / 0.2)) * (f[i] - cc[i]);
+}
+
+function delightCells(cells: Float32Array[], r: Float32Array, sa: Float32Array, sb: Float32Array): void {
+  const [L, A, B] = cells;
+  for (let i = 0; i < r.length; i++) {
+    L[i] = (L[i] + 16) * r[i] - 16;
+    A[i] = A[i] * r[i] + sa[i];
+    B[i] = B[i] * r[i] + sb[i];
+  }
+}
+
+/**
+ * The match's maps (from de-lit values) composed with the relight's (from the pixels): gain·r and
+ * shift + gain·s per channel; the grid's source cells back to the raw ones, which every later step
+ * reads through the composed maps.
+ */
+function composeRelight(grid: CellGrid & { plain: Float32Array[] }, relit: Relit, gains: Float32Array[], shifts: Float32Array[]): void {
+  const { r, sa, sb, raw } = relit;
+  composeChannel(gains[0], shifts[0], r, r, 16);
+  composeChannel(gains[1], shifts[1], r, sa, 0);
+  composeChannel(gains[2], shifts[2], r, sb, 0);
+  for (let c = 0; c < 3; c++) {
+    grid.src[c].set(raw[c]);
+    grid.plain[c].set(raw[3 + c]);
+  }
+}
+
+/** gain·r and shift + gain·s, where s = k·(r − 1) for lightness (k = 16) or the chroma shift (k = 0). */
+function composeChannel(gain: Float32Array, shift: Float32Array, r: Float32Array, s: Float32Array, k: number): void {
+  for (let i = 0; i < gain.length; i++) {
+    const add = k > 0 ? k * (r[i] - 1) : s[i];
+    shift[i] += gain[i] * add;
+    gain[i] *= r[i];
+  }
+}
+
+/**
+ * Edge-preserving field of a cell plane (values > 0, weight `wt`): each cell the weighted mean of
+ * its neighbours within 2σ whose log value is near its guide's (a small normalised blur, which
+ * fills the cells without weight: eyes, brows, lips), Gaussian in distance (σ) and in log value
+ * (σr). `wb` is the plain normalised blur's weight, for the fade where no skin is near.
+ */
+function bilateralField(v: Float32Array, wt: Float32Array, cw: number, ch: number, sigma: number, sigmaR: number): { f: Float32Array; wb: Float32Array } {
+  const nc = cw * ch;
+  const gs = Math.max(0.5, sigma / 4);
+  const guide = normalisedBlur(v, wt, gaussBlur(wt, cw, ch, gs), cw, ch, gs);
+  const wb = gaussBlur(wt, cw, ch, sigma);
+  const lg = new Float32Array(nc);
+  const lv = new Float32Array(nc);
+  for (let i = 0; i < nc; i++) {
+    lg[i] = guide[i] > 1 ? Math.log(guide[i]) : 0;
+    lv[i] = v[i] > 1 ? Math.log(v[i]) : 0;
+  }
+  // Taps every `stride` cells out to 2σ (about 13 a side): a Gaussian that wide loses nothing to it.
+  const stride = Math.max(1, Math.round(sigma / 3));
+  const taps = Math.max(1, Math.round((2 * sigma) / stride));
+  const side = 2 * taps + 1;
+  const ks = new Float32Array(side * side);
+  for (let dy = -taps; dy <= taps; dy++) for (let dx = -taps; dx <= taps; dx++) ks[(dy + taps) * side + dx + taps] = Math.exp(-((dx * stride) ** 2 + (dy * stride) ** 2) / (2 * sigma * sigma));
+  // Range weights from a table over |Δlog| up to 4σr.
+  const steps = 256;
+  const step = (4 * sigmaR) / steps;
+  const kr = new Float32Array(steps + 1);
+  for (let j = 0; j <= steps; j++) kr[j] = Math.exp(-((j * step) ** 2) / (2 * sigmaR * sigmaR));
+  const f = new Float32Array(nc);
+  bilateralCells(v, wt, lg, lv, ks, kr, 1 / step, steps, taps, stride, cw, ch, f);
+  for (let i = 0; i < nc; i++) if (!(f[i] > 0)) f[i] = guide[i];
+  return { f, wb };
+}
+
+function bilateralCells(v: Float32Array, wt: Float32Array, lg: Float32Array, lv: Float32Array, ks: Float32Array, kr: Float32Array, inv: number, steps: number, taps: number, stride: number, cw: number, ch: number, out: Float32Array): void {
+  const side = 2 * taps + 1;
+  for (let y = 0; y < ch; y++) {
+    for (let x = 0; x < cw; x++) {
+      const i = y * cw + x;
+      const g = lg[i];
+      if (g === 0) continue;
+      let sw = 0, sv = 0;
+      for (let ty = -taps; ty <= taps; ty++) {
+        const yy = y + ty * stride;
+        if (yy < 0 || yy >= ch) continue;
+        const krow = (ty + taps) * side + taps;
+        for (let tx = -taps; tx <= taps; tx++) {
+          const xx = x + tx * stride;
+          if (xx < 0 || xx >= cw) continue;
+          const j = yy * cw + xx;
+          const wj = wt[j];
+          if (!(wj > 0)) continue;
+          const d = Math.abs(lv[j] - g) * inv;
+          if (d >= steps) continue;
+          const q = wj * ks[krow + tx] * kr[d | 0];
+          sw += q;
+          sv += q * v[j];
+        }
+      }
+      out[i] = sw > 1e-6 ? sv / sw : 0;
+    }
   }
 }
