@@ -50,6 +50,8 @@ const requiredPackages = {
   setup(b) {
     b.onResolve({ filter: /^[^./]/ }, (args) => {
       if (args.path.startsWith('node:') || args.namespace === 'required-package' || esmOnly.has(packageName(args.path))) return undefined;
+      // A split chunk's dynamic import() of a CommonJS module exposes only `default`: stays an import (loaded once, when used).
+      if (args.kind === 'dynamic-import') return { path: args.path, external: true };
       return { path: args.path, namespace: 'required-package' };
     });
     b.onLoad({ filter: /./, namespace: 'required-package' }, (args) => ({ contents: `module.exports = ${REQUIRE}(${JSON.stringify(args.path)});`, loader: 'js' }));

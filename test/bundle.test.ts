@@ -2,19 +2,19 @@
 // the tree, it builds, bin/wanxing.js runs it (engine threads included), and an edit to any source
 // it was built from makes bin/wanxing.js run the sources again, so a stale bundle never runs.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { faceA, faceB } from './engine-fixtures.ts';
-import { ROOT, tmpDir } from './helpers/service.ts';
+import { ROOT, testEnv, tmpDir } from './helpers/service.ts';
 
 const exec = promisify(execFile);
 
 test('the bundle is used while it matches the sources, and never after an edit', async () => {
   const copy = tmpDir('wanxing-bundle-');
-  for (const p of ['src', 'bin', 'scripts']) fs.cpSync(path.join(ROOT, p), path.join(copy, p), { recursive: true });
+  for (const p of ['src', 'bin', 'scripts', 'web']) fs.cpSync(path.join(ROOT, p), path.join(copy, p), { recursive: true });
   for (const f of ['package.json', 'tsconfig.json']) fs.copyFileSync(path.join(ROOT, f), path.join(copy, f));
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'));
   const node = (args: string[], env: Record<string, string> = {}) => exec(process.execPath, args, { cwd: copy, env: { ...process.env, WANXING_WORKERS: '', ...env } });
@@ -25,6 +25,15 @@ test('the bundle is used while it matches the sources, and never after an edit',
   const manifest = JSON.parse(fs.readFileSync(path.join(copy, 'dist/manifest.json'), 'utf8'));
   assert.ok(manifest.inputs['src/cli.ts'] && manifest.inputs['src/workers/engine-thread.ts'] && manifest.inputs['src/engine/swap.ts']);
   assert.equal(await fresh(), `file://${copy}/dist/cli.js`);
+  // Packages are required, not imported: an ESM import of a CommonJS package makes Node scan its source
+  // for export names (cjs-module-lexer), whose optimising compile costs every run ≈ 0.2 s of CPU. (A
+  // dynamic import() stays one: it runs only when used, as the console page's esbuild.)
+  const bareImports = fs
+    .readdirSync(path.join(copy, 'dist'))
+    .filter((f) => f.endsWith('.js'))
+    .flatMap((f) => [...fs.readFileSync(path.join(copy, 'dist', f), 'utf8').matchAll(/(?:\bfrom\s*|\bimport\s+)["']([^"'.\s][^"'\s]*)["']/g)].map((m) => m[1]!))
+    .filter((spec) => !spec.startsWith('node:'));
+  assert.deepEqual([...new Set(bareImports)], [], 'no package is statically imported as ESM by the bundle');
 
   // The bundled CLI runs a batch on an engine thread loaded from dist/ (no tsx in the thread).
   const dir = tmpDir();
@@ -32,6 +41,24 @@ test('the bundle is used while it matches the sources, and never after an edit',
   fs.writeFileSync(path.join(dir, 't.jpg'), await faceB('jpeg'));
   const run = await node(['bin/wanxing.js', 'swap', '-t', path.join(dir, 't.jpg'), '-s', path.join(dir, 'me.jpg'), '--out-dir', path.join(dir, 'out'), '--json', '--workers', '1']);
   assert.match(run.stdout, /"type":"summary","total":1,"written":1/);
+
+  // The bundled service starts and serves the console page (built by esbuild, imported on first use).
+  const env = await testEnv();
+  const child = spawn(process.execPath, ['bin/wanxing.js', 'serve'], { cwd: copy, env: { ...process.env, ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      const onData = (d: Buffer) => ((out += d.toString()), out.includes('wanxing is serving') && resolve());
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      child.once('exit', (code) => reject(new Error(`service exited (${code}): ${out}`)));
+    });
+    const page = await fetch(`http://127.0.0.1:${env.PORT}/console/app.js`);
+    assert.equal(page.status, 200, await page.clone().text());
+    assert.match(await page.text(), /console/);
+  } finally {
+    child.kill();
+  }
 
   // An edit that changes behaviour: the next start runs the edited sources, not the bundle.
   const cli = path.join(copy, 'src/cli.ts');

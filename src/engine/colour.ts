@@ -326,12 +326,11 @@ export function matchColour(
     // Local means (a box ≈ 4 % of the face wide) of the planes after the match, from the cells'
     // plain means through the same affine maps.
     const r = Math.max(1, Math.round(Math.max(2, Math.round(0.04 * faceW)) / k));
-    const means = [0, 1, 2].map((c) => {
-      const m = new Float32Array(nc);
-      for (let i = 0; i < nc; i++) m[i] = grid.plain[c][i] * gains[c][i] + shifts[c][i];
-      if (cross && c > 0) for (let i = 0; i < nc; i++) m[i] += cross[c - 1][i] * (grid.plain[0][i] * gains[0][i] + shifts[0][i]);
-      return boxBlur(m, cw, ch, r);
-    }) as Highlights['means'];
+    const means: Highlights['means'] = [
+      boxBlur(matchedMeans(grid.plain, gains, shifts, 0, undefined), cw, ch, r),
+      boxBlur(matchedMeans(grid.plain, gains, shifts, 1, cross?.[0]), cw, ch, r),
+      boxBlur(matchedMeans(grid.plain, gains, shifts, 2, cross?.[1]), cw, ch, r),
+    ];
     hot = { means, soft: wl, strength: opts.highlights };
   }
   applyFields(src, gains, shifts, hot, cw, ch, k, w, h, only, cross, gloss, lightWeight, ceiling);
@@ -809,6 +808,18 @@ function scaleAffine(gain: Float32Array, shift: Float32Array, r: Float32Array): 
     gain[i] *= r[i];
     shift[i] *= r[i];
   }
+}
+
+/**
+ * Plane c's cell means after the match (gain, shift, and for a chroma plane the cross term on the
+ * matched lightness). A module kernel, not a per-swap closure, so it is compiled once a thread.
+ */
+function matchedMeans(plain: Float32Array[], gains: Float32Array[], shifts: Float32Array[], c: number, cross: Float32Array | undefined): Float32Array {
+  const pc = plain[c], gc = gains[c], sc = shifts[c], p0 = plain[0], g0 = gains[0], s0 = shifts[0];
+  const m = new Float32Array(pc.length);
+  for (let i = 0; i < m.length; i++) m[i] = pc[i] * gc[i] + sc[i];
+  if (cross) for (let i = 0; i < m.length; i++) m[i] += cross[i] * (p0[i] * g0[i] + s0[i]);
+  return m;
 }
 
 interface Highlights {

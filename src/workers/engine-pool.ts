@@ -1,6 +1,7 @@
 // Runs swaps on a pool of worker threads, off the HTTP event loop. A task that is aborted (its
 // caller's deadline passed) takes its thread down with it; a fresh thread replaces it.
 import { Worker } from 'node:worker_threads';
+import v8 from 'node:v8';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { SwapRequest, SwapResult, TemplateFaces } from '../engine/types.ts';
@@ -42,6 +43,21 @@ interface Slot {
   loaded?: boolean;
 }
 
+/**
+ * V8 optimises a function once it has run ≈ 66 KB of bytecode (its interrupt budget). The engine's
+ * kernels then still meet new input shapes and untaken branches, and are deoptimised and compiled
+ * again, over and over in a thread's first swaps: ≈ 12 s of optimising-compiler CPU in the first 12
+ * swaps of a thread, on V8's background threads, which is what kept two engine threads from scaling
+ * on two cores. With 8× the budget a function is optimised later, with its feedback complete:
+ * ≈ 6 s. V8's flags are the process's, so this is set once, before the first engine thread starts;
+ * a budget given on Node's command line is kept.
+ */
+export const ENGINE_INTERRUPT_BUDGET = 540_000;
+function patientCompiler(): void {
+  if (process.execArgv.some((a) => a.startsWith('--interrupt-budget'))) return;
+  v8.setFlagsFromString(`--interrupt-budget=${ENGINE_INTERRUPT_BUDGET}`);
+}
+
 export class EnginePool implements EngineRunner {
   private readonly slots: Slot[] = [];
   private readonly waiting: Task[] = [];
@@ -60,6 +76,7 @@ export class EnginePool implements EngineRunner {
 
   /** Starts every thread and waits until each has loaded its models; rejects on a bad engine or model. */
   async init(): Promise<void> {
+    patientCompiler();
     for (let i = 0; i < this.size; i++) this.slots.push(this.spawn());
     await Promise.all(this.slots.map((s) => s.ready));
     this.started = true;
