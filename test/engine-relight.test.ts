@@ -95,3 +95,48 @@ test('relight: a feature keeps its contrast to the skin around it', () => {
   const rOff = ring(off[0]), rOn = ring(on[0]);
   assert.ok(Math.abs(rOn - rOff) < 0.1 * rOff, `eye / skin: on ${rOn.toFixed(3)}, off ${rOff.toFixed(3)}`);
 });
+
+// The gates (relightShare, relightKeep): only a source with a hard shadow over a real share of its
+// skin is touched, and never the eyes, brows, nose or lips.
+const GATED: ColourOptions = { ...ON, relightTemplate: 0, relightShare: 0.08, relightShareAt: 0.15 };
+
+// A source with fine relief only (a small dark patch, not a shadow over the cheek).
+function relief(): Planes {
+  const [L, A, B] = source(1);
+  for (let i = 0; i < n; i++) {
+    const x = i % w, y = (i / w) | 0;
+    if (Math.hypot(x - 130, y - 130) < 9) L[i] -= 25;
+  }
+  return [L, A, B];
+}
+
+test('relight gate: a source without a hard shadow keeps every pixel (share gate)', () => {
+  const off = run(relief(), OFF);
+  const on = run(relief(), GATED);
+  for (let c = 0; c < 3; c++) for (let i = 0; i < n; i++) if (on[c][i] !== off[c][i]) assert.fail(`channel ${c} pixel ${i}: ${on[c][i]} vs ${off[c][i]}`);
+});
+
+test('relight gate: a hard shadow down one side still leaves the face', () => {
+  const off = run(source(0.35), OFF);
+  // The band is 13 % of the skin past the deviation: a share gate of 0.05 (full from 0.1) passes it.
+  const on = run(source(0.35), { ...GATED, relightShare: 0.05 });
+  const step = (p: Planes) => mean(p[0], 134, 151) - mean(p[0], 95, 112);
+  const sOff = step(off), sOn = step(on);
+  assert.ok(Math.abs(sOn) < 0.3 * Math.abs(sOff), `on: ${sOn.toFixed(1)} L (off ${sOff.toFixed(1)})`);
+});
+
+test('relight keep: nothing de-lit over the eyes, brows, nose and lips, full away from them', async () => {
+  const { relightGateMap } = await import('../src/engine/colour.ts');
+  const cw = 100, ch = 100, nc = cw * ch;
+  // A mesh whose every point sits at (50, 50) but the right eye's, on a ring round (30, 40) (k = 1).
+  const pos: number[][] = Array.from({ length: 468 }, () => [50, 50]);
+  const eye = [33, 246, 161, 160, 159, 158, 157, 173, 133, 155, 154, 153, 145, 144, 163, 7];
+  eye.forEach((id, j) => (pos[id] = [30 + 6 * Math.cos((j / eye.length) * 2 * Math.PI), 40 + 3 * Math.sin((j / eye.length) * 2 * Math.PI)]));
+  const ones = new Float32Array(nc).fill(50);
+  const g = { pos, tri: [], targetNormals: new Float32Array(0), sourceNormals: new Float32Array(0) };
+  const m = relightGateMap(ones, ones, new Float32Array(nc).fill(1), cw, ch, 2, 1, 100, { ...DEFAULT_COLOUR, relight: 1, relightKeep: 0.04 }, g)!;
+  assert.equal(m[40 * cw + 30], 0, 'the eye');
+  assert.equal(m[40 * cw + 38], 0, 'within the margin');
+  assert.ok(m[40 * cw + 80] > 0.99, `far from the features: ${m[40 * cw + 80]}`);
+  assert.ok(m[40 * cw + 42] > 0 && m[40 * cw + 42] < 1, `the band: ${m[40 * cw + 42]}`);
+});

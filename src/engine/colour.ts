@@ -3,7 +3,7 @@
 // face wide) carries the template's lighting direction and skin tone onto the source face while
 // keeping the source's finer detail (its identity).
 import { bilinearTaps, boxBlur, convexHull, fillPolygon, gaussBlur, growPolygon, maskedBlur, selectKth } from './raster.ts';
-import { BROW_LEFT, BROW_RIGHT, EYE_LEFT, EYE_RIGHT, FACE_OVAL, faceWidth, LIPS_OUTER, pick } from './regions.ts';
+import { BROW_LEFT, BROW_RIGHT, EYE_LEFT, EYE_RIGHT, FACE_OVAL, faceWidth, LIPS_OUTER, NOSE, pick } from './regions.ts';
 import { cellNormals, evalShading, fitShading } from './shading.ts';
 
 export interface ColourOptions {
@@ -149,6 +149,27 @@ export interface ColourOptions {
    * identity) stays. 0 = all of it.
    */
   relightTolerance: number;
+  /**
+   * Shadow gate (log lightness): a cell is de-lit only where the source's fine field departs from
+   * its coarse one by more than this (full from `relightGate` + 0.1), so only a hard shadow or lit
+   * band goes and ordinary relief keeps the source's own fine lightness. 0 = no gate (every cell).
+   */
+  relightGate: number;
+  /** Only darker-than-coarse deviations pass the gate (shadows, not lit bands): 1, or 0 for both. */
+  relightDarkOnly: number;
+  /**
+   * Per-image gate: the share of the source's skin cells past `relightGate` at which the relight
+   * starts (full at twice it); below, nothing is touched. 0 = no per-image gate.
+   */
+  relightShare: number;
+  /** The deviation (log lightness) past which a skin cell counts for `relightShare`. */
+  relightShareAt: number;
+  /**
+   * Margin (face widths) around the eyes with their brows, the nose and the lips, inside which
+   * nothing is de-lit (the sockets, the nose's sides and the brows' fine lightness is identity);
+   * fades in over a band as wide again. 0 = none (needs the mesh).
+   */
+  relightKeep: number;
 }
 
 /** The face's geometry for the shading transfer: the layout in the ROI and each mesh's normals. */
@@ -201,7 +222,7 @@ function deviationSpread(cells: Float32Array, mean: Float32Array, wl: Float32Arr
   return spread(d);
 }
 
-export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, relight: 0, relightSigma: 0.05, relightTemplate: 1, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0 };
+export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, relight: 0, relightSigma: 0.05, relightTemplate: 1, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0, relightShareAt: 0.15, relightKeep: 0 };
 
 /**
  * Matches the source planes (Lab, in place) to the template's local means, shading and highlights.
@@ -232,7 +253,7 @@ export function matchColour(
   const gloss = opts.shine > 0 ? shineField(grid, k, faceW, opts) : undefined;
   // The source's fine lighting: out of its cells now (the match below sees a de-lit face), a map
   // per cell composed with the match's before the one pass (relightFields()).
-  const relit = opts.relight > 0 ? relightFields(grid, k, faceW, opts) : undefined;
+  const relit = opts.relight > 0 ? relightFields(grid, k, faceW, opts, geometry) : undefined;
   // Normalised convolution on the grid: blur(value·weight) / blur(weight), the weight's blur made
   // once per scale.
   const weightBlurs = new Map<number, Float32Array>();
@@ -1309,7 +1330,7 @@ interface Relit {
  * place, so every statistic of the match sees the de-lit face; composeRelight() folds the map into
  * the match's affine maps (no pixel pass of its own).
  */
-function relightFields(grid: CellGrid & { plain: Float32Array[] }, k: number, faceW: number, opts: ColourOptions): Relit {
+function relightFields(grid: CellGrid & { plain: Float32Array[] }, k: number, faceW: number, opts: ColourOptions, geometry?: ShadingGeometry): Relit | undefined {
   const { cw, ch, wl: wt } = grid;
   const nc = cw * ch;
   const sl = new Float32Array(nc);
@@ -1321,12 +1342,16 @@ function relightFields(grid: CellGrid & { plain: Float32Array[] }, k: number, fa
   const fine = Math.max(0.5, (opts.relightSigma * faceW) / k);
   const coarse = Math.max(0.5, (opts.lightingSigma * faceW) / k);
   const sc = robustField(sl, wt, cw, ch, coarse);
-  const tc = robustField(tl, wt, cw, ch, coarse);
   const sf = opts.relightEdge > 0 ? bilateralField(sl, wt, cw, ch, fine, opts.relightEdge) : robustField(sl, wt, cw, ch, fine);
-  const tf = opts.relightEdge > 0 ? bilateralField(tl, wt, cw, ch, fine, opts.relightEdge) : robustField(tl, wt, cw, ch, fine);
+  const gate = relightGateMap(sf.f, sc.f, wt, cw, ch, fine, k, faceW, opts, geometry);
+  // Gated out everywhere (a source without a hard shadow): nothing to do.
+  if (gate && !gate.some((v) => v > 0)) return undefined;
+  // The template's fields only when its fine lighting is put in.
+  const tc = opts.relightTemplate > 0 ? robustField(tl, wt, cw, ch, coarse) : sc;
+  const tf = opts.relightTemplate > 0 ? (opts.relightEdge > 0 ? bilateralField(tl, wt, cw, ch, fine, opts.relightEdge) : robustField(tl, wt, cw, ch, fine)) : sf;
   const st = Math.min(1, opts.relight);
   const r = new Float32Array(nc);
-  relightRatio(sf.f, sc.f, tf.f, tc.f, sf.wb, st, opts.relightTemplate, opts.relightTolerance, r);
+  relightRatio(sf.f, sc.f, tf.f, tc.f, sf.wb, st, opts.relightTemplate, opts.relightTolerance, gate, r);
   // The fine chroma variation left once the light is out: the de-lit cells' fine field over their coarse one.
   const sa = new Float32Array(nc);
   const sb = new Float32Array(nc);
@@ -1340,7 +1365,7 @@ function relightFields(grid: CellGrid & { plain: Float32Array[] }, k: number, fa
       for (let i = 0; i < nc; i++) v[i] = cells[i] * r[i];
       const f = normalisedBlur(v, wt, wbF, cw, ch, fine);
       const cc = normalisedBlur(v, wt, wbC, cw, ch, coarse);
-      chromaFlatten(f, cc, wbF, cShare, out);
+      chromaFlatten(f, cc, wbF, cShare, gate, out);
     }
   }
   const raw = [...grid.src.map((p) => p.slice()), ...grid.plain.map((p) => p.slice())];
@@ -1349,10 +1374,66 @@ function relightFields(grid: CellGrid & { plain: Float32Array[] }, k: number, fa
   return { r, sa, sb, raw };
 }
 
-function relightRatio(sf: Float32Array, sc: Float32Array, tf: Float32Array, tc: Float32Array, wb: Float32Array, st: number, tShare: number, tol: number, r: Float32Array): void {
+// Relight gate: full this far (log) past relightGate.
+const RELIGHT_GATE_BAND = 0.1;
+
+/**
+ * The relight's per-cell share (0..1), or undefined when every cell takes it whole: the shadow gate
+ * (the source's fine field this far from its coarse one), the per-image share of skin so gated,
+ * and the identity region (eyes with brows, nose, lips, grown by relightKeep) left out.
+ */
+export function relightGateMap(sf: Float32Array, sc: Float32Array, wt: Float32Array, cw: number, ch: number, fine: number, k: number, faceW: number, opts: ColourOptions, geometry?: ShadingGeometry): Float32Array | undefined {
+  const gateOn = opts.relightGate > 0;
+  const shareOn = opts.relightShare > 0;
+  const keepOn = opts.relightKeep > 0 && geometry !== undefined;
+  if (!gateOn && !shareOn && !keepOn) return undefined;
+  const nc = cw * ch;
+  const m = new Float32Array(nc).fill(1);
+  const dark = opts.relightDarkOnly > 0;
+  if (gateOn) {
+    const raw = new Float32Array(nc);
+    for (let i = 0; i < nc; i++) {
+      if (!(sf[i] > 1 && sc[i] > 1)) continue;
+      const l = Math.log(sc[i] / sf[i]);
+      const d = dark ? l : Math.abs(l);
+      raw[i] = Math.min(1, Math.max(0, (d - opts.relightGate) / RELIGHT_GATE_BAND));
+    }
+    // Softened a little: no cell-sized steps where the deviation crosses the gate.
+    const soft = gaussBlur(raw, cw, ch, Math.max(0.5, fine / 2));
+    for (let i = 0; i < nc; i++) m[i] = Math.max(raw[i], soft[i]);
+  }
+  if (shareOn) {
+    let skin = 0;
+    let past = 0;
+    for (let i = 0; i < nc; i++) {
+      if (!(wt[i] > 0.5 && sf[i] > 1 && sc[i] > 1)) continue;
+      const l = Math.log(sc[i] / sf[i]);
+      skin++;
+      if ((dark ? l : Math.abs(l)) > opts.relightShareAt) past++;
+    }
+    const share = skin > 0 ? past / skin : 0;
+    const img = Math.min(1, Math.max(0, (share - opts.relightShare) / opts.relightShare));
+    if (img < 1) for (let i = 0; i < nc; i++) m[i] *= img;
+  }
+  if (keepOn) {
+    const fwc = faceW / k;
+    const cellPts = (ids: number[]) => pick(geometry.pos, ids).map(([x, y]) => [x / k, y / k] as [number, number]);
+    const hard = new Float32Array(nc);
+    const grow = opts.relightKeep * fwc;
+    for (const ids of [[...EYE_RIGHT, ...BROW_RIGHT], [...EYE_LEFT, ...BROW_LEFT], [...NOSE, 64, 294], LIPS_OUTER]) {
+      fillPolygon(hard, cw, ch, growPolygon(convexHull(cellPts(ids)), grow), 1);
+    }
+    // Fades in over a band as wide as the margin, outside it.
+    const soft = gaussBlur(hard, cw, ch, Math.max(0.5, grow / 2));
+    for (let i = 0; i < nc; i++) m[i] *= 1 - Math.max(hard[i] > 0 ? 1 : 0, Math.min(1, 2 * soft[i]));
+  }
+  return m;
+}
+
+function relightRatio(sf: Float32Array, sc: Float32Array, tf: Float32Array, tc: Float32Array, wb: Float32Array, st: number, tShare: number, tol: number, gate: Float32Array | undefined, r: Float32Array): void {
   for (let i = 0; i < r.length; i++) {
-    // Only where skin was measured near (the fine weight's blur 0.05 → 0.25).
-    const g = st * Math.min(1, Math.max(0, (wb[i] - 0.05) / 0.2));
+    // Only where skin was measured near (the fine weight's blur 0.05 → 0.25), and the gate passes.
+    const g = st * Math.min(1, Math.max(0, (wb[i] - 0.05) / 0.2)) * (gate ? gate[i] : 1);
     let q = 1;
     if (g > 0 && sf[i] > 1 && sc[i] > 1) {
       // The source's deviation beyond the tolerance only (a shadow, not relief).
@@ -1365,8 +1446,8 @@ function relightRatio(sf: Float32Array, sc: Float32Array, tf: Float32Array, tc: 
   }
 }
 
-function chromaFlatten(f: Float32Array, cc: Float32Array, wb: Float32Array, share: number, out: Float32Array): void {
-  for (let i = 0; i < out.length; i++) out[i] = -share * Math.min(1, Math.max(0, (wb[i] - 0.05) / 0.2)) * (f[i] - cc[i]);
+function chromaFlatten(f: Float32Array, cc: Float32Array, wb: Float32Array, share: number, gate: Float32Array | undefined, out: Float32Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = -share * Math.min(1, Math.max(0, (wb[i] - 0.05) / 0.2)) * (gate ? gate[i] : 1) * (f[i] - cc[i]);
 }
 
 function delightCells(cells: Float32Array[], r: Float32Array, sa: Float32Array, sb: Float32Array): void {
