@@ -3,7 +3,7 @@
 // face wide) carries the template's lighting direction and skin tone onto the source face while
 // keeping the source's finer detail (its identity).
 import { bilinearTaps, boxBlur, convexHull, fillPolygon, gaussBlur, growPolygon, maskedBlur, selectKth } from './raster.ts';
-import { BROW_LEFT, BROW_RIGHT, EYE_LEFT, EYE_RIGHT, FACE_OVAL, faceWidth, LIPS_OUTER, pick } from './regions.ts';
+import { BROW_LEFT, BROW_RIGHT, EYE_LEFT, EYE_RIGHT, FACE_OVAL, faceWidth, LIPS_OUTER, NOSE, pick } from './regions.ts';
 import { cellNormals, evalShading, fitShading } from './shading.ts';
 
 export interface ColourOptions {
@@ -121,6 +121,55 @@ export interface ColourOptions {
   sockets: number;
   /** σ of that match, fraction of the face width. */
   socketsSigma: number;
+  /**
+   * 0..1: the source's own lighting at a fine scale (`relightSigma`) taken out before the match and
+   * the template's put in: per cell, (L + 16), a and b scale together (an exposure change in Lab, so
+   * a shadow's lowered chroma comes back with its lightness) by the source's coarse (σ
+   * `lightingSigma`) over its fine robust skin mean, times the template's fine over its coarse
+   * (× `relightTemplate`); the source's fine chroma variation over its coarse one goes too (×
+   * `relightChroma`). The fields are smooth and taken over skin only, so the features keep their
+   * contrast. 0 = off.
+   */
+  relight: number;
+  /** σ of the fine lighting field, fraction of the face width. */
+  relightSigma: number;
+  /** Share of the template's fine lighting put back (× relight). */
+  relightTemplate: number;
+  /** Share of the source's fine chroma variation taken out (× relight). */
+  relightChroma: number;
+  /**
+   * Range σ (of log lightness) of the fine fields' edge-preserving (cross-bilateral) filter: a
+   * shadow's edge stays in the field, so it leaves the face whole; relief (smaller steps) is
+   * smoothed over and stays. 0 = a plain normalised blur.
+   */
+  relightEdge: number;
+  /**
+   * Tolerance (log lightness) of the source's fine lighting left alone: only the part of its
+   * deviation beyond this is taken out (a cast shadow, a lit band), the rest (relief, which is
+   * identity) stays. 0 = all of it.
+   */
+  relightTolerance: number;
+  /**
+   * Shadow gate (log lightness): a cell is de-lit only where the source's fine field departs from
+   * its coarse one by more than this (full from `relightGate` + 0.1), so only a hard shadow or lit
+   * band goes and ordinary relief keeps the source's own fine lightness. 0 = no gate (every cell).
+   */
+  relightGate: number;
+  /** Only darker-than-coarse deviations pass the gate (shadows, not lit bands): 1, or 0 for both. */
+  relightDarkOnly: number;
+  /**
+   * Per-image gate: the share of the source's skin cells past `relightGate` at which the relight
+   * starts (full at twice it); below, nothing is touched. 0 = no per-image gate.
+   */
+  relightShare: number;
+  /** The deviation (log lightness) past which a skin cell counts for `relightShare`. */
+  relightShareAt: number;
+  /**
+   * Margin (face widths) around the eyes with their brows, the nose and the lips, inside which
+   * nothing is de-lit (the sockets, the nose's sides and the brows' fine lightness is identity);
+   * fades in over a band as wide again. 0 = none (needs the mesh).
+   */
+  relightKeep: number;
 }
 
 /** The face's geometry for the shading transfer: the layout in the ROI and each mesh's normals. */
@@ -173,7 +222,7 @@ function deviationSpread(cells: Float32Array, mean: Float32Array, wl: Float32Arr
   return spread(d);
 }
 
-export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03 };
+export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, relight: 0, relightSigma: 0.05, relightTemplate: 1, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0, relightShareAt: 0.15, relightKeep: 0 };
 
 /**
  * Matches the source planes (Lab, in place) to the template's local means, shading and highlights.
@@ -202,6 +251,9 @@ export function matchColour(
   // The source's broad shine: out of its cells now (so every statistic below sees diffuse skin), out
   // of its pixels in the one pass.
   const gloss = opts.shine > 0 ? shineField(grid, k, faceW, opts) : undefined;
+  // The source's fine lighting: out of its cells now (the match below sees a de-lit face), a map
+  // per cell composed with the match's before the one pass (relightFields()).
+  const relit = opts.relight > 0 ? relightFields(grid, k, faceW, opts, geometry) : undefined;
   // Normalised convolution on the grid: blur(value·weight) / blur(weight), the weight's blur made
   // once per scale.
   const weightBlurs = new Map<number, Float32Array>();
@@ -280,6 +332,7 @@ export function matchColour(
     for (let i = 0; i < nc; i++) g[i] = ms[i] > 2 && mt[i] > 2 ? Math.pow(Math.min(3, Math.max(1 / 3, mt[i] / ms[i])), detail) : 1;
     scaleAffine(gains[0], shifts[0], g);
   }
+  if (relit) composeRelight(grid, relit, gains, shifts);
   if (geometry && opts.sockets > 0) socketMatch(src[0], tgt[0], w, h, k, grid, gains, shifts, geometry, faceW, opts, only);
   if (geometry && opts.periphery > 0) peripheryMatch(grid, gains, shifts, geometry, faceW, k, opts);
   if (geometry && opts.lowerFace > 0) lowerFaceMatch(coveredMeans(src, tgt, w, h, k, only), gains, shifts, geometry, faceW, k, opts.lowerFace, opts.lowerFaceLight, opts.lowerFaceSigma);
@@ -1243,5 +1296,254 @@ function socketMatch(
     const r = Math.pow(Math.min(SOCKET_MAX, mt[i] / (SOCKET_TOL * ms[i])), wgt);
     gains[0][i] *= r;
     shifts[0][i] *= r;
+  }
+}
+
+// Relight (ColourOptions.relight): cells whose lightness is this far (|log ratio|) from the robust
+// field leave it on the next round (a nostril, a mole, a kept hair the skin test let through).
+const RELIGHT_OUT = 0.25;
+// The correction is bounded to [1 / RELIGHT_MAX, RELIGHT_MAX] per cell.
+const RELIGHT_MAX = 2;
+
+/** Robust normalised blur of one cell plane (L + 16): two rounds, outlying cells left out of the second. */
+function robustField(v: Float32Array, wt: Float32Array, cw: number, ch: number, sigma: number): { f: Float32Array; wb: Float32Array } {
+  let wb = gaussBlur(wt, cw, ch, sigma);
+  let f = normalisedBlur(v, wt, wb, cw, ch, sigma);
+  const w2 = new Float32Array(wt.length);
+  for (let i = 0; i < wt.length; i++) w2[i] = wt[i] > 0 && f[i] > 0 && Math.abs(Math.log(v[i] / f[i])) < RELIGHT_OUT ? wt[i] : 0;
+  wb = gaussBlur(w2, cw, ch, sigma);
+  f = normalisedBlur(v, w2, wb, cw, ch, sigma);
+  return { f, wb };
+}
+
+/** The relight's per-cell map of the source (before the match): (L + 16)·r − 16, a·r + sa, b·r + sb; and the raw cells it replaced. */
+interface Relit {
+  r: Float32Array;
+  sa: Float32Array;
+  sb: Float32Array;
+  raw: Float32Array[];
+}
+
+/**
+ * ColourOptions.relight: the source's fine lighting (a shadow down one cheek, a lit band) and the
+ * template's, per cell of the colour grid: the source's cells (skin and plain means) are de-lit in
+ * place, so every statistic of the match sees the de-lit face; composeRelight() folds the map into
+ * the match's affine maps (no pixel pass of its own).
+ */
+function relightFields(grid: CellGrid & { plain: Float32Array[] }, k: number, faceW: number, opts: ColourOptions, geometry?: ShadingGeometry): Relit | undefined {
+  const { cw, ch, wl: wt } = grid;
+  const nc = cw * ch;
+  const sl = new Float32Array(nc);
+  const tl = new Float32Array(nc);
+  for (let i = 0; i < nc; i++) {
+    sl[i] = wt[i] > 0 ? grid.src[0][i] + 16 : 0;
+    tl[i] = wt[i] > 0 ? grid.tgt[0][i] + 16 : 0;
+  }
+  const fine = Math.max(0.5, (opts.relightSigma * faceW) / k);
+  const coarse = Math.max(0.5, (opts.lightingSigma * faceW) / k);
+  const sc = robustField(sl, wt, cw, ch, coarse);
+  const sf = opts.relightEdge > 0 ? bilateralField(sl, wt, cw, ch, fine, opts.relightEdge) : robustField(sl, wt, cw, ch, fine);
+  const gate = relightGateMap(sf.f, sc.f, wt, cw, ch, fine, k, faceW, opts, geometry);
+  // Gated out everywhere (a source without a hard shadow): nothing to do.
+  if (gate && !gate.some((v) => v > 0)) return undefined;
+  // The template's fields only when its fine lighting is put in.
+  const tc = opts.relightTemplate > 0 ? robustField(tl, wt, cw, ch, coarse) : sc;
+  const tf = opts.relightTemplate > 0 ? (opts.relightEdge > 0 ? bilateralField(tl, wt, cw, ch, fine, opts.relightEdge) : robustField(tl, wt, cw, ch, fine)) : sf;
+  const st = Math.min(1, opts.relight);
+  const r = new Float32Array(nc);
+  relightRatio(sf.f, sc.f, tf.f, tc.f, sf.wb, st, opts.relightTemplate, opts.relightTolerance, gate, r);
+  // The fine chroma variation left once the light is out: the de-lit cells' fine field over their coarse one.
+  const sa = new Float32Array(nc);
+  const sb = new Float32Array(nc);
+  const cShare = st * opts.relightChroma;
+  if (cShare > 0) {
+    const wbF = gaussBlur(wt, cw, ch, fine);
+    const wbC = gaussBlur(wt, cw, ch, coarse);
+    const v = new Float32Array(nc);
+    for (const [c, out] of [[1, sa], [2, sb]] as [number, Float32Array][]) {
+      const cells = grid.src[c];
+      for (let i = 0; i < nc; i++) v[i] = cells[i] * r[i];
+      const f = normalisedBlur(v, wt, wbF, cw, ch, fine);
+      const cc = normalisedBlur(v, wt, wbC, cw, ch, coarse);
+      chromaFlatten(f, cc, wbF, cShare, gate, out);
+    }
+  }
+  const raw = [...grid.src.map((p) => p.slice()), ...grid.plain.map((p) => p.slice())];
+  delightCells(grid.src, r, sa, sb);
+  delightCells(grid.plain, r, sa, sb);
+  return { r, sa, sb, raw };
+}
+
+// Relight gate: full this far (log) past relightGate.
+const RELIGHT_GATE_BAND = 0.1;
+
+/**
+ * The relight's per-cell share (0..1), or undefined when every cell takes it whole: the shadow gate
+ * (the source's fine field this far from its coarse one), the per-image share of skin so gated,
+ * and the identity region (eyes with brows, nose, lips, grown by relightKeep) left out.
+ */
+export function relightGateMap(sf: Float32Array, sc: Float32Array, wt: Float32Array, cw: number, ch: number, fine: number, k: number, faceW: number, opts: ColourOptions, geometry?: ShadingGeometry): Float32Array | undefined {
+  const gateOn = opts.relightGate > 0;
+  const shareOn = opts.relightShare > 0;
+  const keepOn = opts.relightKeep > 0 && geometry !== undefined;
+  if (!gateOn && !shareOn && !keepOn) return undefined;
+  const nc = cw * ch;
+  const m = new Float32Array(nc).fill(1);
+  const dark = opts.relightDarkOnly > 0;
+  if (gateOn) {
+    const raw = new Float32Array(nc);
+    for (let i = 0; i < nc; i++) {
+      if (!(sf[i] > 1 && sc[i] > 1)) continue;
+      const l = Math.log(sc[i] / sf[i]);
+      const d = dark ? l : Math.abs(l);
+      raw[i] = Math.min(1, Math.max(0, (d - opts.relightGate) / RELIGHT_GATE_BAND));
+    }
+    // Softened a little: no cell-sized steps where the deviation crosses the gate.
+    const soft = gaussBlur(raw, cw, ch, Math.max(0.5, fine / 2));
+    for (let i = 0; i < nc; i++) m[i] = Math.max(raw[i], soft[i]);
+  }
+  if (shareOn) {
+    let skin = 0;
+    let past = 0;
+    for (let i = 0; i < nc; i++) {
+      if (!(wt[i] > 0.5 && sf[i] > 1 && sc[i] > 1)) continue;
+      const l = Math.log(sc[i] / sf[i]);
+      skin++;
+      if ((dark ? l : Math.abs(l)) > opts.relightShareAt) past++;
+    }
+    const share = skin > 0 ? past / skin : 0;
+    const img = Math.min(1, Math.max(0, (share - opts.relightShare) / opts.relightShare));
+    if (img < 1) for (let i = 0; i < nc; i++) m[i] *= img;
+  }
+  if (keepOn) {
+    const fwc = faceW / k;
+    const cellPts = (ids: number[]) => pick(geometry.pos, ids).map(([x, y]) => [x / k, y / k] as [number, number]);
+    const hard = new Float32Array(nc);
+    const grow = opts.relightKeep * fwc;
+    for (const ids of [[...EYE_RIGHT, ...BROW_RIGHT], [...EYE_LEFT, ...BROW_LEFT], [...NOSE, 64, 294], LIPS_OUTER]) {
+      fillPolygon(hard, cw, ch, growPolygon(convexHull(cellPts(ids)), grow), 1);
+    }
+    // Fades in over a band as wide as the margin, outside it.
+    const soft = gaussBlur(hard, cw, ch, Math.max(0.5, grow / 2));
+    for (let i = 0; i < nc; i++) m[i] *= 1 - Math.max(hard[i] > 0 ? 1 : 0, Math.min(1, 2 * soft[i]));
+  }
+  return m;
+}
+
+function relightRatio(sf: Float32Array, sc: Float32Array, tf: Float32Array, tc: Float32Array, wb: Float32Array, st: number, tShare: number, tol: number, gate: Float32Array | undefined, r: Float32Array): void {
+  for (let i = 0; i < r.length; i++) {
+    // Only where skin was measured near (the fine weight's blur 0.05 → 0.25), and the gate passes.
+    const g = st * Math.min(1, Math.max(0, (wb[i] - 0.05) / 0.2)) * (gate ? gate[i] : 1);
+    let q = 1;
+    if (g > 0 && sf[i] > 1 && sc[i] > 1) {
+      // The source's deviation beyond the tolerance only (a shadow, not relief).
+      const d = Math.log(sc[i] / sf[i]);
+      q = Math.exp(d > tol ? d - tol : d < -tol ? d + tol : 0);
+      if (tShare > 0 && tf[i] > 1 && tc[i] > 1) q *= Math.pow(tf[i] / tc[i], tShare);
+      q = Math.pow(Math.min(RELIGHT_MAX, Math.max(1 / RELIGHT_MAX, q)), g);
+    }
+    r[i] = q;
+  }
+}
+
+function chromaFlatten(f: Float32Array, cc: Float32Array, wb: Float32Array, share: number, gate: Float32Array | undefined, out: Float32Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = -share * Math.min(1, Math.max(0, (wb[i] - 0.05) / 0.2)) * (gate ? gate[i] : 1) * (f[i] - cc[i]);
+}
+
+function delightCells(cells: Float32Array[], r: Float32Array, sa: Float32Array, sb: Float32Array): void {
+  const [L, A, B] = cells;
+  for (let i = 0; i < r.length; i++) {
+    L[i] = (L[i] + 16) * r[i] - 16;
+    A[i] = A[i] * r[i] + sa[i];
+    B[i] = B[i] * r[i] + sb[i];
+  }
+}
+
+/**
+ * The match's maps (from de-lit values) composed with the relight's (from the pixels): gain·r and
+ * shift + gain·s per channel; the grid's source cells back to the raw ones, which every later step
+ * reads through the composed maps.
+ */
+function composeRelight(grid: CellGrid & { plain: Float32Array[] }, relit: Relit, gains: Float32Array[], shifts: Float32Array[]): void {
+  const { r, sa, sb, raw } = relit;
+  composeChannel(gains[0], shifts[0], r, r, 16);
+  composeChannel(gains[1], shifts[1], r, sa, 0);
+  composeChannel(gains[2], shifts[2], r, sb, 0);
+  for (let c = 0; c < 3; c++) {
+    grid.src[c].set(raw[c]);
+    grid.plain[c].set(raw[3 + c]);
+  }
+}
+
+/** gain·r and shift + gain·s, where s = k·(r − 1) for lightness (k = 16) or the chroma shift (k = 0). */
+function composeChannel(gain: Float32Array, shift: Float32Array, r: Float32Array, s: Float32Array, k: number): void {
+  for (let i = 0; i < gain.length; i++) {
+    const add = k > 0 ? k * (r[i] - 1) : s[i];
+    shift[i] += gain[i] * add;
+    gain[i] *= r[i];
+  }
+}
+
+/**
+ * Edge-preserving field of a cell plane (values > 0, weight `wt`): each cell the weighted mean of
+ * its neighbours within 2σ whose log value is near its guide's (a small normalised blur, which
+ * fills the cells without weight: eyes, brows, lips), Gaussian in distance (σ) and in log value
+ * (σr). `wb` is the plain normalised blur's weight, for the fade where no skin is near.
+ */
+function bilateralField(v: Float32Array, wt: Float32Array, cw: number, ch: number, sigma: number, sigmaR: number): { f: Float32Array; wb: Float32Array } {
+  const nc = cw * ch;
+  const gs = Math.max(0.5, sigma / 4);
+  const guide = normalisedBlur(v, wt, gaussBlur(wt, cw, ch, gs), cw, ch, gs);
+  const wb = gaussBlur(wt, cw, ch, sigma);
+  const lg = new Float32Array(nc);
+  const lv = new Float32Array(nc);
+  for (let i = 0; i < nc; i++) {
+    lg[i] = guide[i] > 1 ? Math.log(guide[i]) : 0;
+    lv[i] = v[i] > 1 ? Math.log(v[i]) : 0;
+  }
+  // Taps every `stride` cells out to 2σ (about 13 a side): a Gaussian that wide loses nothing to it.
+  const stride = Math.max(1, Math.round(sigma / 3));
+  const taps = Math.max(1, Math.round((2 * sigma) / stride));
+  const side = 2 * taps + 1;
+  const ks = new Float32Array(side * side);
+  for (let dy = -taps; dy <= taps; dy++) for (let dx = -taps; dx <= taps; dx++) ks[(dy + taps) * side + dx + taps] = Math.exp(-((dx * stride) ** 2 + (dy * stride) ** 2) / (2 * sigma * sigma));
+  // Range weights from a table over |Δlog| up to 4σr.
+  const steps = 256;
+  const step = (4 * sigmaR) / steps;
+  const kr = new Float32Array(steps + 1);
+  for (let j = 0; j <= steps; j++) kr[j] = Math.exp(-((j * step) ** 2) / (2 * sigmaR * sigmaR));
+  const f = new Float32Array(nc);
+  bilateralCells(v, wt, lg, lv, ks, kr, 1 / step, steps, taps, stride, cw, ch, f);
+  for (let i = 0; i < nc; i++) if (!(f[i] > 0)) f[i] = guide[i];
+  return { f, wb };
+}
+
+function bilateralCells(v: Float32Array, wt: Float32Array, lg: Float32Array, lv: Float32Array, ks: Float32Array, kr: Float32Array, inv: number, steps: number, taps: number, stride: number, cw: number, ch: number, out: Float32Array): void {
+  const side = 2 * taps + 1;
+  for (let y = 0; y < ch; y++) {
+    for (let x = 0; x < cw; x++) {
+      const i = y * cw + x;
+      const g = lg[i];
+      if (g === 0) continue;
+      let sw = 0, sv = 0;
+      for (let ty = -taps; ty <= taps; ty++) {
+        const yy = y + ty * stride;
+        if (yy < 0 || yy >= ch) continue;
+        const krow = (ty + taps) * side + taps;
+        for (let tx = -taps; tx <= taps; tx++) {
+          const xx = x + tx * stride;
+          if (xx < 0 || xx >= cw) continue;
+          const j = yy * cw + xx;
+          const wj = wt[j];
+          if (!(wj > 0)) continue;
+          const d = Math.abs(lv[j] - g) * inv;
+          if (d >= steps) continue;
+          const q = wj * ks[krow + tx] * kr[d | 0];
+          sw += q;
+          sv += q * v[j];
+        }
+      }
+      out[i] = sw > 1e-6 ? sv / sw : 0;
+    }
   }
 }
