@@ -155,6 +155,8 @@ interface Row {
   toSrc: number;
   tplSrc: number;
   pose: number[];
+  /** Result minus template, signed (yaw, pitch, roll), degrees: a bias shows in the mean. */
+  poseSigned: number[];
   changed: number;
   ms: number;
   wallMs: number;
@@ -245,6 +247,7 @@ async function main(): Promise<void> {
         toSrc: similarity('faceres', rf.embedding, s.emb),
         tplSrc: similarity('faceres', t.emb, s.emb),
         pose: (['yaw', 'pitch', 'roll'] as const).map((a) => Math.abs(rf.angles[a] - d.target.angles[a])),
+        poseSigned: (['yaw', 'pitch', 'roll'] as const).map((a) => rf.angles[a] - d.target.angles[a]),
         changed: countChangedOutsideMask(d),
         ms: d.result.timings.total ?? NaN,
         wallMs: 0,
@@ -270,7 +273,7 @@ async function main(): Promise<void> {
       if (args.pairs) {
         const r = row.realism;
         log(
-          `${s.file} → ${t.file}${row.cross ? ' (cross)' : ''}: pose ${row.pose.map((v) => v.toFixed(1)).join('/')}°, faceres ${row.ret.faceres ? 'hit' : `miss (${fr.id})`}, seam ΔE ${f(r.seamColour, 1)} grad ×${f(r.seamGrad)}, sharp ×${f(r.sharpness)} grain ×${f(r.grain)}, tone neck ${f(r.toneNeck, 1)} sides ${f(r.toneSides, 1)}, ${row.ms.toFixed(0)} ms`,
+          `${s.file} → ${t.file}${row.cross ? ' (cross)' : ''}: pose ${row.poseSigned.map((v) => (v >= 0 ? '+' : '') + v.toFixed(1)).join('/')}°, faceres ${row.ret.faceres ? 'hit' : `miss (${fr.id})`}, seam ΔE ${f(r.seamColour, 1)} grad ×${f(r.seamGrad)}, sharp ×${f(r.sharpness)} grain ×${f(r.grain)}, tone neck ${f(r.toneNeck, 1)} sides ${f(r.toneSides, 1)}, ${row.ms.toFixed(0)} ms`,
         );
       } else if ((k + 1) % 10 === 0) log(`  ${k + 1}/${pairs.length} pairs, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
     } catch (err) {
@@ -285,7 +288,7 @@ async function main(): Promise<void> {
     await contactSheet(args.sheet, tiles);
   }
   if (args.json) {
-    const perPair = rows.map((x) => ({ source: x.s.file, template: x.t.file, cross: x.cross, retrieved: x.ret, nearest: x.nearest, cosToSource: x.toSrc, pose: x.pose, changedOutsideMask: x.changed, engineMs: x.ms, realism: x.realism }));
+    const perPair = rows.map((x) => ({ source: x.s.file, template: x.t.file, cross: x.cross, retrieved: x.ret, nearest: x.nearest, cosToSource: x.toSrc, pose: x.pose, poseSigned: x.poseSigned, changedOutsideMask: x.changed, engineMs: x.ms, realism: x.realism }));
     await writeFile(args.json, JSON.stringify({ args: process.argv.slice(2), pairs: perPair, failures }, null, 1) + '\n');
   }
   const wallS = (performance.now() - t0) / 1000;
@@ -344,6 +347,7 @@ function report(
     ]),
     `| faceres mean cosine result→source / template→source | ${f(mean(rows.map((x) => x.toSrc)), 3)} / ${f(mean(rows.map((x) => x.tplSrc)), 3)} |`,
     `| pose error, mean \\|Δyaw\\| / \\|Δpitch\\| / \\|Δroll\\| | ${[0, 1, 2].map((k) => f(mean(rows.map((x) => x.pose[k]!)))).join(' / ')} ° |`,
+    `| pose bias, mean signed Δyaw / Δpitch / Δroll (result − template) | ${[0, 1, 2].map((k) => f(mean(rows.map((x) => x.poseSigned[k]!)))).join(' / ')} ° |`,
     `| pose error, median / mean of the largest axis per pair | ${f(median(poseMax))} / ${f(mean(poseMax))} ° |`,
     `| pixels changed outside the face mask (all pairs) | ${rows.reduce((a, x) => a + x.changed, 0)} |`,
     `| seam colour step ΔE, result / template / excess (mean) | ${f(rm('seamColourResult'))} / ${f(rm('seamColourTemplate'))} / ${f(rm('seamColour'))} |`,
@@ -364,7 +368,7 @@ function report(
     // One line to compare runs at a glance.
     `SUMMARY split=${args.split} gender=${args.pairsGender} pairs=${rows.length}/${rows.length + r.failures.length} ` +
       recognisers.map((rec) => `${rec}=${pct(hit(rows, rec), rows.length).replace(' ', '')}(ceil ${pct(ceiling[rec].ok, ceiling[rec].n).replace(' ', '')})`).join(' ') +
-      ` pose=${f(mean(poseMax))}° outside=${rows.reduce((a, x) => a + x.changed, 0)} seamΔE=${f(rm('seamColour'))} seamGrad=${f(rg('seamGrad'))} sharp=${f(rg('sharpness'))} grain=${f(rg('grain'))} neck=${f(rm('toneNeck'))} sides=${f(rm('toneSides'))} fail=${r.failures.length} ms=${f(median(rows.map((x) => x.ms)), 0)} wall=${r.wallS.toFixed(0)}s`,
+      ` pose=${f(mean(poseMax))}° axes=${[0, 1, 2].map((k) => f(mean(rows.map((x) => x.pose[k]!)))).join('/')} dpitch=${f(mean(rows.map((x) => x.poseSigned[1]!)))} outside=${rows.reduce((a, x) => a + x.changed, 0)} seamΔE=${f(rm('seamColour'))} seamGrad=${f(rg('seamGrad'))} sharp=${f(rg('sharpness'))} grain=${f(rg('grain'))} neck=${f(rm('toneNeck'))} sides=${f(rm('toneSides'))} fail=${r.failures.length} ms=${f(median(rows.map((x) => x.ms)), 0)} wall=${r.wallS.toFixed(0)}s`,
   ];
   return lines.join('\n');
 }

@@ -44,8 +44,25 @@ function topEigenvector4(m: number[][]): number[] {
   return [0, 1, 2, 3].map((k) => v[k]![best]!);
 }
 
+/** The least-squares similarity's parts: rotation R (rows), scale s, the centroids of `a` and `b`. */
+export interface Similarity3d {
+  R: number[][];
+  s: number;
+  ca: number[];
+  cb: number[];
+}
+
 /** The similarity that maps `a` onto `b` best (least squares over the given point indices). */
 export function fitSimilarity3d(a: P3[], b: P3[], ids?: number[]): (p: P3) => [number, number, number] {
+  const { R, s, ca, cb } = fitSimilarity3dParams(a, b, ids);
+  return (p) => {
+    const d = [p[0]! - ca[0]!, p[1]! - ca[1]!, (p[2] ?? 0) - ca[2]!];
+    return [0, 1, 2].map((r) => s * (R[r]![0]! * d[0]! + R[r]![1]! * d[1]! + R[r]![2]! * d[2]!) + cb[r]!) as [number, number, number];
+  };
+}
+
+/** fitSimilarity3d's parameters. */
+export function fitSimilarity3dParams(a: P3[], b: P3[], ids?: number[]): Similarity3d {
   const idx = ids ?? a.map((_, i) => i);
   const ca = [0, 0, 0], cb = [0, 0, 0];
   for (const i of idx) for (let k = 0; k < 3; k++) {
@@ -81,8 +98,5 @@ export function fitSimilarity3d(a: P3[], b: P3[], ids?: number[]): (p: P3) => [n
     for (let r = 0; r < 3; r++) num += (b[i]![r]! - cb[r]!) * (R[r]![0]! * p[0]! + R[r]![1]! * p[1]! + R[r]![2]! * p[2]!);
   }
   const s = num / (va || 1);
-  return (p) => {
-    const d = [p[0]! - ca[0]!, p[1]! - ca[1]!, (p[2] ?? 0) - ca[2]!];
-    return [0, 1, 2].map((r) => s * (R[r]![0]! * d[0]! + R[r]![1]! * d[1]! + R[r]![2]! * d[2]!) + cb[r]!) as [number, number, number];
-  };
+  return { R, s, ca, cb };
 }
