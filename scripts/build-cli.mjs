@@ -41,15 +41,15 @@ const sourceUrls = {
 
 // Packages are loaded with require(), not import: an ESM import of a CommonJS package makes Node scan its
 // source for export names (cjs-module-lexer), and the optimising compiler then spends ≈ 0.2 s of CPU
-// compiling that scanner in every run. ESM-only packages (require() throws ERR_REQUIRE_ESM on Node 20)
-// stay imports. esbuild's interop gives named and default imports Node's own ESM meaning.
+// compiling that scanner in every run. Every dependency ships CommonJS (an ESM-only one would throw
+// ERR_REQUIRE_ESM on Node 20 when its command starts: test/bundle.test.ts runs a batch and the service
+// from the bundle). esbuild's interop gives named and default imports Node's own ESM meaning.
 const REQUIRE = '__wanxingRequire';
-const esmOnly = new Set();
 const requiredPackages = {
   name: 'required-packages',
   setup(b) {
     b.onResolve({ filter: /^[^./]/ }, (args) => {
-      if (args.path.startsWith('node:') || args.namespace === 'required-package' || esmOnly.has(packageName(args.path))) return undefined;
+      if (args.path.startsWith('node:') || args.namespace === 'required-package') return undefined;
       // A split chunk's dynamic import() of a CommonJS module exposes only `default`: stays an import (loaded once, when used).
       if (args.kind === 'dynamic-import') return { path: args.path, external: true };
       return { path: args.path, namespace: 'required-package' };
@@ -57,7 +57,6 @@ const requiredPackages = {
     b.onLoad({ filter: /./, namespace: 'required-package' }, (args) => ({ contents: `module.exports = ${REQUIRE}(${JSON.stringify(args.path)});`, loader: 'js' }));
   },
 };
-const packageName = (spec) => spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/');
 
 // Built beside dist/ and swapped in, so a CLI starting meanwhile sees the old bundle or the new one.
 const tmp = `${DIST}.${process.pid}.tmp`;
