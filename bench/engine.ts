@@ -1,7 +1,10 @@
-// npm run bench:engine [-- <dir with two or more photos>] [--runs N]
+// npm run bench:engine [-- <dir with two or more photos>] [--runs N] [--warmup W]
 // Per-stage median times of the default engine for ~1 MP pairs on one core (one engine thread):
 // cold (template analysed every time) and with the template served from the cache.
 // Without a dir it uses faces from @vladmandic/human's assets, resized to 1024×1024.
+// --warmup W: swaps before the timed ones (default 1). A service or batch thread runs with the V8
+// flags EnginePool sets (src/workers/engine-pool.ts) and has swapped many times before; to time
+// that state: node --interrupt-budget=540000 --initial-old-space-size=128 --import tsx bench/engine.ts --warmup 8
 import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -45,12 +48,13 @@ interface Bench {
   init: number;
 }
 
-async function prepare(cacheBytes: number, source: Buffer, target: Buffer): Promise<Bench> {
+async function prepare(cacheBytes: number, source: Buffer, target: Buffer, warmup: number): Promise<Bench> {
   const engine = createDefaultEngine({ templateCacheBytes: cacheBytes });
   const t0 = performance.now();
   await engine.init();
   const init = performance.now() - t0;
-  await engine.swap({ source, target }); // first swap: fills the cache, JIT warm-up
+  // First swaps: fill the cache, JIT warm-up (a service thread has done many before its next job).
+  for (let i = 0; i < warmup; i++) await engine.swap({ source, target });
   return { engine, samples: {}, init };
 }
 
@@ -73,10 +77,12 @@ function medians(b: Bench): Record<string, number> {
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   let runs = 7;
+  let warmup = 1;
   let dir: string | undefined;
   let esrgan = esrganModelDir(2);
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--runs') runs = Number(argv[++i]);
+    else if (argv[i] === '--warmup') warmup = Math.max(1, Number(argv[++i]));
     else if (argv[i] === '--esrgan') esrgan = argv[++i];
     else dir = argv[i];
   }
@@ -84,8 +90,8 @@ async function main(): Promise<void> {
   const [sm, tm] = await Promise.all([sharp(source).metadata(), sharp(target).metadata()]);
   // Both engines warmed up first, then their swaps alternate: neither column pays the process's
   // JIT warm-up or runs under a different load than the other.
-  const coldB = await prepare(0, source, target);
-  const cachedB = await prepare(256 * 1024 * 1024, source, target);
+  const coldB = await prepare(0, source, target, warmup);
+  const cachedB = await prepare(256 * 1024 * 1024, source, target, warmup);
   for (let i = 0; i < runs; i++) {
     await sample(coldB, source, target);
     await sample(cachedB, source, target);
@@ -98,7 +104,7 @@ async function main(): Promise<void> {
   const f = (v: number | undefined) => (v === undefined ? '—' : v.toFixed(0));
   const lines = [
     `Engine bench — ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'cpu'}), one engine thread, Node ${process.version}, load average ${os.loadavg().map((v) => v.toFixed(1)).join(' / ')}`,
-    `pair: source ${sm.width}×${sm.height}, template ${tm.width}×${tm.height} (${dir ? `from ${dir}` : "@vladmandic/human's assets, resized"}); median of ${runs} runs after one warm-up swap each, cold and cached alternating`,
+    `pair: source ${sm.width}×${sm.height}, template ${tm.width}×${tm.height} (${dir ? `from ${dir}` : "@vladmandic/human's assets, resized"}); median of ${runs} runs after ${warmup === 1 ? 'one warm-up swap' : `${warmup} warm-up swaps`} each, cold and cached alternating; V8 flags: ${process.execArgv.filter((a) => a.startsWith('--') && !a.startsWith('--import')).join(' ') || 'none'}`,
     '',
     '| stage (wall ms) | cold template | cached template |',
     '|---|---|---|',
