@@ -140,3 +140,27 @@ test('relight keep: nothing de-lit over the eyes, brows, nose and lips, full awa
   assert.ok(m[40 * cw + 80] > 0.99, `far from the features: ${m[40 * cw + 80]}`);
   assert.ok(m[40 * cw + 42] > 0 && m[40 * cw + 42] < 1, `the band: ${m[40 * cw + 42]}`);
 });
+
+// The grey gate (relightGrey): a colourless source (median skin chroma ≤ 2, greySource's weight 1)
+// is not de-lit; a colour source still is.
+const greyOf = (p: Planes): Planes => [p[0], new Float32Array(n), new Float32Array(n)];
+
+test('relight grey gate: off by default', () => {
+  assert.equal(DEFAULT_COLOUR.relightGrey, 0);
+});
+
+test('relight grey gate: a greyscale source with a hard shadow keeps every pixel', () => {
+  const off = run(greyOf(source(0.35)), OFF);
+  const on = run(greyOf(source(0.35)), { ...ON, relightGrey: 1 });
+  for (let c = 0; c < 3; c++) for (let i = 0; i < n; i++) if (on[c][i] !== off[c][i]) assert.fail(`channel ${c} pixel ${i}: ${on[c][i]} vs ${off[c][i]}`);
+  // Without the gate the same source is de-lit.
+  const ungated = run(greyOf(source(0.35)), ON);
+  const step = (p: Planes) => mean(p[0], 134, 151) - mean(p[0], 95, 112);
+  assert.ok(Math.abs(step(ungated)) < 0.3 * Math.abs(step(off)), `ungated: ${step(ungated).toFixed(1)} L (off ${step(off).toFixed(1)})`);
+});
+
+test('relight grey gate: a colour source is de-lit as without the gate', () => {
+  const a = run(source(0.35), ON);
+  const b = run(source(0.35), { ...ON, relightGrey: 1 });
+  for (let c = 0; c < 3; c++) for (let i = 0; i < n; i++) if (a[c][i] !== b[c][i]) assert.fail(`channel ${c} pixel ${i}: ${a[c][i]} vs ${b[c][i]}`);
+});

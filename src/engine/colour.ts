@@ -170,6 +170,13 @@ export interface ColourOptions {
    * fades in over a band as wide again. 0 = none (needs the mesh).
    */
   relightKeep: number;
+  /**
+   * 0..1: the relight fades out with the source's chroma poverty (greySource's weight: median skin
+   * chroma 6 → 2), strength × (1 − relightGrey × that weight): a greyscale source's hard studio
+   * light passed the share gate and the de-lit face lost identity. 1 = none on a colourless
+   * source; 0 = no such gate.
+   */
+  relightGrey: number;
 }
 
 /** The face's geometry for the shading transfer: the layout in the ROI and each mesh's normals. */
@@ -222,7 +229,7 @@ function deviationSpread(cells: Float32Array, mean: Float32Array, wl: Float32Arr
   return spread(d);
 }
 
-export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, relight: 0, relightSigma: 0.05, relightTemplate: 1, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0, relightShareAt: 0.15, relightKeep: 0 };
+export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, relight: 0, relightSigma: 0.05, relightTemplate: 1, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0, relightShareAt: 0.15, relightKeep: 0, relightGrey: 0 };
 
 /**
  * Matches the source planes (Lab, in place) to the template's local means, shading and highlights.
@@ -1332,6 +1339,9 @@ interface Relit {
  */
 function relightFields(grid: CellGrid & { plain: Float32Array[] }, k: number, faceW: number, opts: ColourOptions, geometry?: ShadingGeometry): Relit | undefined {
   const { cw, ch, wl: wt } = grid;
+  // A colourless source: faded out with its chroma poverty (nothing touched when none is left).
+  const st = Math.min(1, opts.relight) * (opts.relightGrey > 0 ? 1 - Math.min(1, opts.relightGrey) * greyWeight(grid.src, wt) : 1);
+  if (!(st > 0)) return undefined;
   const nc = cw * ch;
   const sl = new Float32Array(nc);
   const tl = new Float32Array(nc);
@@ -1349,7 +1359,6 @@ function relightFields(grid: CellGrid & { plain: Float32Array[] }, k: number, fa
   // The template's fields only when its fine lighting is put in.
   const tc = opts.relightTemplate > 0 ? robustField(tl, wt, cw, ch, coarse) : sc;
   const tf = opts.relightTemplate > 0 ? (opts.relightEdge > 0 ? bilateralField(tl, wt, cw, ch, fine, opts.relightEdge) : robustField(tl, wt, cw, ch, fine)) : sf;
-  const st = Math.min(1, opts.relight);
   const r = new Float32Array(nc);
   relightRatio(sf.f, sc.f, tf.f, tc.f, sf.wb, st, opts.relightTemplate, opts.relightTolerance, gate, r);
   // The fine chroma variation left once the light is out: the de-lit cells' fine field over their coarse one.
