@@ -1,15 +1,18 @@
 // The colour stage's relight (ColourOptions.relight): the source's own directional light at a fine
 // scale (a shadow down one cheek) is taken out of lightness and chroma together, and the template's
-// put in, so a side-lit source no longer leaves a dark grey smear on an evenly lit template. Off by
-// default (DEFAULT_COLOUR.relight 0); these tests set it.
+// put in, so a side-lit source no longer leaves a dark grey smear on an evenly lit template. On by
+// default behind its gates (a hard shadow over enough of the skin, the features kept, colour faces
+// only); these tests take the gates off unless they test one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_COLOUR, matchColour, type ColourOptions } from '../src/engine/colour.ts';
 
 const w = 200, h = 200, n = w * h, faceW = 200;
 type Planes = [Float32Array, Float32Array, Float32Array];
-const ON: ColourOptions = { ...DEFAULT_COLOUR, relight: 1 };
-const OFF: ColourOptions = { ...DEFAULT_COLOUR, relight: 0 };
+// The relight itself, without the default's gates.
+const PLAIN: ColourOptions = { ...DEFAULT_COLOUR, relightTemplate: 1, relightShare: 0, relightShareAt: 0.15, relightKeep: 0, relightGrey: 0 };
+const ON: ColourOptions = { ...PLAIN, relight: 1 };
+const OFF: ColourOptions = { ...PLAIN, relight: 0 };
 
 const lum = (l: number) => ((l + 16) / 116) ** 3;
 const light = (y: number) => 116 * Math.cbrt(y) - 16;
@@ -42,8 +45,8 @@ const weight = (() => {
 // An evenly lit template, paler.
 const template = (): Planes => [new Float32Array(n).fill(78), new Float32Array(n).fill(9), new Float32Array(n).fill(11)];
 
-function run(src: Planes, opts: ColourOptions): Planes {
-  matchColour(src, template(), weight, w, h, faceW, opts, weight, undefined);
+function run(src: Planes, opts: ColourOptions, tgt: Planes = template()): Planes {
+  matchColour(src, tgt, weight, w, h, faceW, opts, weight, undefined);
   return src;
 }
 
@@ -53,8 +56,16 @@ const mean = (p: Float32Array, x0: number, x1: number, y0 = 60, y1 = 140) => {
   return s / c;
 };
 
-test('relight: off by default', () => {
-  assert.equal(DEFAULT_COLOUR.relight, 0);
+test('relight: on by default, behind its gates', () => {
+  const d = DEFAULT_COLOUR;
+  assert.deepEqual([d.relight, d.relightTemplate, d.relightShare, d.relightShareAt, d.relightKeep, d.relightGrey], [1, 0, 0.08, 0.3, 0.06, 1]);
+});
+
+test('relight: the defaults de-light a hard shadow', () => {
+  const off = run(source(0.2), OFF);
+  const on = run(source(0.2), DEFAULT_COLOUR);
+  const step = (p: Planes) => mean(p[0], 134, 151) - mean(p[0], 95, 112);
+  assert.ok(Math.abs(step(on)) < 0.65 * Math.abs(step(off)), `defaults: ${step(on).toFixed(1)} L (off ${step(off).toFixed(1)})`);
 });
 
 test('relight: an unshaded source keeps (nearly) its pixels', () => {
@@ -134,7 +145,7 @@ test('relight keep: nothing de-lit over the eyes, brows, nose and lips, full awa
   eye.forEach((id, j) => (pos[id] = [30 + 6 * Math.cos((j / eye.length) * 2 * Math.PI), 40 + 3 * Math.sin((j / eye.length) * 2 * Math.PI)]));
   const ones = new Float32Array(nc).fill(50);
   const g = { pos, tri: [], targetNormals: new Float32Array(0), sourceNormals: new Float32Array(0) };
-  const m = relightGateMap(ones, ones, new Float32Array(nc).fill(1), cw, ch, 2, 1, 100, { ...DEFAULT_COLOUR, relight: 1, relightKeep: 0.04 }, g)!;
+  const m = relightGateMap(ones, ones, new Float32Array(nc).fill(1), cw, ch, 2, 1, 100, { ...PLAIN, relight: 1, relightKeep: 0.04 }, g)!;
   assert.equal(m[40 * cw + 30], 0, 'the eye');
   assert.equal(m[40 * cw + 38], 0, 'within the margin');
   assert.ok(m[40 * cw + 80] > 0.99, `far from the features: ${m[40 * cw + 80]}`);
@@ -145,8 +156,11 @@ test('relight keep: nothing de-lit over the eyes, brows, nose and lips, full awa
 // is not de-lit; a colour source still is.
 const greyOf = (p: Planes): Planes => [p[0], new Float32Array(n), new Float32Array(n)];
 
-test('relight grey gate: off by default', () => {
-  assert.equal(DEFAULT_COLOUR.relightGrey, 0);
+test('relight grey gate: a greyscale template keeps a colour source\'s pixels as with relight off', () => {
+  const grey = (): Planes => [new Float32Array(n).fill(78), new Float32Array(n), new Float32Array(n)];
+  const off = run(source(0.35), OFF, grey());
+  const on = run(source(0.35), { ...ON, relightGrey: 1 }, grey());
+  for (let c = 0; c < 3; c++) for (let i = 0; i < n; i++) if (on[c][i] !== off[c][i]) assert.fail(`channel ${c} pixel ${i}: ${on[c][i]} vs ${off[c][i]}`);
 });
 
 test('relight grey gate: a greyscale source with a hard shadow keeps every pixel', () => {

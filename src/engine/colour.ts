@@ -171,10 +171,11 @@ export interface ColourOptions {
    */
   relightKeep: number;
   /**
-   * 0..1: the relight fades out with the source's chroma poverty (greySource's weight: median skin
-   * chroma 6 → 2), strength × (1 − relightGrey × that weight): a greyscale source's hard studio
-   * light passed the share gate and the de-lit face lost identity. 1 = none on a colourless
-   * source; 0 = no such gate.
+   * 0..1: the relight fades out with the chroma poverty of the source or the template, whichever is
+   * greyer (greySource's weight: median skin chroma 6 → 2), strength × (1 − relightGrey × that
+   * weight): a greyscale source's hard studio light passed the share gate and the de-lit face lost
+   * identity, and so did a colour face de-lit into a greyscale template. 1 = none where either is
+   * colourless; 0 = no such gate.
    */
   relightGrey: number;
 }
@@ -229,7 +230,7 @@ function deviationSpread(cells: Float32Array, mean: Float32Array, wl: Float32Arr
   return spread(d);
 }
 
-export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, relight: 0, relightSigma: 0.05, relightTemplate: 1, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0, relightShareAt: 0.15, relightKeep: 0, relightGrey: 0 };
+export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, relight: 1, relightSigma: 0.05, relightTemplate: 0, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0.08, relightShareAt: 0.3, relightKeep: 0.06, relightGrey: 1 };
 
 /**
  * Matches the source planes (Lab, in place) to the template's local means, shading and highlights.
@@ -1339,8 +1340,8 @@ interface Relit {
  */
 function relightFields(grid: CellGrid & { plain: Float32Array[] }, k: number, faceW: number, opts: ColourOptions, geometry?: ShadingGeometry): Relit | undefined {
   const { cw, ch, wl: wt } = grid;
-  // A colourless source: faded out with its chroma poverty (nothing touched when none is left).
-  const st = Math.min(1, opts.relight) * (opts.relightGrey > 0 ? 1 - Math.min(1, opts.relightGrey) * greyWeight(grid.src, wt) : 1);
+  // A colourless source or template: faded out with its chroma poverty (nothing touched when none is left).
+  const st = Math.min(1, opts.relight) * (opts.relightGrey > 0 ? 1 - Math.min(1, opts.relightGrey) * Math.max(greyWeight(grid.src, wt), greyWeight(grid.tgt, wt)) : 1);
   if (!(st > 0)) return undefined;
   const nc = cw * ch;
   const sl = new Float32Array(nc);
