@@ -56,8 +56,8 @@ export const ENGINE_INTERRUPT_BUDGET = 540_000;
 /**
  * A swap allocates ≈ 30 MB of short-lived planes over a heap of ≈ 30 MB that lives as long as the
  * thread (Human's and tfjs's models). With V8's default starting limit the old generation was
- * marked and compacted ≈ 1.3 times a swap (123 full GCs, 2.1 s of the engine threads' time, in a
- * 48-pair batch on two threads); starting it at 128 MB: 27 full GCs, 0.2–0.3 s.
+ * marked and compacted ≈ 1.3 times a swap (126 full GCs, 1.9 s of the engine threads' time, in a
+ * 48-pair batch on two threads); starting it at 128 MB: 29 full GCs, 0.3 s.
  */
 export const ENGINE_INITIAL_OLD_SPACE_MB = 128;
 /** The engine threads' V8 flags, set before the first starts (flags are the process's); one given on Node's command line is kept. */
