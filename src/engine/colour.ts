@@ -259,12 +259,14 @@ export function matchColour(
   // The source's broad shine: out of its cells now (so every statistic below sees diffuse skin), out
   // of its pixels in the one pass.
   const gloss = opts.shine > 0 ? shineField(grid, k, faceW, opts) : undefined;
-  // The source's fine lighting: out of its cells now (the match below sees a de-lit face), a map
-  // per cell composed with the match's before the one pass (relightFields()).
-  const relit = opts.relight > 0 ? relightFields(grid, k, faceW, opts, geometry) : undefined;
   // Normalised convolution on the grid: blur(value·weight) / blur(weight), the weight's blur made
   // once per scale.
   const weightBlurs = new Map<number, Float32Array>();
+  // How colourless the source is (greySource's weight), for its grey chroma and the relight's gate.
+  const greySrc = opts.greySource > 0 || (opts.relight > 0 && opts.relightGrey > 0) ? greyWeight(grid.src, wl) : 0;
+  // The source's fine lighting: out of its cells now (the match below sees a de-lit face), a map
+  // per cell composed with the match's before the one pass (relightFields()).
+  const relit = opts.relight > 0 ? relightFields(grid, k, faceW, opts, greySrc, weightBlurs, geometry) : undefined;
   const fieldL = (d: Float32Array, sigmaFw: number) => cellField(d, (sigmaFw * faceW) / k, wl, cw, ch, weightBlurs);
   const cellsS = grid.src[0];
   const cellsT = grid.tgt[0];
@@ -345,7 +347,7 @@ export function matchColour(
   if (geometry && opts.periphery > 0) peripheryMatch(grid, gains, shifts, geometry, faceW, k, opts);
   if (geometry && opts.lowerFace > 0) lowerFaceMatch(coveredMeans(src, tgt, w, h, k, only), gains, shifts, geometry, faceW, k, opts.lowerFace, opts.lowerFaceLight, opts.lowerFaceSigma);
   // A source without colour: its chroma from the template's face under it (greyChroma()).
-  const grey = opts.greySource > 0 ? Math.min(1, opts.greySource) * greyWeight(grid.src, wl) : 0;
+  const grey = opts.greySource > 0 ? Math.min(1, opts.greySource) * greySrc : 0;
   // The edge tone: a grey source takes the template's fine chroma there already; it fades out with it.
   if (geometry && opts.edgeTone > 0 && grey < 1) edgeToneMatch(grid, gains, shifts, geometry, faceW, k, { ...opts, edgeTone: Math.min(1, opts.edgeTone) * (1 - grey) });
   const cross = grey > 0 ? greyChroma(tgt, weight, w, h, k, only, grid, gains, shifts, faceW, grey, opts) : undefined;
@@ -817,9 +819,14 @@ function coveredSums(s: Float32Array, t: Float32Array, sSum: Float32Array, tSum:
 
 /** normalisedBlur of a cell plane at σ cells, the weight's blur made once per σ (in `blurs`). */
 function cellField(d: Float32Array, sigma: number, wl: Float32Array, cw: number, ch: number, blurs: Map<number, Float32Array>): Float32Array {
+  return normalisedBlur(d, wl, weightBlur(wl, cw, ch, sigma, blurs), cw, ch, sigma);
+}
+
+/** The light weight's blur at σ (cells), made once a swap: `blurs` keeps them by σ. Read-only. */
+function weightBlur(wl: Float32Array, cw: number, ch: number, sigma: number, blurs: Map<number, Float32Array>): Float32Array {
   let b = blurs.get(sigma);
   if (!b) blurs.set(sigma, (b = gaussBlur(wl, cw, ch, sigma)));
-  return normalisedBlur(d, wl, b, cw, ch, sigma);
+  return b;
 }
 
 /** blur(v·weight) / blur(weight), given the weight's blur. */
@@ -1314,8 +1321,8 @@ const RELIGHT_OUT = 0.25;
 const RELIGHT_MAX = 2;
 
 /** Robust normalised blur of one cell plane (L + 16): two rounds, outlying cells left out of the second. */
-function robustField(v: Float32Array, wt: Float32Array, cw: number, ch: number, sigma: number): { f: Float32Array; wb: Float32Array } {
-  let wb = gaussBlur(wt, cw, ch, sigma);
+function robustField(v: Float32Array, wt: Float32Array, cw: number, ch: number, sigma: number, blurs: Map<number, Float32Array>): { f: Float32Array; wb: Float32Array } {
+  let wb = weightBlur(wt, cw, ch, sigma, blurs);
   let f = normalisedBlur(v, wt, wb, cw, ch, sigma);
   const w2 = new Float32Array(wt.length);
   for (let i = 0; i < wt.length; i++) w2[i] = wt[i] > 0 && f[i] > 0 && Math.abs(Math.log(v[i] / f[i])) < RELIGHT_OUT ? wt[i] : 0;
@@ -1338,28 +1345,30 @@ interface Relit {
  * place, so every statistic of the match sees the de-lit face; composeRelight() folds the map into
  * the match's affine maps (no pixel pass of its own).
  */
-function relightFields(grid: CellGrid & { plain: Float32Array[] }, k: number, faceW: number, opts: ColourOptions, geometry?: ShadingGeometry): Relit | undefined {
+function relightFields(grid: CellGrid & { plain: Float32Array[] }, k: number, faceW: number, opts: ColourOptions, greySrc: number, blurs: Map<number, Float32Array>, geometry?: ShadingGeometry): Relit | undefined {
   const { cw, ch, wl: wt } = grid;
   // A colourless source or template: faded out with its chroma poverty (nothing touched when none is left).
-  const st = Math.min(1, opts.relight) * (opts.relightGrey > 0 ? 1 - Math.min(1, opts.relightGrey) * Math.max(greyWeight(grid.src, wt), greyWeight(grid.tgt, wt)) : 1);
+  const st = Math.min(1, opts.relight) * (opts.relightGrey > 0 ? 1 - Math.min(1, opts.relightGrey) * Math.max(greySrc, greyWeight(grid.tgt, wt)) : 1);
   if (!(st > 0)) return undefined;
   const nc = cw * ch;
-  const sl = new Float32Array(nc);
-  const tl = new Float32Array(nc);
-  for (let i = 0; i < nc; i++) {
-    sl[i] = wt[i] > 0 ? grid.src[0][i] + 16 : 0;
-    tl[i] = wt[i] > 0 ? grid.tgt[0][i] + 16 : 0;
-  }
   const fine = Math.max(0.5, (opts.relightSigma * faceW) / k);
   const coarse = Math.max(0.5, (opts.lightingSigma * faceW) / k);
-  const sc = robustField(sl, wt, cw, ch, coarse);
-  const sf = opts.relightEdge > 0 ? bilateralField(sl, wt, cw, ch, fine, opts.relightEdge) : robustField(sl, wt, cw, ch, fine);
+  // A face's lightness (L + 16) over skin: its coarse field, and its fine one (edge-preserving or plain).
+  const lightness = (cells: Float32Array) => {
+    const l = new Float32Array(nc);
+    for (let i = 0; i < nc; i++) l[i] = wt[i] > 0 ? cells[i] + 16 : 0;
+    return l;
+  };
+  const fields = (l: Float32Array) => ({
+    c: robustField(l, wt, cw, ch, coarse, blurs),
+    f: opts.relightEdge > 0 ? bilateralField(l, wt, cw, ch, fine, opts.relightEdge, blurs) : robustField(l, wt, cw, ch, fine, blurs),
+  });
+  const { c: sc, f: sf } = fields(lightness(grid.src[0]));
   const gate = relightGateMap(sf.f, sc.f, wt, cw, ch, fine, k, faceW, opts, geometry);
   // Gated out everywhere (a source without a hard shadow): nothing to do.
   if (gate && !gate.some((v) => v > 0)) return undefined;
   // The template's fields only when its fine lighting is put in.
-  const tc = opts.relightTemplate > 0 ? robustField(tl, wt, cw, ch, coarse) : sc;
-  const tf = opts.relightTemplate > 0 ? (opts.relightEdge > 0 ? bilateralField(tl, wt, cw, ch, fine, opts.relightEdge) : robustField(tl, wt, cw, ch, fine)) : sf;
+  const { c: tc, f: tf } = opts.relightTemplate > 0 ? fields(lightness(grid.tgt[0])) : { c: sc, f: sf };
   const r = new Float32Array(nc);
   relightRatio(sf.f, sc.f, tf.f, tc.f, sf.wb, st, opts.relightTemplate, opts.relightTolerance, gate, r);
   // The fine chroma variation left once the light is out: the de-lit cells' fine field over their coarse one.
@@ -1367,8 +1376,8 @@ function relightFields(grid: CellGrid & { plain: Float32Array[] }, k: number, fa
   const sb = new Float32Array(nc);
   const cShare = st * opts.relightChroma;
   if (cShare > 0) {
-    const wbF = gaussBlur(wt, cw, ch, fine);
-    const wbC = gaussBlur(wt, cw, ch, coarse);
+    const wbF = weightBlur(wt, cw, ch, fine, blurs);
+    const wbC = weightBlur(wt, cw, ch, coarse, blurs);
     const v = new Float32Array(nc);
     for (const [c, out] of [[1, sa], [2, sb]] as [number, Float32Array][]) {
       const cells = grid.src[c];
@@ -1500,11 +1509,11 @@ function composeChannel(gain: Float32Array, shift: Float32Array, r: Float32Array
  * fills the cells without weight: eyes, brows, lips), Gaussian in distance (σ) and in log value
  * (σr). `wb` is the plain normalised blur's weight, for the fade where no skin is near.
  */
-function bilateralField(v: Float32Array, wt: Float32Array, cw: number, ch: number, sigma: number, sigmaR: number): { f: Float32Array; wb: Float32Array } {
+function bilateralField(v: Float32Array, wt: Float32Array, cw: number, ch: number, sigma: number, sigmaR: number, blurs: Map<number, Float32Array>): { f: Float32Array; wb: Float32Array } {
   const nc = cw * ch;
   const gs = Math.max(0.5, sigma / 4);
-  const guide = normalisedBlur(v, wt, gaussBlur(wt, cw, ch, gs), cw, ch, gs);
-  const wb = gaussBlur(wt, cw, ch, sigma);
+  const guide = normalisedBlur(v, wt, weightBlur(wt, cw, ch, gs, blurs), cw, ch, gs);
+  const wb = weightBlur(wt, cw, ch, sigma, blurs);
   const lg = new Float32Array(nc);
   const lv = new Float32Array(nc);
   for (let i = 0; i < nc; i++) {

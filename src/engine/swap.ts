@@ -316,7 +316,7 @@ function derotatedPose(sMesh: ArrayLike<number>[], tMesh: ArrayLike<number>[], d
     return m.map((p) => [p[0], p[1], (p[2] ?? 0) * k]);
   };
   const sD = scaled(sMesh);
-  const { R, ca, cb } = fitSimilarity3dParams(sD, scaled(tMesh), ids);
+  const { R, ca } = fitSimilarity3dParams(sD, scaled(tMesh), ids);
   // The source rotated into the template's pose, centred, projected on the image plane.
   const px = new Float64Array(sD.length), py = new Float64Array(sD.length);
   for (let i = 0; i < sD.length; i++) {
@@ -340,7 +340,6 @@ function derotatedPose(sMesh: ArrayLike<number>[], tMesh: ArrayLike<number>[], d
     den += ax * ax + ay * ay;
   }
   const s = num / (den || 1);
-  void cb;
   return (i) => [s * (px[i]! - mx) + tx, s * (py[i]! - my) + ty];
 }
 
