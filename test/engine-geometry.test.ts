@@ -79,19 +79,3 @@ test("geometry.keepPlacement: the inner block stays where the template's was, it
   assert.ok(Math.abs(eyes(kept) - eyes(plain)) < 1e-9, 'the eyes stay as far apart');
   for (const i of FACE_OVAL) assert.deepEqual(kept[i], [tpl[i]![0], tpl[i]![1]]);
 });
-
-test('geometry.derotate: the pose leaves with the depth-scaled rotation, the raw fit keeps scale and placement', () => {
-  // A copy of the template's face turned 20° and 10°: with raw z the identity offsets carry that turn;
-  // with the rotation from the depth-scaled fit nothing is left to move.
-  const tpl = asHuman(face);
-  const src = asHuman(turn(face, 0.35, 0.17, 0.5, 30, -20));
-  const raw = moved(destinationMesh(src, tpl, 1), tpl);
-  const fixed = moved(destinationMesh(src, tpl, 1, { ...DEFAULT_GEOMETRY, derotate: 1 }), tpl);
-  const half = moved(destinationMesh(src, tpl, 1, { ...DEFAULT_GEOMETRY, derotate: 0.5 }), tpl);
-  assert.ok(raw > 1, `raw z leaves the pose (${raw} px)`);
-  assert.ok(fixed < 0.05 * raw, `derotated: ${fixed} px of ${raw}`);
-  assert.ok(half > fixed && half < raw, `half-way: ${half} px`);
-  // A source that differs in proportions only (no turn) keeps its offsets exactly.
-  const longer = asHuman(face.map(([x, y, z], i) => (oval.has(i) ? [x, y, z] : [x, 220 + (y - 220) * 1.1, z])));
-  assert.deepEqual(destinationMesh(longer, tpl, 1, { ...DEFAULT_GEOMETRY, derotate: 1 }).length, 468);
-});

@@ -10,7 +10,7 @@ import { DEFAULT_ENHANCE, enhance, type EnhanceOptions } from './enhance.ts';
 import { DEFAULT_TEXTURE, matchTexture, type TextureOptions, type TextureReport } from './texture.ts';
 import { labToRgb, rgbToLab } from './raster.ts';
 import { FACE_OVAL, faceWidth, LIPS_INNER, LIPS_OUTER } from './regions.ts';
-import { fitSimilarity3d, fitSimilarity3dParams } from './similarity3d.ts';
+import { fitSimilarity3d } from './similarity3d.ts';
 import { meshNormals } from './shading.ts';
 import { applyStyle, DEFAULT_STYLE, type StyleOptions } from './style.ts';
 import { skinModel } from './skin.ts';
@@ -38,16 +38,9 @@ export interface GeometryOptions {
   unfold: number;
   /** 0..1: share of the inner block's mean identity shift (its centroid's move) taken back. */
   keepPlacement: number;
-  /**
-   * 0..1: the source's head rotation into the template's taken from a fit on depth in proportion to
-   * the face's width (`depthScale`, or 0.9 when that is 0), its scale and placement from the image
-   * plane only: with raw z the fit under-rotates and the identity offsets carry the source's yaw and
-   * pitch. 0 = off.
-   */
-  derotate: number;
 }
 
-export const DEFAULT_GEOMETRY: GeometryOptions = { depthScale: 0, depthVertical: 1, unfold: 0, keepPlacement: 0, derotate: 0 };
+export const DEFAULT_GEOMETRY: GeometryOptions = { depthScale: 0, depthVertical: 1, unfold: 0, keepPlacement: 0 };
 
 export interface SwapOptions {
   /** 0 = the template's face shape, 1 = the source's inner proportions (eyes, nose, mouth layout). */
@@ -247,17 +240,10 @@ export function destinationMesh(sMesh: ArrayLike<number>[], tMesh: ArrayLike<num
   const posedFit = fitSimilarity3d(sFit, tFit, fitIds);
   const posedRaw = geo.depthScale > 0 && geo.depthVertical < 1 ? fitSimilarity3d(sMesh, tMesh, fitIds) : undefined;
   const v = geo.depthVertical;
-  const posedPlain = (i: number): [number, number] => {
+  const posed = (i: number): [number, number] => {
     const p = posedFit(sFit[i]);
     if (!posedRaw) return [p[0], p[1]];
     return [p[0], v * p[1] + (1 - v) * posedRaw(sMesh[i])[1]];
-  };
-  const derot = geo.derotate > 0 ? derotatedPose(sMesh, tMesh, geo.depthScale > 0 ? geo.depthScale : 0.9, fitIds) : undefined;
-  const posed = (i: number): [number, number] => {
-    const p = posedPlain(i);
-    if (!derot) return p;
-    const q = derot(i);
-    return [p[0] + geo.derotate * (q[0] - p[0]), p[1] + geo.derotate * (q[1] - p[1])];
   };
   const oval = new Set(FACE_OVAL);
   // Weight falls off toward the oval: distance from the face centre relative to the oval's.
@@ -302,45 +288,6 @@ export function destinationMesh(sMesh: ArrayLike<number>[], tMesh: ArrayLike<num
   }
   if (geo.unfold > 0 && tri) unfold(dst, tMesh, tri);
   return dst;
-}
-
-/**
- * The source's points in the template's head pose with the rotation of a fit on depth scaled to
- * `depth` × face width / 100 in both meshes (Human's raw z is in its 192-px crop's units, so a raw
- * fit sees a face 2–3× too shallow and under-rotates), then scaled and placed by a fit on the image
- * plane only (the two meshes' noisy depths do not pull the scale down).
- */
-function derotatedPose(sMesh: ArrayLike<number>[], tMesh: ArrayLike<number>[], depth: number, ids: number[]): (i: number) => [number, number] {
-  const scaled = (m: ArrayLike<number>[]) => {
-    const k = (depth * faceWidth(m)) / 100;
-    return m.map((p) => [p[0], p[1], (p[2] ?? 0) * k]);
-  };
-  const sD = scaled(sMesh);
-  const { R, ca } = fitSimilarity3dParams(sD, scaled(tMesh), ids);
-  // The source rotated into the template's pose, centred, projected on the image plane.
-  const px = new Float64Array(sD.length), py = new Float64Array(sD.length);
-  for (let i = 0; i < sD.length; i++) {
-    const p = sD[i]!;
-    const d0 = p[0]! - ca[0]!, d1 = p[1]! - ca[1]!, d2 = p[2]! - ca[2]!;
-    px[i] = R[0]![0]! * d0 + R[0]![1]! * d1 + R[0]![2]! * d2;
-    py[i] = R[1]![0]! * d0 + R[1]![1]! * d1 + R[1]![2]! * d2;
-  }
-  // Scale and placement on the image plane only: the depths (Human's noisiest coordinate) do not pull the scale down.
-  let mx = 0, my = 0, tx = 0, ty = 0;
-  for (const i of ids) {
-    mx += px[i]! / ids.length;
-    my += py[i]! / ids.length;
-    tx += tMesh[i]![0]! / ids.length;
-    ty += tMesh[i]![1]! / ids.length;
-  }
-  let num = 0, den = 0;
-  for (const i of ids) {
-    const ax = px[i]! - mx, ay = py[i]! - my;
-    num += ax * (tMesh[i]![0]! - tx) + ay * (tMesh[i]![1]! - ty);
-    den += ax * ax + ay * ay;
-  }
-  const s = num / (den || 1);
-  return (i) => [s * (px[i]! - mx) + tx, s * (py[i]! - my) + ty];
 }
 
 /**
