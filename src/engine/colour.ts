@@ -179,10 +179,10 @@ export interface ColourOptions {
    */
   relightGrey: number;
   /**
-   * 0..1: inside each eye's opening, a and b are the source's own (before the match) plus that
-   * eye's white balance to the template's (its eye white's median a, b less the source's), instead
-   * of the skin's per-cell maps, which tinted the whites and irises with the skin-tone difference
-   * and differently from one eye to the other (eyes.ts). Lightness keeps the match. 0 = off.
+   * 0..1: inside both eyes' openings, a and b are the source's own (before the match) plus one
+   * shift for both eyes (the match's mean move over the openings), instead of the skin's per-cell
+   * maps, which moved the two eyes' colours apart and scaled the irises' colour by the chroma gain
+   * (eyes.ts). Lightness keeps the match; faded out on a greyscale template. 0 = off.
    */
   eyeWhites: number;
 }

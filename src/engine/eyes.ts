@@ -6,13 +6,27 @@
 // scale the iris's deviation from the skin by the chroma gain (up to 1.33), and differ from one
 // eye to the other where the local skin means do (a side-lit template or source: 3–4 units); a
 // greyscale source's eyes get the template's skin chroma (pink whites, skin-coloured irises).
-// With the knob, inside each eye's opening (the warped source's eye contour, feathered), a and b
-// are the source's own (before the match) plus one white-balance shift per eye: the template's
-// eye white (median a, b of the brighter part of its own opening) less the source's (the same on
-// the warped source before the match). Lightness keeps the match (the template's light).
+// With the knob, inside both eyes' openings (the warped source's eye contours, feathered), a and b
+// are the source's own (before the match) plus ONE shift for both eyes: the mean of what the match
+// moved over both openings. The eyes take the face's overall colour change but not the per-cell
+// differences between the two eyes nor the gain on the iris's colour. Lightness keeps the match
+// (the template's light, which may differ from side to side). Faded out on a greyscale template
+// (its skin's median chroma 6 → 2), which must not get coloured irises. (A per-eye white balance to
+// the template's eye whites was tried first: the whites of small or squinting eyes cannot be
+// measured reliably — lids and lashes fill the opening — and it painted a 150-px source's irises
+// saturated teal.)
 import { boxBlur, fillPolygon } from './raster.ts';
 import { EYE_LEFT, EYE_RIGHT, pick } from './regions.ts';
 import type { Roi } from './warp.ts';
+
+/**
+ * 0..1: how colourless a face is from its skin's median Lab (chroma 6 → 2, as colour.ts's grey
+ * weight): a greyscale template must not get the source's coloured irises.
+ */
+export function greyness(mean: ArrayLike<number>): number {
+  const c = Math.hypot(mean[1]!, mean[2]!);
+  return Math.min(1, Math.max(0, (6 - c) / 4));
+}
 
 type Planes = [Float32Array, Float32Array, Float32Array];
 
