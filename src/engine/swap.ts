@@ -12,6 +12,7 @@ import { labToRgb, rgbToLab } from './raster.ts';
 import { FACE_OVAL, faceWidth, LIPS_INNER, LIPS_OUTER } from './regions.ts';
 import { fitSimilarity3d } from './similarity3d.ts';
 import { meshNormals } from './shading.ts';
+import { greyness, matchEyeWhites, snapshotEyes } from './eyes.ts';
 import { applyStyle, DEFAULT_STYLE, type StyleOptions } from './style.ts';
 import { skinModel } from './skin.ts';
 import { cropFloat, roiAround, warpTriangles, type Roi } from './warp.ts';
@@ -159,7 +160,11 @@ export function swapFace(
     targetNormals: meshNormals(tMesh, triangulation),
     sourceNormals: meshNormals(sMesh, triangulation),
   };
+  // The eyes' openings keep the source's own chroma, moved by one shift for both eyes
+  // (ColourOptions.eyeWhites; off: nothing taken, nothing written).
+  const eyeSnap = opts.colour.eyeWhites > 0 ? snapshotEyes(sLab, roi, dst, fw) : undefined;
   matchColour(sLab, tLab, mask.skin, roi.w, roi.h, fw, opts.colour, mask.light, geometry, warped.cover);
+  if (eyeSnap) matchEyeWhites(sLab, warped.cover, roi, dst, fw, eyeSnap, opts.colour.eyeWhites * (1 - greyness(tSkin.mean)));
   applyStyle(sLab, tLab, warped.cover, roi, dst, tMesh, fw, opts.style);
   // Into the warped buffer (its RGB is spent; outside the cover it stays 0): one 5 MB allocation less.
   const src = labToRgb(sLab[0], sLab[1], sLab[2], warped.rgb, warped.cover);
