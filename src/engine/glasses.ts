@@ -63,9 +63,10 @@ export interface GlassesOptions {
   /**
    * Paired lenses (0 = off): traced rims that fail the per-lens test (its dark share less 4 × its
    * turn under 0.7: patchy tortoiseshell, thin light metal, a lens that leaves a turned face)
-   * still count as glasses when both lenses score at least `pair` and the bridge crosses at least
-   * PAIR_BRIDGE (0.85) of the columns between the eyes. Wrinkled eyes that reach the trace score
-   * 0.37–0.69 but their "bridge" crosses 0.62–0.78.
+   * still count as glasses when both lenses score at least `pair`, the bridge crosses at least
+   * PAIR_BRIDGE (0.85) of the columns between the eyes and both rims reach as far below their eyes
+   * (within PAIR_DOWN, 1.3×). Wrinkled eyes that reach the trace score 0.37–0.69 but their
+   * "bridge" crosses 0.62–0.83.
    */
   pair: number;
 }
@@ -283,9 +284,14 @@ function traceGlasses(L: Float32Array, cover: Uint8Array, w: number, h: number, 
   // Each traced rim's outermost column: the arms start beyond it.
   const outerX: number[] = [];
   const lenses: { dark: number; rough: number }[] = [];
+  // glasses.pair: how far each traced rim reaches below its eye (pixels).
+  const down: number[] = [];
   for (const eye of eyes) {
     const e = { ...eye, re: reMax };
     const rho = tracePolar(e, D, covered, c, midX, opts.trace >= 2 ? T_CLEAR_CLOSE : T_CLEAR);
+    let low = 0;
+    for (let k = 0; k < T_ANGLES / 2; k++) low = Math.max(low, rho[k] * Math.sin((2 * Math.PI * k) / T_ANGLES));
+    down.push(low);
     // Evidence along the path: where it runs over a dark line.
     const on = new Uint8Array(T_ANGLES);
     for (let k = 0; k < T_ANGLES; k++) {
@@ -333,8 +339,10 @@ function traceGlasses(L: Float32Array, cover: Uint8Array, w: number, h: number, 
   }
   const scores = lenses.map((l) => l.dark - 4 * l.rough);
   // glasses.pair: lenses that each fail the test still count as glasses where the bridge across the
-  // nose is there and both score at least `pair` (wrinkled eyes that reach this far have no bridge).
-  const paired = opts.pair > 0 && bridgeShare >= PAIR_BRIDGE && scores.every((v) => v >= opts.pair);
+  // nose is there, both score at least `pair` (wrinkled eyes that reach this far have no bridge)
+  // and both rims reach as far below their eyes (a rigid frame; a weak trace that ran down the
+  // nose's side to the nostril reached twice as far as the other lens).
+  const paired = opts.pair > 0 && bridgeShare >= PAIR_BRIDGE && scores.every((v) => v >= opts.pair) && Math.max(...down) <= PAIR_DOWN * Math.min(...down);
   if (scores.some((v) => v < T_VERIFY) && !paired) return undefined;
   // The rim's own width: dark pixels near the path (a rim is at most ~5 % of the face wide), and
   // the path itself grown by one pixel.
@@ -467,6 +475,8 @@ function tracePolar(e: Eye, D: (x: number, y: number) => number, covered: (x: nu
 
 /** glasses.pair: the bridge must cross at least this share of the columns between the eyes. */
 const PAIR_BRIDGE = 0.85;
+/** glasses.pair: ... and the deeper rim reach at most this many times as far below its eye as the other. */
+const PAIR_DOWN = 1.3;
 
 /** The radius, at each of T_ANGLES angles, of the convex hull of a closed polar path (about the origin). */
 function hullRadii(rho: Float32Array): Float32Array {
