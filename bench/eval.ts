@@ -1,6 +1,6 @@
 // npm run eval -- <dir>... [--split tune|report|all] [--pairs-gender same|cross|all] [--max-pairs N]
 //   [--seed N] [--out dir] [--sheet file.png] [--json file] [--set a.b=v] [--engine-opts json] [--gender id=female]
-//   [--alias file=identity] [--source regex] [--pairs] [--no-faceapi] [--no-cache] [--pad-below px]
+//   [--alias file=identity] [--source regex] [--template regex] [--pairs] [--no-faceapi] [--no-cache] [--pad-below px]
 //
 // Swaps ordered pairs of photos of different people and reports, per pair and as means:
 //  (a) identity retrieval top-1 with two independent recognisers, Human's faceres (1024-d, cosine)
@@ -54,6 +54,8 @@ export interface EvalArgs {
   esrgan?: string;
   /** Only pairs whose source file name matches. */
   source?: RegExp;
+  /** Only pairs whose template file name matches. */
+  template?: RegExp;
   /** One line per pair on stderr. */
   pairs: boolean;
   faceapi: boolean;
@@ -63,7 +65,7 @@ export interface EvalArgs {
   dropCopies: boolean;
 }
 
-const USAGE = 'usage: npm run eval -- <dir>... [--split tune|report|all] [--pairs-gender same|cross|all] [--max-pairs N] [--seed N] [--out dir] [--sheet file.png] [--json file] [--set a.b=v] [--engine-opts json] [--gender id=female|male] [--alias file=identity] [--source regex] [--pairs] [--no-faceapi] [--no-cache] [--pad-below px] [--drop-copies]';
+const USAGE = 'usage: npm run eval -- <dir>... [--split tune|report|all] [--pairs-gender same|cross|all] [--max-pairs N] [--seed N] [--out dir] [--sheet file.png] [--json file] [--set a.b=v] [--engine-opts json] [--gender id=female|male] [--alias file=identity] [--source regex] [--template regex] [--pairs] [--no-faceapi] [--no-cache] [--pad-below px] [--drop-copies]';
 
 /** Parses the options shared by eval and panel; unknown flags are an error, not a silent no-op. */
 export function parseEvalArgs(argv: string[], extra: Record<string, (v: string) => void> = {}): EvalArgs {
@@ -88,6 +90,7 @@ export function parseEvalArgs(argv: string[], extra: Record<string, (v: string) 
     else if (v === '--pairs-gender') a.pairsGender = choice(next(), ['same', 'cross', 'all'] as const, v);
     else if (v === '--esrgan') a.esrgan = next();
     else if (v === '--source') a.source = new RegExp(next());
+    else if (v === '--template') a.template = new RegExp(next());
     else if (v === '--pairs') a.pairs = true;
     else if (v === '--no-faceapi') a.faceapi = false;
     else if (v === '--no-cache') a.cache = false;
@@ -209,6 +212,7 @@ async function main(): Promise<void> {
   const sources = gallery.filter((p) => !p.single && (countById.get(p.id) ?? 0) >= 2 && (!args.source || args.source.test(p.file)));
   const cands: { s: Analysed; t: Analysed }[] = [];
   for (const t of gallery) {
+    if (args.template && !args.template.test(t.file)) continue;
     for (const s of sources) {
       if (s.id === t.id) continue;
       const cross = genders.get(s.id)!.gender !== genders.get(t.id)!.gender;
@@ -329,6 +333,7 @@ function report(
     Object.keys(args.set).length ? JSON.stringify(args.set) : '',
     Object.keys(args.engineOpts).length ? JSON.stringify(args.engineOpts) : '',
     args.source ? `sources ${args.source}` : '',
+    args.template ? `templates ${args.template}` : '',
   ].filter(Boolean);
   const lines = [
     `Evaluation of the default engine${opts.length ? ' ' + opts.join(' ') : ''} on ${args.dirs.join(' + ')}, split \`${args.split}\`, ${args.pairsGender}-gender pairs, max ${args.maxPairs} (seed ${args.seed}) — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'cpu'}), one engine thread, ${r.wallS.toFixed(0)} s wall`,

@@ -60,9 +60,18 @@ export interface GlassesOptions {
   fullRes: number;
   /** glasses.fullRes: the rims' feather at full size (face widths; at least a pixel). */
   fullFeather: number;
+  /**
+   * Paired lenses (0 = off): traced rims that fail the per-lens test (its dark share less 4 × its
+   * turn under 0.7: patchy tortoiseshell, thin light metal, a lens that leaves a turned face)
+   * still count as glasses when both lenses score at least `pair`, the bridge crosses at least
+   * PAIR_BRIDGE (0.85) of the columns between the eyes and both rims reach as far below their eyes
+   * (within PAIR_DOWN, 1.3×). Wrinkled eyes that reach the trace score 0.37–0.69 but their
+   * "bridge" crosses 0.62–0.83.
+   */
+  pair: number;
 }
 
-export const DEFAULT_GLASSES: GlassesOptions = { contrast: 9, coverage: 0.6, trace: 1, feather: 0, source: 2, sourceGrow: 0.006, sourceReach: 0.1, sourceEye: 0.006, sourceLid: 0.03, fullRes: 2, fullFeather: 0.003 };
+export const DEFAULT_GLASSES: GlassesOptions = { contrast: 9, coverage: 0.6, trace: 1, feather: 0, source: 2, sourceGrow: 0.006, sourceReach: 0.1, sourceEye: 0.006, sourceLid: 0.03, fullRes: 2, fullFeather: 0.003, pair: 0 };
 
 /** What the tracer found, for tools and tests (glassesMask's last argument). */
 export interface GlassesProbe {
@@ -142,6 +151,7 @@ export function glassesMask(L: Float32Array, cover: Uint8Array, w: number, h: nu
   // eyes with dark brows do not.
   const bridge = (x: number, y: number) => x > a.cx && x < b.cx && Math.abs(y - yc) < span;
   const bx0 = Math.max(0, Math.ceil(a.cx + a.re)), bx1 = Math.min(w - 1, Math.floor(b.cx - b.re));
+  let bridgeShare = 1;
   if (bx1 > bx0) {
     let crossed = 0;
     for (let x = bx0; x <= bx1; x++) {
@@ -153,9 +163,10 @@ export function glassesMask(L: Float32Array, cover: Uint8Array, w: number, h: nu
         }
       }
     }
+    bridgeShare = crossed / (bx1 - bx0 + 1);
     if (crossed < opts.coverage * (bx1 - bx0 + 1)) return undefined;
   }
-  if (opts.trace > 0) return traceGlasses(L, cover, w, h, [a, b], faceW, r, opts, probe);
+  if (opts.trace > 0) return traceGlasses(L, cover, w, h, [a, b], faceW, r, opts, probe, bridgeShare);
   const out = new Uint8Array(n);
   for (let y = win.y0; y <= win.y1; y++) {
     for (let x = win.x0; x <= win.x1; x++) {
@@ -232,7 +243,7 @@ interface Eye {
   pts: [number, number][];
 }
 
-function traceGlasses(L: Float32Array, cover: Uint8Array, w: number, h: number, eyes: [Eye, Eye], faceW: number, r: number, opts: GlassesOptions, probe?: GlassesProbe): Uint8Array | undefined {
+function traceGlasses(L: Float32Array, cover: Uint8Array, w: number, h: number, eyes: [Eye, Eye], faceW: number, r: number, opts: GlassesOptions, probe?: GlassesProbe, bridgeShare = 1): Uint8Array | undefined {
   const n = w * h;
   const [a, b] = eyes;
   const c = opts.contrast;
@@ -273,9 +284,14 @@ function traceGlasses(L: Float32Array, cover: Uint8Array, w: number, h: number, 
   // Each traced rim's outermost column: the arms start beyond it.
   const outerX: number[] = [];
   const lenses: { dark: number; rough: number }[] = [];
+  // glasses.pair: how far each traced rim reaches below its eye (pixels).
+  const down: number[] = [];
   for (const eye of eyes) {
     const e = { ...eye, re: reMax };
     const rho = tracePolar(e, D, covered, c, midX, opts.trace >= 2 ? T_CLEAR_CLOSE : T_CLEAR);
+    let low = 0;
+    for (let k = 0; k < T_ANGLES / 2; k++) low = Math.max(low, rho[k] * Math.sin((2 * Math.PI * k) / T_ANGLES));
+    down.push(low);
     // Evidence along the path: where it runs over a dark line.
     const on = new Uint8Array(T_ANGLES);
     for (let k = 0; k < T_ANGLES; k++) {
@@ -321,7 +337,13 @@ function traceGlasses(L: Float32Array, cover: Uint8Array, w: number, h: number, 
     probe.path = path;
     probe.lenses = lenses;
   }
-  if (lenses.some((l) => l.dark - 4 * l.rough < T_VERIFY)) return undefined;
+  const scores = lenses.map((l) => l.dark - 4 * l.rough);
+  // glasses.pair: lenses that each fail the test still count as glasses where the bridge across the
+  // nose is there, both score at least `pair` (wrinkled eyes that reach this far have no bridge)
+  // and both rims reach as far below their eyes (a rigid frame; a weak trace that ran down the
+  // nose's side to the nostril reached twice as far as the other lens).
+  const paired = opts.pair > 0 && bridgeShare >= PAIR_BRIDGE && scores.every((v) => v >= opts.pair) && Math.max(...down) <= PAIR_DOWN * Math.min(...down);
+  if (scores.some((v) => v < T_VERIFY) && !paired) return undefined;
   // The rim's own width: dark pixels near the path (a rim is at most ~5 % of the face wide), and
   // the path itself grown by one pixel.
   const out = new Uint8Array(n);
@@ -450,6 +472,11 @@ function tracePolar(e: Eye, D: (x: number, y: number) => number, covered: (x: nu
   }
   return rhoOf(ringPath(cost3, R, Math.max(2, Math.ceil((0.08 * r1) / dr)), 0.015), r0, dr);
 }
+
+/** glasses.pair: the bridge must cross at least this share of the columns between the eyes. */
+const PAIR_BRIDGE = 0.85;
+/** glasses.pair: ... and the deeper rim reach at most this many times as far below its eye as the other. */
+const PAIR_DOWN = 1.3;
 
 /** The radius, at each of T_ANGLES angles, of the convex hull of a closed polar path (about the origin). */
 function hullRadii(rho: Float32Array): Float32Array {
@@ -639,7 +666,8 @@ export function removeSourceGlasses(lab: [Float32Array, Float32Array, Float32Arr
   }
   const meshK = Array.from(mesh, (p) => [p[0] / k, p[1] / k]);
   const probe: GlassesProbe = {};
-  const rimsK = glassesMask(Lk, coverK, lw, lh, meshK, faceW / k, { ...opts, trace: 1 }, probe);
+  // glasses.pair is the template's only (a source's glasses found more often would be painted out more often).
+  const rimsK = glassesMask(Lk, coverK, lw, lh, meshK, faceW / k, { ...opts, trace: 1, pair: 0 }, probe);
   if (!rimsK) return false;
   if (opts.source >= 2) return paintOutRims(lab, cover, w, h, mesh, faceW, opts, rimsK, probe.path!, k, lw);
   // Full size, grown over the rims' soft edges.
