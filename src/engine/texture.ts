@@ -41,9 +41,16 @@ export interface TextureOptions {
    * The grain fill is added after, unclamped.
    */
   featureClamp: number;
+  /**
+   * 0..1: off plain skin (eyes, lids, brows, lips: weight 1 − skin), a band gain below 1 (a template
+   * softer than the result, e.g. a retouched portrait) is lifted toward 1 by this share: the skin
+   * takes the template's softness, the features keep their own lash, lid and iris edges (softened
+   * with the skin they read as smudged). Gains above 1 are unchanged. 0 = off.
+   */
+  keepFeatures: number;
 }
 
-export const DEFAULT_TEXTURE: TextureOptions = { strength: 1, maxGain: 2.5, grain: 1, templateGrain: 1, templateMedium: 0, grainStructure: 2, featureClamp: 4 };
+export const DEFAULT_TEXTURE: TextureOptions = { strength: 1, maxGain: 2.5, grain: 1, templateGrain: 1, templateMedium: 0, grainStructure: 2, featureClamp: 4, keepFeatures: 0 };
 
 export interface TextureReport {
   /** Band gains applied (fine, medium); 1 = unchanged. */
@@ -197,7 +204,10 @@ export function matchTexture(
   const struct = tg > 0 && opts.grainStructure > 0 ? structureTable(tgt, tgtSat, w, h) : undefined;
   const sr = Math.max(2, Math.round(0.006 * faceW));
   const range = opts.featureClamp > 0 ? localRange(res, alpha, w, h, r2) : undefined;
-  if (range || tg > 0 || tm > 0) applyBandsFromTemplate(res, resSat, tgt, tgtSat, alpha, skin, w, h, r2, g[0] - 1, g[1] - 1, noiseSd, seed, tg, tk, tm, gm - 1, mk, struct, sr, opts.grainStructure * eT[0], range, opts.featureClamp);
+  // keepFeatures: the features' band gains, a softening lifted toward 1 (the skin's stay g).
+  const kf = Math.min(1, Math.max(0, opts.keepFeatures ?? 0));
+  const fg = kf > 0 && (g[0] < 1 || g[1] < 1) ? ([g[0] < 1 ? (1 - kf) * (g[0] - 1) : g[0] - 1, g[1] < 1 ? (1 - kf) * (g[1] - 1) : g[1] - 1] as [number, number]) : undefined;
+  if (range || tg > 0 || tm > 0 || fg) applyBandsFromTemplate(res, resSat, tgt, tgtSat, alpha, skin, w, h, r2, g[0] - 1, g[1] - 1, noiseSd, seed, tg, tk, tm, gm - 1, mk, struct, sr, opts.grainStructure * eT[0], range, opts.featureClamp, fg);
   else applyBands(res, resSat, alpha, w, h, r2, g[0] - 1, g[1] - 1, noiseSd, seed);
   return { gains: g, noise: noiseSd };
 }
@@ -223,8 +233,10 @@ function structureTable(tgt: Float32Array, tSat: Float64Array, w: number, h: num
  * 1 + gm (≤ 1) plus the template's medium band × mk. With `range` (featureClamp), off plain skin
  * the bands' change is held within the local luma range ± `over`; the fill is added after.
  */
-function applyBandsFromTemplate(res: Float32Array, sat: Float64Array, tgt: Float32Array, tSat: Float64Array, alpha: Float32Array, skin: Float32Array, w: number, h: number, r2: number, g0: number, g1: number, noiseSd: number, seed: number, tg: number, tk: number, tm: number, gm: number, mk: number, struct?: Float64Array, sr = 2, structLevel = 0, range?: { lo: Float32Array; hi: Float32Array }, over = 0): void {
+function applyBandsFromTemplate(res: Float32Array, sat: Float64Array, tgt: Float32Array, tSat: Float64Array, alpha: Float32Array, skin: Float32Array, w: number, h: number, r2: number, g0: number, g1: number, noiseSd: number, seed: number, tg: number, tk: number, tm: number, gm: number, mk: number, struct?: Float64Array, sr = 2, structLevel = 0, range?: { lo: Float32Array; hi: Float32Array }, over = 0, featureGains?: [number, number]): void {
   const lo = range?.lo, hi = range?.hi;
+  // keepFeatures: off plain skin, the band change with the features' gains instead of the skin's.
+  const f0 = featureGains ? featureGains[0] : g0, f1 = featureGains ? featureGains[1] : g1;
   for (let y = 0; y < h; y++) {
     for (let x = 0, i = y * w; x < w; x++, i++) {
       if (!(alpha[i] > 0)) continue;
@@ -253,8 +265,9 @@ function applyBandsFromTemplate(res: Float32Array, sat: Float64Array, tgt: Float
         fill = noise;
         band = g0 * fine + g1 * medium;
       }
-      // featureClamp: off plain skin, the bands' change stays within the local range ± over.
       const c = 1 - s;
+      if (featureGains && c > 0) band += c * ((f0 - g0) * fine + (f1 - g1) * medium);
+      // featureClamp: off plain skin, the bands' change stays within the local range ± over.
       if (lo && hi && c > 0) {
         const v = Y + band;
         const held = (v > hi[i] + over ? hi[i] + over : v < lo[i] - over ? lo[i] - over : v) - Y;
