@@ -237,7 +237,7 @@ function deviationSpread(cells: Float32Array, mean: Float32Array, wl: Float32Arr
   return spread(d);
 }
 
-export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, relight: 1, relightSigma: 0.05, relightTemplate: 0, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0.08, relightShareAt: 0.3, relightKeep: 0.06, relightGrey: 1, eyeWhites: 0 };
+export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, relight: 1, relightSigma: 0.05, relightTemplate: 0, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0.08, relightShareAt: 0.3, relightKeep: 0.06, relightGrey: 1, eyeWhites: 1 };
 
 /**
  * Matches the source planes (Lab, in place) to the template's local means, shading and highlights.

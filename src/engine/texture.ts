@@ -42,15 +42,17 @@ export interface TextureOptions {
    */
   featureClamp: number;
   /**
-   * 0..1: off plain skin (eyes, lids, brows, lips: weight 1 − skin), a band gain below 1 (a template
-   * softer than the result, e.g. a retouched portrait) is lifted toward 1 by this share: the skin
-   * takes the template's softness, the features keep their own lash, lid and iris edges (softened
-   * with the skin they read as smudged). Gains above 1 are unchanged. 0 = off.
+   * 0..1: where the skin's band gains soften (a template smoother than the result), off plain skin
+   * (eyes, lids, brows, lips: weight 1 − skin) they are measured there too (the template's features
+   * against the result's at the same pixels) and this share takes that softening instead, between
+   * the skin's and none: a retouched template (smooth skin, crisp eyes) no longer smudges a crisp
+   * source's lashes and lids, a blurred one still softens them as its own. Gains above 1 (a soft
+   * source) are the skin's. 0 = off.
    */
   keepFeatures: number;
 }
 
-export const DEFAULT_TEXTURE: TextureOptions = { strength: 1, maxGain: 2.5, grain: 1, templateGrain: 1, templateMedium: 0, grainStructure: 2, featureClamp: 4, keepFeatures: 0 };
+export const DEFAULT_TEXTURE: TextureOptions = { strength: 1, maxGain: 2.5, grain: 1, templateGrain: 1, templateMedium: 0, grainStructure: 2, featureClamp: 4, keepFeatures: 1 };
 
 export interface TextureReport {
   /** Band gains applied (fine, medium); 1 = unchanged. */
@@ -160,16 +162,8 @@ export function matchTexture(
   const none: TextureReport = { gains: [1, 1], noise: 0 };
   if (!(opts.strength > 0)) return none;
   const n = w * h;
-  let count = 0;
-  for (let i = 0; i < n; i++) if (skin[i] > 0 && alpha[i] > 0.9) count++;
-  if (count < 400) return none;
-  // Every k-th sample is plenty for a median (sorting them all cost more than the stage's blurs).
-  const step = Math.max(1, Math.floor(count / 20000));
-  const idx = new Int32Array(Math.ceil(count / step));
-  for (let i = 0, j = 0, m = 0; i < n; i++) {
-    if (!(skin[i] > 0 && alpha[i] > 0.9)) continue;
-    if (j++ % step === 0) idx[m++] = i;
-  }
+  const idx = samplePixels(alpha, skin, n, true, 400);
+  if (!idx) return none;
   // Fine = pixel-level grain and pores; medium = a few pixels at 300 px face width (stubble, pores
   // on larger faces): its radius grows with the face. Box means come from summed-area tables, so
   // the bands are only evaluated where they are used (the samples, the face).
@@ -204,12 +198,43 @@ export function matchTexture(
   const struct = tg > 0 && opts.grainStructure > 0 ? structureTable(tgt, tgtSat, w, h) : undefined;
   const sr = Math.max(2, Math.round(0.006 * faceW));
   const range = opts.featureClamp > 0 ? localRange(res, alpha, w, h, r2) : undefined;
-  // keepFeatures: the features' band gains, a softening lifted toward 1 (the skin's stay g).
+  // keepFeatures: off skin, the gains measured on the features themselves (share kf).
   const kf = Math.min(1, Math.max(0, opts.keepFeatures ?? 0));
-  const fg = kf > 0 && (g[0] < 1 || g[1] < 1) ? ([g[0] < 1 ? (1 - kf) * (g[0] - 1) : g[0] - 1, g[1] < 1 ? (1 - kf) * (g[1] - 1) : g[1] - 1] as [number, number]) : undefined;
+  const fg = kf > 0 && (g[0] < 1 || g[1] < 1) ? featureGains(res, resSat, tgt, tgtSat, alpha, skin, w, h, r2, gain, g, kf) : undefined;
   if (range || tg > 0 || tm > 0 || fg) applyBandsFromTemplate(res, resSat, tgt, tgtSat, alpha, skin, w, h, r2, g[0] - 1, g[1] - 1, noiseSd, seed, tg, tk, tm, gm - 1, mk, struct, sr, opts.grainStructure * eT[0], range, opts.featureClamp, fg);
   else applyBands(res, resSat, alpha, w, h, r2, g[0] - 1, g[1] - 1, noiseSd, seed);
   return { gains: g, noise: noiseSd };
+}
+
+/**
+ * keepFeatures: the band gains (minus 1) off plain skin: where the skin's `g` softens, the share kf
+ * of the softening measured there (the template's fine and medium bands against the result's, over
+ * the face's non-skin pixels, between g and 1); the skin's alone when too few such pixels.
+ */
+function featureGains(res: Float32Array, resSat: Float64Array, tgt: Float32Array, tgtSat: Float64Array, alpha: Float32Array, skin: Float32Array, w: number, h: number, r2: number, gain: (t: number, r: number) => number, g: [number, number], kf: number): [number, number] | undefined {
+  const idx = samplePixels(alpha, skin, w * h, false, 200);
+  if (!idx) return undefined;
+  const f = [0, 1].map((b) => gain(bandEnergy(tgtSat, tgt, w, h, idx, 1, r2, b === 0), bandEnergy(resSat, res, w, h, idx, 1, r2, b === 0)));
+  // Only a softening is revised: at most to 1 (never sharper than the source), at least the skin's.
+  const k = (b: number) => (g[b]! < 1 ? Math.min(1, Math.max(g[b]!, f[b]!)) : g[b]!);
+  return [(1 - kf) * g[0] + kf * k(0) - 1, (1 - kf) * g[1] + kf * k(1) - 1];
+}
+
+/**
+ * The face's pixels (alpha > 0.9) on plain skin (`onSkin`) or off it, every k-th for at most ≈ 20 000
+ * (plenty for a median; sorting them all cost more than the stage's blurs); undefined under `min`.
+ */
+function samplePixels(alpha: Float32Array, skin: Float32Array, n: number, onSkin: boolean, min: number): Int32Array | undefined {
+  let count = 0;
+  for (let i = 0; i < n; i++) if ((skin[i] > 0) === onSkin && alpha[i] > 0.9) count++;
+  if (count < min) return undefined;
+  const step = Math.max(1, Math.floor(count / 20000));
+  const idx = new Int32Array(Math.ceil(count / step));
+  for (let i = 0, j = 0, m = 0; i < n; i++) {
+    if (!((skin[i] > 0) === onSkin && alpha[i] > 0.9)) continue;
+    if (j++ % step === 0) idx[m++] = i;
+  }
+  return idx;
 }
 
 /** Summed-area table of the template's squared fine band (Y − 3×3 box). */
