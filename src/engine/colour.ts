@@ -611,8 +611,12 @@ function greyWeight(cells: Float32Array[], wl: Float32Array): number {
   const c: number[] = [];
   for (let i = 0; i < wl.length; i++) if (wl[i] > 0.5) c.push(Math.hypot(cells[1][i], cells[2][i]));
   if (c.length < 8) return 0;
-  const med = selectKth(Float64Array.from(c), c.length >> 1);
-  return Math.min(1, Math.max(0, (GREY_NONE - med) / (GREY_NONE - GREY_FULL)));
+  return greyOfChroma(selectKth(Float64Array.from(c), c.length >> 1));
+}
+
+/** 0..1: how colourless a skin of this (median) chroma is: none from GREY_NONE up, full from GREY_FULL down. */
+export function greyOfChroma(chroma: number): number {
+  return Math.min(1, Math.max(0, (GREY_NONE - chroma) / (GREY_NONE - GREY_FULL)));
 }
 
 /**

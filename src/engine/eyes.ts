@@ -15,6 +15,7 @@
 // the template's eye whites was tried first: the whites of small or squinting eyes cannot be
 // measured reliably — lids and lashes fill the opening — and it painted a 150-px source's irises
 // saturated teal.)
+import { greyOfChroma } from './colour.ts';
 import { boxBlur, fillPolygon } from './raster.ts';
 import { EYE_LEFT, EYE_RIGHT, pick } from './regions.ts';
 import type { Roi } from './warp.ts';
@@ -24,8 +25,7 @@ import type { Roi } from './warp.ts';
  * weight): a greyscale template must not get the source's coloured irises.
  */
 export function greyness(mean: ArrayLike<number>): number {
-  const c = Math.hypot(mean[1]!, mean[2]!);
-  return Math.min(1, Math.max(0, (6 - c) / 4));
+  return greyOfChroma(Math.hypot(mean[1]!, mean[2]!));
 }
 
 type Planes = [Float32Array, Float32Array, Float32Array];
