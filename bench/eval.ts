@@ -277,7 +277,7 @@ async function main(): Promise<void> {
       if (args.pairs) {
         const r = row.realism;
         log(
-          `${s.file} → ${t.file}${row.cross ? ' (cross)' : ''}: pose ${row.poseSigned.map((v) => (v >= 0 ? '+' : '') + v.toFixed(1)).join('/')}°, faceres ${row.ret.faceres ? 'hit' : `miss (${fr.id})`}, seam ΔE ${f(r.seamColour, 1)} grad ×${f(r.seamGrad)}, sharp ×${f(r.sharpness)} grain ×${f(r.grain)}, tone neck ${f(r.toneNeck, 1)} sides ${f(r.toneSides, 1)}, ${row.ms.toFixed(0)} ms`,
+          `${s.file} → ${t.file}${row.cross ? ' (cross)' : ''}: pose ${row.poseSigned.map((v) => (v >= 0 ? '+' : '') + v.toFixed(1)).join('/')}°, faceres ${row.ret.faceres ? 'hit' : `miss (${fr.id})`}, seam ΔE ${f(r.seamColour, 1)} grad ×${f(r.seamGrad)}, sharp ×${f(r.sharpness)} grain ×${f(r.grain)}, tone neck ${f(r.toneNeck, 1)} sides ${f(r.toneSides, 1)} (L ${f(r.toneStepL, 1)} C ${f(r.toneStepChroma, 1)}), ${row.ms.toFixed(0)} ms`,
         );
       } else if ((k + 1) % 10 === 0) log(`  ${k + 1}/${pairs.length} pairs, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
     } catch (err) {
@@ -360,6 +360,7 @@ function report(
     `| sharpness match (face/ring \\|∇²L\\| vs template; 1 = same, < 1 softer), geometric mean / median | ${f(rg('sharpness'))} / ${f(rmed('sharpness'))} |`,
     `| grain match (median \\|∇²L\\|), geometric mean / median | ${f(rg('grain'))} / ${f(rmed('grain'))} |`,
     `| tone step excess ΔE, face→neck / face→sides (mean) | ${f(rm('toneNeck'))} / ${f(rm('toneSides'))} |`,
+    `| tone step signed, lightness / chroma (mean, + = face lighter / more colourful than the template's against its neck and sides) | ${f(rm('toneStepL'))} / ${f(rm('toneStepChroma'))} |`,
     `| time per pair, median (engine total: decode … encode) / eval wall | ${f(median(rows.map((x) => x.ms)), 0)} / ${f(median(rows.map((x) => x.wallMs)), 0)} ms |`,
     '',
     r.rejected.length ? `Photos refused by the input checks: ${r.rejected.join('; ')}` : 'No photo refused by the input checks.',
@@ -373,7 +374,7 @@ function report(
     // One line to compare runs at a glance.
     `SUMMARY split=${args.split} gender=${args.pairsGender} pairs=${rows.length}/${rows.length + r.failures.length} ` +
       recognisers.map((rec) => `${rec}=${pct(hit(rows, rec), rows.length).replace(' ', '')}(ceil ${pct(ceiling[rec].ok, ceiling[rec].n).replace(' ', '')})`).join(' ') +
-      ` pose=${f(mean(poseMax))}° axes=${[0, 1, 2].map((k) => f(mean(rows.map((x) => x.pose[k]!)))).join('/')} dpitch=${f(mean(rows.map((x) => x.poseSigned[1]!)))} outside=${rows.reduce((a, x) => a + x.changed, 0)} seamΔE=${f(rm('seamColour'))} seamGrad=${f(rg('seamGrad'))} sharp=${f(rg('sharpness'))} grain=${f(rg('grain'))} neck=${f(rm('toneNeck'))} sides=${f(rm('toneSides'))} fail=${r.failures.length} ms=${f(median(rows.map((x) => x.ms)), 0)} wall=${r.wallS.toFixed(0)}s`,
+      ` pose=${f(mean(poseMax))}° axes=${[0, 1, 2].map((k) => f(mean(rows.map((x) => x.pose[k]!)))).join('/')} dpitch=${f(mean(rows.map((x) => x.poseSigned[1]!)))} outside=${rows.reduce((a, x) => a + x.changed, 0)} seamΔE=${f(rm('seamColour'))} seamGrad=${f(rg('seamGrad'))} sharp=${f(rg('sharpness'))} grain=${f(rg('grain'))} neck=${f(rm('toneNeck'))} sides=${f(rm('toneSides'))} toneL=${f(rm('toneStepL'))} toneC=${f(rm('toneStepChroma'))} fail=${r.failures.length} ms=${f(median(rows.map((x) => x.ms)), 0)} wall=${r.wallS.toFixed(0)}s`,
   ];
   return lines.join('\n');
 }

@@ -109,6 +109,10 @@ test('a tone shift of the face shows as the same ΔE face→neck and face→side
   const expected = Math.hypot(l1! - l0!, a1! - a0!, b1! - b0!);
   assert.ok(Math.abs(m.toneNeck - expected) < 1, `neck ${m.toneNeck} vs ${expected}`);
   assert.ok(Math.abs(m.toneSides - expected) < 1, `sides ${m.toneSides} vs ${expected}`);
+  // Its signed parts: a darker face (L), and less colourful (chroma), by the same amounts.
+  assert.ok(Math.abs(m.toneStepL - (l1! - l0!)) < 0.5, `L ${m.toneStepL} vs ${l1! - l0!}`);
+  const chroma = Math.hypot(a1!, b1!) - Math.hypot(a0!, b0!);
+  assert.ok(Math.abs(m.toneStepChroma - chroma) < 0.5, `chroma ${m.toneStepChroma} vs ${chroma}`);
 });
 
 test('no skin-coloured neck (a blue backdrop) gives no tone figure rather than a wrong one', () => {

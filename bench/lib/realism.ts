@@ -59,6 +59,13 @@ export interface Realism {
   toneNeck: number;
   /** Same for the sides of the head outside the face oval (ears, temples). */
   toneSides: number;
+  /**
+   * The tone step's signed parts, neck and sides together: (face − outside)_result −
+   * (face − outside)_template in L, and in chroma (a positive value: the face more colourful than
+   * its surroundings compared with the template). Which way the faces are off, not only how far.
+   */
+  toneStepL: number;
+  toneStepChroma: number;
   boundaryPoints: number;
 }
 
@@ -266,7 +273,8 @@ function patchMeans(work: Work, patches: Patch[], where: (i: number) => boolean)
   return { r: sR.map((v) => v / (n || 1)), t: sT.map((v) => v / (n || 1)), n };
 }
 
-function tone(work: Work, regions: ToneRegions): Pick<Realism, 'toneNeck' | 'toneSides'> {
+function tone(work: Work, regions: ToneRegions): Pick<Realism, 'toneNeck' | 'toneSides' | 'toneStepL' | 'toneStepChroma'> {
+  const signed: { L: number; C: number }[] = [];
   const step = (inside: Patch[], outside: Patch[]) => {
     const face = patchMeans(work, inside, (i) => work.alpha[i]! >= 0.9);
     if (face.n < 10) return NaN;
@@ -280,9 +288,14 @@ function tone(work: Work, regions: ToneRegions): Pick<Realism, 'toneNeck' | 'ton
     if (o.n < 20) return NaN;
     const dR = face.r.map((v, k) => v - o.r[k]!);
     const dT = face.t.map((v, k) => v - o.t[k]!);
+    const chroma = (m: number[]) => Math.hypot(m[1]!, m[2]!);
+    signed.push({ L: dR[0]! - dT[0]!, C: chroma(face.r) - chroma(o.r) - (chroma(face.t) - chroma(o.t)) });
     return dE(dR, dT);
   };
-  return { toneNeck: step(regions.faceNearNeck, regions.neck), toneSides: step(regions.faceNearSides, regions.sides) };
+  const toneNeck = step(regions.faceNearNeck, regions.neck);
+  const toneSides = step(regions.faceNearSides, regions.sides);
+  const avg = (k: 'L' | 'C') => (signed.length ? signed.reduce((a, v) => a + v[k], 0) / signed.length : NaN);
+  return { toneNeck, toneSides, toneStepL: avg('L'), toneStepChroma: avg('C') };
 }
 
 /** Face, neck and side-of-head patches from a template's 468-point mesh (image pixels). */
