@@ -334,7 +334,7 @@ test('hairEdge: dark hair kept on the source stays kept (alpha 0 where it was), 
  * the skin model's occluder threshold) over the lower face below the nose's base, lips excluded;
  * with `shadow`, a soft shadow (L 42, chroma kept at 85 %) under the nose and at the mouth's corners.
  */
-async function beardMask(beard: boolean, shadow: boolean, dark: number) {
+async function beardMask(beard: boolean, shadow: boolean, dark: number, onTemplate = false, tplDark = 0) {
   const img = await decodeImage(await faceB());
   const m = (await off.faceAnalyser.detect(img, { embedding: false }))[0].mesh.slice(0, 468);
   const fw = Math.hypot(m[454][0] - m[234][0], m[454][1] - m[234][1]);
@@ -343,8 +343,11 @@ async function beardMask(beard: boolean, shadow: boolean, dark: number) {
   const sh = (ids: number[]) => ids.map((i) => [m[i][0] - roi.x0, m[i][1] - roi.y0] as [number, number]);
   const cover = new Uint8Array(n);
   fillPolygon(cover, w, h, sh(FACE_OVAL), 1);
-  const tLab: [Float32Array, Float32Array, Float32Array] = [new Float32Array(n).fill(70), new Float32Array(n).fill(14), new Float32Array(n).fill(16)];
-  const sLab: [Float32Array, Float32Array, Float32Array] = [new Float32Array(n).fill(55), new Float32Array(n).fill(12), new Float32Array(n).fill(18)];
+  let tLab: [Float32Array, Float32Array, Float32Array] = [new Float32Array(n).fill(70), new Float32Array(n).fill(14), new Float32Array(n).fill(16)];
+  let sLab: [Float32Array, Float32Array, Float32Array] = [new Float32Array(n).fill(55), new Float32Array(n).fill(12), new Float32Array(n).fill(18)];
+  // With onTemplate the roles swap: the brown-skinned (bearded, shadowed) face is the template.
+  if (onTemplate) [tLab, sLab] = [sLab, tLab];
+  const bLab = onTemplate ? tLab : sLab;
   const ny = m[2][1] - roi.y0;
   const lips = new Uint8Array(n);
   fillPolygon(lips, w, h, sh(LIPS_OUTER), 1);
@@ -353,7 +356,7 @@ async function beardMask(beard: boolean, shadow: boolean, dark: number) {
     const i = y * w + x;
     if (!cover[i] || lips[i] || y < ny + 0.01 * fw) continue;
     zone[i] = 1;
-    if (beard) { sLab[0][i] = 30 + (x % 3 === 0 ? 6 : 0); sLab[1][i] = 5; sLab[2][i] = 7; }
+    if (beard) { bLab[0][i] = 30 + (x % 3 === 0 ? 6 : 0); bLab[1][i] = 5; bLab[2][i] = 7; }
   }
   if (shadow) {
     // Under the nose (a band above the upper lip) and at the mouth's corners.
@@ -361,11 +364,11 @@ async function beardMask(beard: boolean, shadow: boolean, dark: number) {
     for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
       const i = y * w + x;
       if (lips[i]) continue;
-      for (const [cx, cy, rx, ry] of spots) if (((x + roi.x0 - cx) / rx) ** 2 + ((y + roi.y0 - cy) / ry) ** 2 <= 1) { sLab[0][i] = 42; sLab[1][i] = 12 * 0.85; sLab[2][i] = 18 * 0.85; }
+      for (const [cx, cy, rx, ry] of spots) if (((x + roi.x0 - cx) / rx) ** 2 + ((y + roi.y0 - cy) / ry) ** 2 <= 1) { bLab[0][i] = 42; bLab[1][i] = 12 * 0.85; bLab[2][i] = 18 * 0.85; }
     }
   }
   for (let i = 0; i < n; i++) if (!cover[i]) for (const p of [...tLab, ...sLab]) p[i] = 0;
-  const opts = { ...DEFAULT_MASK, beardDark: { ...DEFAULT_MASK.beardDark, dark } };
+  const opts = { ...DEFAULT_MASK, beardDark: { ...DEFAULT_MASK.beardDark, dark, template: tplDark } };
   const radius = 0.02 * fw;
   const mask = buildMaskAt({ roi, cover, dstMesh: m, targetMesh: m, sourceMesh: m, targetLab: tLab, sourceLab: sLab, targetSkin: skinModel(tLab, w, h, m, roi.x0, roi.y0, radius), sourceSkin: skinModel(sLab, w, h, m, roi.x0, roi.y0, radius), faceW: fw, opts }, 1);
   return { alpha: mask.alpha, zone };
@@ -389,6 +392,27 @@ test('beardDark: a clean source, and one with soft shadows under the nose and at
   for (const shadow of [false, true]) {
     const a = await beardMask(false, shadow, 0);
     const b = await beardMask(false, shadow, 0.75);
+    assert.deepEqual(b.alpha, a.alpha);
+  }
+});
+
+test('beardDark.template: off by default', () => {
+  assert.equal(DEFAULT_MASK.beardDark.template, 0);
+});
+
+test('beardDark.template: a bearded brown-skinned template\'s dark moustache and goatee pass the colour test and got the source\'s bare lip; with it they stay the template\'s', async () => {
+  const a = await beardMask(true, false, 0.75, true, 0);
+  const b = await beardMask(true, false, 0.75, true, 0.75);
+  let cnt = 0, sum = 0;
+  for (let i = 0; i < a.alpha.length; i++) if (a.zone[i] && a.alpha[i] > 0.5) { cnt++; sum += b.alpha[i]; }
+  assert.ok(cnt > 500, `off: the source's skin over the beard (${cnt} px)`);
+  assert.ok(sum / cnt < 0.1, `on: mean alpha ${(sum / cnt).toFixed(2)} over the beard`);
+});
+
+test('beardDark.template: a clean-shaven template, and one with soft shadows under the nose and at the mouth\'s corners, get the very same mask', async () => {
+  for (const shadow of [false, true]) {
+    const a = await beardMask(false, shadow, 0.75, true, 0);
+    const b = await beardMask(false, shadow, 0.75, true, 0.75);
     assert.deepEqual(b.alpha, a.alpha);
   }
 });

@@ -98,9 +98,20 @@ export interface BeardDarkOptions {
    * lower nose's hull itself stays guarded): a moustache grows up to them.
    */
   lift: number;
+  /**
+   * The same test on the template against its own skin (with keepBeard and beardMouth ≥ 1): its
+   * dark moustache and goatee on brown skin score as skin too, and the source's bare lip and chin
+   * showed inside a ring of its beard. Lightness ratio, as `dark`; 0 = off.
+   */
+  template: number;
+  /**
+   * ... only when at least this share of beardMouth's zone is the template's beard (by that test or
+   * the colour test): a clean-shaven template's shadows and stubble pass it here and there.
+   */
+  templateShare: number;
 }
 
-export const DEFAULT_BEARD_DARK: BeardDarkOptions = { dark: 0.75, chroma: 0.9, sigma: 0.08, texture: 2, lift: 0.03 };
+export const DEFAULT_BEARD_DARK: BeardDarkOptions = { dark: 0.75, chroma: 0.9, sigma: 0.08, texture: 2, lift: 0.03, template: 0, templateShare: 0.25 };
 
 export const DEFAULT_MASK: MaskOptions = { feather: 0.03, mouthOpenKeep: 0.07, occluderThreshold: 5.5, maxStretch: 6, mouthMismatch: 1, occluderFromEdge: 1, statsThreshold: 2.5, foreheadFrom: 0.2, foreheadTo: 1, keepBeard: 1, beardMouth: 2, beardDark: DEFAULT_BEARD_DARK, strands: DEFAULT_STRANDS, sideHair: DEFAULT_SIDE_HAIR, glasses: DEFAULT_GLASSES, hairEdge: DEFAULT_HAIR_EDGE, stubble: DEFAULT_STUBBLE, visibility: DEFAULT_VISIBILITY };
 
@@ -153,6 +164,8 @@ export interface MaskInput {
    * right (up to rounding) only inside `box`, the bounding box of those pixels (ends exclusive).
    */
   beardTexture?: (box: Rect) => Float32Array;
+  /** The same for the template (mask.beardDark.template). */
+  templateBeardTexture?: (box: Rect) => Float32Array;
 }
 
 // The mask's pixel loops live in small module-level kernels below, buildMask() is glue: a swap
@@ -200,7 +213,8 @@ export function buildMask(args: MaskInput): FaceMask {
   // mask.beardMouth: the part of the features' hull where a moustache or goatee grows; there the
   // occluder test runs too (the features' hull less that zone guards the rest).
   const darkOn = opts.beardMouth >= 2 && opts.occluderThreshold > 0 && opts.beardDark.dark > 0;
-  const lift = darkOn ? opts.beardDark.lift * faceW : 0;
+  const tplDarkOn = opts.beardMouth >= 1 && !!opts.keepBeard && opts.occluderThreshold > 0 && opts.beardDark.template > 0;
+  const lift = darkOn || tplDarkOn ? opts.beardDark.lift * faceW : 0;
   const beardZone = opts.beardMouth > 0 && opts.occluderThreshold > 0 ? mouthBeardZone(features, dstMesh, m, up, x0, y0, faceW, w, h, lift) : undefined;
   const featuresG = beardZone ? minusPlane(features, beardZone) : features;
 
@@ -218,12 +232,17 @@ export function buildMask(args: MaskInput): FaceMask {
   }
   const sides = sideOn ? lateralZone(cover, up, side.lateral * faceW, w, h, mouthT) : undefined;
   const { bothSkin, lightOnly, occ, band, srcSkin, srcZ } = classifySkin(targetLab, sourceLab, skinParams(targetSkin), skinParams(sourceSkin), cover, hard, featuresG, parts, w, h, up, opts, sides, beardZone, beardZone && args.stubble);
-  if (beardZone && darkOn) {
-    // mask.beardDark: the source's dark moustache / goatee by lightness and chroma against its own skin.
-    // Its zone: beardMouth's, and below the nose's base outside the features' hull (the goatee's
-    // chin, the beard by the mouth's corners, through which the moustache reaches the edge).
-    const zone = lowerFace(beardZone, features, cover, dstMesh, m, up, x0, y0, w, h);
-    markWhere(occ, beardDarkMap(sourceLab, skinParams(sourceSkin), cover, zone, parts, w, h, faceW, opts, args.beardTexture), hard);
+  // mask.beardDark: the dark moustache / goatee by lightness and chroma against the image's own skin.
+  // Its zone: beardMouth's, and below the nose's base outside the features' hull (the goatee's
+  // chin, the beard by the mouth's corners, through which the moustache reaches the edge).
+  const lower = beardZone && (darkOn || tplDarkOn) ? lowerFace(beardZone, features, cover, dstMesh, m, up, x0, y0, w, h) : undefined;
+  if (lower && darkOn) markWhere(occ, beardDarkMap(sourceLab, skinParams(sourceSkin), cover, lower, parts, w, h, faceW, opts.beardDark.dark, opts, args.beardTexture), hard);
+  // The template's own (mask.beardDark.template): its styling stays, as keepBeard keeps the rest.
+  if (lower && tplDarkOn) {
+    const tm = beardDarkMap(targetLab, skinParams(targetSkin), cover, lower, parts, w, h, faceW, opts.beardDark.template, opts, args.templateBeardTexture);
+    const share = templateBeardShare(targetLab, skinParams(targetSkin), beardZone!, hard, tm, opts.occluderThreshold);
+    // Only a bearded template: on a clean-shaven one the test finds little but shadows and stubble.
+    if (share >= opts.beardDark.templateShare) markWhere(occ, tm, hard);
   }
   let occluded = 0;
   if (opts.occluderThreshold > 0 && opts.strands.energy > 0) {
@@ -622,7 +641,7 @@ function weakHair(z: Float32Array, light: Float32Array, sides: Uint8Array, featu
  * of less than `chroma` × its local skin chroma; the reference is the source's skin (skin distance
  * within statsThreshold) outside the zone and the eyes, brows and lips.
  */
-function beardDarkMap(lab: [Float32Array, Float32Array, Float32Array], sp: Float64Array, cover: Uint8Array, zone: Uint8Array, parts: Uint8Array, w: number, h: number, faceW: number, opts: MaskOptions, texture?: (box: Rect) => Float32Array): Uint8Array {
+function beardDarkMap(lab: [Float32Array, Float32Array, Float32Array], sp: Float64Array, cover: Uint8Array, zone: Uint8Array, parts: Uint8Array, w: number, h: number, faceW: number, dark: number, opts: MaskOptions, texture?: (box: Rect) => Float32Array): Uint8Array {
   const n = w * h;
   const [L, A, B] = lab;
   const thr = opts.statsThreshold > 0 ? opts.statsThreshold : Infinity;
@@ -651,7 +670,7 @@ function beardDarkMap(lab: [Float32Array, Float32Array, Float32Array], sp: Float
     // A shadow's chroma falls about as the square root of its lightness (shadedSkinZ): the chroma
     // is compared against that.
     const cs = chroma / Math.sqrt(Math.max(1e-3, light));
-    if (light < o.dark && cs < o.chroma) out[i] = 1;
+    if (light < dark && cs < o.chroma) out[i] = 1;
   }
   // The texture test last: it costs a full-size pass, paid only when the colour test found something.
   if (texture && out.includes(1)) {
@@ -660,6 +679,21 @@ function beardDarkMap(lab: [Float32Array, Float32Array, Float32Array], sp: Float
     for (let i = 0; i < n; i++) if (out[i] && !(tex[i]! > 0.25)) out[i] = 0;
   }
   return out;
+}
+
+/**
+ * mask.beardDark.template's gate: the share of beardMouth's zone (inside the eroded coverage) that
+ * is the template's beard, by the colour test (skin distance over `occThr`) or by `dark`.
+ */
+function templateBeardShare(lab: [Float32Array, Float32Array, Float32Array], tp: Float64Array, zone: Uint8Array, hard: Float32Array, dark: Uint8Array, occThr: number): number {
+  const [L, A, B] = lab;
+  let n = 0, k = 0;
+  for (let i = 0; i < zone.length; i++) {
+    if (!zone[i] || !hard[i]) continue;
+    n++;
+    if (dark[i] || skinZ(tp, L[i], A[i], B[i]) > occThr) k++;
+  }
+  return n ? k / n : 0;
 }
 
 /** boxBlur of `plane` over `rect` only (clipped to the plane; 0 elsewhere): for a plane that is 0 outside it. */
@@ -808,6 +842,16 @@ export function buildMaskAt(args: MaskInput, k: number): FaceMask {
     };
     args = { ...args, beardTexture: texture };
   }
+  if (bd.template > 0 && bd.texture > 0 && args.opts.beardMouth >= 1 && args.opts.keepBeard && args.opts.occluderThreshold > 0) {
+    // mask.beardDark.template: the same on the template's lightness, its forehead the reference.
+    const full = args;
+    const r = Math.max(1, Math.round(0.015 * full.faceW));
+    const texture = (box: Rect) => {
+      const grown = { x0: box.x0 - r - 1, y0: box.y0 - r - 1, x1: box.x1 + r + 1, y1: box.y1 + r + 1 };
+      return blurWithin(stubbleMap(full.targetLab[0], full.cover, w, h, full.targetMesh, full.roi.x0, full.roi.y0, full.faceW, bd.texture, grown), w, h, r, grown);
+    };
+    args = { ...args, templateBeardTexture: texture };
+  }
   if (k <= 1) {
     const m = buildMask(args);
     if (m.hairKeep) applyHairEdge(m.alpha, m.hairKeep, w, h, 1, args);
@@ -911,6 +955,7 @@ function reduceInputs(args: MaskInput, k: number): MaskInput {
     faceW: args.faceW / k,
     ...(args.stubble && { stubble: { target: reduceMean(args.stubble.target, w, h, k), source: args.stubble.source && reduceMean(args.stubble.source, w, h, k) } }),
     ...(args.beardTexture && { beardTexture: (box: Rect) => reduceMean(args.beardTexture!({ x0: box.x0 * k, y0: box.y0 * k, x1: Math.min(w, box.x1 * k), y1: Math.min(h, box.y1 * k) }), w, h, k) }),
+    ...(args.templateBeardTexture && { templateBeardTexture: (box: Rect) => reduceMean(args.templateBeardTexture!({ x0: box.x0 * k, y0: box.y0 * k, x1: Math.min(w, box.x1 * k), y1: Math.min(h, box.y1 * k) }), w, h, k) }),
   };
 }
 
