@@ -236,13 +236,16 @@ export function buildMask(args: MaskInput): FaceMask {
   // Its zone: beardMouth's, and below the nose's base outside the features' hull (the goatee's
   // chin, the beard by the mouth's corners, through which the moustache reaches the edge).
   const lower = beardZone && (darkOn || tplDarkOn) ? lowerFace(beardZone, features, cover, dstMesh, m, up, x0, y0, w, h) : undefined;
-  if (lower && darkOn) markWhere(occ, beardDarkMap(sourceLab, skinParams(sourceSkin), cover, lower, parts, w, h, faceW, opts.beardDark.dark, opts, args.beardTexture), hard);
+  const sourceBeard = lower && darkOn ? beardDarkMap(sourceLab, skinParams(sourceSkin), cover, lower, parts, w, h, faceW, opts.beardDark.dark, opts, args.beardTexture) : undefined;
+  if (sourceBeard) markWhere(occ, sourceBeard, hard);
   // The template's own (mask.beardDark.template): its styling stays, as keepBeard keeps the rest.
   if (lower && tplDarkOn) {
-    const tm = beardDarkMap(targetLab, skinParams(targetSkin), cover, lower, parts, w, h, faceW, opts.beardDark.template, opts, args.templateBeardTexture);
-    const share = templateBeardShare(targetLab, skinParams(targetSkin), beardZone!, hard, tm, opts.occluderThreshold);
     // Only a bearded template: on a clean-shaven one the test finds little but shadows and stubble.
-    if (share >= opts.beardDark.templateShare) markWhere(occ, tm, hard);
+    // The texture test only takes pixels away, so a template under the share before it is skipped.
+    const tp = skinParams(targetSkin);
+    const bearded = (map: Uint8Array) => templateBeardShare(targetLab, tp, beardZone!, hard, map, opts.occluderThreshold) >= opts.beardDark.templateShare;
+    const tm = beardDarkMap(targetLab, tp, cover, lower, parts, w, h, faceW, opts.beardDark.template, opts, args.templateBeardTexture, bearded);
+    if (tm && bearded(tm)) markWhere(occ, tm, hard);
   }
   let occluded = 0;
   if (opts.occluderThreshold > 0 && opts.strands.energy > 0) {
@@ -639,9 +642,10 @@ function weakHair(z: Float32Array, light: Float32Array, sides: Uint8Array, featu
 /**
  * mask.beardDark: 1 in `zone` where the source is darker than `dark` × its local skin lightness and
  * of less than `chroma` × its local skin chroma; the reference is the source's skin (skin distance
- * within statsThreshold) outside the zone and the eyes, brows and lips.
+ * within statsThreshold) outside the zone and the eyes, brows and lips. Also for the template
+ * (mask.beardDark.template), against its own skin.
  */
-function beardDarkMap(lab: [Float32Array, Float32Array, Float32Array], sp: Float64Array, cover: Uint8Array, zone: Uint8Array, parts: Uint8Array, w: number, h: number, faceW: number, dark: number, opts: MaskOptions, texture?: (box: Rect) => Float32Array): Uint8Array {
+function beardDarkMap(lab: [Float32Array, Float32Array, Float32Array], sp: Float64Array, cover: Uint8Array, zone: Uint8Array, parts: Uint8Array, w: number, h: number, faceW: number, dark: number, opts: MaskOptions, texture?: (box: Rect) => Float32Array, worth?: (colour: Uint8Array) => boolean): Uint8Array | undefined {
   const n = w * h;
   const [L, A, B] = lab;
   const thr = opts.statsThreshold > 0 ? opts.statsThreshold : Infinity;
@@ -672,6 +676,8 @@ function beardDarkMap(lab: [Float32Array, Float32Array, Float32Array], sp: Float
     const cs = chroma / Math.sqrt(Math.max(1e-3, light));
     if (light < dark && cs < o.chroma) out[i] = 1;
   }
+  // `worth`: whether the colour test's map is worth the texture test (else: undefined).
+  if (worth && !worth(out)) return undefined;
   // The texture test last: it costs a full-size pass, paid only when the colour test found something.
   if (texture && out.includes(1)) {
     const box = setBox(out, w, h)!;
