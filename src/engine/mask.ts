@@ -109,9 +109,14 @@ export interface BeardDarkOptions {
    * the colour test): a clean-shaven template's shadows and stubble pass it here and there.
    */
   templateShare: number;
+  /**
+   * ... and there, in the lower face, occluders parted from the beard by a gap up to this (face
+   * widths) still reach the edge through it (a soul patch under the lower lip); 0 = the plain edge rule.
+   */
+  bridge: number;
 }
 
-export const DEFAULT_BEARD_DARK: BeardDarkOptions = { dark: 0.75, chroma: 0.9, sigma: 0.08, texture: 2, lift: 0.03, template: 0, templateShare: 0.25 };
+export const DEFAULT_BEARD_DARK: BeardDarkOptions = { dark: 0.75, chroma: 0.9, sigma: 0.08, texture: 2, lift: 0.03, template: 0, templateShare: 0.25, bridge: 0 };
 
 export const DEFAULT_MASK: MaskOptions = { feather: 0.03, mouthOpenKeep: 0.07, occluderThreshold: 5.5, maxStretch: 6, mouthMismatch: 1, occluderFromEdge: 1, statsThreshold: 2.5, foreheadFrom: 0.2, foreheadTo: 1, keepBeard: 1, beardMouth: 2, beardDark: DEFAULT_BEARD_DARK, strands: DEFAULT_STRANDS, sideHair: DEFAULT_SIDE_HAIR, glasses: DEFAULT_GLASSES, hairEdge: DEFAULT_HAIR_EDGE, stubble: DEFAULT_STUBBLE, visibility: DEFAULT_VISIBILITY };
 
@@ -239,13 +244,17 @@ export function buildMask(args: MaskInput): FaceMask {
   const sourceBeard = lower && darkOn ? beardDarkMap(sourceLab, skinParams(sourceSkin), cover, lower, parts, w, h, faceW, opts.beardDark.dark, opts, args.beardTexture) : undefined;
   if (sourceBeard) markWhere(occ, sourceBeard, hard);
   // The template's own (mask.beardDark.template): its styling stays, as keepBeard keeps the rest.
+  let bridgeZone: Uint8Array | undefined;
   if (lower && tplDarkOn) {
     // Only a bearded template: on a clean-shaven one the test finds little but shadows and stubble.
     // The texture test only takes pixels away, so a template under the share before it is skipped.
     const tp = skinParams(targetSkin);
     const bearded = (map: Uint8Array) => templateBeardShare(targetLab, tp, beardZone!, hard, map, opts.occluderThreshold) >= opts.beardDark.templateShare;
     const tm = beardDarkMap(targetLab, tp, cover, lower, parts, w, h, faceW, opts.beardDark.template, opts, args.templateBeardTexture, bearded);
-    if (tm && bearded(tm)) markWhere(occ, tm, hard);
+    if (tm && bearded(tm)) {
+      markWhere(occ, tm, hard);
+      bridgeZone = lower;
+    }
   }
   let occluded = 0;
   if (opts.occluderThreshold > 0 && opts.strands.energy > 0) {
@@ -274,7 +283,13 @@ export function buildMask(args: MaskInput): FaceMask {
   if (opts.occluderThreshold > 0) {
     // Close small gaps and drop specks: smooth, then threshold.
     thresholdOutside(smoothOcc(occ, w, h, Math.max(1, Math.round(0.01 * faceW)), edgeOn), 0.45, guard, occ);
-    if (opts.occluderFromEdge) keepConnectedToEdge(occ, hard, w, h);
+    if (opts.occluderFromEdge) {
+      // mask.beardDark.bridge: on a bearded template, a tuft parted from the beard by a narrow gap
+      // (the soul patch under the lower lip) reaches the edge through it.
+      const bridge = bridgeZone && opts.beardDark.bridge > 0 ? Math.max(1, Math.round(opts.beardDark.bridge * faceW / 2)) : 0;
+      if (bridge) keepBridgedToEdge(occ, hard, bridgeZone!, w, h, bridge);
+      else keepConnectedToEdge(occ, hard, w, h);
+    }
     if (seed && ratio && srcZ && sides && side.grow > 0) {
       // The hair's loose edge: from the source's hair (seeds near it), into weakly un-skin-like pixels.
       const near = boxBlur(u8ToF32(seed), w, h, Math.max(1, Math.round(0.01 * faceW)));
@@ -1163,6 +1178,20 @@ export function keepConnectedToEdge(occ: Float32Array, hard: Float32Array, w: nu
     if (i + w < n) visit(i + w);
   }
   for (let i = 0; i < n; i++) if (occ[i] && hard[i] && !seen[i]) occ[i] = 0;
+}
+
+/**
+ * keepConnectedToEdge, where in `zone` the occluders' connectivity is that of their dilation by
+ * `r` px (gaps up to 2r bridged); the pixels kept are the occluders' own.
+ */
+function keepBridgedToEdge(occ: Float32Array, hard: Float32Array, zone: Uint8Array, w: number, h: number, r: number): void {
+  const inZone = new Float32Array(occ.length);
+  for (let i = 0; i < occ.length; i++) if (occ[i] && zone[i]) inZone[i] = 1;
+  const grown = boxBlur(inZone, w, h, r);
+  const reach = occ.slice();
+  for (let i = 0; i < occ.length; i++) if (zone[i] && grown[i] > 1e-6) reach[i] = 1;
+  keepConnectedToEdge(reach, hard, w, h);
+  for (let i = 0; i < occ.length; i++) if (occ[i] && hard[i] && !reach[i]) occ[i] = 0;
 }
 
 /** Erode by r then box-blur with total support r: a ramp that is exactly 0 where `m` is 0. */
