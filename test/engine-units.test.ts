@@ -233,6 +233,27 @@ test('keepConnectedToEdge: hair touching the edge stays, an inner blob (a brow) 
   assert.equal(occ[22 * w + 30], 0);
 });
 
+test('keepBridgedToEdge: in the zone, a tuft a narrow gap from the edge-connected beard stays (its own pixels only); one far off, or outside the zone, is dropped', async () => {
+  const { keepBridgedToEdge } = await import('../src/engine/mask.ts');
+  const w = 60, h = 60;
+  const hard = new Float32Array(w * h), zone = new Uint8Array(w * h);
+  for (let y = 5; y < 55; y++) for (let x = 5; x < 55; x++) { hard[y * w + x] = 1; if (y >= 30) zone[y * w + x] = 1; }
+  const occ = new Float32Array(w * h);
+  const box = (x0: number, y0: number, x1: number, y1: number) => { for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) occ[y * w + x] = 1; };
+  box(5, 45, 55, 55); // the chin's beard, from the bottom edge
+  box(25, 38, 35, 42); // a soul patch 3 px above it
+  box(25, 31, 30, 34); // a tuft 4 px above that: bridged too (a chain)
+  box(40, 20, 45, 24); // a brow-like blob above the zone, 2 px from nothing: dropped
+  box(12, 33, 16, 36); // in the zone but 9 px from the beard: dropped
+  keepBridgedToEdge(occ, hard, zone, w, h, 2);
+  assert.equal(occ[50 * w + 30], 1);
+  assert.equal(occ[40 * w + 30], 1);
+  assert.equal(occ[32 * w + 27], 1);
+  assert.equal(occ[43 * w + 30], 0, 'the gap itself is not kept');
+  assert.equal(occ[22 * w + 42], 0);
+  assert.equal(occ[34 * w + 14], 0);
+});
+
 test("matchColour: a source lit hard from one side takes more of an evenly lit template's shading", () => {
   const w = 200, h = 200, n = w * h;
   const plane = (f: (x: number) => number) => Float32Array.from({ length: n }, (_, i) => f(i % w));

@@ -1184,7 +1184,7 @@ export function keepConnectedToEdge(occ: Float32Array, hard: Float32Array, w: nu
  * keepConnectedToEdge, where in `zone` the occluders' connectivity is that of their dilation by
  * `r` px (gaps up to 2r bridged); the pixels kept are the occluders' own.
  */
-function keepBridgedToEdge(occ: Float32Array, hard: Float32Array, zone: Uint8Array, w: number, h: number, r: number): void {
+export function keepBridgedToEdge(occ: Float32Array, hard: Float32Array, zone: Uint8Array, w: number, h: number, r: number): void {
   const inZone = new Float32Array(occ.length);
   for (let i = 0; i < occ.length; i++) if (occ[i] && zone[i]) inZone[i] = 1;
   const grown = boxBlur(inZone, w, h, r);
