@@ -396,8 +396,9 @@ test('beardDark: a clean source, and one with soft shadows under the nose and at
   }
 });
 
-test('beardDark.template: off by default', () => {
-  assert.equal(DEFAULT_MASK.beardDark.template, 0);
+test('beardDark.template: on by default (0.75, bridge 0.03)', () => {
+  assert.equal(DEFAULT_MASK.beardDark.template, 0.75);
+  assert.equal(DEFAULT_MASK.beardDark.bridge, 0.03);
 });
 
 test('beardDark.template: a bearded brown-skinned template\'s dark moustache and goatee pass the colour test and got the source\'s bare lip; with it they stay the template\'s', async () => {
