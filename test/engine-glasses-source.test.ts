@@ -14,24 +14,26 @@ import { eyeCircle, faceA, faceB } from './engine-fixtures.ts';
 
 let engine: DefaultEngine;
 let painting: DefaultEngine;
+let lensing: DefaultEngine;
 before(async () => {
   engine = createDefaultEngine({ warmup: false, swap: { ...DEFAULT_SWAP, mask: { ...DEFAULT_MASK, glasses: { ...DEFAULT_GLASSES, source: 0 } } } });
   painting = createDefaultEngine({ warmup: false, swap: { ...DEFAULT_SWAP, mask: { ...DEFAULT_MASK, glasses: { ...DEFAULT_GLASSES, source: 2 } } } });
-  await Promise.all([engine.init(), painting.init()]);
+  lensing = createDefaultEngine({ warmup: false, swap: { ...DEFAULT_SWAP, mask: { ...DEFAULT_MASK, glasses: { ...DEFAULT_GLASSES, source: 2, sourceLens: 1, sourceClean: 1 } } } });
+  await Promise.all([engine.init(), painting.init(), lensing.init()]);
 });
 after(async () => {
-  await Promise.all([engine.close(), painting.close()]);
+  await Promise.all([engine.close(), painting.close(), lensing.close()]);
 });
 
 /** A portrait with rectangular dark frames drawn around both eyes (and a bridge). */
-async function withFrames(bytes: Buffer): Promise<Buffer> {
+async function withFrames(bytes: Buffer, tint = 0): Promise<Buffer> {
   const img = await decodeImage(bytes);
   const [face] = await engine.faceAnalyser.detect(img, { embedding: false });
   const eye = (ids: number[]) => eyeCircle(face.mesh, ids);
   const [a, b] = [eye(EYE_LEFT), eye(EYE_RIGHT)].sort((p, q) => p.cx - q.cx);
   const sw = Math.max(2, a.r * 0.25);
   const lens = (e: { cx: number; cy: number; r: number }) =>
-    `<rect x="${e.cx - 1.8 * e.r}" y="${e.cy - 1.3 * e.r}" width="${3.6 * e.r}" height="${2.6 * e.r}" rx="${0.5 * e.r}" stroke="#181818" stroke-width="${sw}" fill="none"/>`;
+    `<rect x="${e.cx - 1.8 * e.r}" y="${e.cy - 1.3 * e.r}" width="${3.6 * e.r}" height="${2.6 * e.r}" rx="${0.5 * e.r}" stroke="#181818" stroke-width="${sw}" fill="${tint ? '#000' : 'none'}" fill-opacity="${tint}"/>`;
   const svg = `<svg width="${img.width}" height="${img.height}" xmlns="http://www.w3.org/2000/svg">${lens(a)}${lens(b)}
     <line x1="${a.cx + 1.8 * a.r}" y1="${a.cy - 0.3 * a.r}" x2="${b.cx - 1.8 * b.r}" y2="${b.cy - 0.3 * b.r}" stroke="#181818" stroke-width="${sw}"/></svg>`;
   return sharp(bytes).composite([{ input: Buffer.from(svg) }]).png().toBuffer();
@@ -106,4 +108,35 @@ test('glasses.source 2: a source wearing frames swapped into a template without:
   };
   const dOn = eyeDiff(on.raw, clean.raw), dOff = eyeDiff(off.raw, cleanOff.raw);
   assert.ok(dOn < dOff + 2, `eyes differ by ${dOn.toFixed(2)} levels painted out, ${dOff.toFixed(2)} with the frames on`);
+});
+
+test('glasses.sourceLens: tinted lenses painted out leave no tone step at the rims; sourceClean; a source without glasses untouched', async () => {
+  const plain = await faceA();
+  // Lenses that darken the skin behind them by ~10 %.
+  const glassy = await withFrames(plain, 0.1);
+  const template = await faceB('png');
+  const t = await decodeImage(template);
+  const [tFace] = await engine.faceAnalyser.detect(t, { embedding: false });
+  const eyes = [eyeCircle(tFace.mesh, EYE_LEFT), eyeCircle(tFace.mesh, EYE_RIGHT)];
+  // Below each eye: the skin inside the lens (0.65–1 eye radii down) against that below the rim (1.8–2.1).
+  const step = (im: { width: number; data: Uint8Array }) => {
+    const L = rgbToLab(Float32Array.from(im.data), im.data.length / 3)[0];
+    const mean = (e: { cx: number; cy: number; r: number }, from: number, to: number) => {
+      let s = 0, n = 0;
+      for (let y = Math.round(e.cy + from * e.r); y <= e.cy + to * e.r; y++) {
+        for (let x = Math.round(e.cx - 1.1 * e.r); x <= e.cx + 1.1 * e.r; x++, n++) s += L[y * im.width + x];
+      }
+      return s / n;
+    };
+    return eyes.map((e) => mean(e, 1.8, 2.1) - mean(e, 0.65, 1));
+  };
+  const [clean, two, lens] = await Promise.all([painting.swapDetailed({ source: plain, target: template }), painting.swapDetailed({ source: glassy, target: template }), lensing.swapDetailed({ source: glassy, target: template })]);
+  const s0 = step(clean.raw), s2 = step(two.raw), s3 = step(lens.raw);
+  // The step the lens left, over the swap of the source without glasses (its own shading).
+  const err = (s: number[]) => Math.max(...s.map((v, i) => Math.abs(v - s0[i])));
+  assert.ok(err(s2) > 2, `the tint shows without sourceLens: ${s2.map((v) => v.toFixed(1))} vs ${s0.map((v) => v.toFixed(1))}`);
+  assert.ok(err(s3) < 0.5 * err(s2), `sourceLens: step off by ${err(s3).toFixed(2)} L, ${err(s2).toFixed(2)} without it`);
+  // A source without glasses: the same bytes either way.
+  const cleanLens = await lensing.swapDetailed({ source: plain, target: template });
+  assert.deepEqual(Buffer.from(cleanLens.raw.data), Buffer.from(clean.raw.data));
 });

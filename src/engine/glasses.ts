@@ -52,6 +52,24 @@ export interface GlassesOptions {
   /** glasses.source 2: ... and the dark lines joined to the rims keep out of it grown by this. */
   sourceLid: number;
   /**
+   * glasses.source 2: the lenses' inside takes the tone of the skin around the rims (0 = off). A
+   * lens tints and shades the skin behind it, and once the rims were gone that step outlined each
+   * lens (on a greyscale source the colour match made it a pale, grey box). 1: each lens's step
+   * (the skin just outside its rim against that just inside, along the lens's bottom, not the
+   * eyes, lids, brows or dark lines; lightness by ratio, a and b by shift; the median along the
+   * rim) is applied over the whole lens, eyes included (the lens shaded them too). 2: also the
+   * lens's bright inner edge (a thick lens catches the light there), up to 0.8 % of the face
+   * width inside the rim and not in the lids, is painted with the rims: the outlines go, but
+   * face-api identity drops (tune pairs with a glasses source).
+   */
+  sourceLens: number;
+  /**
+   * glasses.source 2: 1 = what the painted rims enclose, in pieces of at most (3 % of the face
+   * width)² and none of an eye, is painted too: the middle of a thick bridge, too dark against a
+   * box mean it darkens itself for the rims' test, stayed as a dark dot. 0 = off.
+   */
+  sourceClean: number;
+  /**
    * 1: the template's rims are found again on the full-size lightness and cut into alpha there
    * (mask.ts applyFullRims): the rim's own pixels only, behind a feather of `fullFeather`; the
    * working-size rims (~240 px across the face, blocky, thin rims diluted) still leave the colour
@@ -71,7 +89,7 @@ export interface GlassesOptions {
   pair: number;
 }
 
-export const DEFAULT_GLASSES: GlassesOptions = { contrast: 9, coverage: 0.6, trace: 1, feather: 0, source: 2, sourceGrow: 0.006, sourceReach: 0.1, sourceEye: 0.006, sourceLid: 0.03, fullRes: 2, fullFeather: 0.003, pair: 0.55 };
+export const DEFAULT_GLASSES: GlassesOptions = { contrast: 9, coverage: 0.6, trace: 1, feather: 0, source: 2, sourceGrow: 0.006, sourceReach: 0.1, sourceEye: 0.006, sourceLid: 0.03, sourceLens: 0, sourceClean: 0, fullRes: 2, fullFeather: 0.003, pair: 0.55 };
 
 /** What the tracer found, for tools and tests (glassesMask's last argument). */
 export interface GlassesProbe {
@@ -79,6 +97,8 @@ export interface GlassesProbe {
   path?: Uint8Array;
   /** Per lens: share of the traced angles inside the face that run over a dark line, and the path's mean turn of radius a step (eye radii). */
   lenses?: { dark: number; rough: number }[];
+  /** Per lens: the traced rim's closed outline (ROI pixels), whether or not the rim is kept. */
+  outlines?: [number, number][][];
 }
 
 const SECTORS = 24;
@@ -286,9 +306,11 @@ function traceGlasses(L: Float32Array, cover: Uint8Array, w: number, h: number, 
   const lenses: { dark: number; rough: number }[] = [];
   // glasses.pair: how far each traced rim reaches below its eye (pixels).
   const down: number[] = [];
+  const outlines: [number, number][][] = [];
   for (const eye of eyes) {
     const e = { ...eye, re: reMax };
     const rho = tracePolar(e, D, covered, c, midX, opts.trace >= 2 ? T_CLEAR_CLOSE : T_CLEAR);
+    if (probe) outlines.push(Array.from(rho, (r, k) => [e.cx + r * Math.cos((2 * Math.PI * k) / T_ANGLES), e.cy + r * Math.sin((2 * Math.PI * k) / T_ANGLES)] as [number, number]));
     let low = 0;
     for (let k = 0; k < T_ANGLES / 2; k++) low = Math.max(low, rho[k] * Math.sin((2 * Math.PI * k) / T_ANGLES));
     down.push(low);
@@ -336,6 +358,7 @@ function traceGlasses(L: Float32Array, cover: Uint8Array, w: number, h: number, 
   if (probe) {
     probe.path = path;
     probe.lenses = lenses;
+    probe.outlines = outlines;
   }
   const scores = lenses.map((l) => l.dark - 4 * l.rough);
   // glasses.pair: lenses that each fail the test still count as glasses where the bridge across the
@@ -669,7 +692,7 @@ export function removeSourceGlasses(lab: [Float32Array, Float32Array, Float32Arr
   // glasses.pair is the template's only (a source's glasses found more often would be painted out more often).
   const rimsK = glassesMask(Lk, coverK, lw, lh, meshK, faceW / k, { ...opts, trace: 1, pair: 0 }, probe);
   if (!rimsK) return false;
-  if (opts.source >= 2) return paintOutRims(lab, cover, w, h, mesh, faceW, opts, rimsK, probe.path!, k, lw);
+  if (opts.source >= 2) return paintOutRims(lab, cover, w, h, mesh, faceW, opts, rimsK, probe.path!, k, lw, probe.outlines);
   // Full size, grown over the rims' soft edges.
   const g = Math.max(1, Math.round(0.007 * faceW));
   const rim = new Float32Array(w * h);
@@ -724,7 +747,7 @@ export function removeSourceGlasses(lab: [Float32Array, Float32Array, Float32Arr
  * brows only where the traced contour itself runs, grown by the rims' soft edge — and filled by
  * a membrane (Laplace) interpolation of the Lab planes from the pixels around them.
  */
-function paintOutRims(lab: [Float32Array, Float32Array, Float32Array], cover: Uint8Array, w: number, h: number, mesh: ArrayLike<number>[], faceW: number, opts: GlassesOptions, rimsK: Uint8Array, pathK: Uint8Array, k: number, lw: number): boolean {
+function paintOutRims(lab: [Float32Array, Float32Array, Float32Array], cover: Uint8Array, w: number, h: number, mesh: ArrayLike<number>[], faceW: number, opts: GlassesOptions, rimsK: Uint8Array, pathK: Uint8Array, k: number, lw: number, outlinesK?: [number, number][][]): boolean {
   // The rims' box at full size: that of their cells, each k × k pixels (the last row and column cut by the ROI).
   const cells = setBox(rimsK, lw, rimsK.length / lw);
   if (!cells) return false;
@@ -813,10 +836,46 @@ function paintOutRims(lab: [Float32Array, Float32Array, Float32Array], cover: Ui
   // The fill's edge: plain pixels only — not the brows (a rim under a brow would draw it down
   // into a grey smear) nor what is left of a rim's dark edge.
   const edge = new Float32Array(cn);
-  for (let q = 0; q < cn; q++) {
-    if (!cov[q] || todo[q] || brows[q]) continue;
-    const d = sumC[q] > 0 ? sumL[q] / sumC[q] - Lc[q] : 0;
-    if (d < 0.3 * c) edge[q] = 1;
+  const plainEdge = () => {
+    for (let q = 0; q < cn; q++) {
+      edge[q] = 0;
+      if (!cov[q] || todo[q] || brows[q]) continue;
+      const d = sumC[q] > 0 ? sumL[q] / sumC[q] - Lc[q] : 0;
+      if (d < 0.3 * c) edge[q] = 1;
+    }
+  };
+  // glasses.sourceLens: the lenses' inside at full size (the traced outlines, less the rims).
+  let lens: Uint8Array | undefined;
+  const fringe = new Uint8Array(opts.sourceLens > 0 ? cn : 0);
+  if (opts.sourceLens > 0 && outlinesK?.length) {
+    lens = new Uint8Array(cn);
+    outlinesK.forEach((o, i) => fillPolygon(lens!, cw, ch, o.map(([x, y]) => [(x + 0.5) * k - 0.5 - x0, (y + 0.5) * k - 0.5 - y0]), i + 1));
+    // A thick lens's edge catches the light: a bright line just inside the rim, left by the rims'
+    // darkness test, outlined the lens once the rim was gone. The rims grow into the lens over it,
+    // not into the lids (grown into the lashes and creases, it cost identity).
+    const seed = new Float32Array(cn);
+    for (let q = 0; q < cn; q++) seed[q] = todo[q] ? 1 : 0;
+    const dIn = chamfer(seed, cw, ch);
+    const gi = Math.max(1, 0.008 * faceW);
+    for (let q = 0; q < cn; q++) {
+      if (!lens[q] || todo[q] || !cov[q] || lids[q] || dIn[q] > gi) continue;
+      // sourceLens 1 keeps that line (the recognisers missed it: 2 cost face-api identity), but
+      // leaves it out of the lens's tone.
+      if (opts.sourceLens >= 2) todo[q] = 1;
+      else fringe[q] = 1;
+    }
+    for (let q = 0; q < cn; q++) if (!cov[q] || todo[q]) lens[q] = 0;
+  }
+  if (opts.sourceClean > 0) fillHoles(todo, eyes, cw, ch, (0.03 * faceW) ** 2);
+  plainEdge();
+  if (lens && outlinesK) {
+    for (let q = 0; q < cn; q++) if (todo[q]) lens[q] = 0;
+    // Only the rim's lower part (below halfway from the lens's middle to its bottom) is sampled.
+    const cy = outlinesK.map((o) => {
+      const mid = o.reduce((t, p) => t + p[1], 0) / o.length, bottom = Math.max(...o.map((p) => p[1]));
+      return ((mid + bottom) / 2 + 0.5) * k - 0.5 - y0;
+    });
+    equaliseLenses(planes, lens, cy, todo, edge, eyes, lids, fringe, cw, ch, faceW, Math.min(1, opts.sourceLens));
   }
   // Inside a brow, though, the brow around is the edge (the rim's stretch there becomes brow).
   for (let q = 0; q < cn; q++) if (cov[q] && !todo[q] && brows[q]) edge[q] = 2;
@@ -825,12 +884,102 @@ function paintOutRims(lab: [Float32Array, Float32Array, Float32Array], cover: Ui
   for (let y = 0; y < ch; y++) {
     for (let x = 0; x < cw; x++) {
       const q = y * cw + x;
-      if (!todo[q]) continue;
+      if (!todo[q] && !lens?.[q]) continue;
       const i = (y0 + y) * w + x0 + x;
       for (let p = 0; p < 3; p++) lab[p][i] = planes[p][q];
     }
   }
   return true;
+}
+
+/**
+ * glasses.sourceClean: the pixels that `todo` (the painted rims) encloses, in pieces of at most
+ * `maxArea` pixels and none of the eyes, join it. In a thick bridge the darkness test (against a
+ * box mean the bridge itself darkens) missed the middle: it stayed, as a dark dot, and took the fill
+ * to it.
+ */
+function fillHoles(todo: Uint8Array, eyes: Uint8Array, w: number, h: number, maxArea: number): void {
+  const n = w * h;
+  const seen = new Uint8Array(n);
+  const stack: number[] = [];
+  const comp: number[] = [];
+  for (let s = 0; s < n; s++) {
+    if (todo[s] || seen[s]) continue;
+    comp.length = 0;
+    let open = false;
+    seen[s] = 1;
+    stack.push(s);
+    while (stack.length) {
+      const q = stack.pop()!;
+      comp.push(q);
+      const x = q % w, y = (q - x) / w;
+      if (x === 0 || y === 0 || x === w - 1 || y === h - 1 || eyes[q]) open = true;
+      for (const v of [x > 0 ? q - 1 : -1, x < w - 1 ? q + 1 : -1, y > 0 ? q - w : -1, y < h - 1 ? q + w : -1]) {
+        if (v >= 0 && !todo[v] && !seen[v]) {
+          seen[v] = 1;
+          stack.push(v);
+        }
+      }
+    }
+    if (!open && comp.length <= maxArea) for (const q of comp) todo[q] = 1;
+  }
+}
+
+/**
+ * glasses.sourceLens: each lens's inside (`lens` = its number, 1 or 2; not the rims) takes the
+ * tone of the skin outside its rim. Across the rim's band (`todo`) along the bottom of the lens
+ * (below `cy`: at the sides and above, the rim runs along the socket, the temple, the nose and
+ * under the brow, whose own shading is not the lens's),
+ * the plain skin (`edge` 1) just outside and just inside (within 4 % of the face width; not the
+ * eyes' lids) are averaged at σ = 2 % of the face width; the median of their step (lightness by log
+ * ratio, a and b by shift), bounded, is applied over the whole lens at `strength`. One step a lens:
+ * a field fitted along the rim followed the socket's shading and darkened the lids and eyes.
+ */
+function equaliseLenses(planes: Float32Array[], lens: Uint8Array, cy: number[], todo: Uint8Array, edge: Float32Array, eyes: Uint8Array, lids: Uint8Array, fringe: Uint8Array, w: number, h: number, faceW: number, strength: number): void {
+  const n = w * h;
+  const seed = new Float32Array(n);
+  for (let q = 0; q < n; q++) seed[q] = todo[q] ? 1 : 0;
+  const dist = chamfer(seed, w, h);
+  const R = Math.max(3, 0.04 * faceW);
+  const sigma = Math.max(2, 0.02 * faceW);
+  const wOut = new Float32Array(n);
+  for (let q = 0; q < n; q++) if (edge[q] === 1 && !lids[q] && !eyes[q] && dist[q] <= R && !lens[q]) wOut[q] = 1;
+  const gout = gaussBlur(wOut, w, h, sigma);
+  const logL = new Float32Array(n);
+  for (let q = 0; q < n; q++) logL[q] = Math.log(Math.max(1, planes[0][q]));
+  const vals = [logL, planes[1], planes[2]];
+  const outs = vals.map((p) => maskedBlur(p, wOut, w, h, sigma));
+  const bound = [Math.log(1.2), 6, 6];
+  const steps: (number[] | undefined)[] = [];
+  for (let i = 1; i <= cy.length; i++) {
+    const wIn = new Float32Array(n);
+    for (let q = 0; q < n; q++) if (lens[q] === i && edge[q] === 1 && !lids[q] && !eyes[q] && !fringe[q] && dist[q] <= R) wIn[q] = 1;
+    const gin = gaussBlur(wIn, w, h, sigma);
+    const ins = vals.map((p) => maskedBlur(p, wIn, w, h, sigma));
+    const d: number[][] = [[], [], []];
+    for (let q = 0; q < n; q++) {
+      if (!todo[q] || !(gin[q] > 0.05) || !(gout[q] > 0.05) || q / w < cy[i - 1]) continue;
+      for (let p = 0; p < 3; p++) d[p].push(outs[p][q] - ins[p][q]);
+    }
+    steps.push(d[0].length >= 10 ? d.map((v, p) => Math.max(-bound[p], Math.min(bound[p], median(v)))) : undefined);
+  }
+  for (let i = 1; i <= cy.length; i++) {
+    // A lens whose rim gave too few samples takes the other's step (both lenses are one glass).
+    const s = steps[i - 1] ?? steps.find((v) => v);
+    if (!s) continue;
+    const gain = Math.exp(strength * s[0]);
+    for (let q = 0; q < n; q++) {
+      if (lens[q] !== i) continue;
+      planes[0][q] *= gain;
+      planes[1][q] += strength * s[1];
+      planes[2][q] += strength * s[2];
+    }
+  }
+}
+
+function median(v: number[]): number {
+  const s = [...v].sort((p, q) => p - q);
+  return s[Math.floor(s.length / 2)];
 }
 
 /**
