@@ -17,9 +17,11 @@ let painting: DefaultEngine;
 let lensing: DefaultEngine;
 before(async () => {
   engine = createDefaultEngine({ warmup: false, swap: { ...DEFAULT_SWAP, mask: { ...DEFAULT_MASK, glasses: { ...DEFAULT_GLASSES, source: 0 } } } });
-  painting = createDefaultEngine({ warmup: false, swap: { ...DEFAULT_SWAP, mask: { ...DEFAULT_MASK, glasses: { ...DEFAULT_GLASSES, source: 2 } } } });
+  painting = createDefaultEngine({ warmup: false, swap: { ...DEFAULT_SWAP, mask: { ...DEFAULT_MASK, glasses: { ...DEFAULT_GLASSES, source: 2, sourceLens: 0, sourceClean: 0 } } } });
   lensing = createDefaultEngine({ warmup: false, swap: { ...DEFAULT_SWAP, mask: { ...DEFAULT_MASK, glasses: { ...DEFAULT_GLASSES, source: 2, sourceLens: 1, sourceClean: 1 } } } });
   await Promise.all([engine.init(), painting.init(), lensing.init()]);
+  assert.equal(DEFAULT_GLASSES.sourceLens, 1);
+  assert.equal(DEFAULT_GLASSES.sourceClean, 1);
 });
 after(async () => {
   await Promise.all([engine.close(), painting.close(), lensing.close()]);
