@@ -185,6 +185,37 @@ export interface ColourOptions {
    * (eyes.ts). Lightness keeps the match; faded out on a greyscale template. 0 = off.
    */
   eyeWhites: number;
+  /**
+   * 0..1: where the warp stretches the source (a turned template's wide near cheek gets the
+   * source's foreshortened cheek edge: its hair's shade, a shadow, a rim of light), the template's
+   * own lightness at a fine scale (`edgeLightSigma`) replaces the source's after the one pass: its
+   * local mean (both faces' over what is shown, the blend's alpha) times the source's finer detail,
+   * soft-clamped (`edgeLightDetail`). The weight ramps with the warp's area stretch from
+   * `edgeLightFrom` to `edgeLightFull` (× the median triangle's), in the face's outer band (from
+   * `edgeLightBand` of the way out), outside the eyes', brows', nose's and lips' hulls (grown); per
+   * pair from `edgeLightTurn` degrees of |Δyaw| when the template is the more turned face (the
+   * caller's `edge.turn`), never on a greyscale source. 0 = off.
+   */
+  edgeLight: number;
+  /** σ of that match, fraction of the face width. */
+  edgeLightSigma: number;
+  /** Area stretch (dst / src, over the median triangle's) at which it starts. */
+  edgeLightFrom: number;
+  /** … and at which it is full. */
+  edgeLightFull: number;
+  /** Share of that match given to chroma (a shift; lightness takes it whole). */
+  edgeLightChroma: number;
+  /** Bound of the lightness ratio, [1/this, this]. */
+  edgeLightMax: number;
+  /**
+   * The source's detail finer than σ there (lightness over its local mean) is soft-clamped to
+   * ±this share (tanh): pores pass, a strand of hair or a thin rim of light does not. 0 = kept whole.
+   */
+  edgeLightDetail: number;
+  /** |yaw| difference (degrees) between the faces from which it acts (full 5° further). */
+  edgeLightTurn: number;
+  /** Where its band starts, share of the way from the face's centre to its oval (full halfway to the oval). */
+  edgeLightBand: number;
 }
 
 /** The face's geometry for the shading transfer: the layout in the ROI and each mesh's normals. */
@@ -237,7 +268,7 @@ function deviationSpread(cells: Float32Array, mean: Float32Array, wl: Float32Arr
   return spread(d);
 }
 
-export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, relight: 1, relightSigma: 0.05, relightTemplate: 0, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0.08, relightShareAt: 0.3, relightKeep: 0.06, relightGrey: 1, eyeWhites: 1 };
+export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, relight: 1, relightSigma: 0.05, relightTemplate: 0, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0.08, relightShareAt: 0.3, relightKeep: 0.06, relightGrey: 1, eyeWhites: 1, edgeLight: 0, edgeLightSigma: 0.006, edgeLightFrom: 1.2, edgeLightFull: 1.8, edgeLightChroma: 0.5, edgeLightMax: 1.6, edgeLightDetail: 0.15, edgeLightTurn: 8, edgeLightBand: 0.6 };
 
 /**
  * Matches the source planes (Lab, in place) to the template's local means, shading and highlights.
@@ -258,6 +289,11 @@ export function matchColour(
   geometry?: ShadingGeometry,
   /** Pixels to write (the warped face's cover); all when omitted. */
   only?: Uint8Array,
+  /**
+   * For edgeLight: the warp's area stretch per pixel (dst / src over the median triangle's) and
+   * the blend's alpha (what of the source is shown).
+   */
+  edge?: { stretch: Float32Array; alpha: Float32Array; turn: number },
 ): void {
   const k = Math.max(1, Math.round(faceW / 100));
   const grid = cellMeans(src, tgt, lightWeight, w, h, k, only);
@@ -357,6 +393,11 @@ export function matchColour(
   const grey = opts.greySource > 0 ? Math.min(1, opts.greySource) * greySrc : 0;
   // The edge tone: a grey source takes the template's fine chroma there already; it fades out with it.
   if (geometry && opts.edgeTone > 0 && grey < 1) edgeToneMatch(grid, gains, shifts, geometry, faceW, k, { ...opts, edgeTone: Math.min(1, opts.edgeTone) * (1 - grey) });
+  // The stretched edge: after every other match, so the template's own fine lightness is what is left there.
+  // Only where one face is turned against the other (|Δyaw|): a frontal pair's stretch is the identity shape's.
+  const turn = edge ? Math.min(1, Math.max(0, (edge.turn - opts.edgeLightTurn) / EDGE_LIGHT_TURN_RAMP)) : 0;
+  // A colourless source (greySource's weight) is left out, as the relight: the 150-px greyscale crops lost most.
+  const edgeW = geometry && edge && opts.edgeLight > 0 && turn > 0 && greySrc < 1 ? edgeLightWeight(edgeCells(edge.stretch, edge.alpha, w, h, k, cw, ch, only), geometry, faceW, k, { ...opts, edgeLight: Math.min(1, opts.edgeLight) * turn * (1 - greySrc) }) : undefined;
   const cross = grey > 0 ? greyChroma(tgt, weight, w, h, k, only, grid, gains, shifts, faceW, grey, opts) : undefined;
   const ceiling = opts.chromaCeiling > 0 ? chromaCeiling(grid, k, geometry, opts.chromaCeiling) : undefined;
   let hot: Highlights | undefined;
@@ -372,6 +413,7 @@ export function matchColour(
     hot = { means, soft: wl, strength: opts.highlights };
   }
   applyFields(src, gains, shifts, hot, cw, ch, k, w, h, only, cross, gloss, lightWeight, ceiling);
+  if (edgeW && edge) edgeLightPixels(src, tgt, edge.alpha, edgeW, cw, ch, k, w, h, Math.max(0.5, opts.edgeLightSigma * faceW), Math.max(1, opts.edgeLightMax), Math.min(1, Math.max(0, opts.edgeLightChroma)) * (1 - grey), opts.edgeLightDetail, only);
 }
 
 // Shine: Lab lightness ↔ relative luminance Y = ((L + 16) / 116)³. Diffuse light scaled by s gives
@@ -1222,6 +1264,175 @@ function edgeToneMatch(grid: CellGrid, gains: Float32Array[], shifts: Float32Arr
     band[i] = st * r * Math.max(0, 1 - Math.max(feat[i], fb[i])) * Math.min(1, Math.max(0, (wb[i] - 0.05) / 0.15));
   }
   residualMatch(grid, gains, shifts, band, wb, sigma, EDGE_L_MAX, light);
+}
+
+/**
+ * Per cell of side k, for edgeLightWeight() only (a pass of its own, not paid with the knob off):
+ * the mean stretch over its covered pixels and the cell's mean alpha.
+ */
+function edgeCells(stretch: Float32Array, alpha: Float32Array, w: number, h: number, k: number, cw: number, ch: number, only?: Uint8Array) {
+  const nc = cw * ch;
+  const st = new Float32Array(nc);
+  const cov = new Float32Array(nc);
+  const cnt = new Float32Array(nc);
+  const wa = new Float32Array(nc);
+  for (let y = 0; y < h; y++) {
+    const row = ((y / k) | 0) * cw;
+    for (let x = 0, i = y * w; x < w; x++, i++) {
+      const c = row + ((x / k) | 0);
+      cnt[c]++;
+      if (only && !only[i]) continue;
+      st[c] += stretch[i];
+      cov[c]++;
+      wa[c] += alpha[i];
+    }
+  }
+  for (let c = 0; c < nc; c++) {
+    st[c] = cov[c] ? st[c] / cov[c] : 0;
+    wa[c] /= cnt[c] || 1;
+  }
+  return { cw, ch, shown: wa, stretch: st };
+}
+
+// The stretched edge (ColourOptions.edgeLight): the features' hulls' growth and soft edge (face
+// widths) kept out, and the blur of the stretch ramp.
+const EDGE_LIGHT_KEEP = 0.01;
+const EDGE_LIGHT_KEEP_SOFT = 0.015;
+const EDGE_LIGHT_RAMP_SOFT = 0.02;
+const EDGE_LIGHT_FILL = 0.02;
+// Degrees of |Δyaw| over which the stretched edge's gate opens, from edgeLightTurn.
+const EDGE_LIGHT_TURN_RAMP = 5;
+
+/** Each cell's maximum over the square of radius r around it (separable). */
+function maxFilter(v: Float32Array, w: number, h: number, r: number): Float32Array {
+  if (r < 1) return v;
+  const a = new Float32Array(v.length);
+  const b = new Float32Array(v.length);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      let m = 0;
+      for (let d = Math.max(0, x - r); d <= Math.min(w - 1, x + r); d++) m = Math.max(m, v[y * w + d]);
+      a[y * w + x] = m;
+    }
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      let m = 0;
+      for (let d = Math.max(0, y - r); d <= Math.min(h - 1, y + r); d++) m = Math.max(m, a[d * w + x]);
+      b[y * w + x] = m;
+    }
+  return b;
+}
+
+/**
+ * The stretched edge's weight per cell (ColourOptions.edgeLight): the warp's stretch ramp, the
+ * features' hulls left out, where something of the source is shown; undefined when nothing is.
+ */
+function edgeLightWeight(grid: { cw: number; ch: number; shown: Float32Array; stretch: Float32Array }, g: ShadingGeometry, faceW: number, k: number, opts: ColourOptions): Float32Array | undefined {
+  const { cw, ch, shown, stretch: st } = grid;
+  const nc = cw * ch;
+  const fwc = faceW / k;
+  const lo = opts.edgeLightFrom;
+  const hi = Math.max(lo + 1e-3, opts.edgeLightFull);
+  const ramp = new Float32Array(nc);
+  let any = false;
+  for (let i = 0; i < nc; i++) {
+    ramp[i] = Math.min(1, Math.max(0, (st[i] - lo) / (hi - lo)));
+    if (ramp[i] > 0) any = true;
+  }
+  if (!any) return undefined;
+  // The stretch is per triangle, and a few less stretched ones among stretched ones left gaps where
+  // the source's rim of light stayed: the ramp's local maximum, then blurred.
+  const rb = gaussBlur(maxFilter(ramp, cw, ch, Math.round(EDGE_LIGHT_FILL * fwc)), cw, ch, Math.max(1, EDGE_LIGHT_RAMP_SOFT * fwc));
+  const feat = new Float32Array(nc);
+  // Each eye and brow on its own: the temple between a brow's tail and the eye's corner is cheek edge.
+  for (const ids of [EYE_LEFT, BROW_LEFT, EYE_RIGHT, BROW_RIGHT, LIPS_OUTER, NOSE]) {
+    const hull = convexHull(pick(g.pos, ids).map(([x, y]) => [x / k, y / k] as [number, number]));
+    fillPolygon(feat, cw, ch, growPolygon(hull, EDGE_LIGHT_KEEP * fwc), 1);
+  }
+  const fb = gaussBlur(feat, cw, ch, Math.max(1, EDGE_LIGHT_KEEP_SOFT * fwc));
+  // The face's outer part only (as edgeTone's band): the inner cheek's relief is the source's.
+  const from = Math.min(0.95, Math.max(0, opts.edgeLightBand));
+  const ia = new Float32Array(nc);
+  const ib = new Float32Array(nc);
+  fillPolygon(ia, cw, ch, ovalScaled(g, k, from), 1);
+  fillPolygon(ib, cw, ch, ovalScaled(g, k, (from + 1) / 2), 1);
+  const soft = Math.max(1, 0.03 * fwc);
+  const iab = gaussBlur(ia, cw, ch, soft);
+  const ibb = gaussBlur(ib, cw, ch, soft);
+  const s = Math.min(1, opts.edgeLight);
+  const weight = new Float32Array(nc);
+  for (let i = 0; i < nc; i++) {
+    const band = Math.min(1, Math.max(0, 0.5 * (1 - iab[i]) + 0.5 * (1 - ibb[i])));
+    weight[i] = shown[i] > 0 ? s * band * rb[i] * Math.max(0, 1 - Math.max(feat[i], fb[i])) : 0;
+  }
+  return weight;
+}
+
+/**
+ * The stretched edge's match at full size, after the one pass (ColourOptions.edgeLight): by the
+ * cell weight (bilinear), the matched source's local means at σ (px) go to the template's, both
+ * over what is shown (alpha): lightness by a ratio bounded to [1/lMax, lMax], chroma by a share of
+ * a shift. Only the weight's bounding box is blurred.
+ */
+function edgeLightPixels(src: Float32Array[], tgt: Float32Array[], alpha: Float32Array, wc: Float32Array, cw: number, ch: number, k: number, w: number, h: number, sigma: number, lMax: number, chroma: number, detail: number, only?: Uint8Array): void {
+  let cx0 = cw, cy0 = ch, cx1 = -1, cy1 = -1;
+  for (let cy = 0; cy < ch; cy++)
+    for (let cx = 0; cx < cw; cx++)
+      if (wc[cy * cw + cx] > 1e-3) {
+        if (cx < cx0) cx0 = cx;
+        if (cx > cx1) cx1 = cx;
+        if (cy < cy0) cy0 = cy;
+        if (cy > cy1) cy1 = cy;
+      }
+  if (cx1 < 0) return;
+  const m = Math.ceil(3 * sigma) + k;
+  const x0 = Math.max(0, cx0 * k - m), x1 = Math.min(w, (cx1 + 1) * k + m);
+  const y0 = Math.max(0, cy0 * k - m), y1 = Math.min(h, (cy1 + 1) * k + m);
+  const bw = x1 - x0, bh = y1 - y0, bn = bw * bh;
+  const planes = chroma > 0 ? 3 : 1;
+  const aw = new Float32Array(bn);
+  const sv: Float32Array[] = [];
+  const tv: Float32Array[] = [];
+  for (let q = 0; q < planes; q++) {
+    sv.push(new Float32Array(bn));
+    tv.push(new Float32Array(bn));
+  }
+  for (let y = y0, j = 0; y < y1; y++)
+    for (let x = x0, i = y * w + x0; x < x1; x++, i++, j++) {
+      const a = only && !only[i] ? 0 : alpha[i];
+      if (!(a > 0)) continue;
+      aw[j] = a;
+      for (let q = 0; q < planes; q++) {
+        sv[q][j] = a * src[q][i];
+        tv[q][j] = a * tgt[q][i];
+      }
+    }
+  const ab = gaussBlur(aw, bw, bh, sigma);
+  const sb = sv.map((p) => gaussBlur(p, bw, bh, sigma));
+  const tb = tv.map((p) => gaussBlur(p, bw, bh, sigma));
+  const { i0: ix0, i1: ix1, t: tx } = bilinearTaps(w, cw, k);
+  const { i0: iy0, i1: iy1, t: ty } = bilinearTaps(h, ch, k);
+  for (let y = y0, j = 0; y < y1; y++) {
+    const r0 = iy0[y] * cw, r1 = iy1[y] * cw, fy = ty[y];
+    for (let x = x0, i = y * w + x0; x < x1; x++, i++, j++) {
+      if (only && !only[i]) continue;
+      const fx = tx[x];
+      const wt = (1 - fy) * ((1 - fx) * wc[r0 + ix0[x]] + fx * wc[r0 + ix1[x]]) + fy * ((1 - fx) * wc[r1 + ix0[x]] + fx * wc[r1 + ix1[x]]);
+      if (!(wt > 1e-3) || !(ab[j] > 1e-3)) continue;
+      const ms = sb[0][j] / ab[j];
+      const mt = tb[0][j] / ab[j];
+      if (ms > 2 && mt > 2) {
+        // The source's detail about its local mean, soft-clamped to ±detail: pores pass, a strand of
+        // hair or a rim of light finer than σ does not.
+        const l = src[0][i];
+        let d = l / ms - 1;
+        if (detail > 0) d = detail * Math.tanh(d / detail);
+        const to = Math.min(lMax, Math.max(1 / lMax, mt / ms)) * ms * (1 + d);
+        src[0][i] = l + wt * (to - l);
+      }
+      for (let q = 1; q < planes; q++) src[q][i] += wt * chroma * (tb[q][j] - sb[q][j]) / ab[j];
+    }
+  }
 }
 
 // The eye sockets (ColourOptions.sockets): the band is each eye's and brow's hull grown by

@@ -121,6 +121,15 @@ function mergeInto(base: Record<string, unknown>, patch: Record<string, unknown>
 
 const now = () => performance.now();
 
+/**
+ * The turn colour.edgeLight is gated on: |Δyaw| when the template is the more turned face (its wide
+ * near cheek gets the source's foreshortened edge), 0 when the source is (its own far side, stretched,
+ * is the stretch fade's; de-lighting it cost identity on the tune split).
+ */
+export function edgeTurn(sourceYaw: number, targetYaw: number): number {
+  return Math.abs(targetYaw) >= Math.abs(sourceYaw) ? Math.abs(targetYaw - sourceYaw) : 0;
+}
+
 /** Face width (px) the mask is computed at; larger faces take it at 1/2, 1/3 … of their size. */
 const MASK_WORK_FW = 240;
 
@@ -163,7 +172,7 @@ export function swapFace(
   // The eyes' openings keep the source's own chroma, moved by one shift for both eyes
   // (ColourOptions.eyeWhites; off: nothing taken, nothing written).
   const eyeSnap = opts.colour.eyeWhites > 0 ? snapshotEyes(sLab, roi, dst, fw) : undefined;
-  matchColour(sLab, tLab, mask.skin, roi.w, roi.h, fw, opts.colour, mask.light, geometry, warped.cover);
+  matchColour(sLab, tLab, mask.skin, roi.w, roi.h, fw, opts.colour, mask.light, geometry, warped.cover, opts.colour.edgeLight > 0 ? { stretch: warped.stretch, alpha: mask.alpha, turn: edgeTurn(source.face.angles.yaw, target.face.angles.yaw) } : undefined);
   if (eyeSnap) matchEyeWhites(sLab, warped.cover, roi, dst, fw, eyeSnap, opts.colour.eyeWhites * (1 - greyness(tSkin.mean)));
   applyStyle(sLab, tLab, warped.cover, roi, dst, tMesh, fw, opts.style);
   // Into the warped buffer (its RGB is spent; outside the cover it stays 0): one 5 MB allocation less.
