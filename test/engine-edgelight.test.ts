@@ -100,3 +100,7 @@ test('edgeTurn: |Δyaw| only when the template is the more turned face', async (
   assert.equal(edgeTurn(-10, 10), 20);
   assert.equal(edgeTurn(-18, -4), 0);
 });
+
+test('edgeLight: on by default', () => {
+  assert.equal(DEFAULT_COLOUR.edgeLight, 1);
+});

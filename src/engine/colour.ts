@@ -191,7 +191,7 @@ export interface ColourOptions {
    * own lightness at a fine scale (`edgeLightSigma`) replaces the source's after the one pass: its
    * local mean (both faces' over what is shown, the blend's alpha) times the source's finer detail,
    * soft-clamped (`edgeLightDetail`). The weight ramps with the warp's area stretch from
-   * `edgeLightFrom` to `edgeLightFull` (× the median triangle's), in the face's outer band (from
+   * `edgeLightStretchFrom` to `edgeLightStretchFull` (× the median triangle's), in the face's outer band (from
    * `edgeLightBand` of the way out), outside the eyes', brows', nose's and lips' hulls (grown); per
    * pair from `edgeLightTurn` degrees of |Δyaw| when the template is the more turned face (the
    * caller's `edge.turn`), never on a greyscale source. 0 = off.
@@ -200,9 +200,9 @@ export interface ColourOptions {
   /** σ of that match, fraction of the face width. */
   edgeLightSigma: number;
   /** Area stretch (dst / src, over the median triangle's) at which it starts. */
-  edgeLightFrom: number;
+  edgeLightStretchFrom: number;
   /** … and at which it is full. */
-  edgeLightFull: number;
+  edgeLightStretchFull: number;
   /** Share of that match given to chroma (a shift; lightness takes it whole). */
   edgeLightChroma: number;
   /** Bound of the lightness ratio, [1/this, this]. */
@@ -268,7 +268,7 @@ function deviationSpread(cells: Float32Array, mean: Float32Array, wl: Float32Arr
   return spread(d);
 }
 
-export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, relight: 1, relightSigma: 0.05, relightTemplate: 0, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0.08, relightShareAt: 0.3, relightKeep: 0.06, relightGrey: 1, eyeWhites: 1, edgeLight: 0, edgeLightSigma: 0.006, edgeLightFrom: 1.2, edgeLightFull: 1.8, edgeLightChroma: 0.5, edgeLightMax: 1.6, edgeLightDetail: 0.15, edgeLightTurn: 8, edgeLightBand: 0.6 };
+export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, relight: 1, relightSigma: 0.05, relightTemplate: 0, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0.08, relightShareAt: 0.3, relightKeep: 0.06, relightGrey: 1, eyeWhites: 1, edgeLight: 1, edgeLightSigma: 0.006, edgeLightStretchFrom: 1.2, edgeLightStretchFull: 1.8, edgeLightChroma: 0.5, edgeLightMax: 1.6, edgeLightDetail: 0.15, edgeLightTurn: 8, edgeLightBand: 0.6 };
 
 /**
  * Matches the source planes (Lab, in place) to the template's local means, shading and highlights.
@@ -1331,8 +1331,8 @@ function edgeLightWeight(grid: { cw: number; ch: number; shown: Float32Array; st
   const { cw, ch, shown, stretch: st } = grid;
   const nc = cw * ch;
   const fwc = faceW / k;
-  const lo = opts.edgeLightFrom;
-  const hi = Math.max(lo + 1e-3, opts.edgeLightFull);
+  const lo = opts.edgeLightStretchFrom;
+  const hi = Math.max(lo + 1e-3, opts.edgeLightStretchFull);
   const ramp = new Float32Array(nc);
   let any = false;
   for (let i = 0; i < nc; i++) {
