@@ -216,6 +216,53 @@ export interface ColourOptions {
   edgeLightTurn: number;
   /** Where its band starts, share of the way from the face's centre to its oval (full halfway to the oval). */
   edgeLightBand: number;
+  /**
+   * 0..1: chroma follows lightness (a different skin under the same light). Each pixel's chroma is
+   * matched as chromaticity, a ÷ (L + 16) and b ÷ (L + 16) (a function of X/Y and Z/Y only), and
+   * put back at its matched lightness: the per-cell chroma maps hold at the cell's skin lightness,
+   * and a shadow the L map lifts (or darkens) more than its cell keeps its chromaticity instead of
+   * turning grey. Faded out for a greyscale source. 0 = off.
+   */
+  albedo: number;
+  /**
+   * 0..1: the L maps as ratios of L + 16 (∝ Y^⅓, so ratios of linear light) about the cell's skin
+   * lightness, not of L*: the cell's matched skin level is kept, the contrast around it is the
+   * source's shading ratios. 0 = off (L* ratios, which amplify a dark source's relief).
+   */
+  albedoLight: number;
+  /** σ (face widths) of the source's skin lightness and chroma the two knobs above refer each cell to. */
+  albedoSigma: number;
+  /** Bound on the chromaticity gain |template skin| ÷ |source skin| that scales a pixel's chromaticity deviation. */
+  albedoGainMax: number;
+  /**
+   * 0..1: over the brows' hair (their hull grown 0.008 face width; pixels under 0.9 → 0.7 of the
+   * source's skin L + 16 there), the source's own chromaticity, and its own L where the skin is
+   * lifted (the skin's L* ratio where it is darkened): hair is not skin, and the skin's shift
+   * toward a paler template's chroma and lift left dark brows grey. Only with `albedo`.
+   */
+  albedoBrows: number;
+  /**
+   * Light the skin throws back into its own shadows (nostrils, sockets, the fold under the lip)
+   * grows with its albedo: κ in φ = κ·Y of the skin, a shadow's share of the skin's light r = v + φ
+   * (over 1 + φ) refitted from the source's φ to the matched face's. A paler face's shadows are
+   * shallower, a darker one's deeper; highlights the other way. Skin only (eyes, brows and lips
+   * left out). Only with `albedo`; 0 = off.
+   */
+  albedoFill: number;
+  /**
+   * 0..1: how a shadow's chromaticity departs from its skin's (per channel, fitted on each face's
+   * skin cells: relative chromaticity on relative L + 16) is the template's, not the source's: a
+   * dark skin's shadows go redder, a pale one's yellower. Only with `albedo`; 0 = off.
+   */
+  albedoCouple: number;
+  /**
+   * The knobs above act only across skin tones: a skin both darker and more colourful than the
+   * other (melanin; exposure moves only the first, a colour cast only the second), read from the
+   * medians over skin cells of the match's lift ln (L + 16) and of ln of the chromaticity
+   * magnitudes' ratio (toneGate()), from this (nothing) to twice it (full); colourless faces not at
+   * all. 0 = every pair.
+   */
+  albedoGate: number;
 }
 
 /** The face's geometry for the shading transfer: the layout in the ROI and each mesh's normals. */
@@ -268,7 +315,7 @@ function deviationSpread(cells: Float32Array, mean: Float32Array, wl: Float32Arr
   return spread(d);
 }
 
-export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, relight: 1, relightSigma: 0.05, relightTemplate: 0, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0.08, relightShareAt: 0.3, relightKeep: 0.06, relightGrey: 1, eyeWhites: 1, edgeLight: 1, edgeLightSigma: 0.006, edgeLightStretchFrom: 1.2, edgeLightStretchFull: 1.8, edgeLightChroma: 0.5, edgeLightMax: 1.6, edgeLightDetail: 0.15, edgeLightTurn: 8, edgeLightBand: 0.6 };
+export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, relight: 1, relightSigma: 0.05, relightTemplate: 0, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0.08, relightShareAt: 0.3, relightKeep: 0.06, relightGrey: 1, eyeWhites: 1, edgeLight: 1, edgeLightSigma: 0.006, edgeLightStretchFrom: 1.2, edgeLightStretchFull: 1.8, edgeLightChroma: 0.5, edgeLightMax: 1.6, edgeLightDetail: 0.15, edgeLightTurn: 8, edgeLightBand: 0.6, albedo: 0, albedoLight: 0, albedoSigma: 0.05, albedoGainMax: 1.5, albedoBrows: 0, albedoFill: 0, albedoCouple: 0, albedoGate: 0 };
 
 /**
  * Matches the source planes (Lab, in place) to the template's local means, shading and highlights.
@@ -400,6 +447,12 @@ export function matchColour(
   const edgeW = geometry && edge && opts.edgeLight > 0 && turn > 0 && greySrc < 1 ? edgeLightWeight(edgeCells(edge.stretch, edge.alpha, w, h, k, cw, ch, only), geometry, faceW, k, { ...opts, edgeLight: Math.min(1, opts.edgeLight) * turn * (1 - greySrc) }) : undefined;
   const cross = grey > 0 ? greyChroma(tgt, weight, w, h, k, only, grid, gains, shifts, faceW, grey, opts) : undefined;
   const ceiling = opts.chromaCeiling > 0 ? chromaCeiling(grid, k, geometry, opts.chromaCeiling) : undefined;
+  // The source's skin lightness per cell, and where the final maps take it: each cell's reference.
+  let albedoRef = opts.albedo > 0 || opts.albedoLight > 0 ? fieldL(grid.src[0], opts.albedoSigma) : undefined;
+  const tone = albedoRef ? toneGate(grid, gains[0], shifts[0], albedoRef, opts.albedoGate) : 0;
+  if (!(tone > 0)) albedoRef = undefined;
+  if (albedoRef && opts.albedoLight > 0) lightAbout16(gains[0], shifts[0], albedoRef, tone * Math.min(1, opts.albedoLight));
+  const albedo = albedoRef && opts.albedo > 0 ? albedoFields(grid, gains, shifts, opts.albedoCouple > 0 ? [0, 1, 2].map((c) => fieldL(grid.tgt[c], opts.albedoSigma)) : undefined, albedoRef, fieldL(grid.src[1], opts.albedoSigma), fieldL(grid.src[2], opts.albedoSigma), tone * Math.min(1, opts.albedo) * (1 - grey), opts, geometry, k, faceW) : undefined;
   let hot: Highlights | undefined;
   if (opts.highlights > 0) {
     // Local means (a box ≈ 4 % of the face wide) of the planes after the match, from the cells'
@@ -412,8 +465,138 @@ export function matchColour(
     ];
     hot = { means, soft: wl, strength: opts.highlights };
   }
-  applyFields(src, gains, shifts, hot, cw, ch, k, w, h, only, cross, gloss, lightWeight, ceiling);
+  applyFields(src, gains, shifts, hot, cw, ch, k, w, h, only, cross, gloss, lightWeight, ceiling, albedo);
   if (edgeW && edge) edgeLightPixels(src, tgt, edge.alpha, edgeW, cw, ch, k, w, h, Math.max(0.5, opts.edgeLightSigma * faceW), Math.max(1, opts.edgeLightMax), Math.min(1, Math.max(0, opts.edgeLightChroma)) * (1 - grey), opts.edgeLightDetail, only);
+}
+
+/**
+ * How far apart the two skins are, lighting aside. Over skin cells, the medians of ln (matched ÷
+ * source L + 16) (lq: the match's lift) and of ln (template ÷ source chromaticity magnitude,
+ * √(a² + b²) ÷ (L + 16)) (lc). A darker skin is both darker and more colourful (melanin); more
+ * light or a brighter exposure moves lq alone, a colour cast or saturation lc alone. So the gate
+ * reads min(|lq|, |lc| ÷ 2) where they have opposite signs, through a smoothstep from `from` to
+ * twice it (1 when `from` is 0); 0 when either face is colourless.
+ */
+function toneGate(grid: { src: Float32Array[]; tgt: Float32Array[]; wl: Float32Array }, gain: Float32Array, shift: Float32Array, ref: Float32Array, from: number): number {
+  if (!(from > 0)) return 1;
+  const { src, tgt, wl } = grid;
+  const q: number[] = [];
+  const c: number[] = [];
+  for (let i = 0; i < wl.length; i++) {
+    if (!(wl[i] > 0.5) || !(ref[i] > 0)) continue;
+    q.push(Math.log(Math.max(1, gain[i] * ref[i] + shift[i] + 16) / (ref[i] + 16)));
+    const cs = Math.hypot(src[1][i], src[2][i]) / (src[0][i] + 16);
+    const ct = Math.hypot(tgt[1][i], tgt[2][i]) / (tgt[0][i] + 16);
+    if (cs > 0.01 && ct > 0.01) c.push(Math.log(ct / cs));
+  }
+  if (q.length < 8 || c.length < 8) return 0;
+  const med = (v: number[]) => selectKth(Float64Array.from(v), v.length >> 1);
+  const lq = med(q), lc = med(c);
+  const m = lq * lc < 0 ? Math.min(Math.abs(lq), Math.abs(lc) / 2) : 0;
+  return ramp(m, from, 2 * from) * (1 - greyWeight(src, wl)) * (1 - greyWeight(tgt, wl));
+}
+
+/**
+ * The L maps re-pivoted: a cell keeps what its map gives its skin lightness `ref`, but its slope
+ * becomes the ratio of L + 16 there (share `s` of the way), so darker and brighter pixels keep the
+ * source's ratios of linear light to that skin, not its ratios of L* (which deepen a dark source's
+ * shadows, nostrils and sockets when its skin is lifted).
+ */
+function lightAbout16(gain: Float32Array, shift: Float32Array, ref: Float32Array, s: number): void {
+  for (let i = 0; i < gain.length; i++) {
+    const r = ref[i];
+    if (!(r > 0)) continue;
+    const t = gain[i] * r + shift[i];
+    const g = gain[i] + s * (Math.max(0, t + 16) / (r + 16) - gain[i]);
+    gain[i] = g;
+    shift[i] = t - g * r;
+  }
+}
+
+/**
+ * Per cell, for the pixel pass: the source's skin lightness + 16 and its matched value + 16, the
+ * source's skin chromaticity (a, b ÷ (L + 16)) and its matched one, the chromaticity gain, the
+ * strength, and the brows' weight.
+ */
+function albedoFields(grid: { cw: number; ch: number; wl: Float32Array; src: Float32Array[]; tgt: Float32Array[] }, gains: Float32Array[], shifts: Float32Array[], refT: Float32Array[] | undefined, refL: Float32Array, refA: Float32Array, refB: Float32Array, s: number, opts: ColourOptions, geometry: ShadingGeometry | undefined, k: number, faceW: number): Float32Array[] | undefined {
+  if (!(s > 0)) return undefined;
+  const n = refL.length;
+  // Rows 12–15 (the coupling's) only with albedoCouple: the pixel pass reads them when present.
+  const out = Array.from({ length: refT ? 16 : 12 }, () => new Float32Array(n));
+  const [rs, rt, csa, csb, cta, ctb, gc, st, fb, fs, ft, fw, ksa, ksb, kta, ktb] = out;
+  const lumY = (lp: number) => (lp / 116) ** 3;
+  const gmax = Math.max(1, opts.albedoGainMax);
+  for (let i = 0; i < n; i++) {
+    const r = refL[i];
+    if (!(r > 0)) continue;
+    rs[i] = r + 16;
+    // The maps hold at the source's skin lightness here: its chromaticity there, and the one they
+    // give it at its matched lightness.
+    rt[i] = Math.max(1, gains[0][i] * r + shifts[0][i] + 16);
+    csa[i] = refA[i] / rs[i];
+    csb[i] = refB[i] / rs[i];
+    cta[i] = (gains[1][i] * refA[i] + shifts[1][i]) / rt[i];
+    ctb[i] = (gains[2][i] * refB[i] + shifts[2][i]) / rt[i];
+    // Skin's chromaticity ratios (a shadow's richer colour, a blush) scale with the skin's own: a
+    // deviation is relative to how colourful the skin is. Bounded near neutral skin.
+    gc[i] = Math.min(gmax, Math.max(1 / gmax, (Math.hypot(cta[i], ctb[i]) + 0.02) / (Math.hypot(csa[i], csb[i]) + 0.02)));
+    st[i] = s;
+    fs[i] = opts.albedoFill * lumY(rs[i]);
+    ft[i] = opts.albedoFill * lumY(rt[i]);
+  }
+  if (refT) {
+    // Each face's coupling of chromaticity to lightness over its skin; the source's is taken out
+    // (at its gain), the template's put in.
+    const u = Math.min(1, opts.albedoCouple);
+    const bs = [1, 2].map((c) => chromaCoupling(grid.src, [refL, refA, refB], c, grid.wl));
+    const bt = [1, 2].map((c) => chromaCoupling(grid.tgt, refT, c, grid.wl));
+    for (let i = 0; i < n; i++) {
+      ksa[i] = u * gc[i] * csa[i] * bs[0];
+      ksb[i] = u * gc[i] * csb[i] * bs[1];
+      kta[i] = u * cta[i] * bt[0];
+      ktb[i] = u * ctb[i] * bt[1];
+    }
+  }
+  if (geometry && opts.albedoFill > 0) {
+    // The fill is skin's: eyes (pupils, lashes), brows and lips (the mouth's inside) keep theirs.
+    const { cw, ch } = grid;
+    const fwc = faceW / k;
+    for (const ids of [EYE_RIGHT, EYE_LEFT, BROW_RIGHT, BROW_LEFT, LIPS_OUTER]) {
+      const part = pick(geometry.pos, ids).map(([x, y]) => [x / k, y / k] as [number, number]);
+      fillPolygon(fw, cw, ch, growPolygon(convexHull(part), 0.01 * fwc), 1);
+    }
+    const soft = boxBlur(fw, cw, ch, Math.max(1, Math.round(0.008 * fwc)));
+    for (let i = 0; i < n; i++) fw[i] = 1 - soft[i];
+  }
+  if (geometry && opts.albedoBrows > 0) {
+    const { cw, ch } = grid;
+    const fwc = faceW / k;
+    for (const ids of [BROW_RIGHT, BROW_LEFT]) {
+      const brow = pick(geometry.pos, ids).map(([x, y]) => [x / k, y / k] as [number, number]);
+      fillPolygon(fb, cw, ch, growPolygon(convexHull(brow), 0.008 * fwc), 1);
+    }
+    const soft = boxBlur(fb, cw, ch, Math.max(1, Math.round(0.006 * fwc)));
+    for (let i = 0; i < n; i++) fb[i] = Math.min(1, opts.albedoBrows) * soft[i];
+  }
+  return out;
+}
+
+/**
+ * β of chroma plane c in chromaticity: least squares over skin cells of the relative deviation of
+ * a ÷ (L + 16) from its local mean on the relative deviation of L + 16, bounded to [−3, 1].
+ */
+function chromaCoupling(cells: Float32Array[], ref: Float32Array[], c: number, wt: Float32Array): number {
+  let sxy = 0, sxx = 0;
+  for (let i = 0; i < wt.length; i++) {
+    if (!(wt[i] > 0.5) || !(ref[0][i] > 0)) continue;
+    const m = ref[c][i] / (ref[0][i] + 16);
+    if (Math.abs(m) < 0.03) continue;
+    const x = (cells[0][i] + 16) / (ref[0][i] + 16) - 1;
+    if (Math.abs(x) > 0.4) continue;
+    sxy += wt[i] * x * (cells[c][i] / (cells[0][i] + 16) / m - 1);
+    sxx += wt[i] * x * x;
+  }
+  return sxx > 0 ? Math.min(1, Math.max(-3, sxy / sxx)) : 0;
 }
 
 // Shine: Lab lightness ↔ relative luminance Y = ((L + 16) / 116)³. Diffuse light scaled by s gives
@@ -917,12 +1100,17 @@ interface Highlights {
   strength: number;
 }
 
+/** Row interpolation at offset o (the next cell at o + d). */
+function lerpRow(rows: Float32Array, o: number, d: number, t: number): number {
+  return rows[o] + (rows[o + d] - rows[o]) * t;
+}
+
 /**
  * The one full-resolution pass: each plane through its affine map (bilinear from the cell
  * centres), then the hot-spot compression. The grids are interpolated down each row once, so a
  * pixel costs one lerp per field.
  */
-function applyFields(lab: Float32Array[], gains: Float32Array[], shifts: Float32Array[], hot: Highlights | undefined, cw: number, ch: number, k: number, w: number, h: number, only?: Uint8Array, cross?: [Float32Array, Float32Array], gloss?: Shine, skin?: Float32Array, ceiling?: Ceiling): void {
+function applyFields(lab: Float32Array[], gains: Float32Array[], shifts: Float32Array[], hot: Highlights | undefined, cw: number, ch: number, k: number, w: number, h: number, only?: Uint8Array, cross?: [Float32Array, Float32Array], gloss?: Shine, skin?: Float32Array, ceiling?: Ceiling, albedo?: Float32Array[]): void {
   // The grey source's cross terms (a += cA·l, b += cB·l) come next: rows xo and xo + cw; then the
   // shine's fields (weight, diffuse level, chroma magnitude, a and b per Y^⅓, smooth excess):
   // rows so … so + 5·cw.
@@ -934,6 +1122,10 @@ function applyFields(lab: Float32Array[], gains: Float32Array[], shifts: Float32
   const ce = ceiling ? fields.length * cw : -1;
   const cmax = ceiling?.max ?? 0;
   if (ceiling) fields.push(ceiling.w);
+  // Chroma following lightness (albedoFields()): rows al … al + 15·cw.
+  const al = albedo ? fields.length * cw : -1;
+  if (albedo) fields.push(...albedo);
+  const al16 = albedo !== undefined && albedo.length > 12;
   const px = new Float64Array(3);
   const nf = fields.length;
   // Row f of the interpolated grids sits at [f·cw, (f+1)·cw).
@@ -973,13 +1165,55 @@ function applyFields(lab: Float32Array[], gains: Float32Array[], shifts: Float32
           }
         }
       }
-      const l = l0 * (rows[j0] + (rows[j0 + d] - rows[j0]) * t) + (rows[3 * cw + j0] + (rows[3 * cw + j0 + d] - rows[3 * cw + j0]) * t);
+      let l = l0 * (rows[j0] + (rows[j0 + d] - rows[j0]) * t) + (rows[3 * cw + j0] + (rows[3 * cw + j0 + d] - rows[3 * cw + j0]) * t);
       let a = a0 * (rows[cw + j0] + (rows[cw + j0 + d] - rows[cw + j0]) * t) + (rows[4 * cw + j0] + (rows[4 * cw + j0 + d] - rows[4 * cw + j0]) * t);
       let b = b0 * (rows[2 * cw + j0] + (rows[2 * cw + j0 + d] - rows[2 * cw + j0]) * t) + (rows[5 * cw + j0] + (rows[5 * cw + j0 + d] - rows[5 * cw + j0]) * t);
       if (xo >= 0) {
         const xa = xo + j0, xb = xa + cw;
         a += l * (rows[xa] + (rows[xa + d] - rows[xa]) * t);
         b += l * (rows[xb] + (rows[xb + d] - rows[xb]) * t);
+      }
+      if (al >= 0) {
+        const o = al + j0;
+        const sa = lerpRow(rows, o + 7 * cw, d, t);
+        if (sa > 0) {
+          // albedoFields(): the source's skin L + 16 here (rs) and where the maps take it (rt).
+          const rs = lerpRow(rows, o, d, t), rt = lerpRow(rows, o + 1 * cw, d, t);
+          const fw = lerpRow(rows, o + 11 * cw, d, t);
+          if (fw > 0) {
+            // Interreflection: r = (v + φ)/(1 + φ) of the skin's light, v kept, φ the new skin's.
+            const fs = lerpRow(rows, o + 9 * cw, d, t), ft = lerpRow(rows, o + 10 * cw, d, t);
+            const r = (Math.max(0, l + 16) / rt) ** 3;
+            const rn = Math.max(0.5 * r, (r * (1 + fs) + ft - fs) / (1 + ft));
+            l += sa * fw * (rt * Math.cbrt(rn) - 16 - l);
+          }
+          // Brows: only the hair, pixels clearly darker than the source's skin there (the skin
+          // between the hairs and round the brow keeps the skin's map). Hair is darker than any
+          // skin: a paler skin does not lift it (the skin's own L* ratio only where it darkens).
+          const fb = lerpRow(rows, o + 8 * cw, d, t) * Math.min(1, Math.max(0, (0.9 - (l0 + 16) / rs) / 0.2));
+          if (fb > 0) l += sa * fb * (l0 * Math.min(1, (rt - 16) / Math.max(1, rs - 16)) - l);
+          // Matched as chromaticity (a, b ÷ (L + 16), a function of X/Y, Z/Y) about the cell's
+          // skin and put back at the pixel's matched lightness: a shadow the L map lifts more than
+          // its cell keeps its colour instead of going grey.
+          const lp = Math.max(0, l + 16);
+          const ca = a0 / (l0 + 16), cb = b0 / (l0 + 16);
+          const g = lerpRow(rows, o + 6 * cw, d, t);
+          let na = (lerpRow(rows, o + 4 * cw, d, t) + g * (ca - lerpRow(rows, o + 2 * cw, d, t))) * lp;
+          let nb = (lerpRow(rows, o + 5 * cw, d, t) + g * (cb - lerpRow(rows, o + 3 * cw, d, t))) * lp;
+          if (al16) {
+            // The source's shadow colouring out, the template's in (albedoCouple).
+            const x = Math.min(0.4, Math.max(-0.4, (l0 + 16) / rs - 1));
+            const xm = Math.min(0.4, Math.max(-0.4, lp / rt - 1));
+            na += (lerpRow(rows, o + 14 * cw, d, t) * xm - lerpRow(rows, o + 12 * cw, d, t) * x) * lp;
+            nb += (lerpRow(rows, o + 15 * cw, d, t) * xm - lerpRow(rows, o + 13 * cw, d, t) * x) * lp;
+          }
+          if (fb > 0) {
+            na += fb * (ca * lp - na);
+            nb += fb * (cb * lp - nb);
+          }
+          a += sa * (na - a);
+          b += sa * (nb - b);
+        }
       }
       if (ce >= 0) {
         const cwt = rows[ce + j0] + (rows[ce + j0 + d] - rows[ce + j0]) * t;
