@@ -241,6 +241,8 @@ export interface ColourOptions {
    * toward a paler template's chroma and lift left dark brows grey. Only with `albedo`.
    */
   albedoBrows: number;
+  /** Share of `albedoBrows` given to the brows' lightness (1 = the hair's own L where the skin is lifted). */
+  albedoBrowsLight: number;
   /**
    * Light the skin throws back into its own shadows (nostrils, sockets, the fold under the lip)
    * grows with its albedo: κ in φ = κ·Y of the skin, a shadow's share of the skin's light r = v + φ
@@ -315,7 +317,7 @@ function deviationSpread(cells: Float32Array, mean: Float32Array, wl: Float32Arr
   return spread(d);
 }
 
-export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, relight: 1, relightSigma: 0.05, relightTemplate: 0, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0.08, relightShareAt: 0.3, relightKeep: 0.06, relightGrey: 1, eyeWhites: 1, edgeLight: 1, edgeLightSigma: 0.006, edgeLightStretchFrom: 1.2, edgeLightStretchFull: 1.8, edgeLightChroma: 0.5, edgeLightMax: 1.6, edgeLightDetail: 0.15, edgeLightTurn: 8, edgeLightBand: 0.6, albedo: 0, albedoLight: 0, albedoSigma: 0.05, albedoGainMax: 1.5, albedoBrows: 0, albedoFill: 0, albedoCouple: 0, albedoGate: 0 };
+export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, relight: 1, relightSigma: 0.05, relightTemplate: 0, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0.08, relightShareAt: 0.3, relightKeep: 0.06, relightGrey: 1, eyeWhites: 1, edgeLight: 1, edgeLightSigma: 0.006, edgeLightStretchFrom: 1.2, edgeLightStretchFull: 1.8, edgeLightChroma: 0.5, edgeLightMax: 1.6, edgeLightDetail: 0.15, edgeLightTurn: 8, edgeLightBand: 0.6, albedo: 0, albedoLight: 0, albedoSigma: 0.05, albedoGainMax: 1.5, albedoBrows: 0, albedoFill: 0, albedoCouple: 0, albedoGate: 0, albedoBrowsLight: 1 };
 
 /**
  * Matches the source planes (Lab, in place) to the template's local means, shading and highlights.
@@ -465,7 +467,7 @@ export function matchColour(
     ];
     hot = { means, soft: wl, strength: opts.highlights };
   }
-  applyFields(src, gains, shifts, hot, cw, ch, k, w, h, only, cross, gloss, lightWeight, ceiling, albedo);
+  applyFields(src, gains, shifts, hot, cw, ch, k, w, h, only, cross, gloss, lightWeight, ceiling, albedo, Math.min(1, Math.max(0, opts.albedoBrowsLight)));
   if (edgeW && edge) edgeLightPixels(src, tgt, edge.alpha, edgeW, cw, ch, k, w, h, Math.max(0.5, opts.edgeLightSigma * faceW), Math.max(1, opts.edgeLightMax), Math.min(1, Math.max(0, opts.edgeLightChroma)) * (1 - grey), opts.edgeLightDetail, only);
 }
 
@@ -1110,7 +1112,7 @@ function lerpRow(rows: Float32Array, o: number, d: number, t: number): number {
  * centres), then the hot-spot compression. The grids are interpolated down each row once, so a
  * pixel costs one lerp per field.
  */
-function applyFields(lab: Float32Array[], gains: Float32Array[], shifts: Float32Array[], hot: Highlights | undefined, cw: number, ch: number, k: number, w: number, h: number, only?: Uint8Array, cross?: [Float32Array, Float32Array], gloss?: Shine, skin?: Float32Array, ceiling?: Ceiling, albedo?: Float32Array[]): void {
+function applyFields(lab: Float32Array[], gains: Float32Array[], shifts: Float32Array[], hot: Highlights | undefined, cw: number, ch: number, k: number, w: number, h: number, only?: Uint8Array, cross?: [Float32Array, Float32Array], gloss?: Shine, skin?: Float32Array, ceiling?: Ceiling, albedo?: Float32Array[], albedoBrowsLight = 1): void {
   // The grey source's cross terms (a += cA·l, b += cB·l) come next: rows xo and xo + cw; then the
   // shine's fields (weight, diffuse level, chroma magnitude, a and b per Y^⅓, smooth excess):
   // rows so … so + 5·cw.
@@ -1126,6 +1128,7 @@ function applyFields(lab: Float32Array[], gains: Float32Array[], shifts: Float32
   const al = albedo ? fields.length * cw : -1;
   if (albedo) fields.push(...albedo);
   const al16 = albedo !== undefined && albedo.length > 12;
+  const bl = albedoBrowsLight;
   const px = new Float64Array(3);
   const nf = fields.length;
   // Row f of the interpolated grids sits at [f·cw, (f+1)·cw).
@@ -1191,7 +1194,7 @@ function applyFields(lab: Float32Array[], gains: Float32Array[], shifts: Float32
           // between the hairs and round the brow keeps the skin's map). Hair is darker than any
           // skin: a paler skin does not lift it (the skin's own L* ratio only where it darkens).
           const fb = lerpRow(rows, o + 8 * cw, d, t) * Math.min(1, Math.max(0, (0.9 - (l0 + 16) / rs) / 0.2));
-          if (fb > 0) l += sa * fb * (l0 * Math.min(1, (rt - 16) / Math.max(1, rs - 16)) - l);
+          if (fb > 0) l += sa * fb * bl * (l0 * Math.min(1, (rt - 16) / Math.max(1, rs - 16)) - l);
           // Matched as chromaticity (a, b ÷ (L + 16), a function of X/Y, Z/Y) about the cell's
           // skin and put back at the pixel's matched lightness: a shadow the L map lifts more than
           // its cell keeps its colour instead of going grey.
