@@ -8,24 +8,12 @@ import { readFile, mkdir } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import sharp from 'sharp';
-import { createDefaultEngine, DEFAULT_UPSCALE } from '../src/engine/index.ts';
-import { DEFAULT_SWAP, mergeSwapOptions } from '../src/engine/swap.ts';
+import { createDefaultEngine } from '../src/engine/index.ts';
 import { decodeImage, type RgbImage } from '../src/engine/image.ts';
 import { padTightCrop } from './lib/dataset.ts';
+import { swapWithKnobs } from './lib/knobs.ts';
 
 type Mesh = ArrayLike<number>[];
-
-function parseSet(spec: string): Record<string, unknown> {
-  const set: Record<string, unknown> = {};
-  for (const kv of spec.split(',').filter(Boolean)) {
-    const [k, val] = kv.split('=');
-    const keys = k!.split('.');
-    let o = set;
-    for (const key of keys.slice(0, -1)) o = (o[key] ??= {}) as Record<string, unknown>;
-    o[keys[keys.length - 1]!] = Number.isNaN(Number(val)) ? val : Number(val);
-  }
-  return set;
-}
 
 /** The lower face's box: the jaw's width, from the eyes' line down past the chin. */
 function lowerBox(mesh: Mesh, W: number, H: number): { left: number; top: number; width: number; height: number } {
@@ -77,13 +65,7 @@ async function onePair(engine: ReturnType<typeof createDefaultEngine>, src: stri
   const lines: string[] = [];
   let alpha0: Float32Array | undefined;
   for (const [name, spec] of variants) {
-    const set = parseSet(spec);
-    const up = (set.upscale ?? {}) as Record<string, unknown>;
-    delete set.upscale;
-    const e = engine as unknown as { swapOpts: unknown; upscaleOpts: Record<string, unknown> };
-    e.swapOpts = mergeSwapOptions(DEFAULT_SWAP, set);
-    e.upscaleOpts = { ...DEFAULT_UPSCALE, ...up };
-    const d = await engine.swapDetailed({ source: sb, target: tb, style: undefined } as never);
+    const d = await swapWithKnobs(engine, spec, sb, tb);
     const raw = d.raw;
     // Against the first variant: the share of the face (alpha > 0 in either) whose alpha moved by over 0.1.
     let moved = 0, face = 0;

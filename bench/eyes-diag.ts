@@ -8,26 +8,14 @@
 import { readFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { createDefaultEngine, DEFAULT_UPSCALE } from '../src/engine/index.ts';
-import { DEFAULT_SWAP, mergeSwapOptions } from '../src/engine/swap.ts';
+import { createDefaultEngine } from '../src/engine/index.ts';
 import { decodeImage, type RgbImage } from '../src/engine/image.ts';
 import { fillPolygon, rgbToLab } from '../src/engine/raster.ts';
 import { EYE_LEFT, EYE_RIGHT, BROW_LEFT, BROW_RIGHT, pick } from '../src/engine/regions.ts';
 import { padTightCrop } from './lib/dataset.ts';
+import { swapWithKnobs } from './lib/knobs.ts';
 
 type Mesh = ArrayLike<number>[];
-
-function parseSet(spec: string): Record<string, unknown> {
-  const set: Record<string, unknown> = {};
-  for (const kv of spec.split(',').filter(Boolean)) {
-    const [k, val] = kv.split('=');
-    const keys = k!.split('.');
-    let o = set;
-    for (const key of keys.slice(0, -1)) o = (o[key] ??= {}) as Record<string, unknown>;
-    o[keys[keys.length - 1]!] = Number.isNaN(Number(val)) ? val : Number(val);
-  }
-  return set;
-}
 
 export interface EyeStats {
   sclera: number[];
@@ -137,13 +125,7 @@ async function onePair(engine: ReturnType<typeof createDefaultEngine>, src: stri
   await writeFile(`${out}.template.eyes.png`, tc.png);
   await writeFile(`${out}.source.eyes.png`, tiles[1]!.png);
   for (const [name, spec] of variants) {
-    const set = parseSet(spec);
-    const up = (set.upscale ?? {}) as Record<string, unknown>;
-    delete set.upscale;
-    const e = engine as unknown as { swapOpts: unknown; upscaleOpts: Record<string, unknown> };
-    e.swapOpts = mergeSwapOptions(DEFAULT_SWAP, set);
-    e.upscaleOpts = { ...DEFAULT_UPSCALE, ...up };
-    const d = await engine.swapDetailed({ source: sb, target: tb, style: undefined } as never);
+    const d = await swapWithKnobs(engine, spec, sb, tb);
     const raw = d.raw;
     const rf = (await analyser.detect(raw, { embedding: false }))[0]!;
     line(name, eyeStats(raw, rf.mesh as Mesh));

@@ -3,29 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { matchColour, DEFAULT_COLOUR } from '../src/engine/colour.ts';
-import { BROW_LEFT, BROW_RIGHT, EYE_LEFT, EYE_RIGHT, FACE_OVAL, LIPS_OUTER } from '../src/engine/regions.ts';
+import { OVAL, ovalMesh as mesh } from './helpers/oval-mesh.ts';
 
-const w = 240, h = 260, n = w * h, faceW = 200;
-const CX = 120, CY = 130, RX = 100, RY = 120;
-
-function mesh(): [number, number][] {
-  const pos: [number, number][] = Array.from({ length: 468 }, () => [CX, CY]);
-  FACE_OVAL.forEach((id, j) => {
-    const t = (2 * Math.PI * j) / FACE_OVAL.length;
-    pos[id] = [CX + RX * Math.cos(t), CY + RY * Math.sin(t)];
-  });
-  const ring = (ids: readonly number[], cx: number, cy: number, rx: number, ry: number) =>
-    ids.forEach((id, j) => {
-      const t = (2 * Math.PI * j) / ids.length;
-      pos[id] = [cx + rx * Math.cos(t), cy + ry * Math.sin(t)];
-    });
-  ring(EYE_RIGHT, 90, 110, 14, 5);
-  ring(EYE_LEFT, 150, 110, 14, 5);
-  ring(BROW_RIGHT, 90, 92, 18, 3);
-  ring(BROW_LEFT, 150, 92, 18, 3);
-  ring(LIPS_OUTER, CX, 175, 20, 7);
-  return pos;
-}
+const { w, h, faceW, CX, CY, RX, RY } = OVAL;
+const n = w * h;
 
 function run(edgeTone: number) {
   const geometry = { pos: mesh(), tri: [], targetNormals: new Float32Array(0), sourceNormals: new Float32Array(0) };

@@ -730,6 +730,20 @@ function blurWithin(plane: Float32Array, w: number, h: number, r: number, rect: 
   return out;
 }
 
+/**
+ * mask.beardDark.texture at full size, for one face's lightness `L` and mesh: a box's share of
+ * stubble texture over ~1.5 % of the face width (a dense beard's smooth core counts with its edge),
+ * worked out on the box grown past its blur so that inside the box the blur's windows are whole.
+ */
+function beardTextureOf(full: MaskInput, L: Float32Array, mesh: ArrayLike<number>[], energy: number): (box: Rect) => Float32Array {
+  const { w, h, x0, y0 } = full.roi;
+  const r = Math.max(1, Math.round(0.015 * full.faceW));
+  return (box: Rect) => {
+    const grown = { x0: box.x0 - r - 1, y0: box.y0 - r - 1, x1: box.x1 + r + 1, y1: box.y1 + r + 1 };
+    return blurWithin(stubbleMap(L, full.cover, w, h, mesh, x0, y0, full.faceW, energy, grown), w, h, r, grown);
+  };
+}
+
 /** a and not b, as a 0/1 plane. */
 function minusPlane(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length);
@@ -851,27 +865,13 @@ export function buildMaskAt(args: MaskInput, k: number): FaceMask {
   }
   const bd = args.opts.beardDark;
   if (bd.dark > 0 && bd.texture > 0 && args.opts.beardMouth >= 2 && args.opts.occluderThreshold > 0) {
-    // mask.beardDark.texture: at full size, like mask.stubble.
-    // Its share over ~1.5 % of the face width: a dense beard's smooth core counts with its edge.
+    // mask.beardDark.texture: at full size, like mask.stubble (beardTextureOf).
     // A full-size pass, so only for a source with a dark, greyish pixel in the zone (most have none).
-    const full = args;
-    const r = Math.max(1, Math.round(0.015 * full.faceW));
-    const texture = (box: Rect) => {
-      // Worked out on the box grown past its blur: inside the box, the blur's windows are whole.
-      const grown = { x0: box.x0 - r - 1, y0: box.y0 - r - 1, x1: box.x1 + r + 1, y1: box.y1 + r + 1 };
-      return blurWithin(stubbleMap(full.sourceLab[0], full.cover, w, h, full.dstMesh, full.roi.x0, full.roi.y0, full.faceW, bd.texture, grown), w, h, r, grown);
-    };
-    args = { ...args, beardTexture: texture };
+    args = { ...args, beardTexture: beardTextureOf(args, args.sourceLab[0], args.dstMesh, bd.texture) };
   }
   if (bd.template > 0 && bd.texture > 0 && args.opts.beardMouth >= 1 && args.opts.keepBeard && args.opts.occluderThreshold > 0) {
     // mask.beardDark.template: the same on the template's lightness, its forehead the reference.
-    const full = args;
-    const r = Math.max(1, Math.round(0.015 * full.faceW));
-    const texture = (box: Rect) => {
-      const grown = { x0: box.x0 - r - 1, y0: box.y0 - r - 1, x1: box.x1 + r + 1, y1: box.y1 + r + 1 };
-      return blurWithin(stubbleMap(full.targetLab[0], full.cover, w, h, full.targetMesh, full.roi.x0, full.roi.y0, full.faceW, bd.texture, grown), w, h, r, grown);
-    };
-    args = { ...args, templateBeardTexture: texture };
+    args = { ...args, templateBeardTexture: beardTextureOf(args, args.targetLab[0], args.targetMesh, bd.texture) };
   }
   if (k <= 1) {
     const m = buildMask(args);
