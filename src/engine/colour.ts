@@ -1626,27 +1626,33 @@ function edgeLightPixels(src: Float32Array[], tgt: Float32Array[], alpha: Float3
   const x0 = Math.max(0, cx0 * k - m), x1 = Math.min(w, (cx1 + 1) * k + m);
   const y0 = Math.max(0, cy0 * k - m), y1 = Math.min(h, (cy1 + 1) * k + m);
   const bw = x1 - x0, bh = y1 - y0, bn = bw * bh;
-  const planes = chroma > 0 ? 3 : 1;
+  // Lightness always; a and b only with a chroma share (plain locals: the pass runs over every
+  // pixel of the box, and arrays of planes indexed per pixel were most of its time).
+  const withChroma = chroma > 0;
+  const [sL, sA, sB] = src;
+  const [tL, tA, tB] = tgt;
   const aw = new Float32Array(bn);
-  const sv: Float32Array[] = [];
-  const tv: Float32Array[] = [];
-  for (let q = 0; q < planes; q++) {
-    sv.push(new Float32Array(bn));
-    tv.push(new Float32Array(bn));
-  }
+  const svL = new Float32Array(bn), tvL = new Float32Array(bn);
+  const svA = new Float32Array(withChroma ? bn : 0), tvA = new Float32Array(withChroma ? bn : 0);
+  const svB = new Float32Array(withChroma ? bn : 0), tvB = new Float32Array(withChroma ? bn : 0);
   for (let y = y0, j = 0; y < y1; y++)
     for (let x = x0, i = y * w + x0; x < x1; x++, i++, j++) {
       const a = only && !only[i] ? 0 : alpha[i];
       if (!(a > 0)) continue;
       aw[j] = a;
-      for (let q = 0; q < planes; q++) {
-        sv[q][j] = a * src[q][i];
-        tv[q][j] = a * tgt[q][i];
+      svL[j] = a * sL[i];
+      tvL[j] = a * tL[i];
+      if (withChroma) {
+        svA[j] = a * sA[i];
+        tvA[j] = a * tA[i];
+        svB[j] = a * sB[i];
+        tvB[j] = a * tB[i];
       }
     }
   const ab = gaussBlur(aw, bw, bh, sigma);
-  const sb = sv.map((p) => gaussBlur(p, bw, bh, sigma));
-  const tb = tv.map((p) => gaussBlur(p, bw, bh, sigma));
+  const sbL = gaussBlur(svL, bw, bh, sigma), tbL = gaussBlur(tvL, bw, bh, sigma);
+  const sbA = withChroma ? gaussBlur(svA, bw, bh, sigma) : svA, tbA = withChroma ? gaussBlur(tvA, bw, bh, sigma) : tvA;
+  const sbB = withChroma ? gaussBlur(svB, bw, bh, sigma) : svB, tbB = withChroma ? gaussBlur(tvB, bw, bh, sigma) : tvB;
   const { i0: ix0, i1: ix1, t: tx } = bilinearTaps(w, cw, k);
   const { i0: iy0, i1: iy1, t: ty } = bilinearTaps(h, ch, k);
   for (let y = y0, j = 0; y < y1; y++) {
@@ -1656,18 +1662,22 @@ function edgeLightPixels(src: Float32Array[], tgt: Float32Array[], alpha: Float3
       const fx = tx[x];
       const wt = (1 - fy) * ((1 - fx) * wc[r0 + ix0[x]] + fx * wc[r0 + ix1[x]]) + fy * ((1 - fx) * wc[r1 + ix0[x]] + fx * wc[r1 + ix1[x]]);
       if (!(wt > 1e-3) || !(ab[j] > 1e-3)) continue;
-      const ms = sb[0][j] / ab[j];
-      const mt = tb[0][j] / ab[j];
+      const abj = ab[j];
+      const ms = sbL[j] / abj;
+      const mt = tbL[j] / abj;
       if (ms > 2 && mt > 2) {
         // The source's detail about its local mean, soft-clamped to ±detail: pores pass, a strand of
         // hair or a rim of light finer than σ does not.
-        const l = src[0][i];
+        const l = sL[i];
         let d = l / ms - 1;
         if (detail > 0) d = detail * Math.tanh(d / detail);
         const to = Math.min(lMax, Math.max(1 / lMax, mt / ms)) * ms * (1 + d);
-        src[0][i] = l + wt * (to - l);
+        sL[i] = l + wt * (to - l);
       }
-      for (let q = 1; q < planes; q++) src[q][i] += wt * chroma * (tb[q][j] - sb[q][j]) / ab[j];
+      if (withChroma) {
+        sA[i] += wt * chroma * (tbA[j] - sbA[j]) / abj;
+        sB[i] += wt * chroma * (tbB[j] - sbB[j]) / abj;
+      }
     }
   }
 }
