@@ -11,7 +11,7 @@ import sharp from 'sharp';
 import { createDefaultEngine } from '../src/engine/index.ts';
 import { decodeImage, type RgbImage } from '../src/engine/image.ts';
 import { padTightCrop } from './lib/dataset.ts';
-import { swapWithKnobs } from './lib/knobs.ts';
+import { parseVariant, swapWithKnobs } from './lib/knobs.ts';
 
 type Mesh = ArrayLike<number>[];
 
@@ -40,11 +40,8 @@ async function main(): Promise<void> {
     if (v === '--out') out = argv[++i]!;
     else if (v === '--width') scale = Number(argv[++i]);
     else if (v === '--pair') pairs.push(argv[++i]!.split('::') as [string, string, string]);
-    else if (v === '--variant') {
-      const s = argv[++i]!;
-      const j = s.indexOf(':');
-      variants.push(j < 0 ? [s, ''] : [s.slice(0, j), s.slice(j + 1)]);
-    } else throw new Error(`unknown ${v}`);
+    else if (v === '--variant') variants.push(parseVariant(argv[++i]!));
+    else throw new Error(`unknown ${v}`);
   }
   if (!variants.length) variants.push(['default', '']);
   await mkdir(out, { recursive: true });

@@ -13,7 +13,7 @@ import { decodeImage, type RgbImage } from '../src/engine/image.ts';
 import { fillPolygon, rgbToLab } from '../src/engine/raster.ts';
 import { EYE_LEFT, EYE_RIGHT, BROW_LEFT, BROW_RIGHT, pick } from '../src/engine/regions.ts';
 import { padTightCrop } from './lib/dataset.ts';
-import { swapWithKnobs } from './lib/knobs.ts';
+import { parseVariant, swapWithKnobs } from './lib/knobs.ts';
 
 type Mesh = ArrayLike<number>[];
 
@@ -85,11 +85,8 @@ async function main(): Promise<void> {
     else if (v === '--tpl') tpl = argv[++i]!;
     else if (v === '--out') out = argv[++i]!;
     else if (v === '--pair') pairs.push(argv[++i]!.split('::') as [string, string, string]);
-    else if (v === '--variant') {
-      const s = argv[++i]!;
-      const j = s.indexOf(':');
-      variants.push(j < 0 ? [s, ''] : [s.slice(0, j), s.slice(j + 1)]);
-    } else throw new Error(`unknown ${v}`);
+    else if (v === '--variant') variants.push(parseVariant(argv[++i]!));
+    else throw new Error(`unknown ${v}`);
   }
   if (!variants.length) variants.push(['default', '']);
   if (src) pairs.push([src, tpl, path.basename(out)]);

@@ -29,3 +29,9 @@ export async function swapWithKnobs(engine: DefaultEngine, spec: string, source:
   e.upscaleOpts = { ...DEFAULT_UPSCALE, ...up };
   return engine.swapDetailed({ source, target, style: undefined } as never);
 }
+
+/** A `--variant name:a.b=v,c.d=w` argument as [name, knobs] (no colon: the name alone, the defaults). */
+export function parseVariant(arg: string): [string, string] {
+  const j = arg.indexOf(':');
+  return j < 0 ? [arg, ''] : [arg.slice(0, j), arg.slice(j + 1)];
+}
