@@ -11,6 +11,7 @@
 //     core. One engine thread already keeps more than a core busy (libvips' decode and encode
 //     threads, V8's background compiler and GC), so "2 threads / 1" is not "2 cores / 1 core".
 //     Each thread compiles its own code, so short batches scale worse: --pairs 48 or more.
+//  3. the host's ceiling: two independent one-thread batches at once, each held to its own core.
 // Medians of R runs (default 3), alternated so both settings see the same machine load.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -38,9 +39,9 @@ await mkdir(sources);
 for (let i = 0; i < PAIRS; i++) await writeFile(path.join(sources, `p${String(i).padStart(3, '0')}.jpg`), faces[i % (faces.length - 1)]!);
 
 const TASKSET = ['/usr/bin/taskset', '/bin/taskset'].find((f) => existsSync(f));
-const wanxing = async (args: string[], env: Record<string, string> = {}, oneCore = false) => {
+const wanxing = async (args: string[], env: Record<string, string> = {}, oneCore = false, core = 0) => {
   const t0 = performance.now();
-  const cmd = oneCore ? [TASKSET!, '-c', '0', process.execPath] : [process.execPath];
+  const cmd = oneCore ? [TASKSET!, '-c', String(core), process.execPath] : [process.execPath];
   const r = await exec(cmd[0]!, [...cmd.slice(1), BIN, ...args], { env: { ...process.env, WANXING_WORKERS: '', ...env }, maxBuffer: 1 << 24 });
   return { ms: performance.now() - t0, stdout: r.stdout };
 };
@@ -82,6 +83,21 @@ for (let i = 0; i < RUNS; i++) {
     walls[threads]!.push(PAIRS / (r.ms / 1000));
   }
 }
+// The host's own ceiling for two cores: two independent one-thread batches at once, each held to
+// its own core (nothing shared but the machine: caches, memory bandwidth, a hyperthread sibling),
+// against the one-core runs above. No two-thread batch can scale past it.
+const side: number[] = [];
+if (rates[0]!.length) {
+  for (let i = 0; i < RUNS; i++) {
+    const both = await Promise.all([0, 1].map(async (core) => {
+      const out = path.join(work, `out-side-${core}`);
+      await rm(out, { recursive: true, force: true });
+      const r = await wanxing(['swap', '-s', sources, '-t', target, '--out-dir', out, '--json', '--workers', '1'], {}, true, core);
+      return JSON.parse(r.stdout.trim().split('\n').pop()!).pairsPerSecond as number;
+    }));
+    side.push(both[0]! + both[1]!);
+  }
+}
 const what = (t: number) => (t === 0 ? '1 engine thread on one core (taskset -c 0)' : `${t} engine thread${t > 1 ? 's' : ''}`);
 for (const t of settings) {
   console.log(`batch, ${what(t)}, ${PAIRS} pairs: swapping ${rates[t]!.map((v) => v.toFixed(2)).join(', ')} pairs/s → median ${median(rates[t]!).toFixed(2)}; whole command median ${median(walls[t]!).toFixed(2)} pairs/s`);
@@ -98,5 +114,6 @@ if (cpu[2]!.length) {
 }
 console.log(`speed-up 2 threads / 1: ${(median(rates[2]!) / median(rates[1]!)).toFixed(2)}× swapping, ${(median(walls[2]!) / median(walls[1]!)).toFixed(2)}× whole command`);
 if (rates[0]!.length) console.log(`speed-up 2 threads on 2 cores / 1 thread on one core: ${(median(rates[2]!) / median(rates[0]!)).toFixed(2)}× swapping, ${(median(walls[2]!) / median(walls[0]!)).toFixed(2)}× whole command`);
+if (side.length) console.log(`host ceiling: two one-thread batches side by side, one core each: ${side.map((v) => v.toFixed(2)).join(', ')} pairs/s in all → median ${median(side).toFixed(2)}, ${(median(side) / median(rates[0]!)).toFixed(2)}× one on one core (2.00× if the two cores shared nothing)`);
 console.log(`load ${loadAverage()}`);
 await rm(work, { recursive: true, force: true });

@@ -914,7 +914,9 @@ function fillHoles(todo: Uint8Array, eyes: Uint8Array, w: number, h: number, max
       comp.push(q);
       const x = q % w, y = (q - x) / w;
       if (x === 0 || y === 0 || x === w - 1 || y === h - 1 || eyes[q]) open = true;
-      for (const v of [x > 0 ? q - 1 : -1, x < w - 1 ? q + 1 : -1, y > 0 ? q - w : -1, y < h - 1 ? q + w : -1]) {
+      // The four neighbours in the order left, right, up, down (no array a pixel).
+      for (let k = 0; k < 4; k++) {
+        const v = k === 0 ? (x > 0 ? q - 1 : -1) : k === 1 ? (x < w - 1 ? q + 1 : -1) : k === 2 ? (y > 0 ? q - w : -1) : y < h - 1 ? q + w : -1;
         if (v >= 0 && !todo[v] && !seen[v]) {
           seen[v] = 1;
           stack.push(v);
