@@ -441,7 +441,7 @@ test('texture: the grain fill follows where the template has it (localGrain): a 
   };
   const top = (y: Float32Array) => energy(y, 8, jaw - 12), bottom = (y: Float32Array) => energy(y, jaw + 12, h - 8);
   const off = rgbOf(resY);
-  matchTexture(off, rgbOf(tgtY), alpha, skin, w, h, 120);
+  matchTexture(off, rgbOf(tgtY), alpha, skin, w, h, 120, { ...DEFAULT_TEXTURE, localGrain: 0 });
   const on = rgbOf(resY);
   const rep = matchTexture(on, rgbOf(tgtY), alpha, skin, w, h, 120, { ...DEFAULT_TEXTURE, localGrain: 3 });
   assert.ok(rep.noise > 0, 'a deficit to fill');
@@ -451,10 +451,10 @@ test('texture: the grain fill follows where the template has it (localGrain): a 
   assert.ok(ratio(lum(on), bottom) > ratio(lum(off), bottom) + 0.4, `bottom ${ratio(lum(off), bottom).toFixed(2)} → ${ratio(lum(on), bottom).toFixed(2)}`);
   // The plain part keeps its level (the fill's median is the face's).
   assert.ok(Math.abs(ratio(lum(on), top) - ratio(lum(off), top)) < 0.15, `top ${ratio(lum(off), top).toFixed(2)} → ${ratio(lum(on), top).toFixed(2)}`);
-  // Off (0): the default's pixels.
-  const zero = rgbOf(resY);
-  matchTexture(zero, rgbOf(tgtY), alpha, skin, w, h, 120, { ...DEFAULT_TEXTURE, localGrain: 0 });
-  assert.deepEqual(zero, off);
+  // The default is on (3).
+  const def = rgbOf(resY);
+  matchTexture(def, rgbOf(tgtY), alpha, skin, w, h, 120);
+  assert.deepEqual(def, on);
 });
 
 test('texture: features crisper in the template than in the result are sharpened toward it (featureGain), within their range', () => {

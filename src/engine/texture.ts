@@ -53,7 +53,7 @@ export interface TextureOptions {
   /**
    * 0 = off. On plain skin, the grain fill (noise and the template's band) follows where the
    * template has its texture instead of one level for the whole face: it is scaled by the local
-   * fine-band deficit (the template's RMS over a box of the medium band's radius against the
+   * fine-band deficit (the template's RMS over a box of 3 × the medium band's radius against the
    * result's after its gain) over that deficit's median on the skin samples, within [0, localGrain].
    * A template's stubbled jaw and upper lip (structure to grainStructure, so seeded noise at the
    * face's median level) were smeared beside its sharp hair and neck.
@@ -68,7 +68,7 @@ export interface TextureOptions {
   featureGain: number;
 }
 
-export const DEFAULT_TEXTURE: TextureOptions = { strength: 1, maxGain: 2.5, grain: 1, templateGrain: 1, templateMedium: 0, grainStructure: 2, featureClamp: 4, keepFeatures: 1, localGrain: 0, featureGain: 0.5 };
+export const DEFAULT_TEXTURE: TextureOptions = { strength: 1, maxGain: 2.5, grain: 1, templateGrain: 1, templateMedium: 0, grainStructure: 2, featureClamp: 4, keepFeatures: 1, localGrain: 3, featureGain: 0 };
 
 export interface TextureReport {
   /** Band gains applied (fine, medium); 1 = unchanged. */
@@ -211,10 +211,10 @@ export function matchTexture(
   const tm = eT[1] > 1e-3 ? Math.min(1, Math.max(0, opts.templateMedium ?? 0)) : 0;
   const gm = Math.min(1, g[1]);
   const mk = tm > 0 ? Math.sqrt(Math.max(0, eT[1] * eT[1] - (gm * eR[1]) ** 2)) / eT[1] : 0;
-  // localGrain: the fill scaled by the local deficit (boxes of radius r2) over its median.
+  // localGrain: the fill scaled by the local deficit (boxes of LOCAL_BOX × r2) over its median.
   const lg = deficit > 0 && opts.grain > 0 && opts.localGrain > 0 ? opts.localGrain : 0;
   const struct = tg > 0 && opts.grainStructure > 0 ? structureTable(tgt, tgtSat, w, h) : undefined;
-  const local = lg > 0 ? localGrain(tgt, tgtSat, res, resSat, w, h, idx, r2, g[0], lg, struct) : undefined;
+  const local = lg > 0 ? localGrain(tgt, tgtSat, res, resSat, w, h, idx, LOCAL_BOX * r2, g[0], lg, struct) : undefined;
   const sr = Math.max(2, Math.round(0.006 * faceW));
   const range = opts.featureClamp > 0 ? localRange(res, alpha, w, h, r2) : undefined;
   // keepFeatures: off skin, the gains measured on the features themselves (share kf).
@@ -306,10 +306,10 @@ function applyBandsFromTemplate(res: Float32Array, sat: Float64Array, tgt: Float
           else if (u > 0) t *= 1 - u * u * (3 - 2 * u);
         }
         fill = (1 - t) * noise + t * tk * tFine;
-        if (local) fill *= 1 + s * (localFill(local, w, h, x, y, r2) - 1);
+        if (local) fill *= 1 + s * (localFill(local, w, h, x, y, LOCAL_BOX * r2) - 1);
         band = m > 0 ? g0 * fine + (1 - m) * g1 * medium + m * (gm * medium + mk * (tb1 - boxMean(tSat, w, h, x, y, r2))) : g0 * fine + g1 * medium;
       } else {
-        fill = local && s > 0 ? noise * (1 + s * (localFill(local, w, h, x, y, r2) - 1)) : noise;
+        fill = local && s > 0 ? noise * (1 + s * (localFill(local, w, h, x, y, LOCAL_BOX * r2) - 1)) : noise;
         band = g0 * fine + g1 * medium;
       }
       const c = 1 - s;
@@ -344,6 +344,13 @@ interface LocalGrain {
  * template's reused from grainStructure), and the median local RMS deficit over the skin samples:
  * the fill is moved to where the template has its texture, its level over the face kept.
  */
+/**
+ * localGrain's box radius in medium-band radii (3 × 1.2 % of the face width): the fill follows the
+ * template's regional texture (a stubbled jaw, a smooth forehead) more than its single lines (a
+ * wrinkle, a lid crease); at 1 × (cap 2) the tune split lost a face-api pair more (docs/ENGINE.md).
+ */
+const LOCAL_BOX = 3;
+
 function localGrain(tgt: Float32Array, tgtSat: Float64Array, res: Float32Array, resSat: Float64Array, w: number, h: number, idx: Int32Array, r: number, gain: number, max: number, struct?: Float64Array): LocalGrain | undefined {
   const l: LocalGrain = { t: struct ?? structureTable(tgt, tgtSat, w, h), r: structureTable(res, resSat, w, h, 'texture.resStructure'), gain, level: 1, max: Infinity };
   const a = new Float32Array(idx.length);
