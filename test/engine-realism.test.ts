@@ -421,3 +421,71 @@ test('lower face: a grey patch of the source on the chin takes the template chro
   for (let c = 0; c < 3; c++) assert.ok(Math.abs(on[c][brow] - off[c][brow]) < 1e-3, `plane ${c} at the brow`);
   assert.ok(Math.abs(on[1][lip] - off[1][lip]) < 1.5, `a on the lips ${off[1][lip].toFixed(1)} → ${on[1][lip].toFixed(1)}`);
 });
+
+test('texture: the grain fill follows where the template has it (localGrain): a stubbled half is not smeared to the plain half\'s level', () => {
+  const w = 160, h = 160, n = w * h;
+  // The template: light grain on most of the face, a stubble-like heavy grain on its bottom 30 % (a jaw).
+  const light = noisy(n, 6, 7), heavy = noisy(n, 30, 11);
+  const jaw = Math.round(0.7 * h);
+  const tgtY = Float32Array.from({ length: n }, (_, i) => (i < jaw * w ? light[i] : heavy[i]));
+  const resY = boxBlur(noisy(n, 12, 9), w, h, 2); // the soft, enlarged source
+  const alpha = new Float32Array(n).fill(1);
+  const skin = new Float32Array(n).fill(1);
+  const lum = (rgb: Float32Array) => Float32Array.from({ length: n }, (_, i) => rgb[i * 3]);
+  /** Mean |fine band| over the rows y0..y1 (away from the edges and the halves' border). */
+  const energy = (y: Float32Array, y0: number, y1: number) => {
+    const b = boxBlur(y, w, h, 1);
+    let s = 0, c = 0;
+    for (let yy = y0; yy < y1; yy++) for (let x = 4; x < w - 4; x++) { s += Math.abs(y[yy * w + x] - b[yy * w + x]); c++; }
+    return s / c;
+  };
+  const top = (y: Float32Array) => energy(y, 8, jaw - 12), bottom = (y: Float32Array) => energy(y, jaw + 12, h - 8);
+  const off = rgbOf(resY);
+  matchTexture(off, rgbOf(tgtY), alpha, skin, w, h, 120, { ...DEFAULT_TEXTURE, localGrain: 0 });
+  const on = rgbOf(resY);
+  const rep = matchTexture(on, rgbOf(tgtY), alpha, skin, w, h, 120, { ...DEFAULT_TEXTURE, localGrain: 3 });
+  assert.ok(rep.noise > 0, 'a deficit to fill');
+  const ratio = (y: Float32Array, part: (y: Float32Array) => number) => part(y) / part(tgtY);
+  // Off: the stubbled half (structure to grainStructure: seeded noise at the face's level) stays far below the template's.
+  assert.ok(ratio(lum(off), bottom) < 0.6, `off: bottom ${ratio(lum(off), bottom).toFixed(2)}`);
+  assert.ok(ratio(lum(on), bottom) > ratio(lum(off), bottom) + 0.4, `bottom ${ratio(lum(off), bottom).toFixed(2)} → ${ratio(lum(on), bottom).toFixed(2)}`);
+  // The plain part keeps its level (the fill's median is the face's).
+  assert.ok(Math.abs(ratio(lum(on), top) - ratio(lum(off), top)) < 0.15, `top ${ratio(lum(off), top).toFixed(2)} → ${ratio(lum(on), top).toFixed(2)}`);
+  // The default is on (3).
+  const def = rgbOf(resY);
+  matchTexture(def, rgbOf(tgtY), alpha, skin, w, h, 120);
+  assert.deepEqual(def, on);
+});
+
+test('texture: features crisper in the template than in the result are sharpened toward it (featureGain), within their range', () => {
+  const w = 160, h = 160, n = w * h;
+  // Plain skin (left half) alike in both; the right half stands for brows and lids: stripes, crisp
+  // in the template, blurred in the result (an enlarged source).
+  const skinY = noisy(n, 10, 5);
+  const stripes = Float32Array.from({ length: n }, (_, i) => (((i % w) >> 2) % 2 ? 170 : 90));
+  const soft = boxBlur(stripes, w, h, 2);
+  const tgtY = Float32Array.from({ length: n }, (_, i) => (i % w < w / 2 ? skinY[i] : stripes[i]));
+  const resY = Float32Array.from({ length: n }, (_, i) => (i % w < w / 2 ? skinY[i] : soft[i]));
+  const alpha = new Float32Array(n).fill(1);
+  const skin = Float32Array.from({ length: n }, (_, i) => (i % w < w / 2 ? 1 : 0));
+  const lum = (rgb: Float32Array) => Float32Array.from({ length: n }, (_, i) => rgb[i * 3]);
+  const fineRight = (y: Float32Array) => {
+    const b = boxBlur(y, w, h, 1);
+    let s = 0, c = 0;
+    for (let yy = 4; yy < h - 4; yy++) for (let x = w / 2 + 6; x < w - 4; x++) { s += Math.abs(y[yy * w + x] - b[yy * w + x]); c++; }
+    return s / c;
+  };
+  const off = rgbOf(resY);
+  matchTexture(off, rgbOf(tgtY), alpha, skin, w, h, 400);
+  const on = rgbOf(resY);
+  matchTexture(on, rgbOf(tgtY), alpha, skin, w, h, 400, { ...DEFAULT_TEXTURE, featureGain: 1 });
+  const eOff = fineRight(lum(off)), eOn = fineRight(lum(on)), eT = fineRight(tgtY);
+  assert.ok(eOn > 1.3 * eOff && eOn <= eT, `feature fine band ${eOff.toFixed(2)} → ${eOn.toFixed(2)}, template ${eT.toFixed(2)}`);
+  // Held within the local range (± featureClamp): no halo past the stripes' own levels.
+  const y = lum(on);
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < n; i++) if (i % w > w / 2 + 6 && i % w < w - 4) { lo = Math.min(lo, y[i]); hi = Math.max(hi, y[i]); }
+  assert.ok(lo >= 90 - DEFAULT_TEXTURE.featureClamp - 0.5 && hi <= 170 + DEFAULT_TEXTURE.featureClamp + 0.5, `range ${lo.toFixed(1)}..${hi.toFixed(1)}`);
+  // Plain skin is not touched by the knob.
+  for (let i = 0; i < n; i++) if (i % w < w / 2 - 4) assert.equal(on[i * 3], off[i * 3]);
+});

@@ -50,9 +50,25 @@ export interface TextureOptions {
    * source) are the skin's. 0 = off.
    */
   keepFeatures: number;
+  /**
+   * 0 = off. On plain skin, the grain fill (noise and the template's band) follows where the
+   * template has its texture instead of one level for the whole face: it is scaled by the local
+   * fine-band deficit (the template's RMS over a box of 3 × the medium band's radius against the
+   * result's after its gain) over that deficit's median on the skin samples, within [0, localGrain].
+   * A template's stubbled jaw and upper lip (structure to grainStructure, so seeded noise at the
+   * face's median level) were smeared beside its sharp hair and neck.
+   */
+  localGrain: number;
+  /**
+   * 0..1: off plain skin (eyes, lids, brows, lips), where the template's features are crisper than
+   * the result's by more than the skin's gain says (their band energies, template against result
+   * at the same pixels), this share of that larger gain (≤ maxGain) instead of the skin's; the
+   * featureClamp range still holds it (steeper edges, no halo). 0 = off.
+   */
+  featureGain: number;
 }
 
-export const DEFAULT_TEXTURE: TextureOptions = { strength: 1, maxGain: 2.5, grain: 1, templateGrain: 1, templateMedium: 0, grainStructure: 2, featureClamp: 4, keepFeatures: 1 };
+export const DEFAULT_TEXTURE: TextureOptions = { strength: 1, maxGain: 2.5, grain: 1, templateGrain: 1, templateMedium: 0, grainStructure: 2, featureClamp: 4, keepFeatures: 1, localGrain: 3, featureGain: 0 };
 
 export interface TextureReport {
   /** Band gains applied (fine, medium); 1 = unchanged. */
@@ -195,13 +211,17 @@ export function matchTexture(
   const tm = eT[1] > 1e-3 ? Math.min(1, Math.max(0, opts.templateMedium ?? 0)) : 0;
   const gm = Math.min(1, g[1]);
   const mk = tm > 0 ? Math.sqrt(Math.max(0, eT[1] * eT[1] - (gm * eR[1]) ** 2)) / eT[1] : 0;
+  // localGrain: the fill scaled by the local deficit (boxes of LOCAL_BOX × r2) over its median.
+  const lg = deficit > 0 && opts.grain > 0 && opts.localGrain > 0 ? opts.localGrain : 0;
   const struct = tg > 0 && opts.grainStructure > 0 ? structureTable(tgt, tgtSat, w, h) : undefined;
+  const local = lg > 0 ? localGrain(tgt, tgtSat, res, resSat, w, h, idx, LOCAL_BOX * r2, g[0], lg, struct) : undefined;
   const sr = Math.max(2, Math.round(0.006 * faceW));
   const range = opts.featureClamp > 0 ? localRange(res, alpha, w, h, r2) : undefined;
   // keepFeatures: off skin, the gains measured on the features themselves (share kf).
   const kf = Math.min(1, Math.max(0, opts.keepFeatures ?? 0));
-  const fg = kf > 0 && (g[0] < 1 || g[1] < 1) ? featureGains(res, resSat, tgt, tgtSat, alpha, skin, w, h, r2, gain, g, kf) : undefined;
-  if (range || tg > 0 || tm > 0 || fg) applyBandsFromTemplate(res, resSat, tgt, tgtSat, alpha, skin, w, h, r2, g[0] - 1, g[1] - 1, noiseSd, seed, tg, tk, tm, gm - 1, mk, struct, sr, opts.grainStructure * eT[0], range, opts.featureClamp, fg);
+  const fs = Math.min(1, Math.max(0, opts.featureGain ?? 0));
+  const fg = (kf > 0 && (g[0] < 1 || g[1] < 1)) || (fs > 0 && (g[0] >= 1 || g[1] >= 1)) ? featureGains(res, resSat, tgt, tgtSat, alpha, skin, w, h, r2, gain, g, kf, fs) : undefined;
+  if (range || tg > 0 || tm > 0 || fg || local) applyBandsFromTemplate(res, resSat, tgt, tgtSat, alpha, skin, w, h, r2, g[0] - 1, g[1] - 1, noiseSd, seed, tg, tk, tm, gm - 1, mk, tg > 0 && opts.grainStructure > 0 ? struct : undefined, sr, opts.grainStructure * eT[0], range, opts.featureClamp, fg, local);
   else applyBands(res, resSat, alpha, w, h, r2, g[0] - 1, g[1] - 1, noiseSd, seed);
   return { gains: g, noise: noiseSd };
 }
@@ -211,13 +231,14 @@ export function matchTexture(
  * of the softening measured there (the template's fine and medium bands against the result's, over
  * the face's non-skin pixels, between g and 1); the skin's alone when too few such pixels.
  */
-function featureGains(res: Float32Array, resSat: Float64Array, tgt: Float32Array, tgtSat: Float64Array, alpha: Float32Array, skin: Float32Array, w: number, h: number, r2: number, gain: (t: number, r: number) => number, g: [number, number], kf: number): [number, number] | undefined {
+function featureGains(res: Float32Array, resSat: Float64Array, tgt: Float32Array, tgtSat: Float64Array, alpha: Float32Array, skin: Float32Array, w: number, h: number, r2: number, gain: (t: number, r: number) => number, g: [number, number], kf: number, fs = 0): [number, number] | undefined {
   const idx = samplePixels(alpha, skin, w * h, false, 200);
   if (!idx) return undefined;
   const f = [0, 1].map((b) => gain(bandEnergy(tgtSat, tgt, w, h, idx, 1, r2, b === 0), bandEnergy(resSat, res, w, h, idx, 1, r2, b === 0)));
-  // Only a softening is revised: at most to 1 (never sharper than the source), at least the skin's.
-  const k = (b: number) => (g[b]! < 1 ? Math.min(1, Math.max(g[b]!, f[b]!)) : g[b]!);
-  return [(1 - kf) * g[0] + kf * k(0) - 1, (1 - kf) * g[1] + kf * k(1) - 1];
+  // A softening is revised (keepFeatures): at most to 1 (never sharper than the source), at least
+  // the skin's. A sharpening (featureGain): up to the features' own, when larger.
+  const k = (b: number) => (1 - kf) * g[b]! + kf * (g[b]! < 1 ? Math.min(1, Math.max(g[b]!, f[b]!)) : g[b]!) + (g[b]! >= 1 ? fs * Math.max(0, f[b]! - g[b]!) : 0);
+  return [k(0) - 1, k(1) - 1];
 }
 
 /**
@@ -237,10 +258,10 @@ function samplePixels(alpha: Float32Array, skin: Float32Array, n: number, onSkin
   return idx;
 }
 
-/** Summed-area table of the template's squared fine band (Y − 3×3 box). */
-function structureTable(tgt: Float32Array, tSat: Float64Array, w: number, h: number): Float64Array {
+/** Summed-area table of the template's (or `name`: another image's) squared fine band (Y − 3×3 box). */
+function structureTable(tgt: Float32Array, tSat: Float64Array, w: number, h: number, name = 'texture.structure'): Float64Array {
   const W = w + 1;
-  const sat = scratch.f64('texture.structure', W * (h + 1));
+  const sat = scratch.f64(name, W * (h + 1));
   for (let y = 0; y < h; y++) {
     let row = 0;
     for (let x = 0, i = y * w; x < w; x++, i++) {
@@ -258,7 +279,7 @@ function structureTable(tgt: Float32Array, tSat: Float64Array, w: number, h: num
  * 1 + gm (≤ 1) plus the template's medium band × mk. With `range` (featureClamp), off plain skin
  * the bands' change is held within the local luma range ± `over`; the fill is added after.
  */
-function applyBandsFromTemplate(res: Float32Array, sat: Float64Array, tgt: Float32Array, tSat: Float64Array, alpha: Float32Array, skin: Float32Array, w: number, h: number, r2: number, g0: number, g1: number, noiseSd: number, seed: number, tg: number, tk: number, tm: number, gm: number, mk: number, struct?: Float64Array, sr = 2, structLevel = 0, range?: { lo: Float32Array; hi: Float32Array }, over = 0, featureGains?: [number, number]): void {
+function applyBandsFromTemplate(res: Float32Array, sat: Float64Array, tgt: Float32Array, tSat: Float64Array, alpha: Float32Array, skin: Float32Array, w: number, h: number, r2: number, g0: number, g1: number, noiseSd: number, seed: number, tg: number, tk: number, tm: number, gm: number, mk: number, struct?: Float64Array, sr = 2, structLevel = 0, range?: { lo: Float32Array; hi: Float32Array }, over = 0, featureGains?: [number, number], local?: LocalGrain): void {
   const lo = range?.lo, hi = range?.hi;
   // keepFeatures: off plain skin, the band change with the features' gains instead of the skin's.
   const f0 = featureGains ? featureGains[0] : g0, f1 = featureGains ? featureGains[1] : g1;
@@ -285,9 +306,10 @@ function applyBandsFromTemplate(res: Float32Array, sat: Float64Array, tgt: Float
           else if (u > 0) t *= 1 - u * u * (3 - 2 * u);
         }
         fill = (1 - t) * noise + t * tk * tFine;
+        if (local) fill *= 1 + s * (localFill(local, w, h, x, y, LOCAL_BOX * r2) - 1);
         band = m > 0 ? g0 * fine + (1 - m) * g1 * medium + m * (gm * medium + mk * (tb1 - boxMean(tSat, w, h, x, y, r2))) : g0 * fine + g1 * medium;
       } else {
-        fill = noise;
+        fill = local && s > 0 ? noise * (1 + s * (localFill(local, w, h, x, y, LOCAL_BOX * r2) - 1)) : noise;
         band = g0 * fine + g1 * medium;
       }
       const c = 1 - s;
@@ -304,6 +326,47 @@ function applyBandsFromTemplate(res: Float32Array, sat: Float64Array, tgt: Float
       res[i * 3 + 2] += d;
     }
   }
+}
+
+interface LocalGrain {
+  /** Summed-area tables of the template's and the result's squared fine band. */
+  t: Float64Array;
+  r: Float64Array;
+  /** The result's fine-band gain. */
+  gain: number;
+  /** The local deficit's median over the skin samples (where the fill is the face's own). */
+  level: number;
+  max: number;
+}
+
+/**
+ * localGrain: the template's and the result's squared fine band as summed-area tables (the
+ * template's reused from grainStructure), and the median local RMS deficit over the skin samples:
+ * the fill is moved to where the template has its texture, its level over the face kept.
+ */
+/**
+ * localGrain's box radius in medium-band radii (3 × 1.2 % of the face width): the fill follows the
+ * template's regional texture (a stubbled jaw, a smooth forehead) more than its single lines (a
+ * wrinkle, a lid crease); at 1 × (cap 2) the tune split lost a face-api pair more (docs/ENGINE.md).
+ */
+const LOCAL_BOX = 3;
+
+function localGrain(tgt: Float32Array, tgtSat: Float64Array, res: Float32Array, resSat: Float64Array, w: number, h: number, idx: Int32Array, r: number, gain: number, max: number, struct?: Float64Array): LocalGrain | undefined {
+  const l: LocalGrain = { t: struct ?? structureTable(tgt, tgtSat, w, h), r: structureTable(res, resSat, w, h, 'texture.resStructure'), gain, level: 1, max: Infinity };
+  const a = new Float32Array(idx.length);
+  for (let j = 0; j < idx.length; j++) a[j] = localFill(l, w, h, idx[j]! % w, (idx[j]! / w) | 0, r);
+  const m = selectKth(a, a.length >> 1);
+  if (!(m > 1e-3)) return undefined;
+  l.level = m;
+  l.max = max;
+  return l;
+}
+
+/** localGrain: the local fine-band RMS deficit (template against the result after its gain) over the face's, within [0, max]. */
+function localFill(l: LocalGrain, w: number, h: number, x: number, y: number, r: number): number {
+  const t = boxMean(l.t, w, h, x, y, r), q = l.gain * l.gain * boxMean(l.r, w, h, x, y, r);
+  const d = t > q ? Math.sqrt(t - q) / l.level : 0;
+  return d < l.max ? d : l.max;
 }
 
 /** res += (g0·fine + g1·medium + noise) on every channel where alpha > 0 (its own function: a loop inside matchTexture never stayed optimised). */
