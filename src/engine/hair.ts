@@ -9,9 +9,32 @@ export interface StrandOptions {
   energy: number;
   /** Coherence (0..1) from which the texture counts as strands. */
   coherence: number;
+  /**
+   * A lock of the source's hair along the face's side (mask.strands.fill): the texture finds only
+   * its edges and the strands on it, and its plain inside — dark, but of the skin's hue (red or
+   * brown hair), so the colour test scores it 4–5 — stayed the source's as a painted streak. With
+   * `fill` > 0, at the sides (`lateral` face widths from the midline, at most `low` face widths
+   * below the eyes' line) each connected area of source pixels darker than `fill` × the local skin
+   * lightness is the template's when it meets the hard mask's edge, is at least `size` and at
+   * least `share` of it is strands by texture (the lock's own edges and strands) (0 = off).
+   */
+  fill: number;
+  /** The share of the dark area that must be strands by texture. */
+  share: number;
+  /** The least area of a lock, in face widths squared (a temple's patch or a sideburn's tip stays the source's). */
+  size: number;
+  /** Only at least this far (face widths) from the face's vertical midline. */
+  lateral: number;
+  /** Only down to this far (face widths) below the eyes' line. */
+  low: number;
+  /**
+   * 1: the features' hull (grown 4 %) stays the source's; 0: at the sides only the eyes, brows and
+   * lips themselves (grown 2 %) do, so a lock hanging by the eye's outer corner is taken too.
+   */
+  hull: number;
 }
 
-export const DEFAULT_STRANDS: StrandOptions = { energy: 8, coherence: 0.55 };
+export const DEFAULT_STRANDS: StrandOptions = { energy: 8, coherence: 0.55, fill: 0, share: 0.04, size: 0.02, lateral: 0.25, low: 0.6, hull: 1 };
 
 /** 1 where the lightness plane `L` looks like strands of hair (only where `cover`); `skin` gives the reference energy. */
 export function strandMap(L: Float32Array, cover: Uint8Array, skin: Uint8Array, w: number, h: number, faceW: number, opts: StrandOptions = DEFAULT_STRANDS): Uint8Array {
@@ -65,6 +88,42 @@ function coherent(jxx: Float32Array, jyy: Float32Array, jxy: Float32Array, cover
     const coh = Math.sqrt((jxx[i] - jyy[i]) ** 2 + 4 * jxy[i] * jxy[i]) / e;
     if (coh >= coherence) out[i] = 1;
   }
+}
+
+/**
+ * mask.strands.fill: 1 on each 4-connected area of `dark` (0/1) pixels that has at least `share`
+ * of its pixels in `strands`, at least `minArea` pixels and a pixel on `hard`'s outer edge (a
+ * neighbour outside it).
+ */
+export function strandLocks(dark: Uint8Array, strands: Uint8Array, hard: Float32Array, w: number, h: number, share: number, minArea = 0): Uint8Array {
+  const n = w * h;
+  const out = new Uint8Array(n);
+  const seen = new Uint8Array(n);
+  const stack = new Int32Array(n);
+  const comp = new Int32Array(n);
+  for (let s = 0; s < n; s++) {
+    if (!dark[s] || seen[s]) continue;
+    let sp = 0, cn = 0, st = 0, edge = false;
+    seen[s] = 1;
+    stack[sp++] = s;
+    while (sp > 0) {
+      const i = stack[--sp];
+      comp[cn++] = i;
+      if (strands[i]) st++;
+      const x = i % w;
+      for (let k = 0; k < 4; k++) {
+        const j = k === 0 ? (x > 0 ? i - 1 : -1) : k === 1 ? (x < w - 1 ? i + 1 : -1) : k === 2 ? i - w : i + w;
+        if (j < 0 || j >= n) continue;
+        if (!hard[j]) edge = true;
+        if (dark[j] && !seen[j]) {
+          seen[j] = 1;
+          stack[sp++] = j;
+        }
+      }
+    }
+    if (edge && cn >= minArea && st >= share * cn) for (let k = 0; k < cn; k++) out[comp[k]] = 1;
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@
 // finally feathers inward so its value is exactly 0 on and outside the hard edge.
 import { bilinearTaps, boxBlur, convexHull, fillPolygon, gaussBlur, growPolygon, setBox } from './raster.ts';
 import { BROW_LEFT, BROW_RIGHT, EYE_LEFT, EYE_RIGHT, FEATURES, LIPS_INNER, LIPS_OUTER, mouthOpenness, pick } from './regions.ts';
-import { DEFAULT_SIDE_HAIR, capPerSide, growInto, localSkinRatio, DEFAULT_STRANDS, strandMap, DEFAULT_HAIR_EDGE, DEFAULT_STUBBLE, distanceFeather, growHair, stubbleMap, upsampleKeep, type HairEdgeOptions, type Rect, type StubbleOptions, type SideHairOptions, type StrandOptions } from './hair.ts';
+import { DEFAULT_SIDE_HAIR, capPerSide, growInto, localSkinRatio, DEFAULT_STRANDS, strandLocks, strandMap, DEFAULT_HAIR_EDGE, DEFAULT_STUBBLE, distanceFeather, growHair, stubbleMap, upsampleKeep, type HairEdgeOptions, type Rect, type StubbleOptions, type SideHairOptions, type StrandOptions } from './hair.ts';
 import { DEFAULT_GLASSES, glassesMask, removeSourceGlasses, type GlassesOptions } from './glasses.ts';
 import { shadedSkinZ, skinParams, skinZ, type SkinModel } from './skin.ts';
 import type { Roi } from './warp.ts';
@@ -262,6 +262,19 @@ export function buildMask(args: MaskInput): FaceMask {
     // the colour test): reaching in from the edge, they stay the template's too.
     const strands = strandMap(sourceLab[0], cover, bothSkin, w, h, faceW, opts.strands);
     markWhere(occ, strands, hard, features);
+    const sf = opts.strands;
+    if (sf.fill > 0) {
+      // mask.strands.fill: the plain inside of a lock whose edges and strands the texture found.
+      const lat = lateralZone(cover, up, sf.lateral * faceW, w, h, -sf.low * faceW);
+      // The local skin lightness: a normalised blur over the source's own skin.
+      const wt = new Float32Array(n), wl = new Float32Array(n);
+      sourceSkinWeights(skinParams(sourceSkin), sourceLab, cover, parts, strands, opts.statsThreshold, wt, wl);
+      const sigma = Math.max(1, DEFAULT_SIDE_HAIR.sigma * faceW);
+      const lockGuard = sf.hull ? features : sideGuard(features, parts, lat);
+      const dark = darkAt(sourceLab[0], gaussBlur(wl, w, h, sigma), gaussBlur(wt, w, h, sigma), lat, hard, lockGuard, sf.fill);
+      const locks = strandLocks(dark, strands, hard, w, h, sf.share, sf.size * faceW * faceW);
+      markWhere(occ, locks, hard, lockGuard);
+    }
   }
   // The source's hair where colour cannot tell it (mask.sideHair, hair.ts): much darker than its
   // own skin next to it; and the seeds from which its kept hair grows into its loose edge.
@@ -644,6 +657,35 @@ function classifySkin(
 function sourceHair(z: Float32Array, light: Float32Array, chroma: Float32Array, sides: Uint8Array, features: Uint8Array, occThr: number, dark: number, darkChroma: number): Uint8Array {
   const out = new Uint8Array(z.length);
   for (let i = 0; i < z.length; i++) if (sides[i] && !features[i] && (z[i] > occThr || (light[i] < dark && chroma[i] < darkChroma))) out[i] = 1;
+  return out;
+}
+
+/**
+ * mask.strands.fill: weight 1 on the source's own skin (skin distance within `thr`, outside the
+ * eyes, brows and lips, and not strands by texture: a lock's strands are often skin-coloured),
+ * and its lightness there.
+ */
+function sourceSkinWeights(sp: Float64Array, lab: [Float32Array, Float32Array, Float32Array], cover: Uint8Array, parts: Uint8Array, strands: Uint8Array, thr: number, wt: Float32Array, wl: Float32Array): void {
+  const [L, A, B] = lab;
+  for (let i = 0; i < wt.length; i++) {
+    if (cover[i] && !parts[i] && !strands[i] && skinZ(sp, L[i], A[i], B[i]) <= thr) {
+      wt[i] = 1;
+      wl[i] = L[i];
+    }
+  }
+}
+
+/**
+ * 1 in `zone`, inside `hard` and outside `guard`, where the lightness is under `dark` × the local
+ * skin's (num / den, where there is enough of it). (Joining the dark parts through the strands'
+ * pixels too took a bearded source's jaw side with its sideburn: one more faceres pair lost.)
+ */
+function darkAt(L: Float32Array, num: Float32Array, den: Float32Array, zone: Uint8Array, hard: Float32Array, guard: Uint8Array, dark: number): Uint8Array {
+  const out = new Uint8Array(L.length);
+  for (let i = 0; i < out.length; i++) {
+    if (!zone[i] || !hard[i] || guard[i]) continue;
+    if (den[i] > 0.05 && L[i] * den[i] < dark * num[i]) out[i] = 1;
+  }
   return out;
 }
 
