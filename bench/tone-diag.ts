@@ -80,7 +80,8 @@ for (const [s, t] of pairs) {
         px.sort((p, q) => p[0]! - q[0]!);
         const q = [0, 0.25, 0.5, 0.75, 1].map((v) => Math.round(v * (px.length - 1)));
         const bins = [0, 1, 2, 3].map((b) => { const sl = px.slice(q[b], q[b + 1]); return [0, 1, 2].map((k) => sl.reduce((a, v) => a + v[k]!, 0) / sl.length).map((v) => v.toFixed(0)).join('/'); });
-        console.log(`   ${img === d.raw ? 'result  ' : 'template'} L quartiles: ${bins.join('  ')}`);
+        const sd = [0, 1, 2].map((k) => { const m = px.reduce((a, v) => a + v[k]!, 0) / px.length; return Math.sqrt(px.reduce((a, v) => a + (v[k]! - m) ** 2, 0) / px.length).toFixed(1); });
+        console.log(`   ${img === d.raw ? 'result  ' : 'template'} L quartiles: ${bins.join('  ')}   sd L/a/b ${sd.join('/')}`);
       }
     }
     console.log(`${name(s)} → ${name(t)}\t${vn}\tneck ${f(r.toneNeck)} sides ${f(r.toneSides)} (L ${f(r.toneStepL)} C ${f(r.toneStepChroma)})\tcolour ${f(d.result.timings.colour ?? NaN)} ms`);
