@@ -94,6 +94,26 @@ export interface ColourOptions {
   /** σ of that match, fraction of the face width. */
   peripherySigma: number;
   /**
+   * 0..1: the rim's fine tone (the skin next to the ears, jaw and neck). After every other match
+   * (edge tone included), over the rim's weight (as `periphery`'s), what is left between the
+   * matched source's local means and the template's at the finer σ `rimFineSigma` (skin in both
+   * faces) is taken out only beyond a dead zone: lightness by a ratio, its log shrunk by
+   * `rimFineTolerance` toward 0 (× `rimFineLight`, bounded to [1/1.3, 1.3]); a and b by a shift
+   * shrunk by `rimFineChromaTolerance`. A small residual (relief: the face's shape, which the
+   * recognisers read) stays; a tone step the eye sees next to the ears and neck goes. 0 = off.
+   */
+  rimFine: number;
+  /** σ of that match, fraction of the face width. */
+  rimFineSigma: number;
+  /** Share of it given to lightness (× rimFine). */
+  rimFineLight: number;
+  /** Where its weight starts, share of the way from the face's centre to its oval (full at the oval, edge blurred). */
+  rimFineFrom: number;
+  /** Dead zone of the lightness residual, in log L (0.05 ≈ 5 %). */
+  rimFineTolerance: number;
+  /** Dead zone of the a, b residual, in Lab units. */
+  rimFineChromaTolerance: number;
+  /**
    * 0..1: the face's tone continued into the template's ears, neck and hairline. After every other
    * match, a second fine match of the residual (the matched source's local means against the
    * template's, at `edgeToneSigma`, over skin in both faces) over a wider band than the rim's: a
@@ -317,7 +337,7 @@ function deviationSpread(cells: Float32Array, mean: Float32Array, wl: Float32Arr
   return spread(d);
 }
 
-export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, relight: 1, relightSigma: 0.05, relightTemplate: 0, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0.08, relightShareAt: 0.3, relightKeep: 0.06, relightGrey: 1, eyeWhites: 1, edgeLight: 1, edgeLightSigma: 0.006, edgeLightStretchFrom: 1.2, edgeLightStretchFull: 1.8, edgeLightChroma: 0.5, edgeLightMax: 1.6, edgeLightDetail: 0.15, edgeLightTurn: 8, edgeLightBand: 0.6, albedo: 0, albedoLight: 0, albedoSigma: 0.05, albedoGainMax: 1.5, albedoBrows: 0, albedoFill: 0, albedoCouple: 0, albedoGate: 0, albedoBrowsLight: 1 };
+export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, rimFine: 0, rimFineSigma: 0.02, rimFineLight: 1, rimFineFrom: 0.92, rimFineTolerance: 0.05, rimFineChromaTolerance: 2, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, relight: 1, relightSigma: 0.05, relightTemplate: 0, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0.08, relightShareAt: 0.3, relightKeep: 0.06, relightGrey: 1, eyeWhites: 1, edgeLight: 1, edgeLightSigma: 0.006, edgeLightStretchFrom: 1.2, edgeLightStretchFull: 1.8, edgeLightChroma: 0.5, edgeLightMax: 1.6, edgeLightDetail: 0.15, edgeLightTurn: 8, edgeLightBand: 0.6, albedo: 0, albedoLight: 0, albedoSigma: 0.05, albedoGainMax: 1.5, albedoBrows: 0, albedoFill: 0, albedoCouple: 0, albedoGate: 0, albedoBrowsLight: 1 };
 
 /**
  * Matches the source planes (Lab, in place) to the template's local means, shading and highlights.
@@ -442,6 +462,8 @@ export function matchColour(
   const grey = opts.greySource > 0 ? Math.min(1, opts.greySource) * greySrc : 0;
   // The edge tone: a grey source takes the template's fine chroma there already; it fades out with it.
   if (geometry && opts.edgeTone > 0 && grey < 1) edgeToneMatch(grid, gains, shifts, geometry, faceW, k, { ...opts, edgeTone: Math.min(1, opts.edgeTone) * (1 - grey) });
+  // The rim's fine tone, beyond a dead zone (what the matches above leave next to the ears and neck).
+  if (geometry && opts.rimFine > 0) rimFineMatch(grid, gains, shifts, geometry, faceW, k, opts, grey);
   // The stretched edge: after every other match, so the template's own fine lightness is what is left there.
   // Only where one face is turned against the other (|Δyaw|): a frontal pair's stretch is the identity shape's.
   const turn = edge ? Math.min(1, Math.max(0, (edge.turn - opts.edgeLightTurn) / EDGE_LIGHT_TURN_RAMP)) : 0;
@@ -1406,19 +1428,36 @@ const RIM_FROM = 0.8;
 
 /** The rim's fine match, folded into the per-cell maps (after the coarse match and its lighting). */
 function peripheryMatch(grid: CellGrid, gains: Float32Array[], shifts: Float32Array[], g: ShadingGeometry, faceW: number, k: number, opts: ColourOptions): void {
+  const sigma = Math.max(1, (opts.peripherySigma * faceW) / k);
+  const { weight, wb } = rimWeight(grid, g, faceW, k, sigma, Math.min(1, opts.periphery), RIM_FROM);
+  residualMatch(grid, gains, shifts, weight, wb, sigma, 1.5, 1);
+}
+
+/** The rim's weight per cell (× st) and the skin weight's blur at σ (cells) it was gated by. */
+function rimWeight(grid: CellGrid, g: ShadingGeometry, faceW: number, k: number, sigma: number, st: number, from: number): { weight: Float64Array; wb: Float32Array } {
   const { cw, ch, wl } = grid;
   const nc = cw * ch;
   const fwc = faceW / k;
   const inner = new Float32Array(nc);
-  fillPolygon(inner, cw, ch, ovalScaled(g, k, RIM_FROM), 1);
+  fillPolygon(inner, cw, ch, ovalScaled(g, k, from), 1);
   const ib = gaussBlur(inner, cw, ch, Math.max(1, 0.05 * fwc));
-  const sigma = Math.max(1, opts.peripherySigma * fwc);
   const wb = gaussBlur(wl, cw, ch, sigma);
-  const st = Math.min(1, opts.periphery);
   // Where skin is near enough to measure (its blur ≥ 0.05, full from 0.2).
   const weight = new Float64Array(nc);
   for (let i = 0; i < nc; i++) weight[i] = st * Math.max(0, Math.min(1, 1 - ib[i])) * Math.min(1, Math.max(0, (wb[i] - 0.05) / 0.15));
-  residualMatch(grid, gains, shifts, weight, wb, sigma, 1.5, 1);
+  return { weight, wb };
+}
+
+// The rim's fine tone (ColourOptions.rimFine): the bound of its L ratio.
+const RIM_FINE_L_MAX = 1.3;
+
+/** The rim's fine match beyond a dead zone (ColourOptions.rimFine), folded into the per-cell maps. */
+function rimFineMatch(grid: CellGrid, gains: Float32Array[], shifts: Float32Array[], g: ShadingGeometry, faceW: number, k: number, opts: ColourOptions, grey: number): void {
+  const sigma = Math.max(1, (opts.rimFineSigma * faceW) / k);
+  const { weight, wb } = rimWeight(grid, g, faceW, k, sigma, Math.min(1, opts.rimFine), Math.min(0.98, Math.max(0, opts.rimFineFrom)));
+  // A greyscale source's chroma is the template's already (greySource).
+  const chroma = 1 - grey;
+  residualMatch(grid, gains, shifts, weight, wb, sigma, RIM_FINE_L_MAX, Math.min(1, Math.max(0, opts.rimFineLight)), chroma > 0 ? 3 : 1, Math.max(0, opts.rimFineTolerance), Math.max(0, opts.rimFineChromaTolerance), chroma);
 }
 
 /** The face's oval (Human's FACE_OVAL, in cells) scaled by `f` about its centre. */
@@ -1437,24 +1476,53 @@ function ovalScaled(g: ShadingGeometry, k: number, f: number): [number, number][
  * local means (σ cells, over skin: `wb` is wl's blur) against the template's, by `weight` a cell;
  * lightness by a ratio bounded to [1/lMax, lMax] to the power weight × lightShare, chroma by a shift.
  */
-function residualMatch(grid: CellGrid, gains: Float32Array[], shifts: Float32Array[], weight: Float64Array | Float32Array, wb: Float32Array, sigma: number, lMax: number, lightShare: number): void {
+function residualMatch(grid: CellGrid, gains: Float32Array[], shifts: Float32Array[], weight: Float64Array | Float32Array, wb: Float32Array, sigma: number, lMax: number, lightShare: number, planes = 3, tolL = 0, tolC = 0, chromaShare = 1): void {
   const { cw, ch, wl } = grid;
   const nc = cw * ch;
-  for (let c = 0; c < 3; c++) {
+  for (let c = 0; c < planes; c++) {
+    if (c === 0 ? !(lightShare > 0) : !(chromaShare > 0)) continue;
     const matched = new Float32Array(nc);
     affineCells(grid.src[c], gains[c], shifts[c], matched);
     const ms = normalisedBlur(matched, wl, wb, cw, ch, sigma);
     const mt = normalisedBlur(grid.tgt[c], wl, wb, cw, ch, sigma);
-    for (let i = 0; i < nc; i++) {
-      const wgt = weight[i];
-      if (!(wgt > 0)) continue;
-      if (c === 0) {
-        if (!(ms[i] > 2 && mt[i] > 2)) continue;
-        const r = Math.pow(Math.min(lMax, Math.max(1 / lMax, mt[i] / ms[i])), wgt * lightShare);
-        gains[0][i] *= r;
-        shifts[0][i] *= r;
-      } else shifts[c][i] += wgt * (mt[i] - ms[i]);
-    }
+    if (c === 0 && tolL > 0) lightDeadZone(gains[0], shifts[0], weight, ms, mt, lMax, lightShare, tolL);
+    else if (c > 0 && tolC > 0) chromaDeadZone(shifts[c], weight, ms, mt, chromaShare, tolC);
+    else
+      for (let i = 0; i < nc; i++) {
+        const wgt = weight[i];
+        if (!(wgt > 0)) continue;
+        if (c === 0) {
+          if (!(ms[i] > 2 && mt[i] > 2)) continue;
+          const r = Math.pow(Math.min(lMax, Math.max(1 / lMax, mt[i] / ms[i])), wgt * lightShare);
+          gains[0][i] *= r;
+          shifts[0][i] *= r;
+        } else shifts[c][i] += wgt * chromaShare * (mt[i] - ms[i]);
+      }
+  }
+}
+
+/** residualMatch()'s L ratio with its log shrunk by `tol` toward 0 (a dead zone). */
+function lightDeadZone(gain: Float32Array, shift: Float32Array, weight: Float64Array | Float32Array, ms: Float32Array, mt: Float32Array, lMax: number, share: number, tol: number): void {
+  const lm = Math.log(lMax);
+  for (let i = 0; i < gain.length; i++) {
+    const wgt = weight[i];
+    if (!(wgt > 0) || !(ms[i] > 2 && mt[i] > 2)) continue;
+    const d = Math.log(mt[i] / ms[i]);
+    const e = Math.min(lm, Math.max(-lm, Math.sign(d) * Math.max(0, Math.abs(d) - tol)));
+    if (e === 0) continue;
+    const r = Math.exp(e * wgt * share);
+    gain[i] *= r;
+    shift[i] *= r;
+  }
+}
+
+/** residualMatch()'s chroma shift shrunk by `tol` toward 0 (a dead zone). */
+function chromaDeadZone(shift: Float32Array, weight: Float64Array | Float32Array, ms: Float32Array, mt: Float32Array, share: number, tol: number): void {
+  for (let i = 0; i < shift.length; i++) {
+    const wgt = weight[i];
+    if (!(wgt > 0)) continue;
+    const d = mt[i] - ms[i];
+    shift[i] += wgt * share * Math.sign(d) * Math.max(0, Math.abs(d) - tol);
   }
 }
 
