@@ -40,9 +40,9 @@ test('strandLocks: a dark area with strands that meets the edge is taken; a plai
   assert.equal(out[35 * w + 3], 0);
 });
 
-test('strands.fill: off by default', () => {
+test('strands.fill: on by default (0.6 of the local skin lightness)', () => {
   assert.equal(DEFAULT_MASK.strands, DEFAULT_STRANDS);
-  assert.equal(DEFAULT_STRANDS.fill, 0);
+  assert.equal(DEFAULT_STRANDS.fill, 0.6);
 });
 
 /**

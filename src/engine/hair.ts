@@ -34,7 +34,7 @@ export interface StrandOptions {
   hull: number;
 }
 
-export const DEFAULT_STRANDS: StrandOptions = { energy: 8, coherence: 0.55, fill: 0, share: 0.04, size: 0.02, lateral: 0.25, low: 0.6, hull: 1 };
+export const DEFAULT_STRANDS: StrandOptions = { energy: 8, coherence: 0.55, fill: 0.6, share: 0.04, size: 0.02, lateral: 0.25, low: 0.6, hull: 1 };
 
 /** 1 where the lightness plane `L` looks like strands of hair (only where `cover`); `skin` gives the reference energy. */
 export function strandMap(L: Float32Array, cover: Uint8Array, skin: Uint8Array, w: number, h: number, faceW: number, opts: StrandOptions = DEFAULT_STRANDS): Uint8Array {
