@@ -1,6 +1,7 @@
-// node --import tsx bench/beard-diag.ts --pair SRC::TPL::name [--pair ...] --out DIR [--variant name:a.b=v,c.d=w]...
+// node --import tsx bench/beard-diag.ts --pair SRC::TPL::name [--pair ...] --out DIR [--variant name:a.b=v,c.d=w]... [--region lower|face]
 //
-// The lower face of a swap (nose to chin), per engine variant: the template's, then per variant
+// The lower face of a swap (nose to chin; `--region face`: brows to chin, cheek to cheek, for the
+// source's hair along the cheeks, mask.strands), per engine variant: the template's, then per variant
 // the result and its blend alpha (white = the source's), enlarged ×`scale`, side by side; plus
 // the sha1 of the raw result pixels (to check a knob's off state). A variant with no settings is
 // the defaults. Tight crops (≤ 200 px) are padded as the eval pads them.
@@ -15,17 +16,21 @@ import { parseVariant, swapWithKnobs } from './lib/knobs.ts';
 
 type Mesh = ArrayLike<number>[];
 
-/** The lower face's box: the jaw's width, from the eyes' line down past the chin. */
-function lowerBox(mesh: Mesh, W: number, H: number): { left: number; top: number; width: number; height: number } {
-  const ids = [2, 152, 234, 454, 172, 397, 61, 291];
+type Box = { left: number; top: number; width: number; height: number };
+
+/** The lower face's box (the jaw's width, from the eyes' line down past the chin) or the whole face's (margins for the hair at its sides). */
+function regionBox(mesh: Mesh, W: number, H: number, region: 'lower' | 'face'): Box {
+  const ids = region === 'lower' ? [2, 152, 234, 454, 172, 397, 61, 291] : [10, 152, 234, 454, 172, 397, 127, 356];
   const xs = ids.map((i) => mesh[i]![0]!), ys = ids.map((i) => mesh[i]![1]!);
   const fw = Math.max(...xs) - Math.min(...xs);
-  const left = Math.max(0, Math.floor(Math.min(...xs) - 0.05 * fw)), right = Math.min(W, Math.ceil(Math.max(...xs) + 0.05 * fw));
-  const top = Math.max(0, Math.floor(mesh[1]![1]! - 0.1 * fw)), bottom = Math.min(H, Math.ceil(mesh[152]![1]! + 0.1 * fw));
+  const side = region === 'lower' ? 0.05 : 0.12;
+  const left = Math.max(0, Math.floor(Math.min(...xs) - side * fw)), right = Math.min(W, Math.ceil(Math.max(...xs) + side * fw));
+  const top = Math.max(0, Math.floor(region === 'lower' ? mesh[1]![1]! - 0.1 * fw : Math.min(...ys) - 0.05 * fw));
+  const bottom = Math.min(H, Math.ceil(region === 'lower' ? mesh[152]![1]! + 0.1 * fw : Math.max(...ys) + 0.05 * fw));
   return { left, top, width: right - left, height: bottom - top };
 }
 
-async function crop(img: RgbImage, box: ReturnType<typeof lowerBox>, outW: number): Promise<Buffer> {
+async function crop(img: RgbImage, box: Box, outW: number): Promise<Buffer> {
   return sharp(Buffer.from(img.data), { raw: { width: img.width, height: img.height, channels: 3 } }).extract(box).resize({ width: outW, kernel: 'lanczos3' }).png().toBuffer();
 }
 
@@ -33,12 +38,14 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   let out = '/tmp/beard-diag';
   let scale = 0;
+  let region: 'lower' | 'face' = 'lower';
   const variants: [string, string][] = [];
   const pairs: [string, string, string][] = [];
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i]!;
     if (v === '--out') out = argv[++i]!;
     else if (v === '--width') scale = Number(argv[++i]);
+    else if (v === '--region') region = argv[++i] === 'face' ? 'face' : 'lower';
     else if (v === '--pair') pairs.push(argv[++i]!.split('::') as [string, string, string]);
     else if (v === '--variant') variants.push(parseVariant(argv[++i]!));
     else throw new Error(`unknown ${v}`);
@@ -47,17 +54,17 @@ async function main(): Promise<void> {
   await mkdir(out, { recursive: true });
   const engine = createDefaultEngine({ warmup: false });
   await engine.init();
-  for (const [s, t, name] of pairs) await onePair(engine, s, t, path.join(out, name), variants, scale || 360);
+  for (const [s, t, name] of pairs) await onePair(engine, s, t, path.join(out, name), variants, scale || 360, region);
   await engine.close();
 }
 
-async function onePair(engine: ReturnType<typeof createDefaultEngine>, src: string, tpl: string, out: string, variants: [string, string][], outW: number): Promise<void> {
+async function onePair(engine: ReturnType<typeof createDefaultEngine>, src: string, tpl: string, out: string, variants: [string, string][], outW: number, region: 'lower' | 'face'): Promise<void> {
   const analyser = engine.faceAnalyser;
   const sb = (await padTightCrop(await readFile(src), 200)).bytes;
   const tb = (await padTightCrop(await readFile(tpl), 200)).bytes;
   const tImg = await decodeImage(tb);
   const tFace = (await analyser.detect(tImg, { embedding: false }))[0]!;
-  const box = lowerBox(tFace.mesh as Mesh, tImg.width, tImg.height);
+  const box = regionBox(tFace.mesh as Mesh, tImg.width, tImg.height, region);
   const tiles: { png: Buffer; name: string }[] = [{ png: await crop(tImg, box, outW), name: 'template' }];
   const lines: string[] = [];
   let alpha0: Float32Array | undefined;
