@@ -12,7 +12,7 @@ import sharp from 'sharp';
 import { createDefaultEngine } from '../src/engine/index.ts';
 import { decodeImage, type RgbImage } from '../src/engine/image.ts';
 import { padTightCrop } from './lib/dataset.ts';
-import { parseVariant, swapWithKnobs } from './lib/knobs.ts';
+import { parseDiagArgs, swapWithKnobs } from './lib/knobs.ts';
 
 type Mesh = ArrayLike<number>[];
 
@@ -35,22 +35,12 @@ async function crop(img: RgbImage, box: Box, outW: number): Promise<Buffer> {
 }
 
 async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  let out = '/tmp/beard-diag';
   let scale = 0;
   let region: 'lower' | 'face' = 'lower';
-  const variants: [string, string][] = [];
-  const pairs: [string, string, string][] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const v = argv[i]!;
-    if (v === '--out') out = argv[++i]!;
-    else if (v === '--width') scale = Number(argv[++i]);
-    else if (v === '--region') region = argv[++i] === 'face' ? 'face' : 'lower';
-    else if (v === '--pair') pairs.push(argv[++i]!.split('::') as [string, string, string]);
-    else if (v === '--variant') variants.push(parseVariant(argv[++i]!));
-    else throw new Error(`unknown ${v}`);
-  }
-  if (!variants.length) variants.push(['default', '']);
+  const { out, pairs, variants } = parseDiagArgs(process.argv.slice(2), '/tmp/beard-diag', {
+    '--width': (v) => (scale = Number(v)),
+    '--region': (v) => (region = v === 'face' ? 'face' : 'lower'),
+  });
   await mkdir(out, { recursive: true });
   const engine = createDefaultEngine({ warmup: false });
   await engine.init();

@@ -11,7 +11,7 @@ import { createDefaultEngine } from '../src/engine/index.ts';
 import { fillPolygon, gaussBlur, rgbToLab, growPolygon, convexHull } from '../src/engine/raster.ts';
 import { BROW_LEFT, BROW_RIGHT, EYE_LEFT, EYE_RIGHT, LIPS_OUTER, faceWidth, pick } from '../src/engine/regions.ts';
 import { padTightCrop } from './lib/dataset.ts';
-import { parseVariant, swapWithKnobs } from './lib/knobs.ts';
+import { parseDiagArgs, swapWithKnobs } from './lib/knobs.ts';
 import { measureRealism, toneRegions } from './lib/realism.ts';
 import type { RgbImage } from '../src/engine/image.ts';
 
@@ -24,18 +24,7 @@ function roiL(img: RgbImage, roi: { x0: number; y0: number; w: number; h: number
 }
 
 async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  let out = '/tmp/grain-diag';
-  const variants: [string, string][] = [];
-  const pairs: string[][] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const v = argv[i]!;
-    if (v === '--out') out = argv[++i]!;
-    else if (v === '--pair') pairs.push(argv[++i]!.split('::'));
-    else if (v === '--variant') variants.push(parseVariant(argv[++i]!));
-    else throw new Error(`unknown ${v}`);
-  }
-  if (!variants.length) variants.push(['default', '']);
+  const { out, pairs, variants } = parseDiagArgs(process.argv.slice(2), '/tmp/grain-diag');
   await mkdir(out, { recursive: true });
   const engine = createDefaultEngine({ warmup: false });
   await engine.init();

@@ -35,3 +35,23 @@ export function parseVariant(arg: string): [string, string] {
   const j = arg.indexOf(':');
   return j < 0 ? [arg, ''] : [arg.slice(0, j), arg.slice(j + 1)];
 }
+
+/**
+ * The diagnostic scripts' arguments: `--out DIR`, `--pair SRC::TPL::name` (repeated), `--variant
+ * name:knobs` (repeated; none: the defaults); `extra` takes any other flag with its value.
+ */
+export function parseDiagArgs(argv: string[], out: string, extra: Record<string, (v: string) => void> = {}): { out: string; pairs: [string, string, string][]; variants: [string, string][] } {
+  const pairs: [string, string, string][] = [];
+  const variants: [string, string][] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const v = argv[++i]!;
+    if (a === '--out') out = v;
+    else if (a === '--pair') pairs.push(v.split('::') as [string, string, string]);
+    else if (a === '--variant') variants.push(parseVariant(v));
+    else if (extra[a]) extra[a](v);
+    else throw new Error(`unknown ${a}`);
+  }
+  if (!variants.length) variants.push(['default', '']);
+  return { out, pairs, variants };
+}
