@@ -60,11 +60,20 @@ export const ENGINE_INTERRUPT_BUDGET = 540_000;
  * 48-pair batch on two threads); starting it at 128 MB: 29 full GCs, 0.3 s.
  */
 export const ENGINE_INITIAL_OLD_SPACE_MB = 128;
+/**
+ * The face models' WebAssembly (tfjs's wasm backend) starts in V8's baseline compiler, Liftoff, and
+ * its hot functions are compiled again by TurboFan on a background thread, in every engine thread.
+ * One thread alone gets that compile from the idle second core; with a thread per core it takes
+ * swap time: a 48-pair batch on two threads ran 7 % faster, at 7 % less CPU a pair, on Liftoff's
+ * code alone, and one thread no slower (BENCHMARKS.md, bench:batch; results bit-identical).
+ */
+export const ENGINE_WASM_FLAG = '--no-wasm-tier-up';
 /** The engine threads' V8 flags, set before the first starts (flags are the process's); one given on Node's command line is kept. */
 function engineIsolateFlags(): void {
   const given = (flag: string) => process.execArgv.some((a) => a.startsWith(flag));
   if (!given('--interrupt-budget')) v8.setFlagsFromString(`--interrupt-budget=${ENGINE_INTERRUPT_BUDGET}`);
   if (!given('--initial-old-space-size')) v8.setFlagsFromString(`--initial-old-space-size=${ENGINE_INITIAL_OLD_SPACE_MB}`);
+  if (!given('--wasm-tier-up') && !given('--no-wasm-tier-up')) v8.setFlagsFromString(ENGINE_WASM_FLAG);
 }
 
 export class EnginePool implements EngineRunner {
