@@ -1,7 +1,10 @@
 // npm run eval -- <dir>... [--split tune|report|all] [--pairs-gender same|cross|all] [--max-pairs N]
 //   [--seed N] [--out dir] [--sheet file.png] [--json file] [--set a.b=v] [--engine-opts json] [--gender id=female]
 //   [--alias file=identity] [--source regex] [--template regex] [--pairs] [--no-faceapi] [--no-cache] [--pad-below px]
+//   [--engine default|crude]
 //
+// `--engine crude`: the crude classical swap of DESIGN §5 (bench/lib/crude-engine.ts, a baseline)
+// instead of the default engine, on the same pairs, with the same measures (its own mask for (c)).
 // Swaps ordered pairs of photos of different people and reports, per pair and as means:
 //  (a) identity retrieval top-1 with two independent recognisers, Human's faceres (1024-d, cosine)
 //      and face-api's dlib-style ResNet (128-d, euclidean): the result must be nearest to a photo
@@ -25,7 +28,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import os from 'node:os';
-import { createDefaultEngine, type DefaultEngineOptions, type DetailedSwap } from '../src/engine/index.ts';
+import { createDefaultEngine, type DefaultEngineOptions, type DetailedSwap, type FaceAnalyser } from '../src/engine/index.ts';
+import type { SwapRequest } from '../src/engine/types.ts';
 import { DEFAULT_SWAP, mergeSwapOptions } from '../src/engine/swap.ts';
 import { decodeImage } from '../src/engine/image.ts';
 import { faceWidth } from '../src/engine/regions.ts';
@@ -33,8 +37,9 @@ import { toServiceError } from '../src/jobs/errors.ts';
 import { inSplit, loadPhotos, samplePairs, splitOf, type Split } from './lib/dataset.ts';
 import { analyseGallery, identityGenders, nearestIdentity, similarity, type Analysed, type Gender, type Recogniser } from './lib/gallery.ts';
 import { FaceApiRecogniser } from './lib/faceapi.ts';
-import { measureRealism, toneRegions, type Realism } from './lib/realism.ts';
+import { measureRealism, toneRegions, type MaskRoi, type Realism } from './lib/realism.ts';
 import { contactSheet, faceCrop, sideBySide } from './lib/sheets.ts';
+import { CrudeEngine } from './lib/crude-engine.ts';
 
 export interface EvalArgs {
   dirs: string[];
@@ -63,13 +68,15 @@ export interface EvalArgs {
   padBelow: number;
   /** Leave out photos that are near-copies of an earlier one (faceres cosine ≥ 0.98), so no swap is counted twice. */
   dropCopies: boolean;
+  /** 'crude': the DESIGN §5 baseline (bench/lib/crude-engine.ts) instead of the default engine. */
+  engine: 'default' | 'crude';
 }
 
-const USAGE = 'usage: npm run eval -- <dir>... [--split tune|report|all] [--pairs-gender same|cross|all] [--max-pairs N] [--seed N] [--out dir] [--sheet file.png] [--json file] [--set a.b=v] [--engine-opts json] [--gender id=female|male] [--alias file=identity] [--source regex] [--template regex] [--pairs] [--no-faceapi] [--no-cache] [--pad-below px] [--drop-copies]';
+const USAGE = 'usage: npm run eval -- <dir>... [--split tune|report|all] [--pairs-gender same|cross|all] [--max-pairs N] [--seed N] [--out dir] [--sheet file.png] [--json file] [--set a.b=v] [--engine-opts json] [--gender id=female|male] [--alias file=identity] [--source regex] [--template regex] [--pairs] [--no-faceapi] [--no-cache] [--pad-below px] [--drop-copies] [--engine default|crude]';
 
 /** Parses the options shared by eval and panel; unknown flags are an error, not a silent no-op. */
 export function parseEvalArgs(argv: string[], extra: Record<string, (v: string) => void> = {}): EvalArgs {
-  const a: EvalArgs = { dirs: [], alias: {}, maxPairs: 150, seed: 1, split: 'all', pairsGender: 'same', set: {}, engineOpts: {}, gender: {}, pairs: false, faceapi: true, cache: true, padBelow: 200, dropCopies: false };
+  const a: EvalArgs = { dirs: [], alias: {}, maxPairs: 150, seed: 1, split: 'all', pairsGender: 'same', set: {}, engineOpts: {}, gender: {}, pairs: false, faceapi: true, cache: true, padBelow: 200, dropCopies: false, engine: 'default' };
   const choice = <T extends string>(v: string, ok: readonly T[], flag: string): T => {
     if (!ok.includes(v as T)) throw new Error(`${flag} must be one of ${ok.join(', ')}`);
     return v as T;
@@ -97,6 +104,7 @@ export function parseEvalArgs(argv: string[], extra: Record<string, (v: string) 
     else if (v === '--drop-copies') a.dropCopies = true;
     else if (v === '--pad-below') a.padBelow = Number(next());
     else if (v === '--engine-opts') a.engineOpts = JSON.parse(next());
+    else if (v === '--engine') a.engine = choice(next(), ['default', 'crude'] as const, v);
     else if (v === '--set') {
       // --set colour.lightingSigma=0.2 : a swap option (dotted path into SwapOptions).
       const [k, val] = next().split('=');
@@ -116,6 +124,7 @@ export function parseEvalArgs(argv: string[], extra: Record<string, (v: string) 
   }
   if (!a.dirs.length) throw new Error(USAGE);
   if (!(a.maxPairs > 0)) throw new Error('--max-pairs must be a positive number');
+  if (a.engine === 'crude' && (Object.keys(a.set).length || Object.keys(a.engineOpts).length || a.esrgan)) throw new Error('--engine crude takes no --set, --engine-opts or --esrgan');
   return a;
 }
 
@@ -125,6 +134,14 @@ export function engineFromArgs(a: EvalArgs) {
   opts.swap = mergeSwapOptions(DEFAULT_SWAP, a.engineOpts.swap as Record<string, unknown> | undefined, a.set);
   if (a.esrgan) opts.upscale = { enabled: true, modelDir: a.esrgan };
   return createDefaultEngine(opts);
+}
+
+/** What eval and panel read of a swap: the default engine's DetailedSwap, or the crude baseline's. */
+export type BenchSwap = Pick<DetailedSwap, 'result' | 'raw' | 'template' | 'target'> & { swap: MaskRoi };
+
+/** The engine eval and panel run: the default engine (engineFromArgs) or, with --engine crude, the DESIGN §5 baseline. */
+export function benchEngineFromArgs(a: EvalArgs): { init(): Promise<void>; readonly faceAnalyser: FaceAnalyser; swapDetailed(req: SwapRequest): Promise<BenchSwap>; close(): Promise<void> } {
+  return a.engine === 'crude' ? new CrudeEngine() : engineFromArgs(a);
 }
 
 const median = (v: number[]) => {
@@ -176,7 +193,7 @@ async function main(): Promise<void> {
   const reportIds = ids.filter((i) => splitOf(i) === 'report');
   const photos = inSplit(all, args.split);
 
-  const engine = engineFromArgs(args);
+  const engine = benchEngineFromArgs(args);
   await engine.init();
   const analyser = engine.faceAnalyser;
   const faceapi = args.faceapi ? new FaceApiRecogniser() : undefined;
@@ -231,7 +248,7 @@ async function main(): Promise<void> {
   for (const [k, { s, t }] of pairs.entries()) {
     const w0 = performance.now();
     try {
-      const d: DetailedSwap = await engine.swapDetailed({ source: s.bytes, target: t.bytes });
+      const d: BenchSwap = await engine.swapDetailed({ source: s.bytes, target: t.bytes });
       const img = await decodeImage(d.result.image);
       const [rf] = await analyser.detect(img, { embedding: true });
       if (!rf?.embedding) {
@@ -336,7 +353,7 @@ function report(
     args.template ? `templates ${args.template}` : '',
   ].filter(Boolean);
   const lines = [
-    `Evaluation of the default engine${opts.length ? ' ' + opts.join(' ') : ''} on ${args.dirs.join(' + ')}, split \`${args.split}\`, ${args.pairsGender}-gender pairs, max ${args.maxPairs} (seed ${args.seed}) — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'cpu'}), one engine thread, ${r.wallS.toFixed(0)} s wall`,
+    `Evaluation of ${args.engine === 'crude' ? 'the crude classical swap (DESIGN §5, bench/lib/crude-engine.ts)' : 'the default engine'}${opts.length ? ' ' + opts.join(' ') : ''} on ${args.dirs.join(' + ')}, split \`${args.split}\`, ${args.pairsGender}-gender pairs, max ${args.maxPairs} (seed ${args.seed}) — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'cpu'}), one engine thread, ${r.wallS.toFixed(0)} s wall`,
     '',
     `Split by identity name (FNV-1a % 3): tune = ${r.tuneIds.join(', ')}; report = ${r.reportIds.join(', ')}.`,
     `Gallery: ${r.gallery.length} analysed photos of ${galleryIds.size} identities (${r.gallery.filter((p) => p.single).length} one-photo distractors, ${r.gallery.filter((p) => p.padded).length} padded crops).`,
@@ -372,7 +389,7 @@ function report(
     }),
     '',
     // One line to compare runs at a glance.
-    `SUMMARY split=${args.split} gender=${args.pairsGender} pairs=${rows.length}/${rows.length + r.failures.length} ` +
+    `SUMMARY ${args.engine === 'crude' ? 'engine=crude ' : ''}split=${args.split} gender=${args.pairsGender} pairs=${rows.length}/${rows.length + r.failures.length} ` +
       recognisers.map((rec) => `${rec}=${pct(hit(rows, rec), rows.length).replace(' ', '')}(ceil ${pct(ceiling[rec].ok, ceiling[rec].n).replace(' ', '')})`).join(' ') +
       ` pose=${f(mean(poseMax))}° axes=${[0, 1, 2].map((k) => f(mean(rows.map((x) => x.pose[k]!)))).join('/')} dpitch=${f(mean(rows.map((x) => x.poseSigned[1]!)))} outside=${rows.reduce((a, x) => a + x.changed, 0)} seamΔE=${f(rm('seamColour'))} seamGrad=${f(rg('seamGrad'))} sharp=${f(rg('sharpness'))} grain=${f(rg('grain'))} neck=${f(rm('toneNeck'))} sides=${f(rm('toneSides'))} toneL=${f(rm('toneStepL'))} toneC=${f(rm('toneStepChroma'))} fail=${r.failures.length} ms=${f(median(rows.map((x) => x.ms)), 0)} wall=${r.wallS.toFixed(0)}s`,
   ];
@@ -380,7 +397,7 @@ function report(
 }
 
 /** Pixels outside the mask (alpha = 0) that differ from the template, in the raw result. */
-function countChangedOutsideMask(d: DetailedSwap): number {
+function countChangedOutsideMask(d: BenchSwap): number {
   const { raw, template, swap } = d;
   const { roi, alpha } = swap;
   let changed = 0;

@@ -1,5 +1,5 @@
 // npm run panel -- <dir>... --out <panel dir> [--n 12] [--size 384] [--split report] [--seed N] [--with-padded true]
-//   [--set a.b=v] [--engine-opts json] [--gender id=female] [--key file]
+//   [--set a.b=v] [--engine-opts json] [--gender id=female] [--key file] [--engine crude]
 //
 // A blind review panel: face crops of N swaps (same-gender pairs, each template scene used once)
 // and of N untouched photos (one per scene, scenes and people not used as templates or sources
@@ -12,7 +12,7 @@ import { mkdir, writeFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { toServiceError } from '../src/jobs/errors.ts';
-import { engineFromArgs, parseEvalArgs } from './eval.ts';
+import { benchEngineFromArgs, parseEvalArgs } from './eval.ts';
 import { inSplit, loadPhotos, rng, shuffle } from './lib/dataset.ts';
 import { analyseGallery, identityGenders, type Analysed } from './lib/gallery.ts';
 import { faceCrop } from './lib/sheets.ts';
@@ -57,7 +57,7 @@ async function main(): Promise<void> {
 
   const log = (s: string) => process.stderr.write(s + '\n');
   const photos = inSplit(await loadPhotos(args.dirs, { alias: args.alias, padBelow: args.padBelow }), args.split);
-  const engine = engineFromArgs(args);
+  const engine = benchEngineFromArgs(args);
   await engine.init();
   log(`analysing ${photos.length} photos (split ${args.split})…`);
   const { ok } = await analyseGallery(photos, engine.faceAnalyser, undefined, { cache: args.cache, log });
