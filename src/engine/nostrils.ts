@@ -22,7 +22,7 @@ export const NOSE_BASE = [...NOSTRIL_RIGHT, ...NOSTRIL_LEFT, 64, 294, 98, 327, 2
 // EDIT_SOFT; the statistics are over the hull grown by STAT_GROW (the lit skin around: alae, tip's
 // underside, upper lip), the lips (grown by LIPS_KEEP) left out of both.
 const EDIT_GROW = 0.015;
-const EDIT_SOFT = 0.008;
+const EDIT_SOFT = 0.012;
 const STAT_GROW = 0.035;
 const LIPS_KEEP = 0.005;
 // Each face's reference level: this quantile of its (L + 16) over the statistics region.
@@ -150,7 +150,7 @@ export function matchNostrils(
   const den = gaussBlur(lw, bw, bh, rs);
   for (let y = 0; y < bh; y++) for (let x = 0; x < bw; x++) {
     const j = y * bw + x;
-    const g = st * Math.min(1, wgt[j] * ms[j]);
+    const g = st * Math.min(1, wgt[j]);
     const i = (y0 + y) * w + x0 + x;
     if (!(g > 0.002) || !cover[i] || !(den[j] > 0.05)) continue;
     const r = Math.exp((g * num[j]) / den[j]);
