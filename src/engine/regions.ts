@@ -11,6 +11,9 @@ export const BROW_RIGHT = [70, 63, 105, 66, 107, 55, 65, 52, 53, 46];
 export const BROW_LEFT = [336, 296, 334, 293, 300, 285, 295, 282, 283, 276];
 export const EYE_RIGHT = [33, 246, 161, 160, 159, 158, 157, 173, 133, 155, 154, 153, 145, 144, 163, 7];
 export const EYE_LEFT = [263, 466, 388, 387, 386, 385, 384, 398, 362, 382, 381, 380, 374, 373, 390, 249];
+/** The nostril openings (image-left is the mesh's right), as the mesh outlines them at the nose's base. */
+export const NOSTRIL_RIGHT = [79, 239, 238, 20, 60, 75, 166];
+export const NOSTRIL_LEFT = [309, 459, 458, 250, 290, 305, 392];
 export const NOSE = [1, 2, 98, 327, 168, 6, 197, 195, 5, 4, 45, 275, 129, 358, 48, 278];
 /** Points on plain skin (cheeks, forehead centre, nose bridge) for skin-colour statistics. */
 export const SKIN_SAMPLES = [50, 280, 101, 330, 118, 347, 151, 9, 108, 337, 205, 425, 36, 266, 195, 197, 123, 352, 187, 411];

@@ -13,6 +13,7 @@ import { FACE_OVAL, faceWidth, LIPS_INNER, LIPS_OUTER } from './regions.ts';
 import { fitSimilarity3d } from './similarity3d.ts';
 import { meshNormals } from './shading.ts';
 import { greyness, matchEyeWhites, snapshotEyes } from './eyes.ts';
+import { matchNostrils } from './nostrils.ts';
 import { applyStyle, DEFAULT_STYLE, type StyleOptions } from './style.ts';
 import { skinModel } from './skin.ts';
 import { cropFloat, roiAround, warpTriangles, type Roi } from './warp.ts';
@@ -174,6 +175,8 @@ export function swapFace(
   const eyeSnap = opts.colour.eyeWhites > 0 ? snapshotEyes(sLab, roi, dst, fw) : undefined;
   matchColour(sLab, tLab, mask.skin, roi.w, roi.h, fw, opts.colour, mask.light, geometry, warped.cover, opts.colour.edgeLight > 0 ? { stretch: warped.stretch, alpha: mask.alpha, turn: edgeTurn(source.face.angles.yaw, target.face.angles.yaw) } : undefined);
   if (eyeSnap) matchEyeWhites(sLab, warped.cover, roi, dst, fw, eyeSnap, opts.colour.eyeWhites * (1 - greyness(tSkin.mean)));
+  // The nose's base takes the template's darkness there (ColourOptions.nostrils; off: nothing read or written).
+  matchNostrils(sLab, tLab, warped.cover, roi, dst, tMesh, fw, { strength: opts.colour.nostrils, max: opts.colour.nostrilsMax, tolerance: opts.colour.nostrilsTolerance });
   applyStyle(sLab, tLab, warped.cover, roi, dst, tMesh, fw, opts.style);
   // Into the warped buffer (its RGB is spent; outside the cover it stays 0): one 5 MB allocation less.
   const src = labToRgb(sLab[0], sLab[1], sLab[2], warped.rgb, warped.cover);
