@@ -15,7 +15,7 @@ import { faceWidth } from './regions.ts';
 import { roiAround } from './warp.ts';
 import { landmarks5, type Point3 } from './analyse.ts';
 import { encodeResult } from './encode-result.ts';
-import { featureCrispness, sharpenFeatures } from './features.ts';
+import { featureCrispness, sharpenFeatures, shockFeatures } from './features.ts';
 
 export interface DefaultEngineOptions {
   /** Decoder pixel cap (sharp limitInputPixels), a second guard behind the service's own. */
@@ -58,6 +58,13 @@ export interface UpscaleOptions {
    */
   sharpenCrispFrom: number;
   sharpenCrispFull: number;
+  /**
+   * Share of a shock filter's result taken on the enlarged source's eyes and brows (0 = off;
+   * ./features.ts shockFeatures): the enlargement's soft ramps become single crisp contours.
+   */
+  shockFeatures: number;
+  /** Its iterations per unit of enlargement. */
+  shockSteps: number;
 }
 
 export const DEFAULT_UPSCALE: UpscaleOptions = {
@@ -71,6 +78,8 @@ export const DEFAULT_UPSCALE: UpscaleOptions = {
   sharpenOvershoot: 4,
   sharpenCrispFrom: 0.8,
   sharpenCrispFull: 0.45,
+  shockFeatures: 0,
+  shockSteps: 1,
 };
 
 export interface DetailedSwap {
@@ -141,6 +150,7 @@ export class DefaultEngine implements FaceEngine {
         }
         if (gain > 0) sharpenFeatures(out.img, out.face.mesh, k, { amount: o.sharpenFeatures * gain, sigma: o.sharpenSigma, overshoot: o.sharpenOvershoot });
       }
+      if (o.shockFeatures > 0) shockFeatures(out.img, out.face.mesh, k, { amount: o.shockFeatures, steps: o.shockSteps });
       return out;
     });
   }

@@ -8,8 +8,8 @@ import { DEFAULT_COLOUR, matchColour, type ColourOptions } from './colour.ts';
 import { DEFAULT_BLEND, membrane, multiband, type BlendOptions } from './blend.ts';
 import { DEFAULT_ENHANCE, enhance, type EnhanceOptions } from './enhance.ts';
 import { DEFAULT_TEXTURE, matchTexture, type TextureOptions, type TextureReport } from './texture.ts';
-import { labToRgb, rgbToLab } from './raster.ts';
-import { FACE_OVAL, faceWidth, LIPS_INNER, LIPS_OUTER } from './regions.ts';
+import { convexHull, fillPolygon, gaussBlur, growPolygon, labToRgb, rgbToLab } from './raster.ts';
+import { BROW_LEFT, BROW_RIGHT, EYE_LEFT, EYE_RIGHT, FACE_OVAL, faceWidth, LIPS_INNER, LIPS_OUTER, pick } from './regions.ts';
 import { fitSimilarity3d } from './similarity3d.ts';
 import { meshNormals } from './shading.ts';
 import { greyness, matchEyeWhites, snapshotEyes } from './eyes.ts';
@@ -131,6 +131,18 @@ export function edgeTurn(sourceYaw: number, targetYaw: number): number {
   return Math.abs(targetYaw) >= Math.abs(sourceYaw) ? Math.abs(targetYaw - sourceYaw) : 0;
 }
 
+/**
+ * texture.eyeHull's plane over the ROI: per side, the hull of the eye and its brow where the warp
+ * put the source's (the destination mesh), grown 3 % of the face width and feathered (σ 1.5 %).
+ */
+export function eyeHulls(dst: ArrayLike<number>[], roi: Roi, fw: number): Float32Array {
+  const plane = new Float32Array(roi.w * roi.h);
+  for (const ids of [[...EYE_RIGHT, ...BROW_RIGHT], [...EYE_LEFT, ...BROW_LEFT]]) {
+    fillPolygon(plane, roi.w, roi.h, growPolygon(convexHull(pick(dst, ids)), 0.03 * fw).map(([x, y]) => [x - roi.x0, y - roi.y0]), 1);
+  }
+  return gaussBlur(plane, roi.w, roi.h, Math.max(1, 0.015 * fw));
+}
+
 /** Face width (px) the mask is computed at; larger faces take it at 1/2, 1/3 … of their size. */
 const MASK_WORK_FW = 240;
 
@@ -187,7 +199,7 @@ export function swapFace(
   timings.blend = now() - t;
 
   t = now();
-  const texture = matchTexture(src, tgt, mask.alpha, mask.skin, roi.w, roi.h, fw, opts.texture);
+  const texture = matchTexture(src, tgt, mask.alpha, mask.skin, roi.w, roi.h, fw, opts.texture, opts.texture.eyeHull > 0 || opts.texture.eyeHullGain > 0 ? eyeHulls(dst, roi, fw) : undefined);
   timings.texture = now() - t;
 
   t = now();

@@ -66,9 +66,25 @@ export interface TextureOptions {
    * featureClamp range still holds it (steeper edges, no halo). 0 = off.
    */
   featureGain: number;
+  /**
+   * 0..1: inside the source's eyes and brows where the warp put them (their hulls from the
+   * destination mesh, grown and feathered: the `eyes` plane matchTexture is given), this share of
+   * the grain fill takes nothing from the template (no template band, no localGrain modulation by
+   * the template's local texture): seeded noise at the face's level. The template's own lashes, lid
+   * creases and brow hairs beside the source's read as a doubled eye. 0 = off.
+   */
+  eyeHull: number;
+  /**
+   * 0..1: inside the same hulls, this share of the band gains' amplification is taken back (a gain
+   * above 1 → 1; a softening is left to keepFeatures): the
+   * gains measured on plain skin (at maxGain for an enlarged small source) steepen every soft ramp of
+   * its eyes and brows — the lash line, and beside it the lid crease, crow's feet and the
+   * enlargement's ringing — into parallel contours (doubled lids). Only with an `eyes` plane. 0 = off.
+   */
+  eyeHullGain: number;
 }
 
-export const DEFAULT_TEXTURE: TextureOptions = { strength: 1, maxGain: 2.5, grain: 1, templateGrain: 1, templateMedium: 0, grainStructure: 2, featureClamp: 4, keepFeatures: 1, localGrain: 3, featureGain: 0 };
+export const DEFAULT_TEXTURE: TextureOptions = { strength: 1, maxGain: 2.5, grain: 1, templateGrain: 1, templateMedium: 0, grainStructure: 2, featureClamp: 4, keepFeatures: 1, localGrain: 3, featureGain: 0, eyeHull: 0, eyeHullGain: 0 };
 
 export interface TextureReport {
   /** Band gains applied (fine, medium); 1 = unchanged. */
@@ -174,6 +190,8 @@ export function matchTexture(
   h: number,
   faceW: number,
   opts: TextureOptions = DEFAULT_TEXTURE,
+  /** eyeHull: 0..1 over the ROI, the source's eyes and brows (only read when opts.eyeHull > 0). */
+  eyes?: Float32Array,
 ): TextureReport {
   const none: TextureReport = { gains: [1, 1], noise: 0 };
   if (!(opts.strength > 0)) return none;
@@ -221,7 +239,8 @@ export function matchTexture(
   const kf = Math.min(1, Math.max(0, opts.keepFeatures ?? 0));
   const fs = Math.min(1, Math.max(0, opts.featureGain ?? 0));
   const fg = (kf > 0 && (g[0] < 1 || g[1] < 1)) || (fs > 0 && (g[0] >= 1 || g[1] >= 1)) ? featureGains(res, resSat, tgt, tgtSat, alpha, skin, w, h, r2, gain, g, kf, fs) : undefined;
-  if (range || tg > 0 || tm > 0 || fg || local) applyBandsFromTemplate(res, resSat, tgt, tgtSat, alpha, skin, w, h, r2, g[0] - 1, g[1] - 1, noiseSd, seed, tg, tk, tm, gm - 1, mk, tg > 0 && opts.grainStructure > 0 ? struct : undefined, sr, opts.grainStructure * eT[0], range, opts.featureClamp, fg, local);
+  const eh = eyes && (opts.eyeHull > 0 || opts.eyeHullGain > 0) ? { plane: eyes, share: Math.min(1, Math.max(0, opts.eyeHull)), gain: Math.min(1, Math.max(0, opts.eyeHullGain ?? 0)) } : undefined;
+  if (range || tg > 0 || tm > 0 || fg || local || eh) applyBandsFromTemplate(res, resSat, tgt, tgtSat, alpha, skin, w, h, r2, g[0] - 1, g[1] - 1, noiseSd, seed, tg, tk, tm, gm - 1, mk, tg > 0 && opts.grainStructure > 0 ? struct : undefined, sr, opts.grainStructure * eT[0], range, opts.featureClamp, fg, local, eh);
   else applyBands(res, resSat, alpha, w, h, r2, g[0] - 1, g[1] - 1, noiseSd, seed);
   return { gains: g, noise: noiseSd };
 }
@@ -279,7 +298,7 @@ function structureTable(tgt: Float32Array, tSat: Float64Array, w: number, h: num
  * 1 + gm (≤ 1) plus the template's medium band × mk. With `range` (featureClamp), off plain skin
  * the bands' change is held within the local luma range ± `over`; the fill is added after.
  */
-function applyBandsFromTemplate(res: Float32Array, sat: Float64Array, tgt: Float32Array, tSat: Float64Array, alpha: Float32Array, skin: Float32Array, w: number, h: number, r2: number, g0: number, g1: number, noiseSd: number, seed: number, tg: number, tk: number, tm: number, gm: number, mk: number, struct?: Float64Array, sr = 2, structLevel = 0, range?: { lo: Float32Array; hi: Float32Array }, over = 0, featureGains?: [number, number], local?: LocalGrain): void {
+function applyBandsFromTemplate(res: Float32Array, sat: Float64Array, tgt: Float32Array, tSat: Float64Array, alpha: Float32Array, skin: Float32Array, w: number, h: number, r2: number, g0: number, g1: number, noiseSd: number, seed: number, tg: number, tk: number, tm: number, gm: number, mk: number, struct?: Float64Array, sr = 2, structLevel = 0, range?: { lo: Float32Array; hi: Float32Array }, over = 0, featureGains?: [number, number], local?: LocalGrain, eyes?: { plane: Float32Array; share: number; gain: number }): void {
   const lo = range?.lo, hi = range?.hi;
   // keepFeatures: off plain skin, the band change with the features' gains instead of the skin's.
   const f0 = featureGains ? featureGains[0] : g0, f1 = featureGains ? featureGains[1] : g1;
@@ -296,7 +315,9 @@ function applyBandsFromTemplate(res: Float32Array, sat: Float64Array, tgt: Float
       if (s > 0 && (tg > 0 || tm > 0)) {
         const tb1 = boxMean(tSat, w, h, x, y, 1);
         const tFine = 0.299 * tgt[i * 3] + 0.587 * tgt[i * 3 + 1] + 0.114 * tgt[i * 3 + 2] - tb1;
-        let t = tg * s;
+        // eyeHull: inside the source's eyes and brows, nothing of the template's in the fill.
+        const e = eyes ? 1 - eyes.share * eyes.plane[i] : 1;
+        let t = tg * s * e;
         const m = tm * s;
         if (struct && t > 0) {
           // Local RMS of the template's fine band; pure grain's RMS is ≈ 1.5 × its median |·|.
@@ -306,12 +327,14 @@ function applyBandsFromTemplate(res: Float32Array, sat: Float64Array, tgt: Float
           else if (u > 0) t *= 1 - u * u * (3 - 2 * u);
         }
         fill = (1 - t) * noise + t * tk * tFine;
-        if (local) fill *= 1 + s * (localFill(local, w, h, x, y, LOCAL_BOX * r2) - 1);
+        if (local) fill *= 1 + s * e * (localFill(local, w, h, x, y, LOCAL_BOX * r2) - 1);
         band = m > 0 ? g0 * fine + (1 - m) * g1 * medium + m * (gm * medium + mk * (tb1 - boxMean(tSat, w, h, x, y, r2))) : g0 * fine + g1 * medium;
       } else {
-        fill = local && s > 0 ? noise * (1 + s * (localFill(local, w, h, x, y, LOCAL_BOX * r2) - 1)) : noise;
+        fill = local && s > 0 ? noise * (1 + s * (eyes ? 1 - eyes.share * eyes.plane[i] : 1) * (localFill(local, w, h, x, y, LOCAL_BOX * r2) - 1)) : noise;
         band = g0 * fine + g1 * medium;
       }
+      // eyeHullGain: inside the source's eyes and brows, the amplification (skin gains above 1) taken back.
+      if (eyes && eyes.gain > 0 && (g0 > 0 || g1 > 0)) band -= eyes.gain * eyes.plane[i] * ((g0 > 0 ? g0 : 0) * fine + (g1 > 0 ? g1 : 0) * medium);
       const c = 1 - s;
       if (featureGains && c > 0) band += c * ((f0 - g0) * fine + (f1 - g1) * medium);
       // featureClamp: off plain skin, the bands' change stays within the local range ± over.
