@@ -40,9 +40,16 @@ export interface GeometryOptions {
   unfold: number;
   /** 0..1: share of the inner block's mean identity shift (its centroid's move) taken back. */
   keepPlacement: number;
+  /**
+   * 1: where the mesh folds over itself in the template (a turned head: the far cheek and eye
+   * behind the nose), the triangle nearest the camera by the template's depth is the one drawn and
+   * shaded. 0: list order (the warp kept the first triangle, the shading the last; fragments of the
+   * far eye and shards by the nose on templates turned ≳ 18°).
+   */
+  depthOrder: number;
 }
 
-export const DEFAULT_GEOMETRY: GeometryOptions = { depthScale: 0, depthVertical: 1, unfold: 0, keepPlacement: 0 };
+export const DEFAULT_GEOMETRY: GeometryOptions = { depthScale: 0, depthVertical: 1, unfold: 0, keepPlacement: 0, depthOrder: 1 };
 
 export interface SwapOptions {
   /** 0 = the template's face shape, 1 = the source's inner proportions (eyes, nose, mouth layout). */
@@ -160,7 +167,8 @@ export function swapFace(
   const fw = faceWidth(tMesh);
   const roi = roiAround(dst, target.img.width, target.img.height, Math.round(0.08 * fw) + 4);
   const n = roi.w * roi.h;
-  const warped = warpTriangles(source.img, sMesh, dst, triangulation, roi, { rgb: scratch.f32('warp.rgb', n * 3), cover: scratch.u8('warp.cover', n), stretch: scratch.f32('warp.stretch', n) });
+  const { draw: drawOrder, shade: shadeOrder } = paintOrder(triangulation, tMesh, opts.geometry.depthOrder);
+  const warped = warpTriangles(source.img, sMesh, dst, drawOrder, roi, { rgb: scratch.f32('warp.rgb', n * 3), cover: scratch.u8('warp.cover', n), stretch: scratch.f32('warp.stretch', n) });
   const tgt = cropFloat(target.img, roi, scratch.f32('template.rgb', n * 3));
   timings.warp = now() - t;
 
@@ -178,7 +186,7 @@ export function swapFace(
   t = now();
   const geometry = {
     pos: dst.map(([x, y]) => [x - roi.x0, y - roi.y0]),
-    tri: triangulation,
+    tri: shadeOrder,
     targetNormals: meshNormals(tMesh, triangulation),
     sourceNormals: meshNormals(sMesh, triangulation),
   };
@@ -317,6 +325,35 @@ export function destinationMesh(sMesh: ArrayLike<number>[], tMesh: ArrayLike<num
   }
   if (geo.unfold > 0 && tri) unfold(dst, tMesh, tri);
   return dst;
+}
+
+/**
+ * The triangle lists for the warp (which keeps the first triangle over a pixel) and the shading
+ * grid (which keeps the last), so that both take the one nearest the camera where the template's
+ * mesh folds (GeometryOptions.depthOrder); 0 = list order for both, as before.
+ */
+export function paintOrder(tri: ArrayLike<number>, tMesh: ArrayLike<number>[], depthOrder: number): { draw: ArrayLike<number>; shade: ArrayLike<number> } {
+  if (!(depthOrder > 0)) return { draw: tri, shade: tri };
+  const draw = nearestFirst(tri, tMesh);
+  return { draw, shade: reversedTriangles(draw) };
+}
+
+/** The triangles (flat index triples) sorted by the mean depth of their corners in `mesh`, nearest the camera (−z) first. */
+export function nearestFirst(tri: ArrayLike<number>, mesh: ArrayLike<number>[]): number[] {
+  const n = Math.floor(tri.length / 3);
+  const depth = new Float64Array(n);
+  for (let t = 0; t < n; t++) depth[t] = (mesh[tri[t * 3]][2] ?? 0) + (mesh[tri[t * 3 + 1]][2] ?? 0) + (mesh[tri[t * 3 + 2]][2] ?? 0);
+  // Stable: equal depths keep list order, so a flat mesh draws as before.
+  const order = Array.from({ length: n }, (_, t) => t).sort((a, b) => depth[a] - depth[b] || a - b);
+  const out: number[] = [];
+  for (const t of order) out.push(tri[t * 3], tri[t * 3 + 1], tri[t * 3 + 2]);
+  return out;
+}
+
+function reversedTriangles(tri: ArrayLike<number>): number[] {
+  const out: number[] = [];
+  for (let t = tri.length - 3; t >= 0; t -= 3) out.push(tri[t], tri[t + 1], tri[t + 2]);
+  return out;
 }
 
 /**
