@@ -114,9 +114,17 @@ export interface BeardDarkOptions {
    * widths) still reach the edge through it (a soul patch under the lower lip); 0 = the plain edge rule.
    */
   bridge: number;
+  /**
+   * 1: for the source's tests (its moustache, with beardMouth 2) the zone's top and its nose guard are
+   * the source's own (warped) nose alone, not the lower of the two noses: the source's moustache
+   * grows up to its own nostrils, and under a template's longer nose the strip between them was
+   * guarded and stayed the source's (a painted moustache under the nose). The template's tests keep
+   * the zone of both. 0 = off (the old zone); on by default.
+   */
+  nose: number;
 }
 
-export const DEFAULT_BEARD_DARK: BeardDarkOptions = { dark: 0.75, chroma: 0.9, sigma: 0.08, texture: 2, lift: 0.03, template: 0.75, templateShare: 0.25, bridge: 0.03 };
+export const DEFAULT_BEARD_DARK: BeardDarkOptions = { dark: 0.75, chroma: 0.9, sigma: 0.08, texture: 2, lift: 0.03, template: 0.75, templateShare: 0.25, bridge: 0.03, nose: 1 };
 
 export const DEFAULT_MASK: MaskOptions = { feather: 0.03, mouthOpenKeep: 0.07, occluderThreshold: 5.5, maxStretch: 6, mouthMismatch: 1, occluderFromEdge: 1, statsThreshold: 2.5, foreheadFrom: 0.2, foreheadTo: 1, keepBeard: 1, beardMouth: 2, beardDark: DEFAULT_BEARD_DARK, strands: DEFAULT_STRANDS, sideHair: DEFAULT_SIDE_HAIR, glasses: DEFAULT_GLASSES, hairEdge: DEFAULT_HAIR_EDGE, stubble: DEFAULT_STUBBLE, visibility: DEFAULT_VISIBILITY };
 
@@ -221,7 +229,10 @@ export function buildMask(args: MaskInput): FaceMask {
   const tplDarkOn = opts.beardMouth >= 1 && !!opts.keepBeard && opts.occluderThreshold > 0 && opts.beardDark.template > 0;
   const lift = darkOn || tplDarkOn ? opts.beardDark.lift * faceW : 0;
   const beardZone = opts.beardMouth > 0 && opts.occluderThreshold > 0 ? mouthBeardZone(features, dstMesh, m, up, x0, y0, faceW, w, h, lift) : undefined;
-  const featuresG = beardZone ? minusPlane(features, beardZone) : features;
+  // mask.beardDark.nose: the source's tests in a zone up to its own nose (its top and guard the
+  // warped source's alone); the template's keep beardZone.
+  const srcZone = beardZone && opts.beardMouth >= 2 && opts.beardDark.nose > 0 ? orU8(beardZone, mouthBeardZone(features, dstMesh, m, up, x0, y0, faceW, w, h, lift, true)) : beardZone;
+  const featuresG = srcZone ? minusPlane(features, srcZone) : features;
 
   // mask.sideHair acts only at the face's sides (hair hangs there; smile folds and the chin's
   // shadow lie nearer the midline).
@@ -236,12 +247,14 @@ export function buildMask(args: MaskInput): FaceMask {
     mouthT = ((mx - up.ex) * up.ux + (my - up.ey) * up.uy) / up.ul;
   }
   const sides = sideOn ? lateralZone(cover, up, side.lateral * faceW, w, h, mouthT) : undefined;
-  const { bothSkin, lightOnly, occ, band, srcSkin, srcZ } = classifySkin(targetLab, sourceLab, skinParams(targetSkin), skinParams(sourceSkin), cover, hard, featuresG, parts, w, h, up, opts, sides, beardZone, beardZone && args.stubble);
+  const { bothSkin, lightOnly, occ, band, srcSkin, srcZ } = classifySkin(targetLab, sourceLab, skinParams(targetSkin), skinParams(sourceSkin), cover, hard, featuresG, parts, w, h, up, opts, sides, beardZone, beardZone && args.stubble, srcZone);
   // mask.beardDark: the dark moustache / goatee by lightness and chroma against the image's own skin.
   // Its zone: beardMouth's, and below the nose's base outside the features' hull (the goatee's
   // chin, the beard by the mouth's corners, through which the moustache reaches the edge).
   const lower = beardZone && (darkOn || tplDarkOn) ? lowerFace(beardZone, features, cover, dstMesh, m, up, x0, y0, w, h) : undefined;
-  const sourceBeard = lower && darkOn ? beardDarkMap(sourceLab, skinParams(sourceSkin), cover, lower, parts, w, h, faceW, opts.beardDark.dark, opts, args.beardTexture) : undefined;
+  // mask.beardDark.nose: the source's also in its own zone (up to its own nose).
+  const srcLower = lower && srcZone !== beardZone ? orU8(lower, srcZone!) : lower;
+  const sourceBeard = srcLower && darkOn ? beardDarkMap(sourceLab, skinParams(sourceSkin), cover, srcLower, parts, w, h, faceW, opts.beardDark.dark, opts, args.beardTexture) : undefined;
   if (sourceBeard) markWhere(occ, sourceBeard, hard);
   // The template's own (mask.beardDark.template): its styling stays, as keepBeard keeps the rest.
   let bridgeZone: Uint8Array | undefined;
@@ -583,6 +596,7 @@ function classifySkin(
   sides?: Uint8Array,
   beardZone?: Uint8Array,
   stubble?: { target: Float32Array; source?: Float32Array },
+  srcZone: Uint8Array | undefined = beardZone,
 ): { bothSkin: Uint8Array; lightOnly: Uint8Array; occ: Float32Array; band: number; srcSkin?: Uint8Array; srcZ?: Float32Array } {
   const n = w * h;
   const rim = opts.occluderThreshold > 0 && !!opts.sideHair.rim && !!sides;
@@ -622,11 +636,13 @@ function classifySkin(
       // source's cheek or nose under a coloured light); hair and beard are excluded later.
       else if (!parts[i] && (ds <= statThr || shadedSkinZ(sp, sL[i], sA[i], sB[i]) <= statThr || sL[i] >= sBright) && shadedSkinZ(tp, tL[i], tA[i], tB[i]) <= 2 * statThr) lightOnly[i] = 1;
       if (occThr <= 0 || features[i]) continue;
-      if (beardZone && beardZone[i]) {
-        // mask.beardMouth: the moustache / goatee around the lips (below the eyes, inside the hull).
-        if (hard[i] && ((keepBeard && dt > occThr) || (opts.beardMouth >= 2 && ds > occThr))) occ[i] = 1;
+      if (srcZone && srcZone[i]) {
+        // mask.beardMouth: the moustache / goatee around the lips (below the eyes, inside the hull);
+        // the template's in beardZone, the source's in srcZone (mask.beardDark.nose; else the same).
+        const tz = !!beardZone && beardZone[i] === 1;
+        if (hard[i] && ((tz && keepBeard && dt > occThr) || (opts.beardMouth >= 2 && ds > occThr))) occ[i] = 1;
         // mask.stubble: light stubble, skin-coloured, by its texture.
-        else if (stubble && hard[i] && ((keepBeard && stubble.target[i] > 0.5) || (opts.beardMouth >= 2 && stubble.source && stubble.source[i] > 0.5))) occ[i] = 1;
+        else if (stubble && hard[i] && ((tz && keepBeard && stubble.target[i] > 0.5) || (opts.beardMouth >= 2 && stubble.source && stubble.source[i] > 0.5))) occ[i] = 1;
         continue;
       }
       if (!hard[i]) {
@@ -786,6 +802,13 @@ function beardTextureOf(full: MaskInput, L: Float32Array, mesh: ArrayLike<number
   };
 }
 
+/** a or b, as a 0/1 plane. */
+function orU8(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i] | b[i];
+  return out;
+}
+
 /** a and not b, as a 0/1 plane. */
 function minusPlane(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length);
@@ -800,15 +823,16 @@ const NOSE_LOW = [1, 2, 4, 5, 19, 94, 97, 326, 98, 327, 64, 294, 129, 358, 48, 2
  * mask.beardMouth's zone: inside the features' hull, below the nose's base (point 2, the lower of
  * the two meshes' along `up`), outside the lower nose's hull and both meshes' outer lip contour
  * (each grown a little); with `lift` (px, mask.beardDark) from that far above the nose's base.
+ * `ownNose` (mask.beardDark.nose): the nose's base and hull are the warped source's (`dst`) alone.
  */
-function mouthBeardZone(features: Uint8Array, dst: ArrayLike<number>[], tgt: ArrayLike<number>[], g: UpAxis, x0: number, y0: number, faceW: number, w: number, h: number, lift = 0): Uint8Array {
+function mouthBeardZone(features: Uint8Array, dst: ArrayLike<number>[], tgt: ArrayLike<number>[], g: UpAxis, x0: number, y0: number, faceW: number, w: number, h: number, lift = 0, ownNose = false): Uint8Array {
   const guard = new Uint8Array(w * h);
   for (const mesh of [dst, tgt]) {
     fillPolygon(guard, w, h, growPolygon(shifted(pick(mesh, LIPS_OUTER), x0, y0), 0.006 * faceW), 1);
-    fillPolygon(guard, w, h, growPolygon(convexHull(shifted(pick(mesh, NOSE_LOW), x0, y0)), 0.006 * faceW), 1);
+    if (!ownNose || mesh === dst) fillPolygon(guard, w, h, growPolygon(convexHull(shifted(pick(mesh, NOSE_LOW), x0, y0)), 0.006 * faceW), 1);
   }
   const along = (p: ArrayLike<number>) => ((p[0] - x0 - g.ex) * g.ux + (p[1] - y0 - g.ey) * g.uy) / g.ul;
-  const top = Math.min(along(dst[2]), along(tgt[2])) + lift;
+  const top = (ownNose ? along(dst[2]) : Math.min(along(dst[2]), along(tgt[2]))) + lift;
   const out = new Uint8Array(w * h);
   for (let y = 0; y < h; y++) {
     const py = y + 0.5 - g.ey;
