@@ -142,7 +142,7 @@ test('texture.eyeHullGain: inside the hull a soft source keeps its own bands (no
   assert.deepEqual(run(smooth, 1).res, run(smooth, 0).res);
 });
 
-test('engine: on a 150-px source both knobs change the eyes; off (0) is bit-identical to the defaults', async () => {
+test('engine: on a 150-px source the knobs change the eyes (eyeCoring too); off (0) is bit-identical to the defaults', async () => {
   const source = await sharp(await faceA()).resize(150, 150, { kernel: 'lanczos3' }).png().toBuffer();
   // A grainy template (its skin's fine band above the enlarged source's: the fill acts).
   const tb = await sharp(await faceB('png')).removeAlpha().raw().toBuffer({ resolveWithObject: true });
@@ -159,9 +159,9 @@ test('engine: on a 150-px source both knobs change the eyes; off (0) is bit-iden
   };
   const plain = await engine.swapDetailed({ source, target });
   assert.ok(plain.swap.texture.noise > 0, 'a grain deficit');
-  const off = await run({ upscale: { shockFeatures: 0 }, swap: { texture: { eyeHull: 0, eyeHullGain: 0 } } });
+  const off = await run({ upscale: { shockFeatures: 0 }, swap: { texture: { eyeHull: 0, eyeHullGain: 0, eyeCoring: 0 } } });
   assert.equal(sha(off.raw.data), sha(plain.raw.data));
-  for (const opts of [{ upscale: { shockFeatures: 0.5 } }, { swap: { texture: { eyeHull: 1 } } }, { swap: { texture: { eyeHullGain: 1 } } }] as DefaultEngineOptions[]) {
+  for (const [opts, least] of [[{ upscale: { shockFeatures: 0.5 } }, 0.2], [{ swap: { texture: { eyeHull: 1 } } }, 0.2], [{ swap: { texture: { eyeHullGain: 1 } } }, 0.2], [{ swap: { texture: { eyeCoring: 16 } } }, 0.1]] as [DefaultEngineOptions, number][]) {
     const on = await run(opts);
     const { width: w } = on.raw;
     const m = on.target.mesh, fw = faceWidth(m);
@@ -170,7 +170,50 @@ test('engine: on a 150-px source both knobs change the eyes; off (0) is bit-iden
       const d = Math.abs(on.raw.data[p * 3] - plain.raw.data[p * 3]) + Math.abs(on.raw.data[p * 3 + 1] - plain.raw.data[p * 3 + 1]);
       if (distTo(m, EYES_BROWS, p % w, (p / w) | 0) < 0.08 * fw) { near += d; nearN++; } else { rest += d; restN++; }
     }
-    assert.ok(near / nearN > 0.2, `${JSON.stringify(opts)}: mean change near the eyes ${(near / nearN).toFixed(3)}`);
+    assert.ok(near / nearN > least, `${JSON.stringify(opts)}: mean change near the eyes ${(near / nearN).toFixed(3)}`);
     assert.ok(near / nearN > 3 * (rest / restN), `${JSON.stringify(opts)}: near ${(near / nearN).toFixed(3)}, rest ${(rest / restN).toFixed(4)}`);
   }
+});
+
+test('texture.eyeCoring: inside the hull a strong contour keeps its amplification, a weak parallel line beside it is not amplified; 0 is the option absent', () => {
+  const w = 120, h = 120, n = w * h, faceW = 300;
+  const rgbOf = (y: Float32Array) => Float32Array.from({ length: y.length * 3 }, (_, i) => y[(i / 3) | 0]);
+  // A soft lash line (−60) and, below it, a soft weak line (−6: a lid crease, a ringing echo).
+  const lines = boxBlur(Float32Array.from({ length: n }, (_, i) => { const y = (i / w) | 0; return Math.abs(y - 40) <= 1 ? -60 : Math.abs(y - 76) <= 1 ? -6 : 0; }), w, h, 3);
+  const resY = Float32Array.from(lines, (v, i) => 128 + v + boxBlur(noisy(n, 4, 9), w, h, 2)[i]);
+  const alpha = new Float32Array(n).fill(1), skin = new Float32Array(n).fill(1);
+  const eyes = Float32Array.from({ length: n }, (_, i) => (i % w < w / 2 ? 1 : 0)); // left half: the hull
+  const tgt = rgbOf(Float32Array.from(noisy(n, 14, 7), (v) => 128 + v));
+  const run = (eyeCoring: number, plane: Float32Array | undefined = eyes) => {
+    const res = rgbOf(resY);
+    const rep = matchTexture(res, tgt, alpha, skin, w, h, faceW, { ...DEFAULT_TEXTURE, grain: 0, eyeCoring }, plane);
+    return { res, rep };
+  };
+  // Depth of the line at row `at` below rows ±9 away, mean over the columns [x0, x1).
+  const depth = (v: Float32Array, at: number, x0: number, x1: number) => {
+    let s = 0;
+    for (let x = x0; x < x1; x++) s += (v[((at - 9) * w + x) * 3] + v[((at + 9) * w + x) * 3]) / 2 - v[(at * w + x) * 3];
+    return s / (x1 - x0);
+  };
+  const src = rgbOf(resY);
+  const off = run(0), on = run(12);
+  assert.ok(off.rep.gains[1] > 1.5, `medium gain ${off.rep.gains[1]}`);
+  const [s0, w0] = [depth(src, 40, 8, 50), depth(src, 76, 8, 50)];
+  const [sOff, wOff] = [depth(off.res, 40, 8, 50), depth(off.res, 76, 8, 50)];
+  const [sOn, wOn] = [depth(on.res, 40, 8, 50), depth(on.res, 76, 8, 50)];
+  // Knob 0: both lines amplified (the doubled contour); knob 12: the strong one still (≥ 80 % of its
+  // amplification), the weak one not.
+  assert.ok(wOff > 1.25 * w0, `knob 0: weak line ${w0.toFixed(2)} → ${wOff.toFixed(2)}`);
+  assert.ok(wOn < 1.05 * w0, `knob 12: weak line ${w0.toFixed(2)} → ${wOn.toFixed(2)}`);
+  assert.ok(sOn - s0 > 0.8 * (sOff - s0), `knob 12: strong line ${s0.toFixed(1)} → ${sOn.toFixed(1)} (knob 0: ${sOff.toFixed(1)})`);
+  // Outside the hull: unchanged.
+  let outside = 0;
+  for (let y = 4; y < h - 4; y++) for (let x = w / 2; x < w - 4; x++) outside = Math.max(outside, Math.abs(on.res[(y * w + x) * 3] - off.res[(y * w + x) * 3]));
+  assert.ok(outside < 1e-4, `outside the hull the same (${outside})`);
+  // Knob 0, with or without the plane: the option absent.
+  const { eyeCoring: _, ...absent } = DEFAULT_TEXTURE;
+  const res = rgbOf(resY);
+  matchTexture(res, tgt, alpha, skin, w, h, faceW, { ...(absent as typeof DEFAULT_TEXTURE), grain: 0 });
+  assert.deepEqual(run(0, undefined).res, res);
+  assert.deepEqual(off.res, res);
 });

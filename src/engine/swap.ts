@@ -207,7 +207,7 @@ export function swapFace(
   timings.blend = now() - t;
 
   t = now();
-  const texture = matchTexture(src, tgt, mask.alpha, mask.skin, roi.w, roi.h, fw, opts.texture, opts.texture.eyeHull > 0 || opts.texture.eyeHullGain > 0 ? eyeHulls(dst, roi, fw) : undefined);
+  const texture = matchTexture(src, tgt, mask.alpha, mask.skin, roi.w, roi.h, fw, opts.texture, opts.texture.eyeHull > 0 || opts.texture.eyeHullGain > 0 || opts.texture.eyeCoring > 0 ? eyeHulls(dst, roi, fw) : undefined);
   timings.texture = now() - t;
 
   t = now();

@@ -82,9 +82,18 @@ export interface TextureOptions {
    * enlargement's ringing — into parallel contours (doubled lids). Only with an `eyes` plane. 0 = off.
    */
   eyeHullGain: number;
+  /**
+   * Grey levels (0 = off): inside the same hulls, the bands' amplification (skin gains above 1) is
+   * cored by the result's local luma range R (max − min over the medium band's box, featureClamp's
+   * range): scaled by R⁴ / (R⁴ + eyeCoring⁴). A strong contour (the lash line, the brow's edge:
+   * R ≫ eyeCoring) keeps the whole gain; the weak ramps apart from it (a soft lid crease, lower-lid
+   * lines, an enlarged 150-px source's JPEG ripples) are not amplified into parallel hard lines (the
+   * doubled lids and brows of an enlarged small source). Only with an `eyes` plane.
+   */
+  eyeCoring: number;
 }
 
-export const DEFAULT_TEXTURE: TextureOptions = { strength: 1, maxGain: 2.5, grain: 1, templateGrain: 1, templateMedium: 0, grainStructure: 2, featureClamp: 4, keepFeatures: 1, localGrain: 3, featureGain: 0, eyeHull: 0, eyeHullGain: 0 };
+export const DEFAULT_TEXTURE: TextureOptions = { strength: 1, maxGain: 2.5, grain: 1, templateGrain: 1, templateMedium: 0, grainStructure: 2, featureClamp: 4, keepFeatures: 1, localGrain: 3, featureGain: 0, eyeHull: 0, eyeHullGain: 0, eyeCoring: 0 };
 
 export interface TextureReport {
   /** Band gains applied (fine, medium); 1 = unchanged. */
@@ -234,12 +243,12 @@ export function matchTexture(
   const struct = tg > 0 && opts.grainStructure > 0 ? structureTable(tgt, tgtSat, w, h) : undefined;
   const local = lg > 0 ? localGrain(tgt, tgtSat, res, resSat, w, h, idx, LOCAL_BOX * r2, g[0], lg, struct) : undefined;
   const sr = Math.max(2, Math.round(0.006 * faceW));
-  const range = opts.featureClamp > 0 ? localRange(res, alpha, w, h, r2) : undefined;
+  const range = opts.featureClamp > 0 || (eyes && opts.eyeCoring > 0) ? localRange(res, alpha, w, h, r2) : undefined;
   // keepFeatures: off skin, the gains measured on the features themselves (share kf).
   const kf = Math.min(1, Math.max(0, opts.keepFeatures ?? 0));
   const fs = Math.min(1, Math.max(0, opts.featureGain ?? 0));
   const fg = (kf > 0 && (g[0] < 1 || g[1] < 1)) || (fs > 0 && (g[0] >= 1 || g[1] >= 1)) ? featureGains(res, resSat, tgt, tgtSat, alpha, skin, w, h, r2, gain, g, kf, fs) : undefined;
-  const eh = eyes && (opts.eyeHull > 0 || opts.eyeHullGain > 0) ? { plane: eyes, share: Math.min(1, Math.max(0, opts.eyeHull)), gain: Math.min(1, Math.max(0, opts.eyeHullGain ?? 0)) } : undefined;
+  const eh = eyes && (opts.eyeHull > 0 || opts.eyeHullGain > 0 || opts.eyeCoring > 0) ? { plane: eyes, share: Math.min(1, Math.max(0, opts.eyeHull)), gain: Math.min(1, Math.max(0, opts.eyeHullGain ?? 0)), coring: Math.max(0, opts.eyeCoring ?? 0) } : undefined;
   if (range || tg > 0 || tm > 0 || fg || local || eh) applyBandsFromTemplate(res, resSat, tgt, tgtSat, alpha, skin, w, h, r2, g[0] - 1, g[1] - 1, noiseSd, seed, tg, tk, tm, gm - 1, mk, tg > 0 && opts.grainStructure > 0 ? struct : undefined, sr, opts.grainStructure * eT[0], range, opts.featureClamp, fg, local, eh);
   else applyBands(res, resSat, alpha, w, h, r2, g[0] - 1, g[1] - 1, noiseSd, seed);
   return { gains: g, noise: noiseSd };
@@ -298,7 +307,7 @@ function structureTable(tgt: Float32Array, tSat: Float64Array, w: number, h: num
  * 1 + gm (≤ 1) plus the template's medium band × mk. With `range` (featureClamp), off plain skin
  * the bands' change is held within the local luma range ± `over`; the fill is added after.
  */
-function applyBandsFromTemplate(res: Float32Array, sat: Float64Array, tgt: Float32Array, tSat: Float64Array, alpha: Float32Array, skin: Float32Array, w: number, h: number, r2: number, g0: number, g1: number, noiseSd: number, seed: number, tg: number, tk: number, tm: number, gm: number, mk: number, struct?: Float64Array, sr = 2, structLevel = 0, range?: { lo: Float32Array; hi: Float32Array }, over = 0, featureGains?: [number, number], local?: LocalGrain, eyes?: { plane: Float32Array; share: number; gain: number }): void {
+function applyBandsFromTemplate(res: Float32Array, sat: Float64Array, tgt: Float32Array, tSat: Float64Array, alpha: Float32Array, skin: Float32Array, w: number, h: number, r2: number, g0: number, g1: number, noiseSd: number, seed: number, tg: number, tk: number, tm: number, gm: number, mk: number, struct?: Float64Array, sr = 2, structLevel = 0, range?: { lo: Float32Array; hi: Float32Array }, over = 0, featureGains?: [number, number], local?: LocalGrain, eyes?: { plane: Float32Array; share: number; gain: number; coring?: number }): void {
   const lo = range?.lo, hi = range?.hi;
   // keepFeatures: off plain skin, the band change with the features' gains instead of the skin's.
   const f0 = featureGains ? featureGains[0] : g0, f1 = featureGains ? featureGains[1] : g1;
@@ -335,10 +344,15 @@ function applyBandsFromTemplate(res: Float32Array, sat: Float64Array, tgt: Float
       }
       // eyeHullGain: inside the source's eyes and brows, the amplification (skin gains above 1) taken back.
       if (eyes && eyes.gain > 0 && (g0 > 0 || g1 > 0)) band -= eyes.gain * eyes.plane[i] * ((g0 > 0 ? g0 : 0) * fine + (g1 > 0 ? g1 : 0) * medium);
+      // eyeCoring: there, the amplification taken back where the local luma range R is small: × T⁴/(R⁴ + T⁴).
+      if (eyes && eyes.coring && lo && hi && (g0 > 0 || g1 > 0) && eyes.plane[i]! > 0) {
+        const r = hi[i]! - lo[i]!, r4 = r * r * r * r, t4 = eyes.coring ** 4;
+        band -= eyes.plane[i]! * (1 - eyes.gain) * (t4 / (r4 + t4)) * ((g0 > 0 ? g0 : 0) * fine + (g1 > 0 ? g1 : 0) * medium);
+      }
       const c = 1 - s;
       if (featureGains && c > 0) band += c * ((f0 - g0) * fine + (f1 - g1) * medium);
       // featureClamp: off plain skin, the bands' change stays within the local range ± over.
-      if (lo && hi && c > 0) {
+      if (lo && hi && over > 0 && c > 0) {
         const v = Y + band;
         const held = (v > hi[i] + over ? hi[i] + over : v < lo[i] - over ? lo[i] - over : v) - Y;
         band += c * (held - band);
