@@ -142,6 +142,17 @@ export interface ColourOptions {
   /** σ of that match, fraction of the face width. */
   socketsSigma: number;
   /**
+   * 0..1: the same band's chroma (eye and brow included: eyes.ts redoes the eye's opening): the
+   * matched source's local a and b means at `socketsSigma` shifted to the template's (over its
+   * skin), bounded to ±20. A source under two coloured lights (a warm bounce on the lower lids and
+   * sockets under a cool key) kept an amber or olive cast around the eyes that the coarse chroma
+   * match (σ `chromaSigma`, over skin, which leaves the lids out) cannot reach. Cells paler than
+   * half the face's median chromaticity (shine, hot spots) leave both faces' statistics. 0 = off
+   * (default); 1 recommended (tune split: the under-eye cast against the template 3.15 → 1.93
+   * mean |Δa, Δb|, each recogniser one pair; docs/ENGINE.md).
+   */
+  socketsChroma: number;
+  /**
    * 0..1: the nose's base (nostril openings, columella, sills; `nostrils.ts`) takes the template's
    * darkness there: the matched source's (L + 16) relative to its nose-base surround is mapped by
    * rank onto the template's at its own nose base, only lightening, less `nostrilsTolerance`,
@@ -349,7 +360,7 @@ function deviationSpread(cells: Float32Array, mean: Float32Array, wl: Float32Arr
   return spread(d);
 }
 
-export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, rimFine: 0, rimFineSigma: 0.02, rimFineLight: 1, rimFineFrom: 0.92, rimFineTolerance: 0.05, rimFineChromaTolerance: 2, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, nostrils: 0, nostrilsMax: 2.5, nostrilsTolerance: 1.1, relight: 1, relightSigma: 0.05, relightTemplate: 0, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0.08, relightShareAt: 0.3, relightKeep: 0.06, relightGrey: 1, eyeWhites: 1, edgeLight: 1, edgeLightSigma: 0.006, edgeLightStretchFrom: 1.2, edgeLightStretchFull: 1.8, edgeLightChroma: 0.5, edgeLightMax: 1.6, edgeLightDetail: 0.15, edgeLightTurn: 8, edgeLightBand: 0.6, albedo: 0, albedoLight: 0, albedoSigma: 0.05, albedoGainMax: 1.5, albedoBrows: 0, albedoFill: 0, albedoCouple: 0, albedoGate: 0, albedoBrowsLight: 1 };
+export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, rimFine: 0, rimFineSigma: 0.02, rimFineLight: 1, rimFineFrom: 0.92, rimFineTolerance: 0.05, rimFineChromaTolerance: 2, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, socketsChroma: 0, nostrils: 0, nostrilsMax: 2.5, nostrilsTolerance: 1.1, relight: 1, relightSigma: 0.05, relightTemplate: 0, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0.08, relightShareAt: 0.3, relightKeep: 0.06, relightGrey: 1, eyeWhites: 1, edgeLight: 1, edgeLightSigma: 0.006, edgeLightStretchFrom: 1.2, edgeLightStretchFull: 1.8, edgeLightChroma: 0.5, edgeLightMax: 1.6, edgeLightDetail: 0.15, edgeLightTurn: 8, edgeLightBand: 0.6, albedo: 0, albedoLight: 0, albedoSigma: 0.05, albedoGainMax: 1.5, albedoBrows: 0, albedoFill: 0, albedoCouple: 0, albedoGate: 0, albedoBrowsLight: 1 };
 
 /**
  * Matches the source planes (Lab, in place) to the template's local means, shading and highlights.
@@ -467,7 +478,7 @@ export function matchColour(
     scaleAffine(gains[0], shifts[0], g);
   }
   if (relit) composeRelight(grid, relit, gains, shifts);
-  if (geometry && opts.sockets > 0) socketMatch(src[0], tgt[0], w, h, k, grid, gains, shifts, geometry, faceW, opts, only);
+  if (geometry && (opts.sockets > 0 || opts.socketsChroma > 0)) socketMatch(src, tgt, w, h, k, grid, gains, shifts, geometry, faceW, opts, only);
   if (geometry && opts.periphery > 0) peripheryMatch(grid, gains, shifts, geometry, faceW, k, opts);
   if (geometry && opts.lowerFace > 0) lowerFaceMatch(coveredMeans(src, tgt, w, h, k, only), gains, shifts, geometry, faceW, k, opts.lowerFace, opts.lowerFaceLight, opts.lowerFaceSigma);
   // A source without colour: its chroma from the template's face under it (greyChroma()).
@@ -1784,8 +1795,8 @@ const SOCKET_TOL = 1.12;
  * brighter, L takes the ratio, × strength × the band's weight.
  */
 function socketMatch(
-  sL: Float32Array,
-  tL: Float32Array,
+  sLab: Float32Array[],
+  tLab: Float32Array[],
   w: number,
   h: number,
   k: number,
@@ -1833,7 +1844,8 @@ function socketMatch(
     if (y > by1) by1 = y;
   }
   if (bx1 < 0) return;
-  coveredSums(sL, tL, sSum, tSum, cnt, cov, w, h, k, cw, only, { x0: bx0 * k, y0: by0 * k, x1: Math.min(w, (bx1 + 1) * k), y1: Math.min(h, (by1 + 1) * k) });
+  const rect = { x0: bx0 * k, y0: by0 * k, x1: Math.min(w, (bx1 + 1) * k), y1: Math.min(h, (by1 + 1) * k) };
+  coveredSums(sLab[0]!, tLab[0]!, sSum, tSum, cnt, cov, w, h, k, cw, only, rect);
   const wS = new Float32Array(nc);
   const wT = new Float32Array(nc);
   const matched = new Float32Array(nc);
@@ -1851,7 +1863,10 @@ function socketMatch(
   const soft = Math.max(1, SOCKET_SOFT * fwc);
   const bandSoft = gaussBlur(band, cw, ch, soft);
   const keepSoft = gaussBlur(keep, cw, ch, Math.max(0.5, 0.5 * SOCKET_KEEP * fwc));
+  // The band's chroma (socketsChroma): before the lightness below changes the L maps (a and b's are apart).
+  if (opts.socketsChroma > 0) socketChroma(sLab, tLab, w, h, k, grid, gains, shifts, wS, wT, bandSoft, keep, keepSoft, sigma, rect, Math.min(1, opts.socketsChroma), only);
   const st = Math.min(1, opts.sockets);
+  if (!(st > 0)) return;
   for (let i = 0; i < nc; i++) {
     // Where both faces have enough measured skin near (their weights' blur ≥ 0.05, full from 0.2).
     const wgt = st * Math.min(1, Math.max(0, (bandSoft[i] - 0.1) / 0.8)) * (1 - Math.max(keep[i], keepSoft[i])) * Math.min(1, Math.max(0, (Math.min(wbS[i], wbT[i]) - 0.05) / 0.15));
@@ -1860,6 +1875,87 @@ function socketMatch(
     const r = Math.pow(Math.min(SOCKET_MAX, mt[i] / (SOCKET_TOL * ms[i])), wgt);
     gains[0][i] *= r;
     shifts[0][i] *= r;
+  }
+}
+
+// socketsChroma: the shift toward the template's chroma is bounded to this (Lab units, per channel).
+const SOCKET_CHROMA_MAX = 20;
+// socketsChroma: cells paler than this share of the face's median chromaticity leave its statistics (full from SOCKET_PALE1).
+const SOCKET_PALE0 = 0.5;
+const SOCKET_PALE1 = 0.75;
+
+/**
+ * The eye sockets' fine chroma (ColourOptions.socketsChroma), folded into the a, b maps: in the
+ * sockets' band (eye and brow included: the eye's opening is redone by eyes.ts, a brow takes the
+ * skin's shift as in the main match), the matched source's local mean of a and b at σ =
+ * socketsSigma (its plain means over the ring and skin, as socketMatch's L) is shifted to the
+ * template's (over its skin), × strength × the band's weight. A source lit by two colours (a warm
+ * bounce on the lower lids under a cool key) keeps a cast there that the coarse match (σ
+ * chromaSigma, over skin, which leaves the lids out) cannot reach.
+ */
+function socketChroma(
+  sLab: Float32Array[],
+  tLab: Float32Array[],
+  w: number,
+  h: number,
+  k: number,
+  grid: { cw: number; ch: number; wl: Float32Array; tgt: Float32Array[] },
+  gains: Float32Array[],
+  shifts: Float32Array[],
+  wS: Float32Array,
+  wT: Float32Array,
+  bandSoft: Float32Array,
+  keep: Float32Array,
+  keepSoft: Float32Array,
+  sigma: number,
+  rect: { x0: number; y0: number; x1: number; y1: number },
+  st: number,
+  only?: Uint8Array,
+): void {
+  const { cw, ch } = grid;
+  const nc = cw * ch;
+  // Both faces' plain means over the covered pixels of the band's cells.
+  const sm: Float32Array[] = [];
+  const cov = new Float32Array(nc);
+  for (let c = 0; c < 3; c++) {
+    const sSum = new Float32Array(nc);
+    const tSum = new Float32Array(nc);
+    coveredSums(sLab[c]!, tLab[c]!, sSum, tSum, undefined, c === 0 ? cov : undefined, w, h, k, cw, only, rect);
+    sm.push(sSum);
+  }
+  for (let i = 0; i < nc; i++) for (let c = 0; c < 3; c++) sm[c]![i] = cov[i] > 0 ? sm[c]![i]! / cov[i] : 0;
+  // Shine and hot spots (white light: bright and pale) are no skin colour: cells whose chromaticity,
+  // √(a² + b²) ÷ (L + 16), is under SOCKET_PALE0 of the face's median over its weighted band cells
+  // leave the statistics (full weight from SOCKET_PALE1). A template's shiny brow ridge pulled the
+  // band toward grey-blue.
+  const pale = (L: Float32Array, A: Float32Array, B: Float32Array, wt: Float32Array): Float32Array => {
+    const q = new Float32Array(nc);
+    const v: number[] = [];
+    for (let i = 0; i < nc; i++) {
+      q[i] = Math.hypot(A[i]!, B[i]!) / Math.max(1, L[i]! + 16);
+      if (wt[i]! > 0.5) v.push(q[i]!);
+    }
+    const out = new Float32Array(nc);
+    if (v.length < 8) return wt;
+    const med = selectKth(Float64Array.from(v), v.length >> 1);
+    for (let i = 0; i < nc; i++) out[i] = wt[i]! * Math.min(1, Math.max(0, (q[i]! / Math.max(1e-6, med) - SOCKET_PALE0) / (SOCKET_PALE1 - SOCKET_PALE0)));
+    return out;
+  };
+  const wS2 = pale(sm[0]!, sm[1]!, sm[2]!, wS);
+  const wT2 = pale(grid.tgt[0]!, grid.tgt[1]!, grid.tgt[2]!, wT);
+  const wbS2 = gaussBlur(wS2, cw, ch, sigma);
+  const wbT2 = gaussBlur(wT2, cw, ch, sigma);
+  const wgt = new Float32Array(nc);
+  for (let i = 0; i < nc; i++) wgt[i] = st * Math.min(1, Math.max(0, (bandSoft[i] - 0.1) / 0.8)) * (1 - Math.max(keep[i]!, keepSoft[i]!)) * Math.min(1, Math.max(0, (Math.min(wbS2[i]!, wbT2[i]!) - 0.05) / 0.15));
+  for (const c of [1, 2]) {
+    const matched = new Float32Array(nc);
+    for (let i = 0; i < nc; i++) if (cov[i] > 0) matched[i] = sm[c]![i]! * gains[c]![i]! + shifts[c]![i]!;
+    const ms = normalisedBlur(matched, wS2, wbS2, cw, ch, sigma);
+    const mt = normalisedBlur(grid.tgt[c]!, wT2, wbT2, cw, ch, sigma);
+    for (let i = 0; i < nc; i++) {
+      if (!(wgt[i]! > 0)) continue;
+      shifts[c]![i] += wgt[i]! * Math.min(SOCKET_CHROMA_MAX, Math.max(-SOCKET_CHROMA_MAX, mt[i]! - ms[i]!));
+    }
   }
 }
 
