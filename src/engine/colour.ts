@@ -308,6 +308,23 @@ export interface ColourOptions {
    * all. 0 = every pair.
    */
   albedoGate: number;
+  /**
+   * 0..1: the template's dark non-skin (a beard or moustache the mask lets through as shadowed
+   * skin, dark stubble, a kept hair) leaves the statistics of every match: a cell whose L + 16 lies
+   * more than `darkCellsFrom` (log) below the template's own coarse field (σ `lightingSigma`, over
+   * the same cells) loses weight, all of it from `darkCellsTo`; the source's cell there goes with
+   * it. It pulled the template's field under its skin (a moustache of L 25 in a cheek's σ 0.2
+   * mean), and the whole mid-face came out darker and greyer than the template's forehead, ears
+   * and neck. Only below the nose's tip (with the mesh): over the whole face a side-lit template's
+   * shadow went too. 0 = off (default); 1 to use (tune split: faceres one pair, docs/ENGINE.md).
+   */
+  darkCells: number;
+  /** Log (L + 16) below the template's field from which a cell starts to leave. */
+  darkCellsFrom: number;
+  /** … and at which it is out entirely. */
+  darkCellsTo: number;
+  /** 1: a cell leaves only as far as the place mirrored across the face's midline is dark too (a beard, not a side light's shadow); 0: no such test. */
+  darkCellsMirror: number;
 }
 
 /** The face's geometry for the shading transfer: the layout in the ROI and each mesh's normals. */
@@ -360,7 +377,7 @@ function deviationSpread(cells: Float32Array, mean: Float32Array, wl: Float32Arr
   return spread(d);
 }
 
-export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, rimFine: 0, rimFineSigma: 0.02, rimFineLight: 1, rimFineFrom: 0.92, rimFineTolerance: 0.05, rimFineChromaTolerance: 2, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, socketsChroma: 0, nostrils: 0, nostrilsMax: 2.5, nostrilsTolerance: 1.1, relight: 1, relightSigma: 0.05, relightTemplate: 0, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0.08, relightShareAt: 0.3, relightKeep: 0.06, relightGrey: 1, eyeWhites: 1, edgeLight: 1, edgeLightSigma: 0.006, edgeLightStretchFrom: 1.2, edgeLightStretchFull: 1.8, edgeLightChroma: 0.5, edgeLightMax: 1.6, edgeLightDetail: 0.15, edgeLightTurn: 8, edgeLightBand: 0.6, albedo: 0, albedoLight: 0, albedoSigma: 0.05, albedoGainMax: 1.5, albedoBrows: 0, albedoFill: 0, albedoCouple: 0, albedoGate: 0, albedoBrowsLight: 1 };
+export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, rimFine: 0, rimFineSigma: 0.02, rimFineLight: 1, rimFineFrom: 0.92, rimFineTolerance: 0.05, rimFineChromaTolerance: 2, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, socketsChroma: 0, nostrils: 0, nostrilsMax: 2.5, nostrilsTolerance: 1.1, relight: 1, relightSigma: 0.05, relightTemplate: 0, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0.08, relightShareAt: 0.3, relightKeep: 0.06, relightGrey: 1, eyeWhites: 1, edgeLight: 1, edgeLightSigma: 0.006, edgeLightStretchFrom: 1.2, edgeLightStretchFull: 1.8, edgeLightChroma: 0.5, edgeLightMax: 1.6, edgeLightDetail: 0.15, edgeLightTurn: 8, edgeLightBand: 0.6, albedo: 0, albedoLight: 0, albedoSigma: 0.05, albedoGainMax: 1.5, albedoBrows: 0, albedoFill: 0, albedoCouple: 0, albedoGate: 0, albedoBrowsLight: 1, darkCells: 0, darkCellsFrom: 0.2, darkCellsTo: 0.4, darkCellsMirror: 0 };
 
 /**
  * Matches the source planes (Lab, in place) to the template's local means, shading and highlights.
@@ -389,6 +406,8 @@ export function matchColour(
 ): void {
   const k = Math.max(1, Math.round(faceW / 100));
   const grid = cellMeans(src, tgt, lightWeight, w, h, k, only);
+  // The template's dark non-skin out of every statistic (before any field is blurred).
+  if (opts.darkCells > 0) darkCellsOut(grid, (opts.lightingSigma * faceW) / k, opts, geometry, k, faceW);
   const { cw, ch, wl } = grid;
   const nc = cw * ch;
   // The source's broad shine: out of its cells now (so every statistic below sees diffuse skin), out
@@ -514,6 +533,67 @@ export function matchColour(
   }
   applyFields(src, gains, shifts, hot, cw, ch, k, w, h, only, cross, gloss, lightWeight, ceiling, albedo, Math.min(1, Math.max(0, opts.albedoBrowsLight)));
   if (edgeW && edge) edgeLightPixels(src, tgt, edge.alpha, edgeW, cw, ch, k, w, h, Math.max(0.5, opts.edgeLightSigma * faceW), Math.max(1, opts.edgeLightMax), Math.min(1, Math.max(0, opts.edgeLightChroma)) * (1 - grey), opts.edgeLightDetail, only);
+}
+
+/**
+ * ColourOptions.darkCells: the skin weight of cells where the template is far darker than its own
+ * coarse field (a beard, a moustache, dark stubble that passed the mask's shadowed-skin test) is
+ * lowered in place (a ramp in log (L + 16) from `darkCellsFrom` to `darkCellsTo` below the field,
+ * × darkCells), so the match's every statistic (both faces: the weight is shared) sees skin. Only
+ * below the nose's tip (a ramp over 0.05 face width; with the mesh) and only as dark as the cell
+ * mirrored across the face's midline (the line through the brow's centre, mesh 168, and the chin,
+ * 152): a beard is dark on both sides, a side light's shadow on one.
+ */
+function darkCellsOut(grid: { cw: number; ch: number; wl: Float32Array; tgt: Float32Array[] }, sigma: number, opts: ColourOptions, g: ShadingGeometry | undefined, k: number, faceW: number): void {
+  const { cw, ch, wl } = grid;
+  const t = grid.tgt[0];
+  const nc = cw * ch;
+  const v = new Float32Array(nc);
+  for (let i = 0; i < nc; i++) v[i] = t[i] + 16;
+  const f = normalisedBlur(v, wl, gaussBlur(wl, cw, ch, sigma), cw, ch, sigma);
+  // How far below the field (log), per cell with skin weight; 0 elsewhere.
+  const dev = new Float32Array(nc);
+  for (let i = 0; i < nc; i++) if (wl[i] > 0 && f[i] > 0) dev[i] = Math.max(0, -Math.log(Math.max(1e-3, v[i]) / f[i]));
+  const from = Math.max(0, opts.darkCellsFrom);
+  const span = Math.max(1e-3, opts.darkCellsTo - from);
+  const s = Math.min(1, opts.darkCells);
+  let mirror: ((x: number, y: number) => number) | undefined;
+  let zone: ((x: number, y: number) => number) | undefined;
+  let devBlur: Float32Array | undefined;
+  if (g) {
+    const cell = (i: number): [number, number] => [g.pos[i][0] / k, g.pos[i][1] / k];
+    const top = cell(168), chin = cell(152), tip = cell(1);
+    let ux = chin[0] - top[0], uy = chin[1] - top[1];
+    const ul = Math.hypot(ux, uy) || 1;
+    ux /= ul;
+    uy /= ul;
+    const fwc = faceW / k;
+    const ds = Math.max(0.5, 0.02 * fwc);
+    devBlur = normalisedBlur(dev, wl, gaussBlur(wl, cw, ch, ds), cw, ch, ds);
+    zone = (x, y) => {
+      const d = ((x - tip[0]) * ux + (y - tip[1]) * uy) / fwc;
+      return Math.min(1, Math.max(0, d / 0.05));
+    };
+    mirror = (x, y) => {
+      // Reflect across the midline (through `top` along u): keep the along-axis part, negate the across.
+      const px = x - top[0], py = y - top[1];
+      const al = px * ux + py * uy;
+      const mx = top[0] + 2 * al * ux - px, my = top[1] + 2 * al * uy - py;
+      const cx = Math.round(mx - 0.5), cy = Math.round(my - 0.5);
+      if (cx < 0 || cy < 0 || cx >= cw || cy >= ch) return 0;
+      // The mirrored place's darkness, smoothed (σ 0.02 face width: a beard's texture, and the mirror is not exact).
+      return devBlur![cy * cw + cx];
+    };
+  }
+  for (let y = 0, i = 0; y < ch; y++) {
+    for (let x = 0; x < cw; x++, i++) {
+      if (!(dev[i] > from)) continue;
+      const z = zone ? zone(x + 0.5, y + 0.5) : 1;
+      if (!(z > 0)) continue;
+      const d = mirror && opts.darkCellsMirror > 0 ? Math.min(dev[i], mirror(x + 0.5, y + 0.5)) : dev[i];
+      if (d > from) wl[i] *= 1 - s * z * Math.min(1, (d - from) / span);
+    }
+  }
 }
 
 /**
