@@ -15,7 +15,7 @@ const planes = (L: number, a: number, b: number): Planes => [new Float32Array(n)
 function run(tgt: Planes, darkCells: number): Planes {
   const src = planes(62, 16, 14);
   const skin = new Float32Array(n).fill(1);
-  matchColour(src, tgt, skin, w, h, faceW, { ...plain, darkCells, darkCellsFrom: 0.2, darkCellsTo: 0.4 }, skin);
+  matchColour(src, tgt, skin, w, h, faceW, { ...plain, darkCells }, skin);
   return src;
 }
 
