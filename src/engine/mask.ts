@@ -5,6 +5,7 @@
 import { bilinearTaps, boxBlur, convexHull, fillPolygon, gaussBlur, growPolygon, setBox } from './raster.ts';
 import { BROW_LEFT, BROW_RIGHT, EYE_LEFT, EYE_RIGHT, FEATURES, LIPS_INNER, LIPS_OUTER, mouthOpenness, pick } from './regions.ts';
 import { DEFAULT_SIDE_HAIR, capPerSide, growInto, localSkinRatio, DEFAULT_STRANDS, strandLocks, strandMap, DEFAULT_HAIR_EDGE, DEFAULT_STUBBLE, distanceFeather, growHair, stubbleMap, upsampleKeep, type HairEdgeOptions, type Rect, type StubbleOptions, type SideHairOptions, type StrandOptions } from './hair.ts';
+import { templateBrowZone } from './brows.ts';
 import { DEFAULT_GLASSES, glassesMask, removeSourceGlasses, type GlassesOptions } from './glasses.ts';
 import { shadedSkinZ, skinParams, skinZ, type SkinModel } from './skin.ts';
 import type { Roi } from './warp.ts';
@@ -73,6 +74,25 @@ export interface MaskOptions {
   stubble: StubbleOptions;
   /** Parts of a turned source that it hid or saw edge-on: mirrored from the near side, or faded (below). */
   visibility: VisibilityOptions;
+  /**
+   * 1: the template's brows where the source's do not reach (its brows lower, shorter or narrower)
+   * are never kept as occluders: in the template's brow zone (its brows' hulls, their tails drawn
+   * out by a fifth of the brow's length, grown by 1.5 % of the face width), its brow hairs (not
+   * skin in the template) over the source's skin or its warped brows, grown by 1 % of the face
+   * width, are taken out of the occluders (and what they alone tied to the mask's edge). A brow
+   * tail that touched the temple's hair was kept with it and showed beside the source's brow (a
+   * doubled brow). 0 = off.
+   */
+  browCover: number;
+  /**
+   * 0..1: the template's brow hairs that still show near the mask's outer edge (in the outer ramp,
+   * the eroded rim, or beyond the mesh's edge at the temple), in its brow zone (tails drawn out by
+   * 0.4 of the brow's length) inside its face oval (grown by 4 %) and outside the source's warped
+   * brows, are painted over by this share with the template's own skin around them and its grain
+   * (brows.ts fillTemplateBrows, just before the composite). Those pixels count as inside the mask
+   * (alpha at least 1/512). 0 = off.
+   */
+  browFill: number;
 }
 
 /**
@@ -126,7 +146,7 @@ export interface BeardDarkOptions {
 
 export const DEFAULT_BEARD_DARK: BeardDarkOptions = { dark: 0.75, chroma: 0.9, sigma: 0.08, texture: 2, lift: 0.03, template: 0.75, templateShare: 0.25, bridge: 0.03, nose: 1 };
 
-export const DEFAULT_MASK: MaskOptions = { feather: 0.03, mouthOpenKeep: 0.07, occluderThreshold: 5.5, maxStretch: 6, mouthMismatch: 1, occluderFromEdge: 1, statsThreshold: 2.5, foreheadFrom: 0.2, foreheadTo: 1, keepBeard: 1, beardMouth: 2, beardDark: DEFAULT_BEARD_DARK, strands: DEFAULT_STRANDS, sideHair: DEFAULT_SIDE_HAIR, glasses: DEFAULT_GLASSES, hairEdge: DEFAULT_HAIR_EDGE, stubble: DEFAULT_STUBBLE, visibility: DEFAULT_VISIBILITY };
+export const DEFAULT_MASK: MaskOptions = { feather: 0.03, mouthOpenKeep: 0.07, occluderThreshold: 5.5, maxStretch: 6, mouthMismatch: 1, occluderFromEdge: 1, statsThreshold: 2.5, foreheadFrom: 0.2, foreheadTo: 1, keepBeard: 1, beardMouth: 2, beardDark: DEFAULT_BEARD_DARK, strands: DEFAULT_STRANDS, sideHair: DEFAULT_SIDE_HAIR, glasses: DEFAULT_GLASSES, hairEdge: DEFAULT_HAIR_EDGE, stubble: DEFAULT_STUBBLE, visibility: DEFAULT_VISIBILITY, browCover: 0, browFill: 0 };
 
 export interface FaceMask {
   /** 0..1 blend weight; exactly 0 outside the hard mask. */
@@ -222,6 +242,9 @@ export function buildMask(args: MaskInput): FaceMask {
   const ux = m[10][0] - m[152][0];
   const uy = m[10][1] - m[152][1];
   const up: UpAxis = { ux, uy, ul: Math.hypot(ux, uy) || 1, ex: (m[33][0] + m[263][0]) / 2 - x0, ey: (m[33][1] + m[263][1]) / 2 - y0 };
+
+  // mask.browCover: the template's brow hairs where the source's brows do not cover them.
+  const tplBrow = opts.browCover > 0 ? templateBrowPixels(m, dstMesh, targetLab, sourceLab, skinParams(targetSkin), skinParams(sourceSkin), cover, x0, y0, w, h, faceW, opts) : undefined;
 
   // mask.beardMouth: the part of the features' hull where a moustache or goatee grows; there the
   // occluder test runs too (the features' hull less that zone guards the rest).
@@ -329,6 +352,16 @@ export function buildMask(args: MaskInput): FaceMask {
       // At most side.cap of the face given back per side beyond that; past it, only the outermost part.
       if (sides && side.cap > 0) capPerSide(occ, base, hard, sides, side.cap, () => lateralDistance(up, w, h));
     }
+    if (tplBrow) {
+      // mask.browCover: the template's brow is no occluder (what it alone tied to the edge goes too).
+      let dropped = false;
+      for (let i = 0; i < n; i++) if (tplBrow[i] && occ[i]) { occ[i] = 0; dropped = true; }
+      if (dropped && opts.occluderFromEdge) {
+        const bridge = bridgeZone && opts.beardDark.bridge > 0 ? Math.max(1, Math.round(opts.beardDark.bridge * faceW / 2)) : 0;
+        if (bridge) keepBridgedToEdge(occ, hard, bridgeZone!, w, h, bridge);
+        else keepConnectedToEdge(occ, hard, w, h);
+      }
+    }
     occluded = countBoth(occ, hard);
   }
 
@@ -389,6 +422,47 @@ export function buildMask(args: MaskInput): FaceMask {
 
   const out = composeMask({ w, h, cover, hard, mouth, occ: alphaOcc, statsOcc: base ?? (edgeOn || fullRims ? occ : undefined), lips, bothSkin, lightOnly, outer, inner, keepSmear, lipsKeep, up, fade });
   return { ...out, keptGlasses: !!glasses, keptMouth, keptLips, occludedShare: band ? occluded / band : 0, ...(hairKeep && { hairKeep }), ...(fullRims && { glassesLow: glasses }) };
+}
+
+/**
+ * mask.browCover: the template's brow hairs (not skin in the template: skin distance over
+ * statsThreshold, or 2.5) in its brow zone (each brow's hull with its tail drawn out by a fifth of
+ * the brow's length, grown by 1.5 % of the face width), where the warped source is skin (within
+ * occluderThreshold) or its own brows (their hulls grown by 1 %): those pixels grown by about 1 %
+ * of the face width (a box of that radius over a tenth of its area), still over the source's skin
+ * or brows (0/1): never occluders.
+ */
+function templateBrowPixels(
+  tMesh: ArrayLike<number>[], dMesh: ArrayLike<number>[],
+  tLab: [Float32Array, Float32Array, Float32Array], sLab: [Float32Array, Float32Array, Float32Array],
+  tp: Float64Array, sp: Float64Array, cover: Uint8Array, x0: number, y0: number, w: number, h: number, faceW: number, opts: MaskOptions,
+): Uint8Array {
+  const n = w * h;
+  const zone = templateBrowZone(tMesh, x0, y0, w, h, 0.2, 0.015 * faceW);
+  const own = new Uint8Array(n);
+  for (const ids of [BROW_RIGHT, BROW_LEFT]) fillPolygon(own, w, h, growPolygon(convexHull(shifted(pick(dMesh, ids), x0, y0)), 0.01 * faceW), 1);
+  const tThr = opts.statsThreshold > 0 ? opts.statsThreshold : 2.5;
+  const sThr = opts.occluderThreshold > 0 ? opts.occluderThreshold : Infinity;
+  const under = new Uint8Array(n);
+  const hairs = new Float32Array(n);
+  browHairs(zone, own, cover, tLab, sLab, tp, sp, tThr, sThr, under, hairs);
+  const r = Math.max(1, Math.round(0.01 * faceW));
+  const soft = boxBlur(hairs, w, h, r);
+  const drop = new Uint8Array(n);
+  for (let i = 0; i < n; i++) if (under[i] && soft[i]! > 0.1) drop[i] = 1;
+  return drop;
+}
+
+/** templateBrowPixels' test: `under` = covered and the source's skin or brows; `hairs` = that and in `zone`, not skin in the template. */
+function browHairs(zone: Uint8Array, own: Uint8Array, cover: Uint8Array, tLab: [Float32Array, Float32Array, Float32Array], sLab: [Float32Array, Float32Array, Float32Array], tp: Float64Array, sp: Float64Array, tThr: number, sThr: number, under: Uint8Array, hairs: Float32Array): void {
+  const [tL, tA, tB] = tLab;
+  const [sL, sA, sB] = sLab;
+  for (let i = 0; i < zone.length; i++) {
+    if (!cover[i]) continue;
+    if (!own[i] && skinZ(sp, sL[i]!, sA[i]!, sB[i]!) > sThr) continue;
+    under[i] = 1;
+    if (zone[i] && skinZ(tp, tL[i]!, tA[i]!, tB[i]!) > tThr) hairs[i] = 1;
+  }
 }
 
 /**

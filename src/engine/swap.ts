@@ -3,6 +3,7 @@
 // are never written.
 import type { Face } from './analyse.ts';
 import type { RgbImage } from './image.ts';
+import { fillTemplateBrows } from './brows.ts';
 import { buildMaskAt, DEFAULT_MASK, type MaskOptions } from './mask.ts';
 import { DEFAULT_COLOUR, matchColour, type ColourOptions } from './colour.ts';
 import { DEFAULT_BLEND, membrane, multiband, type BlendOptions } from './blend.ts';
@@ -217,6 +218,8 @@ export function swapFace(
   // The composite, after the two-band transition at the skin edge (counted here).
   t = now();
   if (opts.blend.multiband) multiband(src, tgt, mask.alpha, mask.ring, roi.w, roi.h, fw, opts.blend.multiband);
+  // mask.browFill: the template's brow hairs that still show, painted over with its own skin.
+  if (opts.mask.browFill > 0) fillTemplateBrows(tgt, mask.alpha, warped.cover, roi, tMesh, dst, tSkin, fw, opts.mask.feather, opts.mask.browFill, opts.mask.statsThreshold > 0 ? opts.mask.statsThreshold : 2.5);
   const out = composite(target.img, roi, tgt, src, mask.alpha);
   timings.composite = now() - t;
   return {
