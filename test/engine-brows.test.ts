@@ -79,8 +79,8 @@ function maskWith(s: ReturnType<typeof setup>, browCover: number) {
   return buildMaskAt({ roi, cover, dstMesh: d, targetMesh: t, sourceMesh: d, targetLab: tLab, sourceLab: sLab, targetSkin: skinModel(tLab, roi.w, roi.h, t, roi.x0, roi.y0, radius), sourceSkin: skinModel(sLab, roi.w, roi.h, d, roi.x0, roi.y0, radius), faceW: fw, opts }, 1);
 }
 
-test('browCover: off by default', () => {
-  assert.equal(DEFAULT_MASK.browCover, 0);
+test('browCover on, browFill off by default', () => {
+  assert.equal(DEFAULT_MASK.browCover, 1);
   assert.equal(DEFAULT_MASK.browFill, 0);
 });
 
