@@ -1,6 +1,6 @@
 // Face analysis: detection, 478-point mesh, head angles, optional faceres embedding, and the
 // seed's input checks. This is the module other engines (src/engine/onnx) reuse for landmarks.
-import { loadHuman, type Human } from './human.ts';
+import { loadHuman, packageDirs, type Human } from './human.ts';
 import type { Config } from '@vladmandic/human';
 import type { RgbImage } from './image.ts';
 import { ServiceError } from '../jobs/errors.ts';
@@ -21,6 +21,20 @@ export interface Face {
   embedding?: number[];
   /** Five points in the ArcFace order: eye, eye, nose tip, mouth corner, mouth corner (image left first). */
   landmarks5: Point2[];
+  /**
+   * mask.hands: the hands found in the face's image (21 keypoints each, Human's handtrack order:
+   * wrist, then thumb, index, middle, ring, pinky from base to tip), in image pixels. Set by the
+   * engine only when the knob is on; moved with the face when its image is cropped or scaled.
+   */
+  hands?: Point2[][];
+}
+
+/** One hand found by Human's hand module: 21 keypoints (image pixels) and its scores. */
+export interface Hand {
+  keypoints: Point2[];
+  /** Detector box score and skeleton (landmark) score, 0..1. */
+  boxScore: number;
+  fingerScore: number;
 }
 
 export interface AnalyseLimits {
@@ -95,6 +109,41 @@ export class FaceAnalyser {
   private loadEmbedding(): Promise<void> {
     // Human loads the models a config enables that it has not loaded yet (≈ 40 ms for faceres).
     return (this.embeddingReady ??= this.human.load({ face: { description: { enabled: true } } } as Partial<Config>).then(() => undefined));
+  }
+
+  private handsReady?: Promise<void>;
+
+  /** The hand models (handtrack + handlandmark-lite, from the npm package) on first use only. */
+  private loadHands(): Promise<void> {
+    return (this.handsReady ??= this.human.load({ hand: handConfig() } as Partial<Config>).then(() => undefined));
+  }
+
+  /**
+   * Hands in the image (mask.hands), looked for on a copy scaled to `side` px on its longer side
+   * (the detector sees at most 512 px anyway; the landmark model a 224-px crop of that copy). Only
+   * hands whose detector score reaches `boxScore` and whose skeleton (landmark) score reaches
+   * `minScore` are returned: the detector scores a hand on a face low (0.1 for hands on a head's
+   * sides), the skeleton model tells a hand from what is not one (0.51 for anything else).
+   */
+  async detectHands(img: RgbImage, opts: { side: number; minScore: number; boxScore: number }): Promise<Hand[]> {
+    await this.loadHands();
+    const part = { left: 0, top: 0, width: img.width, height: img.height };
+    const s = Math.min(1, opts.side / Math.max(part.width, part.height));
+    const W = Math.max(1, Math.round(part.width * s));
+    const H = Math.max(1, Math.round(part.height * s));
+    const px = await scaledWindow(img, part, W, H, { left: 0, top: 0, right: 0, bottom: 0 });
+    const tf = this.human.tf;
+    const tensor = tf.tensor3d(px, [H, W, 3], 'float32');
+    const config = { ...this.config, face: { ...(this.config as { face: object }).face, enabled: false }, hand: { ...handConfig(), minConfidence: opts.boxScore } };
+    try {
+      const res = await this.human.detect(tensor as never, config as Partial<Config>);
+      const fx = part.width / W, fy = part.height / H;
+      return res.hand
+        .filter((h) => h.keypoints.length >= 21 && h.boxScore >= opts.boxScore && h.fingerScore >= opts.minScore)
+        .map((h) => ({ keypoints: h.keypoints.map((p) => [part.left + (p[0] + 0.5) * fx - 0.5, part.top + (p[1] + 0.5) * fy - 0.5] as Point2), boxScore: h.boxScore, fingerScore: h.fingerScore }));
+    } finally {
+      tensor.dispose();
+    }
   }
 
   /** The first inference of each model compiles its WASM kernels (~0.5 s): pay it at load, not in a job. */
@@ -280,6 +329,24 @@ export function squareWindows(width: number, height: number, letterbox = 2.5): W
     wins.push(width > height ? { x0: off, y0: 0, w: short, h: height } : { x0: 0, y0: off, w: width, h: short });
   }
   return wins;
+}
+
+/** Human's hand config (handtrack detector, lite skeleton) from the face config's model folder. */
+function handConfig(): Record<string, unknown> {
+  // The models folder the face models come from (@vladmandic/human's own ships both).
+  const base = 'file://' + packageDirs().humanModels + '/';
+  return {
+    enabled: true,
+    rotation: true,
+    skipFrames: 0,
+    skipTime: 0,
+    minConfidence: 0.5,
+    iouThreshold: 0.2,
+    maxDetected: 4,
+    landmarks: true,
+    detector: { modelPath: base + 'handtrack.json' },
+    skeleton: { modelPath: base + 'handlandmark-lite.json' },
+  };
 }
 
 /** Intersection over the smaller box (so a partial copy inside a whole one counts as the same face). */
