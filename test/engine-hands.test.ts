@@ -143,3 +143,13 @@ test('plausibleHands: a "hand" wholly inside the face (the skeleton model on a n
   assert.deepEqual(kept, [onCheek]);
   assert.equal(plausibleHands([onNose], mesh, { outside: 0, minPalm: 0.15 }).length, 1);
 });
+
+test('hands off (the default): no hand or body model is loaded or run by a swap', async () => {
+  assert.equal(DEFAULT_MASK.handDetect.pose, 0);
+  const d = await engine.swapDetailed({ source: await faceB(), target: await faceB() } as never);
+  assert.equal(d.result.timings.hands, undefined);
+  const a = engine.faceAnalyser as unknown as { handsReady?: unknown; bodyReady?: unknown; skeletonReady?: unknown };
+  assert.equal(a.handsReady, undefined);
+  assert.equal(a.bodyReady, undefined);
+  assert.equal(a.skeletonReady, undefined);
+});

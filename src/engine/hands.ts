@@ -28,9 +28,20 @@ export interface HandOptions {
   outside: number;
   /** A hand's palm width (index to pinky base) must be at least this share of its face's width. */
   minPalm: number;
+  /**
+   * 1: also hands found from the arm (FaceAnalyser.detectHandsByPose: Human's body model's elbow
+   * and wrist, a crop along the forearm for the skeleton model), which finds a flat hand on the
+   * cheek that the hand detector reads as face. 0 = off (the body model is not loaded).
+   */
+  pose: number;
+  /** 1: the hand detector (handtrack) runs; 0: hands come from the arm alone (`pose`), ≈ 5× cheaper. */
+  track: number;
+  /** Its skeleton presence score (raw, 0..1) a hand needs, and the elbow's and wrist's scores. */
+  poseScore: number;
+  poseJoint: number;
 }
 
-export const DEFAULT_HANDS: HandOptions = { side: 384, minScore: 0.6, boxScore: 0.05, width: 0.22, outside: 1, minPalm: 0.15 };
+export const DEFAULT_HANDS: HandOptions = { side: 384, minScore: 0.6, boxScore: 0.05, width: 0.22, outside: 1, minPalm: 0.15, pose: 0, track: 1, poseScore: 0.6, poseJoint: 0.1 };
 
 /** Keypoint chains of Human's 21-point hand: wrist 0, then each finger from base to tip. */
 const FINGERS = [[0, 1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12], [13, 14, 15, 16], [17, 18, 19, 20]];

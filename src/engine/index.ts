@@ -95,6 +95,9 @@ export interface DetailedSwap {
 
 type StageTime = ReturnType<typeof stageTimer>['time'];
 
+/** mask.handDetect.pose: the crops' sides along the forearm, × its length (a hand is ≈ 0.6–0.8 of it). */
+const POSE_HAND_SCALES = [0.55, 0.7, 0.85];
+
 export class DefaultEngine implements FaceEngine {
   readonly name = 'classic';
   private analyser?: FaceAnalyser;
@@ -117,7 +120,9 @@ export class DefaultEngine implements FaceEngine {
       // mask.hands: the hand models load and compile their kernels here, not in the first job.
       const hd = this.swapOpts.mask.handDetect;
       const side = 64;
-      await this.analyser.detectHands({ width: side, height: side, data: new Uint8Array(side * side * 3).fill(128), format: 'png' }, { side: hd.side, minScore: hd.minScore, boxScore: 1e-6 }); // > 0: Human reads a 0 threshold as 1
+      const blank = { width: side, height: side, data: new Uint8Array(side * side * 3).fill(128), format: 'png' as const };
+      if (hd.track > 0) await this.analyser.detectHands(blank, { side: hd.side, minScore: hd.minScore, boxScore: 1e-6 }); // > 0: Human reads a 0 threshold as 1
+      if (hd.pose > 0) await this.analyser.detectHandsByPose(blank, { side: hd.side, minScore: hd.poseScore, minJoint: 0, scales: POSE_HAND_SCALES });
     }
     if (this.upscaleOpts.enabled && !this.upscaler) {
       const dir = this.upscaleOpts.modelDir ?? esrganModelDir(2);
@@ -241,9 +246,14 @@ export class DefaultEngine implements FaceEngine {
     let targetFace = target;
     if (swapOpts.mask.hands > 0) {
       const hd = swapOpts.mask.handDetect;
-      const find = (img: RgbImage) => analyser.detectHands(img, { side: hd.side, minScore: hd.minScore, boxScore: hd.boxScore }).then((hs) => hs.map((h) => h.keypoints));
-      sourceFace = { ...source, hands: await time('hands', () => find(srcImg)) };
-      cached.hands ??= await time('hands', () => find(targetImg));
+      // `near`: arms whose hand cannot reach a face are not looked at (the template's: all its faces).
+      const find = async (img: RgbImage, near: Face['box'][]) => {
+        const hs = hd.track > 0 ? await analyser.detectHands(img, { side: hd.side, minScore: hd.minScore, boxScore: hd.boxScore }) : [];
+        if (hd.pose > 0) hs.push(...(await analyser.detectHandsByPose(img, { side: hd.side, minScore: hd.poseScore, minJoint: hd.poseJoint, scales: POSE_HAND_SCALES, near })));
+        return hs.map((h) => h.keypoints);
+      };
+      sourceFace = { ...source, hands: await time('hands', () => find(srcImg, [source.box])) };
+      cached.hands ??= await time('hands', () => find(targetImg, cached.faces.map((f) => f.box)));
       targetFace = { ...target, hands: cached.hands };
     }
     req.onStage?.('running');
