@@ -1,6 +1,6 @@
 // Face analysis: detection, 478-point mesh, head angles, optional faceres embedding, and the
 // seed's input checks. This is the module other engines (src/engine/onnx) reuse for landmarks.
-import { loadHuman, type Human } from './human.ts';
+import { loadHuman, packageDirs, type Human } from './human.ts';
 import type { Config } from '@vladmandic/human';
 import type { RgbImage } from './image.ts';
 import { ServiceError } from '../jobs/errors.ts';
@@ -21,6 +21,20 @@ export interface Face {
   embedding?: number[];
   /** Five points in the ArcFace order: eye, eye, nose tip, mouth corner, mouth corner (image left first). */
   landmarks5: Point2[];
+  /**
+   * mask.hands: the hands found in the face's image (21 keypoints each, Human's handtrack order:
+   * wrist, then thumb, index, middle, ring, pinky from base to tip), in image pixels. Set by the
+   * engine only when the knob is on; moved with the face when its image is cropped or scaled.
+   */
+  hands?: Point2[][];
+}
+
+/** One hand found by Human's hand module: 21 keypoints (image pixels) and its scores. */
+export interface Hand {
+  keypoints: Point2[];
+  /** Detector box score and skeleton (landmark) score, 0..1. */
+  boxScore: number;
+  fingerScore: number;
 }
 
 export interface AnalyseLimits {
@@ -95,6 +109,110 @@ export class FaceAnalyser {
   private loadEmbedding(): Promise<void> {
     // Human loads the models a config enables that it has not loaded yet (≈ 40 ms for faceres).
     return (this.embeddingReady ??= this.human.load({ face: { description: { enabled: true } } } as Partial<Config>).then(() => undefined));
+  }
+
+  private handsReady?: Promise<void>;
+
+  /** The hand models (handtrack + handlandmark-lite, from the npm package) on first use only. */
+  private loadHands(): Promise<void> {
+    return (this.handsReady ??= this.human.load({ hand: handConfig() } as Partial<Config>).then(() => undefined));
+  }
+
+  /**
+   * Hands in the image (mask.hands), looked for on a copy scaled to `side` px on its longer side
+   * (the detector sees at most 512 px anyway; the landmark model a 224-px crop of that copy). Only
+   * hands whose detector score reaches `boxScore` and whose skeleton (landmark) score reaches
+   * `minScore` are returned: the detector scores a hand on a face low (0.1 for hands on a head's
+   * sides), the skeleton model tells a hand from what is not one (0.51 for anything else).
+   */
+  async detectHands(img: RgbImage, opts: { side: number; minScore: number; boxScore: number }): Promise<Hand[]> {
+    await this.loadHands();
+    const part = { left: 0, top: 0, width: img.width, height: img.height };
+    const s = Math.min(1, opts.side / Math.max(part.width, part.height));
+    const W = Math.max(1, Math.round(part.width * s));
+    const H = Math.max(1, Math.round(part.height * s));
+    const px = await scaledWindow(img, part, W, H, { left: 0, top: 0, right: 0, bottom: 0 });
+    const tf = this.human.tf;
+    const tensor = tf.tensor3d(px, [H, W, 3], 'float32');
+    const config = { ...this.config, face: { ...(this.config as { face: object }).face, enabled: false }, hand: { ...handConfig(), minConfidence: opts.boxScore } };
+    try {
+      const res = await this.human.detect(tensor as never, config as Partial<Config>);
+      const fx = part.width / W, fy = part.height / H;
+      return res.hand
+        .filter((h) => h.keypoints.length >= 21 && h.boxScore >= opts.boxScore && h.fingerScore >= opts.minScore)
+        .map((h) => ({ keypoints: h.keypoints.map((p) => [part.left + (p[0] + 0.5) * fx - 0.5, part.top + (p[1] + 0.5) * fy - 0.5] as Point2), boxScore: h.boxScore, fingerScore: h.fingerScore }));
+    } finally {
+      tensor.dispose();
+    }
+  }
+
+  private bodyReady?: Promise<void>;
+  private skeletonReady?: Promise<{ execute: (t: unknown, out: string[]) => unknown }>;
+
+  /**
+   * Hands found from the arm (mask.handDetect.pose): Human's body model (movenet-lightning, from
+   * the npm package) gives each elbow and wrist; past the wrist, along the forearm, a crop turned
+   * so that the hand points up (what the skeleton model was trained on) is sampled at each of
+   * `scales` × the forearm's length, and the skeleton model (handlandmark-lite) run on it; the
+   * crop whose hand-presence score is highest, if ≥ `minScore`, gives the hand's 21 keypoints. A
+   * flat hand on the cheek, which the hand detector reads as part of the face, is found this way.
+   */
+  async detectHandsByPose(img: RgbImage, opts: { side: number; minScore: number; minJoint: number; scales: number[]; near?: Face['box'][] }): Promise<Hand[]> {
+    const base = 'file://' + packageDirs().humanModels + '/';
+    const body = { enabled: true, modelPath: base + 'movenet-lightning.json', maxDetected: 1, minConfidence: 0.01, skipFrames: 0, skipTime: 0 };
+    await (this.bodyReady ??= this.human.load({ body } as Partial<Config>).then(() => undefined));
+    const s = Math.min(1, opts.side / Math.max(img.width, img.height));
+    const W = Math.max(1, Math.round(img.width * s)), H = Math.max(1, Math.round(img.height * s));
+    const px = await scaledWindow(img, { left: 0, top: 0, width: img.width, height: img.height }, W, H, { left: 0, top: 0, right: 0, bottom: 0 });
+    const tf = this.human.tf;
+    const tensor = tf.tensor3d(px, [H, W, 3], 'float32');
+    const config = { ...this.config, face: { ...(this.config as { face: object }).face, enabled: false }, body };
+    let parts: Record<string, { position: number[]; score: number }> = {};
+    try {
+      const res = await this.human.detect(tensor as never, config as Partial<Config>);
+      for (const p of res.body[0]?.keypoints ?? []) parts[p.part] = { position: [((p.position[0] ?? 0) + 0.5) / s - 0.5, ((p.position[1] ?? 0) + 0.5) / s - 0.5], score: p.score };
+    } finally {
+      tensor.dispose();
+    }
+    // The skeleton model on its own (the hand detector is not loaded for this path).
+    const tfl = tf as unknown as { loadGraphModel(url: string): Promise<{ execute: (t: unknown, out: string[]) => unknown }> };
+    const skeleton = await (this.skeletonReady ??= tfl.loadGraphModel(base + 'handlandmark-lite.json'));
+    const hands: Hand[] = [];
+    const N = 224;
+    const crop = new Float32Array(N * N * 3);
+    for (const side of ['left', 'right']) {
+      const e = parts[side + 'Elbow'], w = parts[side + 'Wrist'];
+      if (!e || !w || e.score < opts.minJoint || w.score < opts.minJoint) continue;
+      const [ex, ey] = e.position as [number, number], [wx, wy] = w.position as [number, number];
+      const fl = Math.hypot(wx - ex, wy - ey);
+      if (fl < 4) continue;
+      const ux = (wx - ex) / fl, uy = (wy - ey) / fl, vx = -uy, vy = ux;
+      if (opts.near) {
+        // Only a hand that can reach a face: the largest crop's square must meet one of the boxes.
+        const S = Math.max(...opts.scales) * fl, cx = wx + ux * S * 0.4, cy = wy + uy * S * 0.4;
+        if (!opts.near.some(([bx, by, bw, bh]) => cx + S / 2 >= bx && cx - S / 2 <= bx + bw && cy + S / 2 >= by && cy - S / 2 <= by + bh)) continue;
+      }
+      let best: Hand | undefined;
+      for (const k of opts.scales) {
+        const S = k * fl;
+        const cx = wx + ux * S * 0.4, cy = wy + uy * S * 0.4;
+        sampleTurned(img, crop, N, cx, cy, S, ux, uy);
+        const input = tf.tensor4d(crop, [1, N, N, 3]);
+        const [score, kps] = skeleton.execute(input, ['Identity_1', 'Identity']) as [{ dataSync(): Float32Array }, { dataSync(): Float32Array }];
+        const presence = score.dataSync()[0] ?? 0;
+        const kp = kps.dataSync();
+        tf.dispose([input, score, kps] as never);
+        if (presence < opts.minScore || (best && presence <= best.fingerScore)) continue;
+        const keypoints: Point2[] = [];
+        for (let q = 0; q < 21; q++) {
+          const xl = (kp[q * 3]! / N - 0.5) * S, yl = (kp[q * 3 + 1]! / N - 0.5) * S;
+          keypoints.push([cx + xl * vx - yl * ux, cy + xl * vy - yl * uy]);
+        }
+        best = { keypoints, boxScore: Math.min(e.score, w.score), fingerScore: presence };
+      }
+      if (best) hands.push(best);
+    }
+    return hands;
   }
 
   /** The first inference of each model compiles its WASM kernels (~0.5 s): pay it at load, not in a job. */
@@ -280,6 +398,45 @@ export function squareWindows(width: number, height: number, letterbox = 2.5): W
     wins.push(width > height ? { x0: off, y0: 0, w: short, h: height } : { x0: 0, y0: off, w: width, h: short });
   }
   return wins;
+}
+
+/**
+ * An N × N crop (RGB in 0..1, nearest pixel) of side S image pixels centred on (cx, cy), turned so
+ * that (ux, uy) points up in it; outside the image stays 0.
+ */
+function sampleTurned(img: RgbImage, out: Float32Array, N: number, cx: number, cy: number, S: number, ux: number, uy: number): void {
+  const vx = -uy, vy = ux;
+  out.fill(0);
+  for (let j = 0; j < N; j++) {
+    const yl = ((j + 0.5) / N - 0.5) * S;
+    for (let i = 0; i < N; i++) {
+      const xl = ((i + 0.5) / N - 0.5) * S;
+      const x = Math.round(cx + xl * vx - yl * ux), y = Math.round(cy + xl * vy - yl * uy);
+      if (x < 0 || y < 0 || x >= img.width || y >= img.height) continue;
+      const o = (j * N + i) * 3, p = (y * img.width + x) * 3;
+      out[o] = img.data[p]! / 255;
+      out[o + 1] = img.data[p + 1]! / 255;
+      out[o + 2] = img.data[p + 2]! / 255;
+    }
+  }
+}
+
+/** Human's hand config (handtrack detector, lite skeleton) from the face config's model folder. */
+function handConfig(): Record<string, unknown> {
+  // The models folder the face models come from (@vladmandic/human's own ships both).
+  const base = 'file://' + packageDirs().humanModels + '/';
+  return {
+    enabled: true,
+    rotation: true,
+    skipFrames: 0,
+    skipTime: 0,
+    minConfidence: 0.5,
+    iouThreshold: 0.2,
+    maxDetected: 4,
+    landmarks: true,
+    detector: { modelPath: base + 'handtrack.json' },
+    skeleton: { modelPath: base + 'handlandmark-lite.json' },
+  };
 }
 
 /** Intersection over the smaller box (so a partial copy inside a whole one counts as the same face). */

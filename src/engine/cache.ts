@@ -8,6 +8,8 @@ export interface CachedTemplate {
   img: RgbImage;
   faces: Face[];
   withEmbedding: boolean;
+  /** mask.hands: the hands found in the template (keypoints, image pixels), once looked for. */
+  hands?: [number, number][][];
 }
 
 export function contentHash(bytes: Uint8Array): string {

@@ -95,6 +95,9 @@ export interface DetailedSwap {
 
 type StageTime = ReturnType<typeof stageTimer>['time'];
 
+/** mask.handDetect.pose: the crops' sides along the forearm, × its length (a hand is ≈ 0.6–0.8 of it). */
+const POSE_HAND_SCALES = [0.55, 0.7, 0.85];
+
 export class DefaultEngine implements FaceEngine {
   readonly name = 'classic';
   private analyser?: FaceAnalyser;
@@ -113,6 +116,14 @@ export class DefaultEngine implements FaceEngine {
 
   async init(): Promise<void> {
     this.analyser ??= await FaceAnalyser.create({ warmup: this.opts.warmup });
+    if (this.swapOpts.mask.hands > 0 && (this.opts.warmup ?? true)) {
+      // mask.hands: the hand models load and compile their kernels here, not in the first job.
+      const hd = this.swapOpts.mask.handDetect;
+      const side = 64;
+      const blank = { width: side, height: side, data: new Uint8Array(side * side * 3).fill(128), format: 'png' as const };
+      if (hd.track > 0) await this.analyser.detectHands(blank, { side: hd.side, minScore: hd.minScore, boxScore: 1e-6 }); // > 0: Human reads a 0 threshold as 1
+      if (hd.pose > 0) await this.analyser.detectHandsByPose(blank, { side: hd.side, minScore: hd.poseScore, minJoint: 0, scales: POSE_HAND_SCALES });
+    }
     if (this.upscaleOpts.enabled && !this.upscaler) {
       const dir = this.upscaleOpts.modelDir ?? esrganModelDir(2);
       if (!dir) throw new Error('upscale enabled but no ESRGAN model: install @upscalerjs/esrgan-slim or set upscale.modelDir');
@@ -229,9 +240,25 @@ export class DefaultEngine implements FaceEngine {
     const source = sourceFaceOf(srcFaces, srcImg, req.sourceFace, this.limits);
     const target = targetFaceOf(cached.faces, targetImg, req.targetFace, this.limits);
 
+    // mask.hands: the hands in both images (the template's kept with it in the cache).
+    const swapOpts = this.optionsFor(req);
+    let sourceFace = source;
+    let targetFace = target;
+    if (swapOpts.mask.hands > 0) {
+      const hd = swapOpts.mask.handDetect;
+      // `near`: arms whose hand cannot reach a face are not looked at (the template's: all its faces).
+      const find = async (img: RgbImage, near: Face['box'][]) => {
+        const hs = hd.track > 0 ? await analyser.detectHands(img, { side: hd.side, minScore: hd.minScore, boxScore: hd.boxScore }) : [];
+        if (hd.pose > 0) hs.push(...(await analyser.detectHandsByPose(img, { side: hd.side, minScore: hd.poseScore, minJoint: hd.poseJoint, scales: POSE_HAND_SCALES, near })));
+        return hs.map((h) => h.keypoints);
+      };
+      sourceFace = { ...source, hands: await time('hands', () => find(srcImg, [source.box])) };
+      cached.hands ??= await time('hands', () => find(targetImg, cached.faces.map((f) => f.box)));
+      targetFace = { ...target, hands: cached.hands };
+    }
     req.onStage?.('running');
-    const src = await this.scaledSource({ img: srcImg, face: source }, target, time);
-    const out = swapFace(src, { img: targetImg, face: target }, analyser.triangulation, this.optionsFor(req));
+    const src = await this.scaledSource({ img: srcImg, face: sourceFace }, targetFace, time);
+    const out = swapFace(src, { img: targetImg, face: targetFace }, analyser.triangulation, swapOpts);
     Object.assign(timings, out.timings);
     const faceBoxes = cached.faces.map((f) => f.box);
     const { image, labelPlacement } = await time('encode', () => encodeResult(out.image, faceBoxes, req, this.opts.jpegQuality));
@@ -276,7 +303,8 @@ function cropRgb(img: RgbImage, roi: { x0: number; y0: number; w: number; h: num
 /** The face's mesh, box and landmarks in the frame of a crop at `roi`, scaled k×. */
 function inFrame(face: Face, roi: { x0: number; y0: number }, k: number): Face {
   const mesh = face.mesh.map(([x, y, z]) => [(x - roi.x0) * k, (y - roi.y0) * k, z * k] as Point3);
-  return { ...face, mesh, box: [(face.box[0] - roi.x0) * k, (face.box[1] - roi.y0) * k, face.box[2] * k, face.box[3] * k], landmarks5: landmarks5(mesh) };
+  const hands = face.hands?.map((h) => h.map(([x, y]) => [(x - roi.x0) * k, (y - roi.y0) * k] as [number, number]));
+  return { ...face, mesh, ...(hands && { hands }), box: [(face.box[0] - roi.x0) * k, (face.box[1] - roi.y0) * k, face.box[2] * k, face.box[3] * k], landmarks5: landmarks5(mesh) };
 }
 
 /** Crops the source face (with margin), upscales it ×2 and moves the mesh into the crop's frame. */

@@ -9,6 +9,7 @@ import { templateBrowZone } from './brows.ts';
 import { DEFAULT_GLASSES, glassesMask, removeSourceGlasses, type GlassesOptions } from './glasses.ts';
 import { shadedSkinZ, skinParams, skinZ, type SkinModel } from './skin.ts';
 import type { Roi } from './warp.ts';
+import { DEFAULT_HANDS, type HandOptions } from './hands.ts';
 
 export interface VisibilityOptions {
   /** 0..1: how much of a hidden part is filled from the near side, mirrored (0 = off). */
@@ -93,6 +94,14 @@ export interface MaskOptions {
    * (alpha at least 1/512). 0 = off.
    */
   browFill: number;
+  /**
+   * 1: hands touching the face (Human's hand module, ./hands.ts) stay the template's: the
+   * source's hand, warped with the face, and the template's own hand are occluders, whatever their
+   * colour. 0 = off (no hand model loaded or run).
+   */
+  hands: number;
+  /** mask.hands' detection and polygon (./hands.ts). */
+  handDetect: HandOptions;
 }
 
 /**
@@ -146,7 +155,7 @@ export interface BeardDarkOptions {
 
 export const DEFAULT_BEARD_DARK: BeardDarkOptions = { dark: 0.75, chroma: 0.9, sigma: 0.08, texture: 2, lift: 0.03, template: 0.75, templateShare: 0.25, bridge: 0.03, nose: 1 };
 
-export const DEFAULT_MASK: MaskOptions = { feather: 0.03, mouthOpenKeep: 0.07, occluderThreshold: 5.5, maxStretch: 6, mouthMismatch: 1, occluderFromEdge: 1, statsThreshold: 2.5, foreheadFrom: 0.2, foreheadTo: 1, keepBeard: 1, beardMouth: 2, beardDark: DEFAULT_BEARD_DARK, strands: DEFAULT_STRANDS, sideHair: DEFAULT_SIDE_HAIR, glasses: DEFAULT_GLASSES, hairEdge: DEFAULT_HAIR_EDGE, stubble: DEFAULT_STUBBLE, visibility: DEFAULT_VISIBILITY, browCover: 1, browFill: 0 };
+export const DEFAULT_MASK: MaskOptions = { feather: 0.03, mouthOpenKeep: 0.07, occluderThreshold: 5.5, maxStretch: 6, mouthMismatch: 1, occluderFromEdge: 1, statsThreshold: 2.5, foreheadFrom: 0.2, foreheadTo: 1, keepBeard: 1, beardMouth: 2, beardDark: DEFAULT_BEARD_DARK, strands: DEFAULT_STRANDS, sideHair: DEFAULT_SIDE_HAIR, glasses: DEFAULT_GLASSES, hairEdge: DEFAULT_HAIR_EDGE, stubble: DEFAULT_STUBBLE, visibility: DEFAULT_VISIBILITY, browCover: 1, browFill: 0, hands: 0, handDetect: DEFAULT_HANDS };
 
 export interface FaceMask {
   /** 0..1 blend weight; exactly 0 outside the hard mask. */
@@ -199,6 +208,8 @@ export interface MaskInput {
   beardTexture?: (box: Rect) => Float32Array;
   /** The same for the template (mask.beardDark.template). */
   templateBeardTexture?: (box: Rect) => Float32Array;
+  /** mask.hands: 1 where a hand is (the source's as warped, the template's), over the ROI (./hands.ts handPlane). */
+  hands?: Uint8Array;
 }
 
 // The mask's pixel loops live in small module-level kernels below, buildMask() is glue: a swap
@@ -362,6 +373,13 @@ export function buildMask(args: MaskInput): FaceMask {
         else keepConnectedToEdge(occ, hard, w, h);
       }
     }
+    occluded = countBoth(occ, hard);
+  }
+  if (args.hands && opts.hands > 0) {
+    // mask.hands: the hands are occluders wherever they are (not only reaching in from the edge,
+    // and through the features' hull: a hand over the mouth stays too); the statistics leave them out.
+    markWhere(occ, args.hands, hard);
+    if (base) markWhere(base, args.hands, hard);
     occluded = countBoth(occ, hard);
   }
 
@@ -1114,10 +1132,21 @@ function reduceInputs(args: MaskInput, k: number): MaskInput {
     targetLab: [lab[0], lab[1], lab[2]],
     sourceLab: [lab[3], lab[4], lab[5]],
     faceW: args.faceW / k,
+    ...(args.hands && { hands: reduceAny(args.hands, w, h, k) }),
     ...(args.stubble && { stubble: { target: reduceMean(args.stubble.target, w, h, k), source: args.stubble.source && reduceMean(args.stubble.source, w, h, k) } }),
     ...(args.beardTexture && { beardTexture: (box: Rect) => reduceMean(args.beardTexture!({ x0: box.x0 * k, y0: box.y0 * k, x1: Math.min(w, box.x1 * k), y1: Math.min(h, box.y1 * k) }), w, h, k) }),
     ...(args.templateBeardTexture && { templateBeardTexture: (box: Rect) => reduceMean(args.templateBeardTexture!({ x0: box.x0 * k, y0: box.y0 * k, x1: Math.min(w, box.x1 * k), y1: Math.min(h, box.y1 * k) }), w, h, k) }),
   };
+}
+
+/** A 0/1 plane over k×k cells: 1 where at least a quarter of the cell is set. */
+function reduceAny(p: Uint8Array, w: number, h: number, k: number): Uint8Array {
+  const f = new Float32Array(p.length);
+  for (let i = 0; i < p.length; i++) f[i] = p[i];
+  const m = reduceMean(f, w, h, k);
+  const out = new Uint8Array(m.length);
+  for (let i = 0; i < m.length; i++) out[i] = m[i] >= 0.25 ? 1 : 0;
+  return out;
 }
 
 /** A plane's means over k×k cells. */

@@ -19,6 +19,7 @@ import { applyStyle, DEFAULT_STYLE, type StyleOptions } from './style.ts';
 import { skinModel } from './skin.ts';
 import { cropFloat, roiAround, warpTriangles, type Roi } from './warp.ts';
 import { scratch } from './scratch.ts';
+import { handPlane, plausibleHands } from './hands.ts';
 
 /** How the source's proportions are placed in the template (destinationMesh); all off = the old mesh. */
 export interface GeometryOptions {
@@ -181,7 +182,10 @@ export function swapFace(
   const tSkin = skinModel(tLab, roi.w, roi.h, tMesh, roi.x0, roi.y0, radius);
   const sSkin = skinModel(sLab, roi.w, roi.h, dst, roi.x0, roi.y0, radius);
   // The mask is computed at most ~240 px across the face (MASK_WORK_FW) and brought back up.
-  const mask = buildMaskAt({ roi, cover: warped.cover, stretch: warped.stretch, dstMesh: dst, targetMesh: tMesh, sourceMesh: sMesh, targetLab: tLab, sourceLab: sLab, targetSkin: tSkin, sourceSkin: sSkin, faceW: fw, opts: opts.mask }, Math.max(1, Math.round(fw / MASK_WORK_FW)));
+  // mask.hands: the hands found in either image (the engine sets Face.hands only when it is on).
+  const hd = opts.mask.handDetect;
+  const hands = opts.mask.hands > 0 ? handPlane(roi, { hands: target.face.hands && plausibleHands(target.face.hands, tMesh, hd) }, { hands: source.face.hands && plausibleHands(source.face.hands, sMesh, hd), mesh: sMesh, width: source.img.width, height: source.img.height }, dst, drawOrder, hd.width) : undefined;
+  const mask = buildMaskAt({ ...(hands && { hands }), roi, cover: warped.cover, stretch: warped.stretch, dstMesh: dst, targetMesh: tMesh, sourceMesh: sMesh, targetLab: tLab, sourceLab: sLab, targetSkin: tSkin, sourceSkin: sSkin, faceW: fw, opts: opts.mask }, Math.max(1, Math.round(fw / MASK_WORK_FW)));
   timings.mask = now() - t;
 
   t = now();
