@@ -325,6 +325,16 @@ export interface ColourOptions {
   darkCellsTo: number;
   /** 1: a cell leaves only as far as the place mirrored across the face's midline is dark too (a beard, not a side light's shadow); 0: no such test. */
   darkCellsMirror: number;
+  /**
+   * The template's kept beard: a dark cell stays in the statistics as far as the template's non-skin
+   * the mask kept (covered pixels in neither statistic, below the nose and outside the lips, at
+   * least 0.03 face width inside the warped face's edge) fills the neighbourhood (σ 0.03 face
+   * width) of a place within 0.04 face width of it: fully from this share, not at all under half of
+   * it. The dark skin beside a full beard is its shaded cheeks and jaw, next to the kept beard and
+   * the neck, and taken out it left the face lighter than them; a moustache the mask let through
+   * has no kept beard around it. 0 = off.
+   */
+  darkCellsBeard: number;
 }
 
 /** The face's geometry for the shading transfer: the layout in the ROI and each mesh's normals. */
@@ -377,7 +387,7 @@ function deviationSpread(cells: Float32Array, mean: Float32Array, wl: Float32Arr
   return spread(d);
 }
 
-export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, rimFine: 0, rimFineSigma: 0.02, rimFineLight: 1, rimFineFrom: 0.92, rimFineTolerance: 0.05, rimFineChromaTolerance: 2, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, socketsChroma: 0, nostrils: 0, nostrilsMax: 2.5, nostrilsTolerance: 1.1, relight: 1, relightSigma: 0.05, relightTemplate: 0, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0.08, relightShareAt: 0.3, relightKeep: 0.06, relightGrey: 1, eyeWhites: 1, edgeLight: 1, edgeLightSigma: 0.006, edgeLightStretchFrom: 1.2, edgeLightStretchFull: 1.8, edgeLightChroma: 0.5, edgeLightMax: 1.6, edgeLightDetail: 0.15, edgeLightTurn: 8, edgeLightBand: 0.6, albedo: 0, albedoLight: 0, albedoSigma: 0.05, albedoGainMax: 1.5, albedoBrows: 0, albedoFill: 0, albedoCouple: 0, albedoGate: 0, albedoBrowsLight: 1, darkCells: 1, darkCellsFrom: 0.15, darkCellsTo: 0.3, darkCellsMirror: 0 };
+export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, rimFine: 0, rimFineSigma: 0.02, rimFineLight: 1, rimFineFrom: 0.92, rimFineTolerance: 0.05, rimFineChromaTolerance: 2, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, socketsChroma: 0, nostrils: 0, nostrilsMax: 2.5, nostrilsTolerance: 1.1, relight: 1, relightSigma: 0.05, relightTemplate: 0, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0.08, relightShareAt: 0.3, relightKeep: 0.06, relightGrey: 1, eyeWhites: 1, edgeLight: 1, edgeLightSigma: 0.006, edgeLightStretchFrom: 1.2, edgeLightStretchFull: 1.8, edgeLightChroma: 0.5, edgeLightMax: 1.6, edgeLightDetail: 0.15, edgeLightTurn: 8, edgeLightBand: 0.6, albedo: 0, albedoLight: 0, albedoSigma: 0.05, albedoGainMax: 1.5, albedoBrows: 0, albedoFill: 0, albedoCouple: 0, albedoGate: 0, albedoBrowsLight: 1, darkCells: 1, darkCellsFrom: 0.15, darkCellsTo: 0.3, darkCellsMirror: 0, darkCellsBeard: 0 };
 
 /**
  * Matches the source planes (Lab, in place) to the template's local means, shading and highlights.
@@ -407,7 +417,7 @@ export function matchColour(
   const k = Math.max(1, Math.round(faceW / 100));
   const grid = cellMeans(src, tgt, lightWeight, w, h, k, only);
   // The template's dark non-skin out of every statistic (before any field is blurred).
-  if (opts.darkCells > 0) darkCellsOut(grid, (opts.lightingSigma * faceW) / k, opts, geometry, k, faceW);
+  if (opts.darkCells > 0) darkCellsOut(grid, (opts.lightingSigma * faceW) / k, opts, geometry, k, faceW, opts.darkCellsBeard > 0 ? { weight: lightWeight, w, h, only } : undefined);
   const { cw, ch, wl } = grid;
   const nc = cw * ch;
   // The source's broad shine: out of its cells now (so every statistic below sees diffuse skin), out
@@ -544,7 +554,7 @@ export function matchColour(
  * mirrored across the face's midline (the line through the brow's centre, mesh 168, and the chin,
  * 152): a beard is dark on both sides, a side light's shadow on one.
  */
-function darkCellsOut(grid: { cw: number; ch: number; wl: Float32Array; tgt: Float32Array[] }, sigma: number, opts: ColourOptions, g: ShadingGeometry | undefined, k: number, faceW: number): void {
+function darkCellsOut(grid: { cw: number; ch: number; wl: Float32Array; tgt: Float32Array[] }, sigma: number, opts: ColourOptions, g: ShadingGeometry | undefined, k: number, faceW: number, px?: { weight: Float32Array; w: number; h: number; only?: Uint8Array }): void {
   const { cw, ch, wl } = grid;
   const t = grid.tgt[0];
   const nc = cw * ch;
@@ -585,15 +595,87 @@ function darkCellsOut(grid: { cw: number; ch: number; wl: Float32Array; tgt: Flo
       return devBlur![cy * cw + cx];
     };
   }
+  const beard = g && px && opts.darkCellsBeard > 0 ? keptBeardShare(px, g, cw, ch, k, faceW) : undefined;
   for (let y = 0, i = 0; y < ch; y++) {
     for (let x = 0; x < cw; x++, i++) {
       if (!(dev[i] > from)) continue;
       const z = zone ? zone(x + 0.5, y + 0.5) : 1;
       if (!(z > 0)) continue;
       const d = mirror && opts.darkCellsMirror > 0 ? Math.min(dev[i], mirror(x + 0.5, y + 0.5)) : dev[i];
-      if (d > from) wl[i] *= 1 - s * z * Math.min(1, (d - from) / span);
+      if (!(d > from)) continue;
+      const b = beard ? 1 - Math.min(1, Math.max(0, (2 * beard[i]) / opts.darkCellsBeard - 1)) : 1;
+      wl[i] *= 1 - s * z * b * Math.min(1, (d - from) / span);
     }
   }
+}
+
+/**
+ * ColourOptions.darkCellsBeard: per cell, the share of a neighbourhood (σ 0.03 face width) that is
+ * the template's kept non-skin, its most within 0.04 face width of the cell: covered pixels in
+ * neither statistic (weight 0), in cells below the nose (0.05 face width under its tip), outside
+ * the lips (their outer contour grown by 0.03) and at least 0.03 face width inside the covered
+ * area (not the warped face's rim).
+ */
+function keptBeardShare(px: { weight: Float32Array; w: number; h: number; only?: Uint8Array }, g: ShadingGeometry, cw: number, ch: number, k: number, faceW: number): Float32Array {
+  const { weight, w, h, only } = px;
+  const nc = cw * ch;
+  const cnt = new Float32Array(nc);
+  const cov = new Float32Array(nc);
+  const held = new Float32Array(nc);
+  for (let y = 0; y < h; y++) {
+    const row = ((y / k) | 0) * cw;
+    for (let x = 0, i = y * w; x < w; x++, i++) {
+      const c = row + ((x / k) | 0);
+      cnt[c]++;
+      if (only && !only[i]) continue;
+      cov[c]++;
+      if (!(weight[i] > 0)) held[c]++;
+    }
+  }
+  const fwc = faceW / k;
+  const r = Math.max(1, Math.round(0.03 * fwc));
+  // Fully covered cells, eroded by r (a box): the rim of the warped face is not a beard.
+  const full = new Uint8Array(nc);
+  for (let c = 0; c < nc; c++) full[c] = cnt[c] > 0 && cov[c] >= cnt[c] ? 1 : 0;
+  const inner = new Uint8Array(nc);
+  for (let y = 0; y < ch; y++) for (let x = 0; x < cw; x++) {
+    let ok = 1;
+    for (let dy = -r; dy <= r && ok; dy++) for (let dx = -r; dx <= r; dx++) {
+      const yy = y + dy, xx = x + dx;
+      if (yy < 0 || xx < 0 || yy >= ch || xx >= cw || !full[yy * cw + xx]) { ok = 0; break; }
+    }
+    inner[y * cw + x] = ok;
+  }
+  const lips = new Float32Array(nc);
+  fillPolygon(lips, cw, ch, growPolygon(pick(g.pos, LIPS_OUTER).map(([x, y]) => [x / k, y / k] as [number, number]), 0.03 * fwc), 1);
+  const top = [g.pos[168][0] / k, g.pos[168][1] / k], chin = [g.pos[152][0] / k, g.pos[152][1] / k], tip = [g.pos[1][0] / k, g.pos[1][1] / k];
+  let ux = chin[0] - top[0], uy = chin[1] - top[1];
+  const ul = Math.hypot(ux, uy) || 1;
+  ux /= ul;
+  uy /= ul;
+  const share = new Float32Array(nc);
+  for (let y = 0, c = 0; y < ch; y++) for (let x = 0; x < cw; x++, c++) {
+    if (!inner[c] || lips[c] > 0) continue;
+    if (((x + 0.5 - tip[0]) * ux + (y + 0.5 - tip[1]) * uy) / fwc < 0.05) continue;
+    share[c] = held[c] / cov[c];
+  }
+  // The share around each cell (σ 0.03), then its most within 0.04 face width (a box, separable):
+  // the shaded band beside the beard's edge reads the edge's share.
+  const soft = gaussBlur(share, cw, ch, Math.max(0.5, 0.03 * fwc));
+  const d = Math.max(1, Math.round(0.04 * fwc));
+  const row = new Float32Array(nc);
+  for (let y = 0; y < ch; y++) for (let x = 0; x < cw; x++) {
+    let m = 0;
+    for (let xx = Math.max(0, x - d); xx <= Math.min(cw - 1, x + d); xx++) m = Math.max(m, soft[y * cw + xx]);
+    row[y * cw + x] = m;
+  }
+  const out = new Float32Array(nc);
+  for (let y = 0; y < ch; y++) for (let x = 0; x < cw; x++) {
+    let m = 0;
+    for (let yy = Math.max(0, y - d); yy <= Math.min(ch - 1, y + d); yy++) m = Math.max(m, row[yy * cw + x]);
+    out[y * cw + x] = m;
+  }
+  return out;
 }
 
 /**
