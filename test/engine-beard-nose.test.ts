@@ -3,7 +3,7 @@
 // both meshes) and stayed the source's: a painted moustache under the nose.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildMaskAt, DEFAULT_MASK } from '../src/engine/mask.ts';
+import { buildMaskAt, DEFAULT_MASK, NOSE_LOW } from '../src/engine/mask.ts';
 import { skinModel } from '../src/engine/skin.ts';
 import { roiAround } from '../src/engine/warp.ts';
 import { convexHull, fillPolygon } from '../src/engine/raster.ts';
@@ -11,9 +11,6 @@ import { FACE_OVAL, LIPS_OUTER } from '../src/engine/regions.ts';
 import { createDefaultEngine, type DefaultEngine } from '../src/engine/index.ts';
 import { decodeImage } from '../src/engine/image.ts';
 import { faceB } from './engine-fixtures.ts';
-
-// The lower nose (tip, wings, base): mask.ts's NOSE_LOW.
-const NOSE_LOW = [1, 2, 4, 5, 19, 94, 97, 326, 98, 327, 64, 294, 129, 358, 48, 278, 240, 460, 75, 305];
 
 let engine: DefaultEngine;
 before(async () => {

@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import sharp from 'sharp';
+import { BROW_LEFT, BROW_RIGHT, EYE_LEFT, EYE_RIGHT } from '../src/engine/regions.ts';
 
 const require = createRequire(import.meta.url);
 const ASSETS = path.join(path.dirname(require.resolve('@vladmandic/human')), '..', 'assets');
@@ -77,3 +78,25 @@ export function eyeCircle(mesh: ArrayLike<number>[], ids: number[]): { cx: numbe
   const r = Math.max(...ids.map((i) => Math.hypot(mesh[i]![0]! - cx, mesh[i]![1]! - cy)));
   return { cx, cy, r };
 }
+
+/**
+ * A stand-in mesh for the colour stage's eye tests (a 240 × 220 ROI, face width 200): every point at
+ * the middle but each eye's and brow's contour, on ellipses at x = 80 and 160 (eyes at y 90, brows at 62).
+ */
+export function eyeBandMesh(): [number, number][] {
+  const pos: [number, number][] = Array.from({ length: 468 }, () => [120, 110]);
+  for (const [eye, brow, cx] of [[EYE_RIGHT, BROW_RIGHT, 80], [EYE_LEFT, BROW_LEFT, 160]] as const) {
+    eye.forEach((id, j) => {
+      const t = (2 * Math.PI * j) / eye.length;
+      pos[id] = [cx + 18 * Math.cos(t), 90 + 7 * Math.sin(t)];
+    });
+    brow.forEach((id, j) => {
+      const t = (2 * Math.PI * j) / brow.length;
+      pos[id] = [cx + 24 * Math.cos(t), 62 + 4 * Math.sin(t)];
+    });
+  }
+  return pos;
+}
+
+/** Whether (x, y) lies in the axis-aligned ellipse at (cx, cy) with radii rx, ry. */
+export const inEllipse = (x: number, y: number, cx: number, cy: number, rx: number, ry: number) => ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= 1;

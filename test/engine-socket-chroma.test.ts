@@ -5,30 +5,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { matchColour, DEFAULT_COLOUR } from '../src/engine/colour.ts';
-import { BROW_LEFT, BROW_RIGHT, EYE_LEFT, EYE_RIGHT } from '../src/engine/regions.ts';
+import { eyeBandMesh, inEllipse } from './engine-fixtures.ts';
 
 const w = 240, h = 220, n = w * h, faceW = 200;
 
-/** A stand-in mesh: only the points the socket band reads (each eye's and brow's contour). */
-function mesh(): [number, number][] {
-  const pos: [number, number][] = Array.from({ length: 468 }, () => [120, 110]);
-  for (const [eye, brow, cx] of [[EYE_RIGHT, BROW_RIGHT, 80], [EYE_LEFT, BROW_LEFT, 160]] as const) {
-    eye.forEach((id, j) => {
-      const t = (2 * Math.PI * j) / eye.length;
-      pos[id] = [cx + 18 * Math.cos(t), 90 + 7 * Math.sin(t)];
-    });
-    brow.forEach((id, j) => {
-      const t = (2 * Math.PI * j) / brow.length;
-      pos[id] = [cx + 24 * Math.cos(t), 62 + 4 * Math.sin(t)];
-    });
-  }
-  return pos;
-}
-
-const inEllipse = (x: number, y: number, cx: number, cy: number, rx: number, ry: number) => ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= 1;
 
 function run(socketsChroma: number) {
-  const geometry = { pos: mesh(), tri: [], targetNormals: new Float32Array(0), sourceNormals: new Float32Array(0) };
+  const geometry = { pos: eyeBandMesh(), tri: [], targetNormals: new Float32Array(0), sourceNormals: new Float32Array(0) };
   // Template: even pink skin. Source: the same skin, but under each eye an amber (yellow, less red) patch.
   const tgt: [Float32Array, Float32Array, Float32Array] = [new Float32Array(n).fill(66), new Float32Array(n).fill(16), new Float32Array(n).fill(14)];
   const src: [Float32Array, Float32Array, Float32Array] = [new Float32Array(n).fill(62), new Float32Array(n).fill(16), new Float32Array(n).fill(14)];

@@ -909,7 +909,7 @@ function minusPlane(a: Uint8Array, b: Uint8Array): Uint8Array {
 }
 
 /** Lower nose (tip, wings, base): never beard. */
-const NOSE_LOW = [1, 2, 4, 5, 19, 94, 97, 326, 98, 327, 64, 294, 129, 358, 48, 278, 240, 460, 75, 305];
+export const NOSE_LOW = [1, 2, 4, 5, 19, 94, 97, 326, 98, 327, 64, 294, 129, 358, 48, 278, 240, 460, 75, 305];
 
 /**
  * mask.beardMouth's zone: inside the features' hull, below the nose's base (point 2, the lower of
