@@ -86,6 +86,11 @@ export interface MaskOptions {
    */
   browCover: number;
   /**
+   * Skin models without the samples the first pass puts further than this from skin (0 = off):
+   * hair over a face's forehead sample points no longer widens the model until hair is skin.
+   */
+  skinTrim: number;
+  /**
    * 0..1: the template's brow hairs that still show near the mask's outer edge (in the outer ramp,
    * the eroded rim, or beyond the mesh's edge at the temple), in its brow zone (tails drawn out by
    * 0.4 of the brow's length) inside its face oval (grown by 4 %) and outside the source's warped
@@ -155,7 +160,7 @@ export interface BeardDarkOptions {
 
 export const DEFAULT_BEARD_DARK: BeardDarkOptions = { dark: 0.75, chroma: 0.9, sigma: 0.08, texture: 2, lift: 0.03, template: 0.75, templateShare: 0.25, bridge: 0.03, nose: 1 };
 
-export const DEFAULT_MASK: MaskOptions = { feather: 0.03, mouthOpenKeep: 0.07, occluderThreshold: 5.5, maxStretch: 6, mouthMismatch: 1, occluderFromEdge: 1, statsThreshold: 2.5, foreheadFrom: 0.2, foreheadTo: 1, keepBeard: 1, beardMouth: 2, beardDark: DEFAULT_BEARD_DARK, strands: DEFAULT_STRANDS, sideHair: DEFAULT_SIDE_HAIR, glasses: DEFAULT_GLASSES, hairEdge: DEFAULT_HAIR_EDGE, stubble: DEFAULT_STUBBLE, visibility: DEFAULT_VISIBILITY, browCover: 1, browFill: 0, hands: 0, handDetect: DEFAULT_HANDS };
+export const DEFAULT_MASK: MaskOptions = { feather: 0.03, mouthOpenKeep: 0.07, occluderThreshold: 5.5, maxStretch: 6, mouthMismatch: 1, occluderFromEdge: 1, statsThreshold: 2.5, foreheadFrom: 0.2, foreheadTo: 1, keepBeard: 1, beardMouth: 2, beardDark: DEFAULT_BEARD_DARK, strands: DEFAULT_STRANDS, sideHair: DEFAULT_SIDE_HAIR, glasses: DEFAULT_GLASSES, hairEdge: DEFAULT_HAIR_EDGE, stubble: DEFAULT_STUBBLE, visibility: DEFAULT_VISIBILITY, browCover: 1, skinTrim: 0, browFill: 0, hands: 0, handDetect: DEFAULT_HANDS };
 
 export interface FaceMask {
   /** 0..1 blend weight; exactly 0 outside the hard mask. */

@@ -179,8 +179,8 @@ export function swapFace(
   const sLab = rgbToLab(warped.rgb, n, warped.cover, [scratch.f32('source.L', n), scratch.f32('source.a', n), scratch.f32('source.b', n)]);
   const tLab = rgbToLab(tgt, n, warped.cover, [scratch.f32('template.L', n), scratch.f32('template.a', n), scratch.f32('template.b', n)]);
   const radius = 0.02 * fw;
-  const tSkin = skinModel(tLab, roi.w, roi.h, tMesh, roi.x0, roi.y0, radius);
-  const sSkin = skinModel(sLab, roi.w, roi.h, dst, roi.x0, roi.y0, radius);
+  const tSkin = skinModel(tLab, roi.w, roi.h, tMesh, roi.x0, roi.y0, radius, opts.mask.skinTrim);
+  const sSkin = skinModel(sLab, roi.w, roi.h, dst, roi.x0, roi.y0, radius, opts.mask.skinTrim);
   // The mask is computed at most ~240 px across the face (MASK_WORK_FW) and brought back up.
   // mask.hands: the hands found in either image (the engine sets Face.hands only when it is on).
   const hd = opts.mask.handDetect;
