@@ -198,6 +198,8 @@ export interface MaskInput {
   targetLab: [Float32Array, Float32Array, Float32Array];
   sourceLab: [Float32Array, Float32Array, Float32Array];
   targetSkin: SkinModel;
+  /** mask.skinTrim: the template's model without its off-skin samples, for the hair test above the eyes. */
+  targetSkinHair?: SkinModel;
   sourceSkin: SkinModel;
   faceW: number;
   opts: MaskOptions;
@@ -286,7 +288,7 @@ export function buildMask(args: MaskInput): FaceMask {
     mouthT = ((mx - up.ex) * up.ux + (my - up.ey) * up.uy) / up.ul;
   }
   const sides = sideOn ? lateralZone(cover, up, side.lateral * faceW, w, h, mouthT) : undefined;
-  const { bothSkin, lightOnly, occ, band, srcSkin, srcZ } = classifySkin(targetLab, sourceLab, skinParams(targetSkin), skinParams(sourceSkin), cover, hard, featuresG, parts, w, h, up, opts, sides, beardZone, beardZone && args.stubble, srcZone);
+  const { bothSkin, lightOnly, occ, band, srcSkin, srcZ } = classifySkin(targetLab, sourceLab, skinParams(targetSkin), skinParams(sourceSkin), cover, hard, featuresG, parts, w, h, up, opts, sides, beardZone, beardZone && args.stubble, srcZone, args.targetSkinHair && skinParams(args.targetSkinHair));
   // mask.beardDark: the dark moustache / goatee by lightness and chroma against the image's own skin.
   // Its zone: beardMouth's, and below the nose's base outside the features' hull (the goatee's
   // chin, the beard by the mouth's corners, through which the moustache reaches the edge).
@@ -694,6 +696,7 @@ function classifySkin(
   beardZone?: Uint8Array,
   stubble?: { target: Float32Array; source?: Float32Array },
   srcZone: Uint8Array | undefined = beardZone,
+  tpHair?: Float64Array,
 ): { bothSkin: Uint8Array; lightOnly: Uint8Array; occ: Float32Array; band: number; srcSkin?: Uint8Array; srcZ?: Float32Array } {
   const n = w * h;
   const rim = opts.occluderThreshold > 0 && !!opts.sideHair.rim && !!sides;
@@ -750,7 +753,7 @@ function classifySkin(
       if (((x + 0.5 - ex) * ux + py * uy) / ul >= 0) {
         // Hair and fringes come from above the eye line.
         band++;
-        if (dt > occThr || ds > occThr) occ[i] = 1;
+        if (dt > occThr || ds > occThr || (tpHair && skinZ(tpHair, tL[i], tA[i], tB[i]) > occThr)) occ[i] = 1;
       } else if (ds > occThr || (keepBeard && dt > occThr)) {
         // Below the eyes, what reaches in from the edge and is not skin stays the template's: the
         // source's long hair or a microphone at its chin, and the template's beard or stubble (its
