@@ -86,6 +86,11 @@ export interface MaskOptions {
    */
   browCover: number;
   /**
+   * Skin models without the samples the first pass puts further than this from skin (0 = off):
+   * hair over a face's forehead sample points no longer widens the model until hair is skin.
+   */
+  skinTrim: number;
+  /**
    * 0..1: the template's brow hairs that still show near the mask's outer edge (in the outer ramp,
    * the eroded rim, or beyond the mesh's edge at the temple), in its brow zone (tails drawn out by
    * 0.4 of the brow's length) inside its face oval (grown by 4 %) and outside the source's warped
@@ -155,7 +160,7 @@ export interface BeardDarkOptions {
 
 export const DEFAULT_BEARD_DARK: BeardDarkOptions = { dark: 0.75, chroma: 0.9, sigma: 0.08, texture: 2, lift: 0.03, template: 0.75, templateShare: 0.25, bridge: 0.03, nose: 1 };
 
-export const DEFAULT_MASK: MaskOptions = { feather: 0.03, mouthOpenKeep: 0.07, occluderThreshold: 5.5, maxStretch: 6, mouthMismatch: 1, occluderFromEdge: 1, statsThreshold: 2.5, foreheadFrom: 0.2, foreheadTo: 1, keepBeard: 1, beardMouth: 2, beardDark: DEFAULT_BEARD_DARK, strands: DEFAULT_STRANDS, sideHair: DEFAULT_SIDE_HAIR, glasses: DEFAULT_GLASSES, hairEdge: DEFAULT_HAIR_EDGE, stubble: DEFAULT_STUBBLE, visibility: DEFAULT_VISIBILITY, browCover: 1, browFill: 0, hands: 0, handDetect: DEFAULT_HANDS };
+export const DEFAULT_MASK: MaskOptions = { feather: 0.03, mouthOpenKeep: 0.07, occluderThreshold: 5.5, maxStretch: 6, mouthMismatch: 1, occluderFromEdge: 1, statsThreshold: 2.5, foreheadFrom: 0.2, foreheadTo: 1, keepBeard: 1, beardMouth: 2, beardDark: DEFAULT_BEARD_DARK, strands: DEFAULT_STRANDS, sideHair: DEFAULT_SIDE_HAIR, glasses: DEFAULT_GLASSES, hairEdge: DEFAULT_HAIR_EDGE, stubble: DEFAULT_STUBBLE, visibility: DEFAULT_VISIBILITY, browCover: 1, skinTrim: 2.5, browFill: 0, hands: 0, handDetect: DEFAULT_HANDS };
 
 export interface FaceMask {
   /** 0..1 blend weight; exactly 0 outside the hard mask. */
@@ -193,6 +198,8 @@ export interface MaskInput {
   targetLab: [Float32Array, Float32Array, Float32Array];
   sourceLab: [Float32Array, Float32Array, Float32Array];
   targetSkin: SkinModel;
+  /** mask.skinTrim: the template's model without its off-skin samples, for the hair test above the eyes. */
+  targetSkinHair?: SkinModel;
   sourceSkin: SkinModel;
   faceW: number;
   opts: MaskOptions;
@@ -281,7 +288,7 @@ export function buildMask(args: MaskInput): FaceMask {
     mouthT = ((mx - up.ex) * up.ux + (my - up.ey) * up.uy) / up.ul;
   }
   const sides = sideOn ? lateralZone(cover, up, side.lateral * faceW, w, h, mouthT) : undefined;
-  const { bothSkin, lightOnly, occ, band, srcSkin, srcZ } = classifySkin(targetLab, sourceLab, skinParams(targetSkin), skinParams(sourceSkin), cover, hard, featuresG, parts, w, h, up, opts, sides, beardZone, beardZone && args.stubble, srcZone);
+  const { bothSkin, lightOnly, occ, band, srcSkin, srcZ } = classifySkin(targetLab, sourceLab, skinParams(targetSkin), skinParams(sourceSkin), cover, hard, featuresG, parts, w, h, up, opts, sides, beardZone, beardZone && args.stubble, srcZone, args.targetSkinHair && skinParams(args.targetSkinHair));
   // mask.beardDark: the dark moustache / goatee by lightness and chroma against the image's own skin.
   // Its zone: beardMouth's, and below the nose's base outside the features' hull (the goatee's
   // chin, the beard by the mouth's corners, through which the moustache reaches the edge).
@@ -689,6 +696,7 @@ function classifySkin(
   beardZone?: Uint8Array,
   stubble?: { target: Float32Array; source?: Float32Array },
   srcZone: Uint8Array | undefined = beardZone,
+  tpHair?: Float64Array,
 ): { bothSkin: Uint8Array; lightOnly: Uint8Array; occ: Float32Array; band: number; srcSkin?: Uint8Array; srcZ?: Float32Array } {
   const n = w * h;
   const rim = opts.occluderThreshold > 0 && !!opts.sideHair.rim && !!sides;
@@ -745,7 +753,7 @@ function classifySkin(
       if (((x + 0.5 - ex) * ux + py * uy) / ul >= 0) {
         // Hair and fringes come from above the eye line.
         band++;
-        if (dt > occThr || ds > occThr) occ[i] = 1;
+        if (dt > occThr || ds > occThr || (tpHair && skinZ(tpHair, tL[i], tA[i], tB[i]) > occThr)) occ[i] = 1;
       } else if (ds > occThr || (keepBeard && dt > occThr)) {
         // Below the eyes, what reaches in from the edge and is not skin stays the template's: the
         // source's long hair or a microphone at its chin, and the template's beard or stubble (its

@@ -8,8 +8,13 @@ export interface SkinModel {
   spread: [number, number, number];
 }
 
-/** Robust (median / MAD) Lab statistics over small patches around the skin sample points. */
-export function skinModel(lab: [Float32Array, Float32Array, Float32Array], w: number, h: number, mesh: ArrayLike<number>[], x0: number, y0: number, radius: number): SkinModel {
+/**
+ * Robust (median / MAD) Lab statistics over small patches around the skin sample points.
+ * `trim` > 0 (mask.skinTrim): a second pass without the samples that the first model already puts
+ * further than `trim` from skin. A template's fringe over its forehead points (or hair at the
+ * cheeks' edge) otherwise widens the spread until its hair passes for skin and is painted over.
+ */
+export function skinModel(lab: [Float32Array, Float32Array, Float32Array], w: number, h: number, mesh: ArrayLike<number>[], x0: number, y0: number, radius: number, trim = 0): SkinModel {
   const vals: number[][] = [[], [], []];
   const r = Math.max(1, Math.round(radius));
   for (const id of SKIN_SAMPLES) {
@@ -22,6 +27,19 @@ export function skinModel(lab: [Float32Array, Float32Array, Float32Array], w: nu
       }
     }
   }
+  const first = robustStats(vals);
+  if (!(trim > 0)) return first;
+  const p = skinParams(first);
+  const kept: number[][] = [[], [], []];
+  for (let k = 0; k < vals[0].length; k++) {
+    if (skinZ(p, vals[0][k]!, vals[1][k]!, vals[2][k]!) > trim) continue;
+    for (let c = 0; c < 3; c++) kept[c].push(vals[c][k]!);
+  }
+  // Most samples off skin: the first model is all there is to go on.
+  return kept[0].length * 3 >= vals[0].length ? robustStats(kept) : first;
+}
+
+function robustStats(vals: number[][]): SkinModel {
   const med = (a: number[]) => (a.length ? selectKth(Float64Array.from(a), a.length >> 1) : 0);
   const mean = vals.map(med) as [number, number, number];
   // MAD * 1.48 estimates sigma; floors keep flat-lit faces from flagging every pore.

@@ -180,12 +180,14 @@ export function swapFace(
   const tLab = rgbToLab(tgt, n, warped.cover, [scratch.f32('template.L', n), scratch.f32('template.a', n), scratch.f32('template.b', n)]);
   const radius = 0.02 * fw;
   const tSkin = skinModel(tLab, roi.w, roi.h, tMesh, roi.x0, roi.y0, radius);
+  // mask.skinTrim: the template's hair test above the eyes, on a model its fringe does not widen.
+  const tSkinHair = opts.mask.skinTrim > 0 ? skinModel(tLab, roi.w, roi.h, tMesh, roi.x0, roi.y0, radius, opts.mask.skinTrim) : undefined;
   const sSkin = skinModel(sLab, roi.w, roi.h, dst, roi.x0, roi.y0, radius);
   // The mask is computed at most ~240 px across the face (MASK_WORK_FW) and brought back up.
   // mask.hands: the hands found in either image (the engine sets Face.hands only when it is on).
   const hd = opts.mask.handDetect;
   const hands = opts.mask.hands > 0 ? handPlane(roi, { hands: target.face.hands && plausibleHands(target.face.hands, tMesh, hd) }, { hands: source.face.hands && plausibleHands(source.face.hands, sMesh, hd), mesh: sMesh, width: source.img.width, height: source.img.height }, dst, drawOrder, hd.width) : undefined;
-  const mask = buildMaskAt({ ...(hands && { hands }), roi, cover: warped.cover, stretch: warped.stretch, dstMesh: dst, targetMesh: tMesh, sourceMesh: sMesh, targetLab: tLab, sourceLab: sLab, targetSkin: tSkin, sourceSkin: sSkin, faceW: fw, opts: opts.mask }, Math.max(1, Math.round(fw / MASK_WORK_FW)));
+  const mask = buildMaskAt({ ...(hands && { hands }), roi, cover: warped.cover, stretch: warped.stretch, dstMesh: dst, targetMesh: tMesh, sourceMesh: sMesh, targetLab: tLab, sourceLab: sLab, targetSkin: tSkin, ...(tSkinHair && { targetSkinHair: tSkinHair }), sourceSkin: sSkin, faceW: fw, opts: opts.mask }, Math.max(1, Math.round(fw / MASK_WORK_FW)));
   timings.mask = now() - t;
 
   t = now();
