@@ -1,4 +1,4 @@
-// Eyes of soft small sources: the Richardson–Lucy pass on the eyes and brows at the source's own
+// Eyes of soft small sources: the Richardson–Lucy pass on the eyes at the source's own
 // resolution, before the Lanczos enlargement (features.ts deblurFeatures, upscale.deblurFeatures).
 // Faces from @vladmandic/human's assets only: a 115-px face blurred and recompressed (soft eyes
 // like the 150-px `john_*` sources) onto a template face ≈ 3× larger.
