@@ -15,7 +15,7 @@ import { faceWidth } from './regions.ts';
 import { roiAround } from './warp.ts';
 import { landmarks5, type Point3 } from './analyse.ts';
 import { encodeResult } from './encode-result.ts';
-import { featureCrispness, sharpenFeatures, shockFeatures } from './features.ts';
+import { deblurFeatures, featureCrispness, sharpenFeatures, shockFeatures } from './features.ts';
 
 export interface DefaultEngineOptions {
   /** Decoder pixel cap (sharp limitInputPixels), a second guard behind the service's own. */
@@ -65,6 +65,22 @@ export interface UpscaleOptions {
   shockFeatures: number;
   /** Its iterations per unit of enlargement. */
   shockSteps: number;
+  /**
+   * Share of a Richardson–Lucy deconvolution taken on the small source's eyes and brows, at the
+   * source's own resolution before the Lanczos enlargement (0 = off; ./features.ts deblurFeatures),
+   * times its own crispness gate (deblurCrispFrom / Full): a soft source's lid, lash and iris ramps
+   * are narrowed before they are enlarged into a smear.
+   */
+  deblurFeatures: number;
+  /** Eye crispness (featureCrispness) at and above which it does nothing, and at and below which it is whole. */
+  deblurCrispFrom: number;
+  deblurCrispFull: number;
+  /** σ (source pixels) of the Gaussian blur it undoes. */
+  deblurSigma: number;
+  /** Its iterations. */
+  deblurIters: number;
+  /** Grey levels it may leave the local min/max (radius ⌈2σ⌉) by. */
+  deblurOvershoot: number;
 }
 
 export const DEFAULT_UPSCALE: UpscaleOptions = {
@@ -80,6 +96,12 @@ export const DEFAULT_UPSCALE: UpscaleOptions = {
   sharpenCrispFull: 0.45,
   shockFeatures: 0,
   shockSteps: 1,
+  deblurFeatures: 0,
+  deblurCrispFrom: 0.6,
+  deblurCrispFull: 0.45,
+  deblurSigma: 0.8,
+  deblurIters: 5,
+  deblurOvershoot: 4,
 };
 
 export interface DetailedSwap {
@@ -152,13 +174,25 @@ export class DefaultEngine implements FaceEngine {
     if (ratio < o.lanczosFrom) return src;
     return time('upscale', async () => {
       const k = Math.min(o.lanczosMax, ratio);
-      const out = await resizeFace(src.img, src.face, k);
+      // The source's eye crispness (featureCrispness, measured once) → a gain by a smoothstep: 1 at
+      // or below `full`, 0 at or above `from` (from ≤ full: always 1).
+      let crisp: number | undefined;
+      const gate = (from: number, full: number): number => {
+        if (!(from > full)) return 1;
+        crisp ??= featureCrispness(src.img, src.face.mesh);
+        const u = Math.min(1, Math.max(0, (from - crisp) / (from - full)));
+        return u * u * (3 - 2 * u);
+      };
+      const prep =
+        o.deblurFeatures > 0
+          ? (crop: RgbImage, mesh: ArrayLike<number>[]) => {
+              const gain = gate(o.deblurCrispFrom, o.deblurCrispFull);
+              if (gain > 0) deblurFeatures(crop, mesh, { amount: o.deblurFeatures * gain, sigma: o.deblurSigma, iters: o.deblurIters, overshoot: o.deblurOvershoot });
+            }
+          : undefined;
+      const out = await resizeFace(src.img, src.face, k, prep);
       if (o.sharpenFeatures > 0) {
-        let gain = 1;
-        if (o.sharpenCrispFrom > o.sharpenCrispFull) {
-          const u = Math.min(1, Math.max(0, (o.sharpenCrispFrom - featureCrispness(src.img, src.face.mesh)) / (o.sharpenCrispFrom - o.sharpenCrispFull)));
-          gain = u * u * (3 - 2 * u);
-        }
+        const gain = gate(o.sharpenCrispFrom, o.sharpenCrispFull);
         if (gain > 0) sharpenFeatures(out.img, out.face.mesh, k, { amount: o.sharpenFeatures * gain, sigma: o.sharpenSigma, overshoot: o.sharpenOvershoot });
       }
       if (o.shockFeatures > 0) shockFeatures(out.img, out.face.mesh, k, { amount: o.shockFeatures, steps: o.shockSteps });
@@ -283,11 +317,13 @@ export class DefaultEngine implements FaceEngine {
 }
 
 /** A crop around the face, resized k× with Lanczos-3, the mesh moved into its frame. */
-async function resizeFace(img: RgbImage, face: Face, k: number): Promise<{ img: RgbImage; face: Face }> {
+async function resizeFace(img: RgbImage, face: Face, k: number, prep?: (crop: RgbImage, mesh: ArrayLike<number>[]) => void): Promise<{ img: RgbImage; face: Face }> {
   // The warp samples inside the mesh only: a margin of the kernel's reach (Lanczos-3: 3 px) and a
   // little more keeps the crop's clamped edges away from it, at half the pixels of a 15 % margin.
   const roi = roiAround(face.mesh, img.width, img.height, Math.max(6, Math.round(0.03 * faceWidth(face.mesh))));
   const crop = cropRgb(img, roi);
+  // upscale.deblurFeatures: on the crop, at the source's own resolution, before the enlargement.
+  if (prep) prep({ width: roi.w, height: roi.h, data: crop, format: img.format }, inFrame(face, roi, 1).mesh);
   const width = Math.round(roi.w * k), height = Math.round(roi.h * k);
   const data = await sharp(crop, { raw: { width: roi.w, height: roi.h, channels: 3 } }).resize(width, height, { kernel: 'lanczos3' }).raw().toBuffer();
   return { img: { width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.length), format: img.format }, face: inFrame(face, roi, width / roi.w) };
