@@ -1,25 +1,17 @@
 // mask.beardDark.nose: a bearded source's moustache grows up to its own nostrils; under a template
 // whose nose reaches lower, the strip between them was guarded (the lower nose's hull and base of
 // both meshes) and stayed the source's: a painted moustache under the nose.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildMaskAt, DEFAULT_MASK, NOSE_LOW } from '../src/engine/mask.ts';
 import { skinModel } from '../src/engine/skin.ts';
 import { roiAround } from '../src/engine/warp.ts';
 import { convexHull, fillPolygon } from '../src/engine/raster.ts';
 import { FACE_OVAL, LIPS_OUTER } from '../src/engine/regions.ts';
-import { createDefaultEngine, type DefaultEngine } from '../src/engine/index.ts';
 import { decodeImage } from '../src/engine/image.ts';
-import { faceB } from './engine-fixtures.ts';
+import { faceB, useEngine } from './engine-fixtures.ts';
 
-let engine: DefaultEngine;
-before(async () => {
-  engine = createDefaultEngine({ warmup: false });
-  await engine.init();
-});
-after(async () => {
-  await engine.close();
-});
+const engine = useEngine();
 
 /**
  * faceB's mesh with synthetic Lab planes: a clean pale template whose lower nose sits 4 % of the
@@ -29,7 +21,7 @@ after(async () => {
  */
 async function noseMasks(beard: boolean, nose: number) {
   const img = await decodeImage(await faceB());
-  const m = (await engine.faceAnalyser.detect(img, { embedding: false }))[0].mesh.slice(0, 468);
+  const m = (await engine().faceAnalyser.detect(img, { embedding: false }))[0].mesh.slice(0, 468);
   const fw = Math.hypot(m[454][0] - m[234][0], m[454][1] - m[234][1]);
   const drop = 0.04 * fw;
   const t = m.map((p, i) => (NOSE_LOW.includes(i) ? [p[0], p[1] + drop, p[2]] : p));

@@ -2,29 +2,21 @@
 // resolution, before the Lanczos enlargement (features.ts deblurFeatures, upscale.deblurFeatures).
 // Faces from @vladmandic/human's assets only: a 115-px face blurred and recompressed (soft eyes
 // like the 150-px `john_*` sources) onto a template face ≈ 3× larger.
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import sharp from 'sharp';
 import { deblurFeatures, featureCrispness } from '../src/engine/features.ts';
-import { createDefaultEngine, type DefaultEngine } from '../src/engine/index.ts';
 import { decodeImage, type RgbImage } from '../src/engine/image.ts';
 import { BROW_LEFT, BROW_RIGHT, EYE_LEFT, EYE_RIGHT, faceWidth } from '../src/engine/regions.ts';
 import { boxBlur } from '../src/engine/raster.ts';
-import { faceB } from './engine-fixtures.ts';
+import { faceB, useEngine } from './engine-fixtures.ts';
 
 const require = createRequire(import.meta.url);
 const ASSETS = path.join(path.dirname(require.resolve('@vladmandic/human')), '..', 'assets');
 
-let engine: DefaultEngine;
-before(async () => {
-  engine = createDefaultEngine({ warmup: false });
-  await engine.init();
-});
-after(async () => {
-  await engine.close();
-});
+const engine = useEngine();
 
 const luma = (img: RgbImage) => Float32Array.from({ length: img.width * img.height }, (_, i) => 0.299 * img.data[i * 3] + 0.587 * img.data[i * 3 + 1] + 0.114 * img.data[i * 3 + 2]);
 const EYES_BROWS = [...EYE_RIGHT, ...BROW_RIGHT, ...EYE_LEFT, ...BROW_LEFT];
@@ -38,7 +30,7 @@ const softSmall = async () => sharp(await crispSmall()).blur(1).jpeg({ quality: 
 test('deblur: the soft crop measures soft, and the pass lifts its eyes toward the crisp original, nothing else moves', async () => {
   const crisp = await decodeImage(await crispSmall());
   const soft = await decodeImage(await softSmall());
-  const [face] = await engine.faceAnalyser.detect(crisp, { embedding: false });
+  const [face] = await engine().faceAnalyser.detect(crisp, { embedding: false });
   const { mesh } = face;
   assert.ok(featureCrispness(soft, mesh) < 0.5, `soft crop's crispness ${featureCrispness(soft, mesh).toFixed(3)}`);
   const out: RgbImage = { ...soft, data: Uint8Array.from(soft.data) };
@@ -78,11 +70,11 @@ test('deblur: the soft crop measures soft, and the pass lifts its eyes toward th
 
 /** A swap's result with these upscale options: its eye band's fine-band RMS (luma − 3×3 box, within 4 % of the face width of the template mesh's eye points) and the luma there. */
 async function eyeBand(source: Buffer, template: Buffer, upscale: Record<string, number>): Promise<{ fine: number; y: Float32Array }> {
-  const e = engine as unknown as { upscaleOpts: Record<string, number> };
+  const e = engine() as unknown as { upscaleOpts: Record<string, number> };
   const keep = e.upscaleOpts;
   e.upscaleOpts = { ...keep, ...upscale };
   try {
-    const d = await engine.swapDetailed({ source, target: template });
+    const d = await engine().swapDetailed({ source, target: template });
     const mesh = d.target.mesh, fw = faceWidth(mesh);
     const w = d.raw.width, h = d.raw.height;
     const Y = luma(d.raw), b = boxBlur(Y, w, h, 1);

@@ -8,20 +8,13 @@ import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { shockFeatures } from '../src/engine/features.ts';
 import { matchTexture, DEFAULT_TEXTURE } from '../src/engine/texture.ts';
-import { createDefaultEngine, type DefaultEngine, type DefaultEngineOptions } from '../src/engine/index.ts';
+import { createDefaultEngine, type DefaultEngineOptions } from '../src/engine/index.ts';
 import { decodeImage, type RgbImage } from '../src/engine/image.ts';
 import { BROW_LEFT, BROW_RIGHT, EYE_LEFT, EYE_RIGHT, faceWidth } from '../src/engine/regions.ts';
 import { boxBlur } from '../src/engine/raster.ts';
-import { faceA, faceB, noisy } from './engine-fixtures.ts';
+import { faceA, faceB, noisy, useEngine } from './engine-fixtures.ts';
 
-let engine: DefaultEngine;
-before(async () => {
-  engine = createDefaultEngine({ warmup: false });
-  await engine.init();
-});
-after(async () => {
-  await engine.close();
-});
+const engine = useEngine();
 
 const luma = (img: RgbImage) => Float32Array.from({ length: img.width * img.height }, (_, i) => 0.299 * img.data[i * 3] + 0.587 * img.data[i * 3 + 1] + 0.114 * img.data[i * 3 + 2]);
 const EYES_BROWS = [...EYE_RIGHT, ...BROW_RIGHT, ...EYE_LEFT, ...BROW_LEFT];
@@ -31,7 +24,7 @@ const sha = (b: Uint8Array) => createHash('sha1').update(b).digest('hex');
 test('shockFeatures: crisper eyes and brows of an enlarged face, nothing far from them, no value past its neighbourhood', async () => {
   const small = await sharp(await faceA()).resize(147, 147, { kernel: 'lanczos3' }).png().toBuffer();
   const img = await decodeImage(await sharp(small).resize(440, 440, { kernel: 'lanczos3' }).png().toBuffer());
-  const [face] = await engine.faceAnalyser.detect(img, { embedding: false });
+  const [face] = await engine().faceAnalyser.detect(img, { embedding: false });
   const { mesh } = face;
   const w = img.width, h = img.height, fw = faceWidth(mesh), k = 3;
   const before = luma(img);
@@ -157,7 +150,7 @@ test('engine: on a 150-px source the knobs change the eyes (eyeCoring too); off 
       await e.close();
     }
   };
-  const plain = await engine.swapDetailed({ source, target });
+  const plain = await engine().swapDetailed({ source, target });
   assert.ok(plain.swap.texture.noise > 0, 'a grain deficit');
   const off = await run({ upscale: { shockFeatures: 0 }, swap: { texture: { eyeHull: 0, eyeHullGain: 0, eyeCoring: 0 } } });
   assert.equal(sha(off.raw.data), sha(plain.raw.data));

@@ -6,20 +6,13 @@ import assert from 'node:assert/strict';
 import sharp from 'sharp';
 import { featureCrispness, sharpenFeatures } from '../src/engine/features.ts';
 import { matchTexture, DEFAULT_TEXTURE, type TextureOptions } from '../src/engine/texture.ts';
-import { createDefaultEngine, type DefaultEngine } from '../src/engine/index.ts';
+import { createDefaultEngine } from '../src/engine/index.ts';
 import { decodeImage, type RgbImage } from '../src/engine/image.ts';
 import { BROW_LEFT, BROW_RIGHT, EYE_LEFT, EYE_RIGHT, LIPS_OUTER, faceWidth } from '../src/engine/regions.ts';
 import { boxBlur } from '../src/engine/raster.ts';
-import { faceA, faceB, noisy } from './engine-fixtures.ts';
+import { faceA, faceB, noisy, useEngine } from './engine-fixtures.ts';
 
-let engine: DefaultEngine;
-before(async () => {
-  engine = createDefaultEngine({ warmup: false });
-  await engine.init();
-});
-after(async () => {
-  await engine.close();
-});
+const engine = useEngine();
 
 const luma = (img: RgbImage) => Float32Array.from({ length: img.width * img.height }, (_, i) => 0.299 * img.data[i * 3] + 0.587 * img.data[i * 3 + 1] + 0.114 * img.data[i * 3 + 2]);
 const EYES_BROWS = [...EYE_RIGHT, ...BROW_RIGHT, ...EYE_LEFT, ...BROW_LEFT];
@@ -34,7 +27,7 @@ async function softFaceA(): Promise<RgbImage> {
 
 test('features: a crisp face measures crisper than the same face blurred', async () => {
   const crisp = await decodeImage(await faceA());
-  const [face] = await engine.faceAnalyser.detect(crisp, { embedding: false });
+  const [face] = await engine().faceAnalyser.detect(crisp, { embedding: false });
   const soft = await decodeImage(await sharp(await faceA()).blur(2).png().toBuffer());
   const c = featureCrispness(crisp, face.mesh), s = featureCrispness(soft, face.mesh);
   assert.ok(Number.isFinite(c) && c > 1.2 * s, `crisp ${c.toFixed(3)}, blurred ${s.toFixed(3)}`);
@@ -42,7 +35,7 @@ test('features: a crisp face measures crisper than the same face blurred', async
 
 test('features: sharpening lifts the eyes and brows of a soft face, leaves the rest bit-identical, never overshoots', async () => {
   const img = await softFaceA();
-  const [face] = await engine.faceAnalyser.detect(img, { embedding: false });
+  const [face] = await engine().faceAnalyser.detect(img, { embedding: false });
   const { mesh } = face;
   const w = img.width, h = img.height, fw = faceWidth(mesh);
   const k = 3, overshoot = 4;
@@ -98,7 +91,7 @@ test('features: sharpening lifts the eyes and brows of a soft face, leaves the r
 test('features: on a small source, sharpening is on by default, gated by crispness, and changes only the face', async () => {
   const source = await sharp(await faceA()).resize(150, 150, { kernel: 'lanczos3' }).png().toBuffer();
   const target = await faceB('png');
-  const plain = await engine.swapDetailed({ source, target });
+  const plain = await engine().swapDetailed({ source, target });
   const make = async (knob: number) => {
     // Crispness gating off (0 / 0): full gain whatever the source measures.
     const e = createDefaultEngine({ warmup: false, upscale: { sharpenFeatures: knob, sharpenCrispFrom: 0, sharpenCrispFull: 0 } });

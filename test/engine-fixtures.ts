@@ -1,9 +1,11 @@
 // Face fixtures for the engine tests, cropped from the photos @vladmandic/human installs
 // (no ../shared needed). All are built in memory as PNG/JPEG bytes.
 import { createRequire } from 'node:module';
+import { before, after } from 'node:test';
 import path from 'node:path';
 import sharp from 'sharp';
 import { BROW_LEFT, BROW_RIGHT, EYE_LEFT, EYE_RIGHT } from '../src/engine/regions.ts';
+import { createDefaultEngine, type DefaultEngine } from '../src/engine/index.ts';
 
 const require = createRequire(import.meta.url);
 const ASSETS = path.join(path.dirname(require.resolve('@vladmandic/human')), '..', 'assets');
@@ -100,3 +102,19 @@ export function eyeBandMesh(): [number, number][] {
 
 /** Whether (x, y) lies in the axis-aligned ellipse at (cx, cy) with radii rx, ry. */
 export const inEllipse = (x: number, y: number, cx: number, cy: number, rx: number, ry: number) => ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= 1;
+
+/**
+ * One default engine (no warm-up) for a test file: started before its tests, closed after them.
+ * Call at the file's top level; the returned function gives the engine inside the tests.
+ */
+export function useEngine(options: Parameters<typeof createDefaultEngine>[0] = { warmup: false }): () => DefaultEngine {
+  let engine: DefaultEngine | undefined;
+  before(async () => {
+    engine = createDefaultEngine(options);
+    await engine.init();
+  });
+  after(async () => {
+    await engine?.close();
+  });
+  return () => engine!;
+}

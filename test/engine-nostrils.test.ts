@@ -2,24 +2,16 @@
 // face's mesh with synthetic Lab planes: a dark nose underside is lifted, the openings stay the
 // darkest, nothing away from the nose's base moves; and through the whole swap, off is the
 // default's output and on changes pixels only about the nose's base.
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { createDefaultEngine, type DefaultEngine } from '../src/engine/index.ts';
 import { decodeImage } from '../src/engine/image.ts';
 import { matchNostrils, NOSE_BASE } from '../src/engine/nostrils.ts';
 import { NOSTRIL_LEFT, NOSTRIL_RIGHT, faceWidth, pick } from '../src/engine/regions.ts';
 import { convexHull, fillPolygon, growPolygon } from '../src/engine/raster.ts';
 import { DEFAULT_SWAP, mergeSwapOptions } from '../src/engine/swap.ts';
-import { faceA, faceB } from './engine-fixtures.ts';
+import { faceA, faceB, useEngine } from './engine-fixtures.ts';
 
-let engine: DefaultEngine;
-before(async () => {
-  engine = createDefaultEngine({ warmup: false });
-  await engine.init();
-});
-after(async () => {
-  await engine.close();
-});
+const engine = useEngine();
 
 /** Distance from (x, y) to the convex hull of the nose base (0 inside). */
 function distToBase(mesh: ArrayLike<number>[], x: number, y: number): number {
@@ -40,7 +32,7 @@ function distToBase(mesh: ArrayLike<number>[], x: number, y: number): number {
 
 test('nostrils: a dark nose underside is lifted toward the template\'s, the openings stay darkest, the rest untouched', async () => {
   const img = await decodeImage(await faceA());
-  const [face] = await engine.faceAnalyser.detect(img, { embedding: false });
+  const [face] = await engine().faceAnalyser.detect(img, { embedding: false });
   const mesh = face.mesh.slice(0, 468);
   const w = img.width, h = img.height, n = w * h, fw = faceWidth(mesh);
   const base = convexHull(pick(mesh, NOSE_BASE));
@@ -92,17 +84,17 @@ test('nostrils: a dark nose underside is lifted toward the template\'s, the open
 test('nostrils: through the swap, off is the default output and on changes pixels only about the nose base', async () => {
   const [s, t] = await Promise.all([faceA(), faceB()]);
   const run = async (nostrils: number | undefined) => {
-    const e = engine as unknown as { swapOpts: unknown };
+    const e = engine() as unknown as { swapOpts: unknown };
     e.swapOpts = nostrils === undefined ? DEFAULT_SWAP : mergeSwapOptions(DEFAULT_SWAP, { colour: { nostrils } });
-    return (await engine.swapDetailed({ source: s, target: t } as never)).raw;
+    return (await engine().swapDetailed({ source: s, target: t } as never)).raw;
   };
   const def = await run(undefined);
   const off = await run(0);
   const on = await run(1);
-  (engine as unknown as { swapOpts: unknown }).swapOpts = DEFAULT_SWAP;
+  (engine() as unknown as { swapOpts: unknown }).swapOpts = DEFAULT_SWAP;
   assert.ok(Buffer.from(off.data).equals(Buffer.from(def.data)), 'nostrils 0 is the default output');
   const tImg = await decodeImage(t);
-  const [tf] = await engine.faceAnalyser.detect(tImg, { embedding: false });
+  const [tf] = await engine().faceAnalyser.detect(tImg, { embedding: false });
   const fw = faceWidth(tf.mesh);
   let changed = 0, near = 0, maxFar = 0;
   for (let y = 0; y < on.height; y++) for (let x = 0; x < on.width; x++) {

@@ -9,13 +9,13 @@ import { cellNormals, evalShading, fitShading, meshNormals } from '../src/engine
 import { strandMap } from '../src/engine/hair.ts';
 import { DEFAULT_GLASSES, glassesMask, type GlassesProbe } from '../src/engine/glasses.ts';
 import { boxBlur, rgbToLab } from '../src/engine/raster.ts';
-import { createDefaultEngine, type DefaultEngine } from '../src/engine/index.ts';
+import { createDefaultEngine } from '../src/engine/index.ts';
 import { DEFAULT_SWAP } from '../src/engine/swap.ts';
 import { DEFAULT_MASK } from '../src/engine/mask.ts';
 import { multiband } from '../src/engine/blend.ts';
 import { EYE_LEFT, EYE_RIGHT } from '../src/engine/regions.ts';
 import { decodeImage } from '../src/engine/image.ts';
-import { eyeCircle, faceA, faceB, noisy } from './engine-fixtures.ts';
+import { eyeCircle, faceA, faceB, noisy, useEngine } from './engine-fixtures.ts';
 
 
 const rgbOf = (y: Float32Array) => {
@@ -242,19 +242,12 @@ test('multiband: a tone step at the skin edge becomes a wider ramp; detail keeps
   assert.deepEqual(off, orig);
 });
 
-let engine: DefaultEngine;
-before(async () => {
-  engine = createDefaultEngine({ warmup: false });
-  await engine.init();
-});
-after(async () => {
-  await engine.close();
-});
+const engine = useEngine();
 
 /** A portrait with round dark rims drawn around both eyes (and a bridge), like glasses. */
 async function withGlasses(bytes: Buffer): Promise<Buffer> {
   const img = await decodeImage(bytes);
-  const [face] = await engine.faceAnalyser.detect(img, { embedding: false });
+  const [face] = await engine().faceAnalyser.detect(img, { embedding: false });
   const eye = (ids: number[]) => {
     const c = eyeCircle(face.mesh, ids);
     return { ...c, r: c.r * 1.9 };
@@ -272,8 +265,8 @@ test('glasses: a template wearing glasses keeps its rims over the swapped face; 
   const source = await faceA();
   const plain = await faceB('png');
   const glassy = await withGlasses(plain);
-  const withG = await engine.swapDetailed({ source, target: glassy });
-  const without = await engine.swapDetailed({ source, target: plain });
+  const withG = await engine().swapDetailed({ source, target: glassy });
+  const without = await engine().swapDetailed({ source, target: plain });
   assert.equal(withG.swap.keptGlasses, true);
   assert.equal(without.swap.keptGlasses, false);
   // The rims are the template's pixels, bit for bit, where they cross the face.
@@ -290,7 +283,7 @@ test('glasses: a template wearing glasses keeps its rims over the swapped face; 
   assert.ok(rim > 100 && kept / rim > 0.9, `rim pixels kept: ${kept}/${rim}`);
   // The detector itself on the plain template's lightness: no glasses.
   const p = await decodeImage(plain);
-  const [face] = await engine.faceAnalyser.detect(p, { embedding: false });
+  const [face] = await engine().faceAnalyser.detect(p, { embedding: false });
   const Lp = rgbToLab(Float32Array.from(p.data), p.width * p.height)[0];
   assert.equal(glassesMask(Lp, new Uint8Array(p.width * p.height).fill(1), p.width, p.height, face.mesh, 300), undefined);
 });
@@ -317,7 +310,7 @@ function withDashes(bytes: Buffer, width: number, height: number, mesh: number[]
 test('glasses: the traced rims refuse scattered dark marks around the eyes that the ring test took for glasses', async () => {
   const plain = await faceB('png');
   const p = await decodeImage(plain);
-  const [face] = await engine.faceAnalyser.detect(p, { embedding: false });
+  const [face] = await engine().faceAnalyser.detect(p, { embedding: false });
   const d = await decodeImage(await withDashes(plain, p.width, p.height, face.mesh));
   const L = rgbToLab(Float32Array.from(d.data), d.width * d.height)[0];
   const cover = new Uint8Array(d.width * d.height).fill(1);
@@ -332,7 +325,7 @@ test('glasses: the traced rims refuse scattered dark marks around the eyes that 
 test('forehead: above the ramp the template stays; with the ramp off the swap reaches higher', async () => {
   const source = await faceB('png');
   const target = await faceA();
-  const on = await engine.swapDetailed({ source, target });
+  const on = await engine().swapDetailed({ source, target });
   const offEngine = createDefaultEngine({ warmup: false, swap: { ...DEFAULT_SWAP, mask: { ...DEFAULT_MASK, foreheadTo: 0 } } });
   await offEngine.init();
   try {
@@ -360,8 +353,8 @@ test('forehead: above the ramp the template stays; with the ramp off the swap re
 test("style: 'template' moves the lips' colour toward the template's, 'source' keeps the user's", async () => {
   const source = await faceA();
   const target = await faceB('png');
-  const tpl = await engine.swapDetailed({ source, target });
-  const own = await engine.swapDetailed({ source, target, style: 'source' });
+  const tpl = await engine().swapDetailed({ source, target });
+  const own = await engine().swapDetailed({ source, target, style: 'source' });
   const lips = (d: typeof tpl) => {
     const img = d.raw;
     const ids = [0, 17, 13, 14, 37, 267, 84, 314];

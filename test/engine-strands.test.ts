@@ -1,7 +1,7 @@
 // mask.strands.fill: a lock of the source's hair along the face's side, dark but of the skin's hue
 // (red or brown hair: the colour test scores it under its cut-off), whose edges and strands the
 // texture test finds: its plain inside stays the template's too.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { strandLocks, DEFAULT_STRANDS, DEFAULT_HAIR_EDGE } from '../src/engine/hair.ts';
 import { buildMaskAt, DEFAULT_MASK } from '../src/engine/mask.ts';
@@ -9,18 +9,10 @@ import { skinModel } from '../src/engine/skin.ts';
 import { roiAround } from '../src/engine/warp.ts';
 import { convexHull, fillPolygon, growPolygon } from '../src/engine/raster.ts';
 import { FACE_OVAL, FEATURES, pick } from '../src/engine/regions.ts';
-import { createDefaultEngine, type DefaultEngine } from '../src/engine/index.ts';
 import { decodeImage } from '../src/engine/image.ts';
-import { faceB } from './engine-fixtures.ts';
+import { faceB, useEngine } from './engine-fixtures.ts';
 
-let engine: DefaultEngine;
-before(async () => {
-  engine = createDefaultEngine({ warmup: false });
-  await engine.init();
-});
-after(async () => {
-  await engine.close();
-});
+const engine = useEngine();
 
 test('strandLocks: a dark area with strands that meets the edge is taken; a plain one, an inner one, a small one are not', () => {
   const w = 60, h = 40, n = w * h;
@@ -52,7 +44,7 @@ test('strands.fill: on by default (0.6 of the local skin lightness)', () => {
  */
 async function maskOf(hair: boolean, fill: number) {
   const img = await decodeImage(await faceB());
-  const m = (await engine.faceAnalyser.detect(img, { embedding: false }))[0].mesh.slice(0, 468);
+  const m = (await engine().faceAnalyser.detect(img, { embedding: false }))[0].mesh.slice(0, 468);
   const fw = Math.hypot(m[454][0] - m[234][0], m[454][1] - m[234][1]);
   const roi = roiAround(m, img.width, img.height, Math.round(0.08 * fw) + 4);
   const { w, h } = roi, n = w * h;
