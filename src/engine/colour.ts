@@ -335,6 +335,14 @@ export interface ColourOptions {
    * has no kept beard around it. 0 = off.
    */
   darkCellsBeard: number;
+  /**
+   * With darkCells: where the face next to the neck and ears (the eval's chin, jaw and outer-cheek
+   * discs) comes out lighter than the template's skin there after every L match, darkCells' lift of
+   * the template's field is taken back as far as that excess (never below the match without it), ×
+   * this. The dark cells beside a beard or stubble are partly the template's shaded skin, and
+   * without them the face came out lighter than the neck. 0 = off.
+   */
+  darkCellsAnchor: number;
 }
 
 /** The face's geometry for the shading transfer: the layout in the ROI and each mesh's normals. */
@@ -387,7 +395,7 @@ function deviationSpread(cells: Float32Array, mean: Float32Array, wl: Float32Arr
   return spread(d);
 }
 
-export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, rimFine: 0, rimFineSigma: 0.02, rimFineLight: 1, rimFineFrom: 0.92, rimFineTolerance: 0.05, rimFineChromaTolerance: 2, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, socketsChroma: 0, nostrils: 0, nostrilsMax: 2.5, nostrilsTolerance: 1.1, relight: 1, relightSigma: 0.05, relightTemplate: 0, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0.08, relightShareAt: 0.3, relightKeep: 0.06, relightGrey: 1, eyeWhites: 1, edgeLight: 1, edgeLightSigma: 0.006, edgeLightStretchFrom: 1.2, edgeLightStretchFull: 1.8, edgeLightChroma: 0.5, edgeLightMax: 1.6, edgeLightDetail: 0.15, edgeLightTurn: 8, edgeLightBand: 0.6, albedo: 0, albedoLight: 0, albedoSigma: 0.05, albedoGainMax: 1.5, albedoBrows: 0, albedoFill: 0, albedoCouple: 0, albedoGate: 0, albedoBrowsLight: 1, darkCells: 1, darkCellsFrom: 0.15, darkCellsTo: 0.3, darkCellsMirror: 0, darkCellsBeard: 0 };
+export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, rimFine: 0, rimFineSigma: 0.02, rimFineLight: 1, rimFineFrom: 0.92, rimFineTolerance: 0.05, rimFineChromaTolerance: 2, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, socketsChroma: 0, nostrils: 0, nostrilsMax: 2.5, nostrilsTolerance: 1.1, relight: 1, relightSigma: 0.05, relightTemplate: 0, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0.08, relightShareAt: 0.3, relightKeep: 0.06, relightGrey: 1, eyeWhites: 1, edgeLight: 1, edgeLightSigma: 0.006, edgeLightStretchFrom: 1.2, edgeLightStretchFull: 1.8, edgeLightChroma: 0.5, edgeLightMax: 1.6, edgeLightDetail: 0.15, edgeLightTurn: 8, edgeLightBand: 0.6, albedo: 0, albedoLight: 0, albedoSigma: 0.05, albedoGainMax: 1.5, albedoBrows: 0, albedoFill: 0, albedoCouple: 0, albedoGate: 0, albedoBrowsLight: 1, darkCells: 1, darkCellsFrom: 0.15, darkCellsTo: 0.3, darkCellsMirror: 0, darkCellsBeard: 0, darkCellsAnchor: 0 };
 
 /**
  * Matches the source planes (Lab, in place) to the template's local means, shading and highlights.
@@ -417,6 +425,7 @@ export function matchColour(
   const k = Math.max(1, Math.round(faceW / 100));
   const grid = cellMeans(src, tgt, lightWeight, w, h, k, only);
   // The template's dark non-skin out of every statistic (before any field is blurred).
+  const wlAll = opts.darkCells > 0 && opts.darkCellsAnchor > 0 ? grid.wl.slice() : undefined;
   if (opts.darkCells > 0) darkCellsOut(grid, (opts.lightingSigma * faceW) / k, opts, geometry, k, faceW, opts.darkCellsBeard > 0 ? { weight: lightWeight, w, h, only } : undefined);
   const { cw, ch, wl } = grid;
   const nc = cw * ch;
@@ -516,6 +525,12 @@ export function matchColour(
   if (geometry && opts.edgeTone > 0 && grey < 1) edgeToneMatch(grid, gains, shifts, geometry, faceW, k, { ...opts, edgeTone: Math.min(1, opts.edgeTone) * (1 - grey) });
   // The rim's fine tone, beyond a dead zone (what the matches above leave next to the ears and neck).
   if (geometry && opts.rimFine > 0) rimFineMatch(grid, gains, shifts, geometry, faceW, k, opts, grey);
+  // darkCellsAnchor: after every L match, darkCells' lift taken back as far as the face next to the
+  // neck and ears comes out lighter than the template's skin there.
+  if (wlAll && geometry) {
+    const r = anchorLift(lightT, cellsT, grid.src[0], gains[0], shifts[0], wlAll, cw, ch, (opts.lightingSigma * faceW) / k, geometry, k, faceW, Math.min(1, opts.darkCellsAnchor));
+    if (r) scaleAffine(gains[0], shifts[0], r);
+  }
   // The stretched edge: after every other match, so the template's own fine lightness is what is left there.
   // Only where one face is turned against the other (|Δyaw|): a frontal pair's stretch is the identity shape's.
   const turn = edge ? Math.min(1, Math.max(0, (edge.turn - opts.edgeLightTurn) / EDGE_LIGHT_TURN_RAMP)) : 0;
@@ -607,6 +622,51 @@ function darkCellsOut(grid: { cw: number; ch: number; wl: Float32Array; tgt: Flo
       wl[i] *= 1 - s * z * b * Math.min(1, (d - from) / span);
     }
   }
+}
+
+// darkCellsAnchor's rim, as the eval's tone steps read the face (bench/lib/realism.ts): the skin of
+// the chin and jaw (next to the neck) and of the outer cheeks (next to the ears), discs of 0.04 face width.
+const ANCHOR_RIM = [199, 175, 32, 262, 171, 396, 140, 369, 116, 345, 123, 352, 137, 366, 147, 376];
+const ANCHOR_RIM_R = 0.04;
+
+/**
+ * ColourOptions.darkCellsAnchor: darkCells lifts the template's coarse field (`lightT`, the dark
+ * cells out, against the same field with them in over `wlAll`). Where the face next to the neck and
+ * ears (ANCHOR_RIM) then comes out lighter than the template's skin there (after every L match: the
+ * matched source's mean L + 16 over the rim's skin cells, dark ones included, against the
+ * template's), that share of the lift is taken back everywhere: per cell lift^−(s·a), a = ln(excess)
+ * ÷ the rim's mean ln(lift), within [0, 1]; so never below the match without the lift, and nothing
+ * where the face comes out darker. Undefined when nothing is taken back.
+ */
+function anchorLift(lightT: Float32Array, cellsT: Float32Array, cellsS: Float32Array, gain: Float32Array, shift: Float32Array, wlAll: Float32Array, cw: number, ch: number, sigma: number, g: ShadingGeometry, k: number, faceW: number, s: number): Float32Array | undefined {
+  const nc = cw * ch;
+  const before = normalisedBlur(cellsT, wlAll, gaussBlur(wlAll, cw, ch, sigma), cw, ch, sigma);
+  const lift = new Float32Array(nc).fill(1);
+  for (let i = 0; i < nc; i++) if (before[i] > 2 && lightT[i] > before[i]) lift[i] = lightT[i] / before[i];
+  const rim = new Uint8Array(nc);
+  const rr = (ANCHOR_RIM_R * faceW) / k;
+  for (const id of ANCHOR_RIM) {
+    const cx = g.pos[id][0] / k, cy = g.pos[id][1] / k;
+    for (let y = Math.max(0, Math.floor(cy - rr)); y <= Math.min(ch - 1, Math.ceil(cy + rr)); y++)
+      for (let x = Math.max(0, Math.floor(cx - rr)); x <= Math.min(cw - 1, Math.ceil(cx + rr)); x++)
+        if ((x + 0.5 - cx) ** 2 + (y + 0.5 - cy) ** 2 <= rr * rr) rim[y * cw + x] = 1;
+  }
+  let sw = 0, sm = 0, st = 0, sl = 0;
+  for (let i = 0; i < nc; i++) {
+    const wt = wlAll[i];
+    if (!rim[i] || !(wt > 0)) continue;
+    sw += wt;
+    sm += wt * (cellsS[i] * gain[i] + shift[i] + 16);
+    st += wt * (cellsT[i] + 16);
+    sl += wt * Math.log(lift[i]);
+  }
+  if (!(sw > 0) || !(st > 0) || !(sl > 1e-4 * sw)) return undefined;
+  const over = Math.log(sm / st);
+  if (!(over > 0)) return undefined;
+  const a = Math.min(1, over / (sl / sw)) * s;
+  const r = new Float32Array(nc);
+  for (let i = 0; i < nc; i++) r[i] = Math.pow(lift[i], -a);
+  return r;
 }
 
 /**
