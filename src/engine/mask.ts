@@ -156,9 +156,30 @@ export interface BeardDarkOptions {
    * the zone of both. 0 = off (the old zone); on by default.
    */
   nose: number;
+  /**
+   * The template's own moustache (with `template` > 0): on a pale template a near-black moustache
+   * is within the skin model's spread (skinZ ≈ 2–3), brown hair keeps a shadow's chroma (the
+   * `chroma` gate drops half of it), a dense moustache's core is smooth (the texture test drops
+   * most of the rest), the share over the whole zone (chin included) stays under `templateShare`,
+   * and a moustache that does not join the beard at the jaw fails the edge rule: the source's bare
+   * upper lip showed under the template's nose inside its beard. With this > 0 (0.3 to use): in the
+   * upper part of beardMouth's zone (above the template's mouth line), template pixels under this ×
+   * its local skin lightness (the `template` test's reference, `moustacheChroma` as its chroma gate)
+   * are its moustache's core when they are at least `moustacheShare` of either half of that part;
+   * the core, grown to `moustacheGrow`, less parts under a tenth of the largest (a mole), and the
+   * occluders joined to it in the zone stay the template's without reaching the edge, and the kept
+   * areas' feather spares the source's lips. Lightness ratio; 0 = off.
+   */
+  moustache: number;
+  /** ... and its lighter edge and thin ends: the pixels under this × the local skin joined to those (0 or ≤ `moustache`: none). */
+  moustacheGrow: number;
+  /** ... the least share of each half of that part (either side of the nose's base) that is that dark: a moustache covers both, a side light's shadow one. */
+  moustacheShare: number;
+  /** ... the chroma gate for it (as `chroma`, against √ of the lightness ratio); 0 = none. */
+  moustacheChroma: number;
 }
 
-export const DEFAULT_BEARD_DARK: BeardDarkOptions = { dark: 0.75, chroma: 0.9, sigma: 0.08, texture: 2, lift: 0.03, template: 0.75, templateShare: 0.25, bridge: 0.03, nose: 1 };
+export const DEFAULT_BEARD_DARK: BeardDarkOptions = { dark: 0.75, chroma: 0.9, sigma: 0.08, texture: 2, lift: 0.03, template: 0.75, templateShare: 0.25, bridge: 0.03, nose: 1, moustache: 0, moustacheGrow: 0.45, moustacheShare: 0.1, moustacheChroma: 1.2 };
 
 export const DEFAULT_MASK: MaskOptions = { feather: 0.03, mouthOpenKeep: 0.07, occluderThreshold: 5.5, maxStretch: 6, mouthMismatch: 1, occluderFromEdge: 1, statsThreshold: 2.5, foreheadFrom: 0.2, foreheadTo: 1, keepBeard: 1, beardMouth: 2, beardDark: DEFAULT_BEARD_DARK, strands: DEFAULT_STRANDS, sideHair: DEFAULT_SIDE_HAIR, glasses: DEFAULT_GLASSES, hairEdge: DEFAULT_HAIR_EDGE, stubble: DEFAULT_STUBBLE, visibility: DEFAULT_VISIBILITY, browCover: 1, skinTrim: 2.5, browFill: 0, hands: 0, handDetect: DEFAULT_HANDS };
 
@@ -185,6 +206,8 @@ export interface FaceMask {
   occludedShare: number;
   /** mask.hairEdge: the kept hair and occluders (0/1, at the mask's working size), left out of `alpha` for buildMaskAt() to apply at full size. */
   hairKeep?: Float32Array;
+  /** mask.beardDark.moustache: the template's moustache was found and kept (the kept areas' feather then spares the source's lips). */
+  moustache?: boolean;
 }
 
 export interface MaskInput {
@@ -310,6 +333,9 @@ export function buildMask(args: MaskInput): FaceMask {
       bridgeZone = lower;
     }
   }
+  // mask.beardDark.moustache: the template's own moustache, kept without reaching the edge.
+  const moustache = lower && tplDarkOn && opts.beardDark.moustache > 0 ? templateMoustache(targetLab, skinParams(targetSkin), cover, lower, beardZone!, hard, parts, m, up, x0, y0, w, h, faceW, opts) : undefined;
+  if (moustache) markWhere(occ, moustache, hard);
   let occluded = 0;
   if (opts.occluderThreshold > 0 && opts.strands.energy > 0) {
     // The source's strands of hair, found by texture (blonde or grey hair over pale skin passes
@@ -350,6 +376,8 @@ export function buildMask(args: MaskInput): FaceMask {
   if (opts.occluderThreshold > 0) {
     // Close small gaps and drop specks: smooth, then threshold.
     thresholdOutside(smoothOcc(occ, w, h, Math.max(1, Math.round(0.01 * faceW)), edgeOn), 0.45, guard, occ);
+    // mask.beardDark.moustache: what the edge rule would drop of it (an island under the nose).
+    const smoothed = moustache ? occ.slice() : undefined;
     if (opts.occluderFromEdge) {
       // mask.beardDark.bridge: on a bearded template, a tuft parted from the beard by a narrow gap
       // (the soul patch under the lower lip) reaches the edge through it.
@@ -370,6 +398,7 @@ export function buildMask(args: MaskInput): FaceMask {
       // At most side.cap of the face given back per side beyond that; past it, only the outermost part.
       if (sides && side.cap > 0) capPerSide(occ, base, hard, sides, side.cap, () => lateralDistance(up, w, h));
     }
+    if (smoothed) keepJoined(occ, smoothed, moustache!, beardZone!, w, h);
     if (tplBrow) {
       // mask.browCover: the template's brow is no occluder (what it alone tied to the edge goes too).
       let dropped = false;
@@ -378,6 +407,7 @@ export function buildMask(args: MaskInput): FaceMask {
         const bridge = bridgeZone && opts.beardDark.bridge > 0 ? Math.max(1, Math.round(opts.beardDark.bridge * faceW / 2)) : 0;
         if (bridge) keepBridgedToEdge(occ, hard, bridgeZone!, w, h, bridge);
         else keepConnectedToEdge(occ, hard, w, h);
+        if (smoothed) keepJoined(occ, smoothed, moustache!, beardZone!, w, h);
       }
     }
     occluded = countBoth(occ, hard);
@@ -446,7 +476,7 @@ export function buildMask(args: MaskInput): FaceMask {
   }
 
   const out = composeMask({ w, h, cover, hard, mouth, occ: alphaOcc, statsOcc: base ?? (edgeOn || fullRims ? occ : undefined), lips, bothSkin, lightOnly, outer, inner, keepSmear, lipsKeep, up, fade });
-  return { ...out, keptGlasses: !!glasses, keptMouth, keptLips, occludedShare: band ? occluded / band : 0, ...(hairKeep && { hairKeep }), ...(fullRims && { glassesLow: glasses }) };
+  return { ...out, keptGlasses: !!glasses, keptMouth, keptLips, occludedShare: band ? occluded / band : 0, ...(hairKeep && { hairKeep }), ...(fullRims && { glassesLow: glasses }), ...(moustache && { moustache: true }) };
 }
 
 /**
@@ -902,6 +932,117 @@ function beardTextureOf(full: MaskInput, L: Float32Array, mesh: ArrayLike<number
   };
 }
 
+/**
+ * mask.beardDark.moustache: in the upper part of beardMouth's `zone` (above the template's mouth
+ * line: the inner lips' middle, or the mouth's corners where a smile lifts them), inside `hard`,
+ * the template's pixels under `moustache` × its local skin lightness (beardDarkMap against its own
+ * skin, `lower` the reference's hole as for mask.beardDark.template; no texture test: a dense
+ * moustache's core is smooth) — when they are at least `moustacheShare` of each half of that part
+ * (either side of the nose's base) — grown into the pixels under `moustacheGrow` × it joined to them,
+ * less the parts under a tenth of the largest; else undefined.
+ */
+function templateMoustache(lab: [Float32Array, Float32Array, Float32Array], tp: Float64Array, cover: Uint8Array, lower: Uint8Array, zone: Uint8Array, hard: Float32Array, parts: Uint8Array, m: ArrayLike<number>[], g: UpAxis, x0: number, y0: number, w: number, h: number, faceW: number, opts: MaskOptions): Uint8Array | undefined {
+  const o = opts.beardDark;
+  const along = (p: ArrayLike<number>) => ((p[0] - x0 - g.ex) * g.ux + (p[1] - y0 - g.ey) * g.uy) / g.ul;
+  const line = Math.min((along(m[13]) + along(m[14])) / 2, (along(m[61]) + along(m[291])) / 2);
+  // The upper part, by halves: 1 on one side of the line along `up` through the nose's base, 2 on the other.
+  const upper = new Uint8Array(w * h);
+  const cx = m[2][0] - x0, cy = m[2][1] - y0;
+  const n = [0, 0, 0];
+  for (let y = 0; y < h; y++) {
+    const py = y + 0.5 - g.ey;
+    for (let x = 0, i = y * w; x < w; x++, i++) {
+      if (!zone[i] || !hard[i] || ((x + 0.5 - g.ex) * g.ux + py * g.uy) / g.ul <= line) continue;
+      upper[i] = (x + 0.5 - cx) * g.uy - (y + 0.5 - cy) * g.ux < 0 ? 1 : 2;
+      n[upper[i]]++;
+    }
+  }
+  if (!n[1] || !n[2]) return undefined;
+  const gated = { ...opts, beardDark: { ...o, chroma: o.moustacheChroma > 0 ? o.moustacheChroma : Number.MAX_VALUE } };
+  const dark = beardDarkMap(lab, tp, cover, lower, parts, w, h, faceW, o.moustache, gated);
+  if (!dark) return undefined;
+  const k = [0, 0, 0];
+  for (let i = 0; i < dark.length; i++) {
+    dark[i] = dark[i] && upper[i] ? 1 : 0;
+    if (dark[i]) k[upper[i]]++;
+  }
+  // A moustache covers both sides of the philtrum; a side light's shadow or a smile fold, one.
+  if (k[1] / n[1] < o.moustacheShare || k[2] / n[2] < o.moustacheShare) return undefined;
+  // Its lighter edge and thinner ends: the parts of the `moustacheGrow` map that hold a core pixel.
+  const grown = o.moustacheGrow > o.moustache ? beardDarkMap(lab, tp, cover, lower, parts, w, h, faceW, o.moustacheGrow, gated) : undefined;
+  const kept = grown ? partsHolding(grown.map((v, i) => (v && upper[i] ? 1 : 0)), dark, w, h) : dark;
+  dropSmallParts(kept, w, h, 0.1);
+  return kept;
+}
+
+/** The 4-connected parts of a 0/1 plane that hold a pixel of `seed`. */
+function partsHolding(plane: Uint8Array, seed: Uint8Array, w: number, h: number): Uint8Array {
+  const n = w * h;
+  const out = new Uint8Array(n);
+  const queue = new Int32Array(n);
+  let qe = 0;
+  for (let i = 0; i < n; i++) if (plane[i] && seed[i]) { out[i] = 1; queue[qe++] = i; }
+  for (let qs = 0; qs < qe; qs++) {
+    const i = queue[qs];
+    const x = i % w;
+    for (const j of [x > 0 ? i - 1 : -1, x < w - 1 ? i + 1 : -1, i - w, i + w]) {
+      if (j < 0 || j >= n || out[j] || !plane[j]) continue;
+      out[j] = 1;
+      queue[qe++] = j;
+    }
+  }
+  return out;
+}
+
+/** Drops the 4-connected parts of a 0/1 plane smaller than `frac` × its largest (a mole, a fold's shadow beside a moustache). */
+function dropSmallParts(plane: Uint8Array, w: number, h: number, frac: number): void {
+  const n = w * h;
+  const label = new Int32Array(n);
+  const queue = new Int32Array(n);
+  const sizes = [0];
+  for (let s = 0; s < n; s++) {
+    if (!plane[s] || label[s]) continue;
+    const id = sizes.length;
+    let qe = 0;
+    label[s] = id;
+    queue[qe++] = s;
+    for (let qs = 0; qs < qe; qs++) {
+      const i = queue[qs];
+      const x = i % w;
+      for (const j of [x > 0 ? i - 1 : -1, x < w - 1 ? i + 1 : -1, i - w, i + w]) {
+        if (j < 0 || j >= n || label[j] || !plane[j]) continue;
+        label[j] = id;
+        queue[qe++] = j;
+      }
+    }
+    sizes.push(qe);
+  }
+  const min = frac * Math.max(...sizes);
+  for (let i = 0; i < n; i++) if (plane[i] && sizes[label[i]] < min) plane[i] = 0;
+}
+
+/**
+ * mask.beardDark.moustache: `occ` gets back the pixels of `before` (the smoothed occluders, before
+ * the edge rule) in `zone` joined there (4-neighbours) to a pixel of `seed` that is in `before`.
+ */
+function keepJoined(occ: Float32Array, before: Float32Array, seed: Uint8Array, zone: Uint8Array, w: number, h: number): void {
+  const n = w * h;
+  const seen = new Uint8Array(n);
+  const queue = new Int32Array(n);
+  let qe = 0;
+  for (let i = 0; i < n; i++) if (seed[i] && zone[i] && before[i]) { seen[i] = 1; queue[qe++] = i; }
+  for (let qs = 0; qs < qe; qs++) {
+    const i = queue[qs];
+    const x = i % w;
+    for (const j of [x > 0 ? i - 1 : -1, x < w - 1 ? i + 1 : -1, i - w, i + w]) {
+      if (j < 0 || j >= n || seen[j] || !zone[j] || !before[j]) continue;
+      seen[j] = 1;
+      queue[qe++] = j;
+    }
+  }
+  for (let i = 0; i < n; i++) if (seen[i]) occ[i] = before[i];
+}
+
 /** a or b, as a 0/1 plane. */
 function orU8(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length);
@@ -1041,14 +1182,14 @@ export function buildMaskAt(args: MaskInput, k: number): FaceMask {
   }
   if (k <= 1) {
     const m = buildMask(args);
-    if (m.hairKeep) applyHairEdge(m.alpha, m.hairKeep, w, h, 1, args);
+    if (m.hairKeep) applyHairEdge(m.alpha, m.hairKeep, w, h, 1, args, m.moustache);
     if (m.glassesLow) applyFullRims(m.alpha, m.glassesLow, w, h, 1, args);
     return m;
   }
   const low = reduceInputs(args, k);
   const m = buildMask(low);
   const out = { ...m, ...expandMask(m, args.cover, low.roi.w, low.roi.h, k, w, h) };
-  if (m.hairKeep) applyHairEdge(out.alpha, m.hairKeep, low.roi.w, low.roi.h, k, args);
+  if (m.hairKeep) applyHairEdge(out.alpha, m.hairKeep, low.roi.w, low.roi.h, k, args, m.moustache);
   if (m.glassesLow) applyFullRims(out.alpha, m.glassesLow, low.roi.w, low.roi.h, k, args);
   return out;
 }
@@ -1089,7 +1230,7 @@ function nearestUp(low: Uint8Array, lw: number, lh: number, k: number, cover: Ui
  * outside the eyes, brows and lips, and feathered by its distance; alpha (full size) is
  * multiplied by that feather, so it stays 0 wherever it was.
  */
-function applyHairEdge(alpha: Float32Array, keepLow: Float32Array, lw: number, lh: number, k: number, args: MaskInput): void {
+function applyHairEdge(alpha: Float32Array, keepLow: Float32Array, lw: number, lh: number, k: number, args: MaskInput, spareLips = false): void {
   const { roi, cover, faceW, opts } = args;
   const { w, h, x0, y0 } = roi;
   const o = opts.hairEdge;
@@ -1108,7 +1249,15 @@ function applyHairEdge(alpha: Float32Array, keepLow: Float32Array, lw: number, l
     // The growth's ragged pixels: the same at a third of the scale.
     if (o.round > 0) roundContour(keep, cover, w, h, (o.round * faceW) / 3);
   }
-  scaleWhereSet(alpha, distanceFeather(keep, w, h, Math.max(1, o.feather * faceW)));
+  const f = distanceFeather(keep, w, h, Math.max(1, o.feather * faceW));
+  if (spareLips) {
+    // mask.beardDark.moustache: the kept moustache's feather would fade the source's upper lip
+    // (its moustache grows down to the lip's edge): over the source's lips only what is kept counts.
+    const lips = new Uint8Array(w * h);
+    fillPolygon(lips, w, h, shifted(pick(args.dstMesh, LIPS_OUTER), x0, y0), 1);
+    for (let i = 0; i < f.length; i++) if (lips[i] && !keep[i]) f[i] = 1;
+  }
+  scaleWhereSet(alpha, f);
 }
 
 /** alpha ·= f where alpha is set (a kernel of its own: applyHairEdge is glue, run once a swap). */

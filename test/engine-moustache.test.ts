@@ -1,0 +1,105 @@
+// mask.beardDark.moustache: a pale template's near-black moustache that does not join its beard at
+// the jaw scored as skin (the template's skin model is wide in lightness, which counts for little),
+// was under mask.beardDark.template's share of the whole zone, and failed the edge rule: the
+// source's bare upper lip showed under the template's nose, inside its beard.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildMaskAt, DEFAULT_MASK, NOSE_LOW } from '../src/engine/mask.ts';
+import { skinModel } from '../src/engine/skin.ts';
+import { roiAround } from '../src/engine/warp.ts';
+import { convexHull, fillPolygon } from '../src/engine/raster.ts';
+import { FACE_OVAL, LIPS_INNER, LIPS_OUTER } from '../src/engine/regions.ts';
+import { createDefaultEngine, type DefaultEngine } from '../src/engine/index.ts';
+import { decodeImage } from '../src/engine/image.ts';
+import { faceB, noisy } from './engine-fixtures.ts';
+
+let engine: DefaultEngine;
+before(async () => {
+  engine = createDefaultEngine({ warmup: false });
+  await engine.init();
+});
+after(async () => {
+  await engine.close();
+});
+
+type Lip = 'moustache' | 'shadow' | 'none';
+
+/**
+ * faceB's mesh (source and template alike) with synthetic Lab planes: a pale template (L 76,
+ * textured, a bright and a shaded band so that its skin model is wide in lightness) and a pale,
+ * clean-shaven source. `lip`: on the template's upper lip, from under its nose to its upper lip, a
+ * near-black brown moustache across the philtrum (L 10) — an island: the cheeks beside it are bare —
+ * or a shadow as dark on one side only (a side light).
+ */
+async function masks(lip: Lip, moustache: number) {
+  const img = await decodeImage(await faceB());
+  const m = (await engine.faceAnalyser.detect(img, { embedding: false }))[0].mesh.slice(0, 468);
+  const fw = Math.hypot(m[454][0] - m[234][0], m[454][1] - m[234][1]);
+  const roi = roiAround(m, img.width, img.height, Math.round(0.08 * fw) + 4);
+  const { w, h } = roi, n = w * h;
+  const sh = (ids: number[]) => ids.map((i) => [m[i][0] - roi.x0, m[i][1] - roi.y0] as [number, number]);
+  const cover = new Uint8Array(n);
+  fillPolygon(cover, w, h, sh(FACE_OVAL), 1);
+  const lips = new Uint8Array(n), inner = new Uint8Array(n), nose = new Uint8Array(n);
+  fillPolygon(lips, w, h, sh(LIPS_OUTER), 1);
+  fillPolygon(inner, w, h, sh(LIPS_INNER), 1);
+  fillPolygon(nose, w, h, convexHull(sh(NOSE_LOW)), 1);
+  const grain = noisy(n, 6, 7, 0);
+  const tLab: [Float32Array, Float32Array, Float32Array] = [new Float32Array(n), new Float32Array(n).fill(10), new Float32Array(n).fill(12)];
+  const sLab: [Float32Array, Float32Array, Float32Array] = [new Float32Array(n), new Float32Array(n).fill(12), new Float32Array(n).fill(15)];
+  const nx = m[2][0] - roi.x0, ny = m[2][1] - roi.y0, ly = Math.min(m[0][1], m[37][1], m[267][1]) - roi.y0;
+  // The moustache's core (away from its edge), and the source's lips outside the mouth's opening.
+  const core = new Uint8Array(n), srcLips = new Uint8Array(n);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    const i = y * w + x;
+    if (!cover[i]) continue;
+    // A lit band over the forehead and a shaded one over the jaw: a wide skin model.
+    tLab[0][i] = 76 + grain[i] + (y < 0.3 * h ? 12 : y > 0.85 * h ? -14 : 0);
+    sLab[0][i] = 70 + 0.5 * grain[i];
+    if (lips[i] && !inner[i]) srcLips[i] = 1;
+    if (lips[i]) { tLab[1][i] = 30; sLab[1][i] = 30; }
+    if (lips[i] || nose[i] || y < ny || y > ly) continue;
+    const dx = x - nx;
+    const on = lip === 'moustache' ? Math.abs(dx) < 0.12 * fw : lip === 'shadow' ? dx > 0.02 * fw && dx < 0.14 * fw : false;
+    if (!on) continue;
+    tLab[0][i] = 10 + 0.5 * grain[i];
+    tLab[1][i] = 3;
+    tLab[2][i] = 3;
+    if (Math.abs(dx) < 0.08 * fw && y > ny + 0.015 * fw && y < ly - 0.01 * fw) core[i] = 1;
+  }
+  for (let i = 0; i < n; i++) if (!cover[i]) for (const p of [...tLab, ...sLab]) p[i] = 0;
+  const opts = { ...DEFAULT_MASK, beardDark: { ...DEFAULT_MASK.beardDark, moustache } };
+  const radius = 0.02 * fw;
+  const mask = buildMaskAt({ roi, cover, dstMesh: m, targetMesh: m, sourceMesh: m, targetLab: tLab, sourceLab: sLab, targetSkin: skinModel(tLab, w, h, m, roi.x0, roi.y0, radius), sourceSkin: skinModel(sLab, w, h, m, roi.x0, roi.y0, radius), faceW: fw, opts }, 1);
+  return { alpha: mask.alpha, skin: mask.skin, core, srcLips };
+}
+
+function mean(alpha: Float32Array, where: Uint8Array): { mean: number; count: number } {
+  let c = 0, s = 0;
+  for (let i = 0; i < alpha.length; i++) if (where[i]) { c++; s += alpha[i]; }
+  return { mean: c ? s / c : NaN, count: c };
+}
+
+test('beardDark.moustache: off by default', () => {
+  assert.equal(DEFAULT_MASK.beardDark.moustache, 0);
+});
+
+test('beardDark.moustache: a template\'s near-black moustache, an island under its nose, stays the template\'s; the source\'s lips stay its own', async () => {
+  const a = await masks('moustache', 0);
+  const b = await masks('moustache', 0.3);
+  const ca = mean(a.alpha, a.core), cb = mean(b.alpha, b.core);
+  assert.ok(ca.count > 50, `core: ${ca.count} px`);
+  assert.ok(ca.mean > 0.8, `off: the template's moustache was the source's bare lip (mean alpha ${ca.mean.toFixed(2)})`);
+  assert.ok(cb.mean < 0.1, `on: mean alpha ${cb.mean.toFixed(2)} over the moustache`);
+  const la = mean(a.alpha, a.srcLips), lb = mean(b.alpha, b.srcLips);
+  assert.ok(la.count > 50 && Math.abs(lb.mean - la.mean) < 0.03, `the source's lips: off ${la.mean.toFixed(3)}, on ${lb.mean.toFixed(3)}`);
+});
+
+test('beardDark.moustache: a shadow on one side of the lip, or none, gives the very same mask', async () => {
+  for (const lip of ['shadow', 'none'] as const) {
+    const a = await masks(lip, 0);
+    const b = await masks(lip, 0.3);
+    assert.deepEqual(b.alpha, a.alpha, lip);
+    assert.deepEqual(b.skin, a.skin, lip);
+  }
+});
