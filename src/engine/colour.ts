@@ -347,6 +347,11 @@ export interface ColourOptions {
   reliefFrom: number;
   /** σ of the mid band's fine field (face widths). */
   reliefFine: number;
+  /**
+   * 0..1: share of the same move for a and b (their mid band, by a shift, bounded to ±8): a
+   * specular streak is paler as well as lighter, and darkened alone it turned grey-green.
+   */
+  reliefChroma: number;
   /** σ of its coarse field (face widths). */
   reliefCoarse: number;
 }
@@ -401,7 +406,7 @@ function deviationSpread(cells: Float32Array, mean: Float32Array, wl: Float32Arr
   return spread(d);
 }
 
-export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, rimFine: 0, rimFineSigma: 0.02, rimFineLight: 1, rimFineFrom: 0.92, rimFineTolerance: 0.05, rimFineChromaTolerance: 2, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, socketsChroma: 0, nostrils: 0, nostrilsMax: 2.5, nostrilsTolerance: 1.1, relight: 1, relightSigma: 0.05, relightTemplate: 0, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0.08, relightShareAt: 0.3, relightKeep: 0.06, relightGrey: 1, eyeWhites: 1, edgeLight: 1, edgeLightSigma: 0.006, edgeLightStretchFrom: 1.2, edgeLightStretchFull: 1.8, edgeLightChroma: 0.5, edgeLightMax: 1.6, edgeLightDetail: 0.15, edgeLightTurn: 8, edgeLightBand: 0.6, albedo: 0, albedoLight: 0, albedoSigma: 0.05, albedoGainMax: 1.5, albedoBrows: 0, albedoFill: 0, albedoCouple: 0, albedoGate: 0, albedoBrowsLight: 1, darkCells: 1, darkCellsFrom: 0.15, darkCellsTo: 0.3, darkCellsMirror: 0, darkCellsBeard: 0, relief: 0, reliefFrom: 6, reliefFine: 0.02, reliefCoarse: 0.1 };
+export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, rimFine: 0, rimFineSigma: 0.02, rimFineLight: 1, rimFineFrom: 0.92, rimFineTolerance: 0.05, rimFineChromaTolerance: 2, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, socketsChroma: 0, nostrils: 0, nostrilsMax: 2.5, nostrilsTolerance: 1.1, relight: 1, relightSigma: 0.05, relightTemplate: 0, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0.08, relightShareAt: 0.3, relightKeep: 0.06, relightGrey: 1, eyeWhites: 1, edgeLight: 1, edgeLightSigma: 0.006, edgeLightStretchFrom: 1.2, edgeLightStretchFull: 1.8, edgeLightChroma: 0.5, edgeLightMax: 1.6, edgeLightDetail: 0.15, edgeLightTurn: 8, edgeLightBand: 0.6, albedo: 0, albedoLight: 0, albedoSigma: 0.05, albedoGainMax: 1.5, albedoBrows: 0, albedoFill: 0, albedoCouple: 0, albedoGate: 0, albedoBrowsLight: 1, darkCells: 1, darkCellsFrom: 0.15, darkCellsTo: 0.3, darkCellsMirror: 0, darkCellsBeard: 0, relief: 0, reliefFrom: 6, reliefFine: 0.02, reliefChroma: 1, reliefCoarse: 0.1 };
 
 /**
  * Matches the source planes (Lab, in place) to the template's local means, shading and highlights.
@@ -629,10 +634,26 @@ function reliefMatch(grid: CellGrid, gains: Float32Array[], shifts: Float32Array
     g0[i] *= r;
     s0[i] = s0[i] * r + 16 * (r - 1);
   }
+  const sc = s * Math.min(1, Math.max(0, opts.reliefChroma));
+  if (!(sc > 0)) return;
+  for (let c = 1; c < 3; c++) {
+    const gc = gains[c], hc = shifts[c], pc = grid.src[c], tc = grid.tgt[c];
+    const mc = new Float32Array(nc);
+    for (let i = 0; i < nc; i++) mc[i] = pc[i] * gc[i] + hc[i];
+    const fmc = fieldL(mc, opts.reliefFine), cmc = fieldL(mc, opts.reliefCoarse);
+    const ftc = fieldL(tc, opts.reliefFine), ctc = fieldL(tc, opts.reliefCoarse);
+    for (let i = 0; i < nc; i++) {
+      if (!(where[i] > 0)) continue;
+      const d = ftc[i] - ctc[i] - (fmc[i] - cmc[i]);
+      hc[i] += sc * where[i] * Math.min(RELIEF_CHROMA_MAX, Math.max(-RELIEF_CHROMA_MAX, d));
+    }
+  }
 }
 
 /** Bound of the relief's ratio of L + 16. */
 const RELIEF_MAX = 1.35;
+/** Bound of the relief's shift of a and b. */
+const RELIEF_CHROMA_MAX = 8;
 /** The lift (median ln of the template's skin L + 16 over the source's) from which the relief starts (full at twice). */
 const RELIEF_LIFT_FROM = 0.1;
 /** The relief's region: the oval scaled about its centroid by this; features grown by RELIEF_KEEP face widths left out; edges blurred RELIEF_SOFT. */
