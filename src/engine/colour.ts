@@ -352,6 +352,8 @@ export interface ColourOptions {
    * specular streak is paler as well as lighter, and darkened alone it turned grey-green.
    */
   reliefChroma: number;
+  /** 0..1: share of the move where it lightens (the source's shadows and contouring lifted, the template's light put in); 0 = it only darkens (the source's highlights). */
+  reliefLift: number;
   /** σ of its coarse field (face widths). */
   reliefCoarse: number;
 }
@@ -406,7 +408,7 @@ function deviationSpread(cells: Float32Array, mean: Float32Array, wl: Float32Arr
   return spread(d);
 }
 
-export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, rimFine: 0, rimFineSigma: 0.02, rimFineLight: 1, rimFineFrom: 0.92, rimFineTolerance: 0.05, rimFineChromaTolerance: 2, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, socketsChroma: 0, nostrils: 0, nostrilsMax: 2.5, nostrilsTolerance: 1.1, relight: 1, relightSigma: 0.05, relightTemplate: 0, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0.08, relightShareAt: 0.3, relightKeep: 0.06, relightGrey: 1, eyeWhites: 1, edgeLight: 1, edgeLightSigma: 0.006, edgeLightStretchFrom: 1.2, edgeLightStretchFull: 1.8, edgeLightChroma: 0.5, edgeLightMax: 1.6, edgeLightDetail: 0.15, edgeLightTurn: 8, edgeLightBand: 0.6, albedo: 0, albedoLight: 0, albedoSigma: 0.05, albedoGainMax: 1.5, albedoBrows: 0, albedoFill: 0, albedoCouple: 0, albedoGate: 0, albedoBrowsLight: 1, darkCells: 1, darkCellsFrom: 0.15, darkCellsTo: 0.3, darkCellsMirror: 0, darkCellsBeard: 0, relief: 0, reliefFrom: 6, reliefFine: 0.02, reliefChroma: 1, reliefCoarse: 0.1 };
+export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, rimFine: 0, rimFineSigma: 0.02, rimFineLight: 1, rimFineFrom: 0.92, rimFineTolerance: 0.05, rimFineChromaTolerance: 2, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, socketsChroma: 0, nostrils: 0, nostrilsMax: 2.5, nostrilsTolerance: 1.1, relight: 1, relightSigma: 0.05, relightTemplate: 0, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0.08, relightShareAt: 0.3, relightKeep: 0.06, relightGrey: 1, eyeWhites: 1, edgeLight: 1, edgeLightSigma: 0.006, edgeLightStretchFrom: 1.2, edgeLightStretchFull: 1.8, edgeLightChroma: 0.5, edgeLightMax: 1.6, edgeLightDetail: 0.15, edgeLightTurn: 8, edgeLightBand: 0.6, albedo: 0, albedoLight: 0, albedoSigma: 0.05, albedoGainMax: 1.5, albedoBrows: 0, albedoFill: 0, albedoCouple: 0, albedoGate: 0, albedoBrowsLight: 1, darkCells: 1, darkCellsFrom: 0.15, darkCellsTo: 0.3, darkCellsMirror: 0, darkCellsBeard: 0, relief: 0, reliefFrom: 6, reliefFine: 0.02, reliefChroma: 1, reliefLift: 1, reliefCoarse: 0.1 };
 
 /**
  * Matches the source planes (Lab, in place) to the template's local means, shading and highlights.
@@ -572,8 +574,10 @@ export function matchColour(
  * L + 16 × exp(s · (template − source)), bounded, s the knob × the pair's gate.
  */
 function reliefMatch(grid: CellGrid, gains: Float32Array[], shifts: Float32Array[], fieldL: (d: Float32Array, sigmaFw: number) => Float32Array, g: ShadingGeometry, faceW: number, k: number, opts: ColourOptions, grey: number): void {
-  if (grey >= 1) return;
   const { cw, ch, wl } = grid;
+  // A colourless source or template (greySource's weight of the greyer) is left out.
+  grey = Math.max(grey, greyWeight(grid.tgt, wl));
+  if (grey >= 1) return;
   const nc = wl.length;
   const fwc = faceW / k;
   // Where it acts: the oval (soft edge), the eyes with their brows and the lips (grown) left out.
@@ -628,9 +632,11 @@ function reliefMatch(grid: CellGrid, gains: Float32Array[], shifts: Float32Array
   if (process.env.RELIEF_DEBUG) console.error(`relief n ${n} rms src ${(100 * Math.sqrt(sm / n)).toFixed(2)} tpl ${(100 * Math.sqrt(st / n)).toFixed(2)} pos ${(100 * Math.sqrt(pm / n)).toFixed(2)}/${(100 * Math.sqrt(pt / n)).toFixed(2)} corr ${(smt / Math.sqrt(sm * st)).toFixed(3)} diff ${diff.toFixed(3)} lift ${lifted.toFixed(3)} gate ${gate.toFixed(2)}`);
   const s = Math.min(1, opts.relief) * gate;
   if (!(s > 0)) return;
+  const liftShare = Math.min(1, Math.max(0, opts.reliefLift));
   for (let i = 0; i < nc; i++) {
     if (!(where[i] > 0)) continue;
-    const r = Math.min(RELIEF_MAX, Math.max(1 / RELIEF_MAX, Math.exp(s * where[i] * (dt[i] - dm[i]))));
+    const d = dt[i] - dm[i];
+    const r = Math.min(RELIEF_MAX, Math.max(1 / RELIEF_MAX, Math.exp(s * where[i] * (d > 0 ? liftShare * d : d))));
     g0[i] *= r;
     s0[i] = s0[i] * r + 16 * (r - 1);
   }
@@ -645,7 +651,7 @@ function reliefMatch(grid: CellGrid, gains: Float32Array[], shifts: Float32Array
     for (let i = 0; i < nc; i++) {
       if (!(where[i] > 0)) continue;
       const d = ftc[i] - ctc[i] - (fmc[i] - cmc[i]);
-      hc[i] += sc * where[i] * Math.min(RELIEF_CHROMA_MAX, Math.max(-RELIEF_CHROMA_MAX, d));
+      hc[i] += sc * where[i] * (dt[i] > dm[i] ? liftShare : 1) * Math.min(RELIEF_CHROMA_MAX, Math.max(-RELIEF_CHROMA_MAX, d));
     }
   }
 }
