@@ -343,6 +343,27 @@ export interface ColourOptions {
    * without them the face came out lighter than the neck. 0 = off.
    */
   darkCellsAnchor: number;
+  /**
+   * 0..1: the source's mid-band relief (log L + 16 at σ `reliefFine` face width over σ `reliefCoarse`,
+   * over skin: highlights on the nose bridge, cheekbones and forehead, contouring) goes toward the
+   * template's own at the same cells, by this strength × a per-pair gate: only where the two faces'
+   * relief differ a lot (reliefGate()). A dark source under studio light on a pale, softly lit
+   * template kept its white streaks and lost the template's side shading. 0 = off.
+   */
+  relief: number;
+  /** The gate: the mean square difference of the two mid bands over the inner face's skin (log², × 1000) at which it starts (full at twice); a second gate on the lift onto a lighter skin (ln L + 16 ratio 0.1 → 0.2). */
+  reliefFrom: number;
+  /** σ of the mid band's fine field (face widths). */
+  reliefFine: number;
+  /**
+   * 0..1: share of the same move for a and b (their mid band, by a shift, bounded to ±8): a
+   * specular streak is paler as well as lighter, and darkened alone it turned grey-green.
+   */
+  reliefChroma: number;
+  /** 0..1: share of the move where it lightens (the source's shadows and contouring lifted, the template's light put in); 0 = it only darkens (the source's highlights). */
+  reliefLift: number;
+  /** σ of its coarse field (face widths). */
+  reliefCoarse: number;
 }
 
 /** The face's geometry for the shading transfer: the layout in the ROI and each mesh's normals. */
@@ -395,7 +416,7 @@ function deviationSpread(cells: Float32Array, mean: Float32Array, wl: Float32Arr
   return spread(d);
 }
 
-export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, rimFine: 0, rimFineSigma: 0.02, rimFineLight: 1, rimFineFrom: 0.92, rimFineTolerance: 0.05, rimFineChromaTolerance: 2, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, socketsChroma: 0, nostrils: 0, nostrilsMax: 2.5, nostrilsTolerance: 1.1, relight: 1, relightSigma: 0.05, relightTemplate: 0, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0.08, relightShareAt: 0.3, relightKeep: 0.06, relightGrey: 1, eyeWhites: 1, edgeLight: 1, edgeLightSigma: 0.006, edgeLightStretchFrom: 1.2, edgeLightStretchFull: 1.8, edgeLightChroma: 0.5, edgeLightMax: 1.6, edgeLightDetail: 0.15, edgeLightTurn: 8, edgeLightBand: 0.6, albedo: 0, albedoLight: 0, albedoSigma: 0.05, albedoGainMax: 1.5, albedoBrows: 0, albedoFill: 0, albedoCouple: 0, albedoGate: 0, albedoBrowsLight: 1, darkCells: 1, darkCellsFrom: 0.15, darkCellsTo: 0.3, darkCellsMirror: 0, darkCellsBeard: 0, darkCellsAnchor: 0 };
+export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, rimFine: 0, rimFineSigma: 0.02, rimFineLight: 1, rimFineFrom: 0.92, rimFineTolerance: 0.05, rimFineChromaTolerance: 2, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, socketsChroma: 0, nostrils: 0, nostrilsMax: 2.5, nostrilsTolerance: 1.1, relight: 1, relightSigma: 0.05, relightTemplate: 0, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0.08, relightShareAt: 0.3, relightKeep: 0.06, relightGrey: 1, eyeWhites: 1, edgeLight: 1, edgeLightSigma: 0.006, edgeLightStretchFrom: 1.2, edgeLightStretchFull: 1.8, edgeLightChroma: 0.5, edgeLightMax: 1.6, edgeLightDetail: 0.15, edgeLightTurn: 8, edgeLightBand: 0.6, albedo: 0, albedoLight: 0, albedoSigma: 0.05, albedoGainMax: 1.5, albedoBrows: 0, albedoFill: 0, albedoCouple: 0, albedoGate: 0, albedoBrowsLight: 1, darkCells: 1, darkCellsFrom: 0.15, darkCellsTo: 0.3, darkCellsMirror: 0, darkCellsBeard: 0, darkCellsAnchor: 0, relief: 0, reliefFrom: 6, reliefFine: 0.02, reliefChroma: 1, reliefLift: 1, reliefCoarse: 0.1 };
 
 /**
  * Matches the source planes (Lab, in place) to the template's local means, shading and highlights.
@@ -538,6 +559,8 @@ export function matchColour(
   const edgeW = geometry && edge && opts.edgeLight > 0 && turn > 0 && greySrc < 1 ? edgeLightWeight(edgeCells(edge.stretch, edge.alpha, w, h, k, cw, ch, only), geometry, faceW, k, { ...opts, edgeLight: Math.min(1, opts.edgeLight) * turn * (1 - greySrc) }) : undefined;
   const cross = grey > 0 ? greyChroma(tgt, weight, w, h, k, only, grid, gains, shifts, faceW, grey, opts) : undefined;
   const ceiling = opts.chromaCeiling > 0 ? chromaCeiling(grid, k, geometry, opts.chromaCeiling) : undefined;
+  // The source's mid-band relief toward the template's, on pairs whose relief differs a lot.
+  if (geometry && opts.relief > 0) reliefMatch(grid, gains, shifts, fieldL, geometry, faceW, k, opts, greySrc);
   // The source's skin lightness per cell, and where the final maps take it: each cell's reference.
   let albedoRef = opts.albedo > 0 || opts.albedoLight > 0 ? fieldL(grid.src[0], opts.albedoSigma) : undefined;
   const tone = albedoRef ? toneGate(grid, gains[0], shifts[0], albedoRef, opts.albedoGate) : 0;
@@ -559,6 +582,105 @@ export function matchColour(
   applyFields(src, gains, shifts, hot, cw, ch, k, w, h, only, cross, gloss, lightWeight, ceiling, albedo, Math.min(1, Math.max(0, opts.albedoBrowsLight)));
   if (edgeW && edge) edgeLightPixels(src, tgt, edge.alpha, edgeW, cw, ch, k, w, h, Math.max(0.5, opts.edgeLightSigma * faceW), Math.max(1, opts.edgeLightMax), Math.min(1, Math.max(0, opts.edgeLightChroma)) * (1 - grey), opts.edgeLightDetail, only);
 }
+
+/**
+ * ColourOptions.relief: the matched source's mid-band relief, ln (L + 16) at σ `reliefFine` less at
+ * σ `reliefCoarse` (normalised blurs over skin), against the template's at the same cells; each cell's
+ * L + 16 × exp(s · (template − source)), bounded, s the knob × the pair's gate.
+ */
+function reliefMatch(grid: CellGrid, gains: Float32Array[], shifts: Float32Array[], fieldL: (d: Float32Array, sigmaFw: number) => Float32Array, g: ShadingGeometry, faceW: number, k: number, opts: ColourOptions, grey: number): void {
+  const { cw, ch, wl } = grid;
+  // A colourless source or template (greySource's weight of the greyer) is left out.
+  grey = Math.max(grey, greyWeight(grid.tgt, wl));
+  if (grey >= 1) return;
+  const nc = wl.length;
+  const fwc = faceW / k;
+  // Where it acts: the oval (soft edge), the eyes with their brows and the lips (grown) left out.
+  const inner = new Float32Array(nc);
+  fillPolygon(inner, cw, ch, ovalScaled(g, k, RELIEF_OVAL), 1);
+  const feat = new Float32Array(nc);
+  for (const ids of [[...EYE_LEFT, ...BROW_LEFT], [...EYE_RIGHT, ...BROW_RIGHT], LIPS_OUTER]) {
+    fillPolygon(feat, cw, ch, growPolygon(convexHull(pick(g.pos, ids).map(([x, y]) => [x / k, y / k] as [number, number])), RELIEF_KEEP * fwc), 1);
+  }
+  const soft = Math.max(1, RELIEF_SOFT * fwc);
+  const ib = gaussBlur(inner, cw, ch, soft);
+  const fb = gaussBlur(feat, cw, ch, soft);
+  const where = new Float32Array(nc);
+  for (let i = 0; i < nc; i++) where[i] = Math.min(ib[i], 1 - Math.max(feat[i], fb[i]));
+  const g0 = gains[0], s0 = shifts[0];
+  const cs = grid.src[0], ct = grid.tgt[0];
+  const lm = new Float32Array(nc);
+  const lt = new Float32Array(nc);
+  for (let i = 0; i < nc; i++) {
+    lm[i] = Math.log(Math.max(1, cs[i] * g0[i] + s0[i] + 16));
+    lt[i] = Math.log(Math.max(1, ct[i] + 16));
+  }
+  const fm = fieldL(lm, opts.reliefFine), cm = fieldL(lm, opts.reliefCoarse);
+  const ft = fieldL(lt, opts.reliefFine), ctf = fieldL(lt, opts.reliefCoarse);
+  const dm = new Float32Array(nc);
+  const dt = new Float32Array(nc);
+  let n = 0, sm = 0, st = 0, sd = 0, smt = 0, pm = 0, pt = 0;
+  const lift: number[] = [];
+  for (let i = 0; i < nc; i++) {
+    dm[i] = fm[i] - cm[i];
+    dt[i] = ft[i] - ctf[i];
+    if (wl[i] > 0.5 && inner[i] > 0 && feat[i] === 0) {
+      n++;
+      sm += dm[i] * dm[i];
+      st += dt[i] * dt[i];
+      smt += dm[i] * dt[i];
+      sd += (dm[i] - dt[i]) ** 2;
+      pm += Math.max(0, dm[i]) ** 2;
+      pt += Math.max(0, dt[i]) ** 2;
+      lift.push(Math.log(Math.max(1, ct[i] + 16) / Math.max(1, cs[i] + 16)));
+    }
+  }
+  if (n < 8) return;
+  // The gate: the two faces' relief differ a lot (mean square difference of the mid bands, from
+  // reliefFrom to twice it) and the source is lifted onto a lighter skin (median ln of the
+  // template's over the source's L + 16, from RELIEF_LIFT_FROM to twice it); a colourless source
+  // (greySource's weight) is left out, as by the relight.
+  const diff = (1000 * sd) / n;
+  const lq = Float64Array.from(lift);
+  const lifted = selectKth(lq, lq.length >> 1);
+  const gate = Math.min(1, Math.max(0, (diff - opts.reliefFrom) / Math.max(1e-6, opts.reliefFrom))) * Math.min(1, Math.max(0, (lifted - RELIEF_LIFT_FROM) / RELIEF_LIFT_FROM)) * (1 - grey);
+  if (process.env.RELIEF_DEBUG) console.error(`relief n ${n} rms src ${(100 * Math.sqrt(sm / n)).toFixed(2)} tpl ${(100 * Math.sqrt(st / n)).toFixed(2)} pos ${(100 * Math.sqrt(pm / n)).toFixed(2)}/${(100 * Math.sqrt(pt / n)).toFixed(2)} corr ${(smt / Math.sqrt(sm * st)).toFixed(3)} diff ${diff.toFixed(3)} lift ${lifted.toFixed(3)} gate ${gate.toFixed(2)}`);
+  const s = Math.min(1, opts.relief) * gate;
+  if (!(s > 0)) return;
+  const liftShare = Math.min(1, Math.max(0, opts.reliefLift));
+  for (let i = 0; i < nc; i++) {
+    if (!(where[i] > 0)) continue;
+    const d = dt[i] - dm[i];
+    const r = Math.min(RELIEF_MAX, Math.max(1 / RELIEF_MAX, Math.exp(s * where[i] * (d > 0 ? liftShare * d : d))));
+    g0[i] *= r;
+    s0[i] = s0[i] * r + 16 * (r - 1);
+  }
+  const sc = s * Math.min(1, Math.max(0, opts.reliefChroma));
+  if (!(sc > 0)) return;
+  for (let c = 1; c < 3; c++) {
+    const gc = gains[c], hc = shifts[c], pc = grid.src[c], tc = grid.tgt[c];
+    const mc = new Float32Array(nc);
+    for (let i = 0; i < nc; i++) mc[i] = pc[i] * gc[i] + hc[i];
+    const fmc = fieldL(mc, opts.reliefFine), cmc = fieldL(mc, opts.reliefCoarse);
+    const ftc = fieldL(tc, opts.reliefFine), ctc = fieldL(tc, opts.reliefCoarse);
+    for (let i = 0; i < nc; i++) {
+      if (!(where[i] > 0)) continue;
+      const d = ftc[i] - ctc[i] - (fmc[i] - cmc[i]);
+      hc[i] += sc * where[i] * (dt[i] > dm[i] ? liftShare : 1) * Math.min(RELIEF_CHROMA_MAX, Math.max(-RELIEF_CHROMA_MAX, d));
+    }
+  }
+}
+
+/** Bound of the relief's ratio of L + 16. */
+const RELIEF_MAX = 1.35;
+/** Bound of the relief's shift of a and b. */
+const RELIEF_CHROMA_MAX = 8;
+/** The lift (median ln of the template's skin L + 16 over the source's) from which the relief starts (full at twice). */
+const RELIEF_LIFT_FROM = 0.1;
+/** The relief's region: the oval scaled about its centroid by this; features grown by RELIEF_KEEP face widths left out; edges blurred RELIEF_SOFT. */
+const RELIEF_OVAL = 0.85;
+const RELIEF_KEEP = 0.02;
+const RELIEF_SOFT = 0.02;
 
 /**
  * ColourOptions.darkCells: the skin weight of cells where the template is far darker than its own
