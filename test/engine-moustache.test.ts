@@ -80,8 +80,8 @@ function mean(alpha: Float32Array, where: Uint8Array): { mean: number; count: nu
   return { mean: c ? s / c : NaN, count: c };
 }
 
-test('beardDark.moustache: off by default', () => {
-  assert.equal(DEFAULT_MASK.beardDark.moustache, 0);
+test('beardDark.moustache: on (0.3) by default since stop 30', () => {
+  assert.equal(DEFAULT_MASK.beardDark.moustache, 0.3);
 });
 
 test('beardDark.moustache: a template\'s near-black moustache, an island under its nose, stays the template\'s; the source\'s lips stay its own', async () => {
