@@ -17,7 +17,7 @@ import { greyness, matchEyeWhites, snapshotEyes } from './eyes.ts';
 import { matchNostrils } from './nostrils.ts';
 import { applyStyle, DEFAULT_STYLE, type StyleOptions } from './style.ts';
 import { skinModel } from './skin.ts';
-import { cropFloat, roiAround, warpTriangles, type Roi } from './warp.ts';
+import { cropFloat, LIPS_MID, roiAround, warpTriangles, type Roi } from './warp.ts';
 import { scratch } from './scratch.ts';
 import { handPlane, plausibleHands } from './hands.ts';
 
@@ -49,9 +49,16 @@ export interface GeometryOptions {
    * far eye and shards by the nose on templates turned ≳ 18°).
    */
   depthOrder: number;
+  /**
+   * 0..1: share of the way the lips' two middle rings (LIPS_MID, inside the lips' body) move with
+   * the mouth as a whole, as its outer and inner contours do, instead of toward the source's own
+   * layout by the identity weight while the contours keep the template's shape: a closed smile into
+   * a pout folded the lip triangles across each other (the smeared mouth). 0 = the old mesh.
+   */
+  lipRings: number;
 }
 
-export const DEFAULT_GEOMETRY: GeometryOptions = { depthScale: 0, depthVertical: 1, unfold: 0, keepPlacement: 0, depthOrder: 1 };
+export const DEFAULT_GEOMETRY: GeometryOptions = { depthScale: 0, depthVertical: 1, unfold: 0, keepPlacement: 0, depthOrder: 1, lipRings: 0 };
 
 export interface SwapOptions {
   /** 0 = the template's face shape, 1 = the source's inner proportions (eyes, nose, mouth layout). */
@@ -292,6 +299,9 @@ export function destinationMesh(sMesh: ArrayLike<number>[], tMesh: ArrayLike<num
     return [p[0], v * p[1] + (1 - v) * posedRaw(sMesh[i])[1]];
   };
   const oval = new Set(FACE_OVAL);
+  // GeometryOptions.lipRings: the lips' body (its middle rings) moves with its contours by this share.
+  const rings = new Set(geo.lipRings > 0 ? LIPS_MID : []);
+  const ringShare = Math.min(1, geo.lipRings);
   // Weight falls off toward the oval: distance from the face centre relative to the oval's.
   const cx = tMesh.reduce((s, p) => s + p[0], 0) / tMesh.length;
   const cy = tMesh.reduce((s, p) => s + p[1], 0) / tMesh.length;
@@ -314,7 +324,8 @@ export function destinationMesh(sMesh: ArrayLike<number>[], tMesh: ArrayLike<num
     }
     const wgt = weight(i);
     const [sx, sy] = posed(i);
-    dst[i] = [dst[i][0] + wgt * (sx - dst[i][0]), dst[i][1] + wgt * (sy - dst[i][1])];
+    const own: [number, number] = [dst[i][0] + wgt * (sx - dst[i][0]), dst[i][1] + wgt * (sy - dst[i][1])];
+    dst[i] = rings.has(i) ? [own[0] + ringShare * (dst[i][0] + mx - own[0]), own[1] + ringShare * (dst[i][1] + my - own[1])] : own;
   }
   if (geo.keepPlacement > 0) {
     // The inner block's mean move (each point by its falloff weight), taken back in the same falloff.
