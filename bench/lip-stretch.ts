@@ -6,7 +6,7 @@
 // relative stretch, mean over the lips and the worst triangle.
 import { readFile } from 'node:fs/promises';
 import { createDefaultEngine } from '../src/engine/index.ts';
-import { destinationMesh, DEFAULT_SWAP } from '../src/engine/swap.ts';
+import { destinationMesh, DEFAULT_SWAP, lipAnisotropy } from '../src/engine/swap.ts';
 import { LIPS_MID, triangleStretch } from '../src/engine/warp.ts';
 import { LIPS_INNER, LIPS_OUTER } from '../src/engine/regions.ts';
 import { padTightCrop } from './lib/dataset.ts';
@@ -48,6 +48,8 @@ for (const spec of process.argv.slice(2)) {
     }
     line.push(`[${name}] ring flips ${rf}/${rn} aniso geo-mean ${f(Math.exp(an / Math.max(1, n - flips)))} max ${f(amax)} hi max ${f(hmax)} flips ${flips}/${n}`);
   }
+  const whole = destinationMesh(sm, tm, DEFAULT_SWAP.identityShape, { ...DEFAULT_SWAP.geometry, lipRings: 1, lipRingsFrom: 0 }, tri);
+  line.push(`gate r ${f(lipAnisotropy(sm, dst, tri) / lipAnisotropy(sm, whole, tri))}`);
   console.log(line.join('  '));
 }
 await engine.close?.();
