@@ -17,7 +17,7 @@ import { greyness, matchEyeWhites, snapshotEyes } from './eyes.ts';
 import { matchNostrils } from './nostrils.ts';
 import { applyStyle, DEFAULT_STYLE, type StyleOptions } from './style.ts';
 import { skinModel } from './skin.ts';
-import { cropFloat, roiAround, warpTriangles, type Roi } from './warp.ts';
+import { cropFloat, LIPS_MID, roiAround, triangleStretch, warpTriangles, type Roi } from './warp.ts';
 import { scratch } from './scratch.ts';
 import { handPlane, plausibleHands } from './hands.ts';
 
@@ -49,9 +49,23 @@ export interface GeometryOptions {
    * far eye and shards by the nose on templates turned ≳ 18°).
    */
   depthOrder: number;
+  /**
+   * 0..1: share of the way the lips' two middle rings (LIPS_MID, inside the lips' body) move with
+   * the mouth as a whole, as its outer and inner contours do, instead of toward the source's own
+   * layout by the identity weight while the contours keep the template's shape: a closed smile into
+   * a pout folded the lip triangles across each other (the smeared mouth). 0 = the old mesh.
+   */
+  lipRings: number;
+  /**
+   * lipRings' gate per pair: r = the lip body's triangles' mean anisotropy (geometric mean of σ1/σ2
+   * of the source → destination map, unflipped triangles) with the middle rings at the source's
+   * layout over that with them moved with the mouth; none below r = lipRingsFrom, all of lipRings
+   * from 1.2 × it. 0 = ungated (needs the triangulation).
+   */
+  lipRingsFrom: number;
 }
 
-export const DEFAULT_GEOMETRY: GeometryOptions = { depthScale: 0, depthVertical: 1, unfold: 0, keepPlacement: 0, depthOrder: 1 };
+export const DEFAULT_GEOMETRY: GeometryOptions = { depthScale: 0, depthVertical: 1, unfold: 0, keepPlacement: 0, depthOrder: 1, lipRings: 0, lipRingsFrom: 1.4 };
 
 export interface SwapOptions {
   /** 0 = the template's face shape, 1 = the source's inner proportions (eyes, nose, mouth layout). */
@@ -292,6 +306,10 @@ export function destinationMesh(sMesh: ArrayLike<number>[], tMesh: ArrayLike<num
     return [p[0], v * p[1] + (1 - v) * posedRaw(sMesh[i])[1]];
   };
   const oval = new Set(FACE_OVAL);
+  // GeometryOptions.lipRings: the lips' body (its middle rings) moves with its contours by this share.
+  const rings = new Set(geo.lipRings > 0 ? LIPS_MID : []);
+  const ringShare = Math.min(1, geo.lipRings);
+  const ringHome = new Map<number, [number, number]>();
   // Weight falls off toward the oval: distance from the face centre relative to the oval's.
   const cx = tMesh.reduce((s, p) => s + p[0], 0) / tMesh.length;
   const cy = tMesh.reduce((s, p) => s + p[1], 0) / tMesh.length;
@@ -314,7 +332,21 @@ export function destinationMesh(sMesh: ArrayLike<number>[], tMesh: ArrayLike<num
     }
     const wgt = weight(i);
     const [sx, sy] = posed(i);
+    if (rings.has(i)) ringHome.set(i, [dst[i][0] + mx, dst[i][1] + my]);
     dst[i] = [dst[i][0] + wgt * (sx - dst[i][0]), dst[i][1] + wgt * (sy - dst[i][1])];
+  }
+  if (rings.size) {
+    const own = new Map([...rings].map((i) => [i, dst[i]]));
+    let share = ringShare;
+    if (geo.lipRingsFrom > 0 && tri) {
+      const home = dst.map((p, i) => ringHome.get(i) ?? p);
+      const r = lipAnisotropy(sMesh, dst, tri) / lipAnisotropy(sMesh, home, tri);
+      share *= Math.max(0, Math.min(1, (r - geo.lipRingsFrom) / (0.2 * geo.lipRingsFrom)));
+    }
+    for (const i of rings) {
+      const o = own.get(i)!, h = ringHome.get(i)!;
+      dst[i] = [o[0] + share * (h[0] - o[0]), o[1] + share * (h[1] - o[1])];
+    }
   }
   if (geo.keepPlacement > 0) {
     // The inner block's mean move (each point by its falloff weight), taken back in the same falloff.
@@ -334,6 +366,19 @@ export function destinationMesh(sMesh: ArrayLike<number>[], tMesh: ArrayLike<num
   }
   if (geo.unfold > 0 && tri) unfold(dst, tMesh, tri);
   return dst;
+}
+
+/** The lips' body (contours and middle rings): geometric mean of σ1/σ2 over its unflipped triangles, source → dst. */
+export function lipAnisotropy(src: ArrayLike<number>[], dst: ArrayLike<number>[], tri: ArrayLike<number>): number {
+  const body = new Set([...LIPS_OUTER, ...LIPS_INNER, ...LIPS_MID]);
+  const { hi, lo } = triangleStretch(src, dst, tri);
+  let sum = 0, n = 0;
+  for (let t = 0; t < hi.length; t++) {
+    if (!(lo[t] > 0) || !body.has(tri[t * 3]) || !body.has(tri[t * 3 + 1]) || !body.has(tri[t * 3 + 2])) continue;
+    sum += Math.log(hi[t] / lo[t]);
+    n++;
+  }
+  return n ? Math.exp(sum / n) : 1;
 }
 
 /**

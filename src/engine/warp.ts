@@ -135,3 +135,43 @@ export function cropFloat(img: RgbImage, roi: Roi, out: Float32Array = new Float
   }
   return out;
 }
+
+/** The lips' two middle rings (Human's mesh): between LIPS_OUTER and LIPS_INNER, inside the lips' body. */
+export const LIPS_MID = [76, 77, 90, 180, 85, 16, 315, 404, 320, 307, 306, 408, 304, 303, 302, 11, 72, 73, 74, 184, 62, 96, 89, 179, 86, 15, 316, 403, 319, 325, 292, 407, 272, 271, 268, 12, 38, 41, 42, 183];
+
+/**
+ * Per triangle of `tris`: the affine map from srcPts onto dstPts as its singular values over the
+ * median triangle's linear scale (sqrt of the median area ratio): `hi` the larger, `lo` the smaller
+ * (a triangle flipped by the map gets a negative `lo`).
+ */
+export function triangleStretch(srcPts: ArrayLike<number>[], dstPts: ArrayLike<number>[], tris: ArrayLike<number>): { hi: Float32Array; lo: Float32Array } {
+  const n = Math.floor(tris.length / 3);
+  const hi = new Float32Array(n), lo = new Float32Array(n);
+  const ratios: number[] = [];
+  for (let t = 0; t < n; t++) {
+    const a = srcPts[tris[t * 3]], b = srcPts[tris[t * 3 + 1]], c = srcPts[tris[t * 3 + 2]];
+    const p = dstPts[tris[t * 3]], q = dstPts[tris[t * 3 + 1]], r = dstPts[tris[t * 3 + 2]];
+    const s00 = b[0] - a[0], s01 = c[0] - a[0], s10 = b[1] - a[1], s11 = c[1] - a[1];
+    const d00 = q[0] - p[0], d01 = r[0] - p[0], d10 = q[1] - p[1], d11 = r[1] - p[1];
+    const sdet = s00 * s11 - s01 * s10;
+    if (Math.abs(sdet) < 1e-6) continue;
+    // A = D·S⁻¹
+    const i00 = s11 / sdet, i01 = -s01 / sdet, i10 = -s10 / sdet, i11 = s00 / sdet;
+    const A = d00 * i00 + d01 * i10, B = d00 * i01 + d01 * i11, C = d10 * i00 + d11 * i10, D = d10 * i01 + d11 * i11;
+    const det = A * D - B * C;
+    const fro = A * A + B * B + C * C + D * D;
+    const disc = Math.sqrt(Math.max(0, fro * fro - 4 * det * det));
+    const s1 = Math.sqrt((fro + disc) / 2);
+    const s2 = s1 > 0 ? Math.abs(det) / s1 : 0;
+    hi[t] = s1;
+    lo[t] = det >= 0 ? s2 : -s2;
+    ratios.push(Math.abs(det));
+  }
+  ratios.sort((x, y) => x - y);
+  const m = Math.sqrt(ratios[ratios.length >> 1] || 1);
+  for (let t = 0; t < n; t++) {
+    hi[t] /= m;
+    lo[t] /= m;
+  }
+  return { hi, lo };
+}
