@@ -39,13 +39,13 @@ const spread = (dst: [number, number][]) => {
   return Math.max(...d.map(([x, y]) => Math.hypot(x! - d[0]![0]!, y! - d[0]![1]!)));
 };
 
-test('geometry.lipRings 0 is the old destination mesh', () => {
-  assert.equal(DEFAULT_SWAP.geometry.lipRings, 0);
-  assert.deepEqual(destinationMesh(smile, pout, 0.7, { ...DEFAULT_GEOMETRY, lipRings: 0 }), destinationMesh(smile, pout, 0.7));
+test('geometry.lipRings is on (1) by default since stop 30; a closed gate is the same mesh as 0', () => {
+  assert.equal(DEFAULT_SWAP.geometry.lipRings, 1);
+  assert.deepEqual(destinationMesh(smile, pout, 0.7, { ...DEFAULT_GEOMETRY, lipRings: 0 }, tri), destinationMesh(smile, pout, 0.7, { ...DEFAULT_GEOMETRY, lipRings: 1, lipRingsFrom: 1e9 }, tri));
 });
 
 test("geometry.lipRingsFrom: the gate on the lip body's anisotropy (with the triangulation)", () => {
-  const old = destinationMesh(smile, pout, 0.7, DEFAULT_GEOMETRY, tri);
+  const old = destinationMesh(smile, pout, 0.7, { ...DEFAULT_GEOMETRY, lipRings: 0 }, tri);
   const whole = destinationMesh(smile, pout, 0.7, { ...DEFAULT_GEOMETRY, lipRings: 1, lipRingsFrom: 0 }, tri);
   const r = lipAnisotropy(smile, old, tri) / lipAnisotropy(smile, whole, tri);
   assert.ok(spread(whole) < 1e-9);
@@ -59,7 +59,7 @@ test("geometry.lipRingsFrom: the gate on the lip body's anisotropy (with the tri
 
 test("geometry.lipRings: a thin smile into a pout keeps the template's lip body, moved as a whole", () => {
   // Without the triangulation the gate is not measured: all of lipRings.
-  const old = destinationMesh(smile, pout, 0.7, DEFAULT_GEOMETRY);
+  const old = destinationMesh(smile, pout, 0.7, { ...DEFAULT_GEOMETRY, lipRings: 0 });
   const on = destinationMesh(smile, pout, 0.7, { ...DEFAULT_GEOMETRY, lipRings: 1 });
   assert.ok(spread(on) < 1e-9, `the lips' body is the template's, translated (spread ${spread(on)} px)`);
   assert.ok(spread(old) > 2, `without it the middle rings take the source's layout (spread ${spread(old)} px)`);

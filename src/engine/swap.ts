@@ -65,7 +65,7 @@ export interface GeometryOptions {
   lipRingsFrom: number;
 }
 
-export const DEFAULT_GEOMETRY: GeometryOptions = { depthScale: 0, depthVertical: 1, unfold: 0, keepPlacement: 0, depthOrder: 1, lipRings: 0, lipRingsFrom: 1.4 };
+export const DEFAULT_GEOMETRY: GeometryOptions = { depthScale: 0, depthVertical: 1, unfold: 0, keepPlacement: 0, depthOrder: 1, lipRings: 1, lipRingsFrom: 1.4 };
 
 export interface SwapOptions {
   /** 0 = the template's face shape, 1 = the source's inner proportions (eyes, nose, mouth layout). */
