@@ -1,10 +1,12 @@
 // Styling: a portrait template's make-up is part of its look. With style 'template' (the default)
 // the user's lips take the template's lip colour (and, with `eyes` > 0, the eyelids its eye-shadow
 // colour; off by default: it tinted eyes more often than it matched make-up), over the user's own
-// shapes and texture; with 'source' the user's own make-up stays.
+// shapes and texture; with 'source' the user's own make-up stays. With `eyeMakeup` > 0 (off by
+// default: on the tune split it costs identity) a source lid band far more made-up than the
+// template's, each against its own cheek, is toned down toward the template's contrast.
 // Only means move (Lab, per region, feathered), so the features' detail, and identity, are the user's.
 import { boxBlur, fillPolygon, growPolygon, selectKth } from './raster.ts';
-import { EYE_LEFT, EYE_RIGHT, LIPS_INNER, LIPS_OUTER, pick } from './regions.ts';
+import { BROW_LEFT, BROW_RIGHT, EYE_LEFT, EYE_RIGHT, LIPS_INNER, LIPS_OUTER, pick } from './regions.ts';
 import type { Roi } from './warp.ts';
 
 export type Style = 'template' | 'source';
@@ -22,9 +24,17 @@ export interface StyleOptions {
    * pixels: the template's teeth and dark corners left out); lightness moves this share of the way.
    */
   lipParts: number;
+  /**
+   * 0 = off (the old output, bit-identical). > 0: where the source's upper-lid / lash-line band is
+   * much darker or more coloured, relative to its own cheek skin, than the template's same band is
+   * to the template's skin (heavy eye make-up onto a plain template), the source's band is pulled
+   * toward its skin until its contrast is the template's (never darkened, never below
+   * `EYE_MAKEUP_KEEP` of its own contrast); this is the share of that pull.
+   */
+  eyeMakeup: number;
 }
 
-export const DEFAULT_STYLE: StyleOptions = { style: 'template', lips: 0.85, eyes: 0, lipParts: 0 };
+export const DEFAULT_STYLE: StyleOptions = { style: 'template', lips: 0.85, eyes: 0, lipParts: 0, eyeMakeup: 0 };
 
 type Lab = [Float32Array, Float32Array, Float32Array];
 type Pt = [number, number];
@@ -104,6 +114,7 @@ export function applyStyle(src: Lab, tgt: Lab, cover: Uint8Array, roi: Roi, dst:
       jobs.push({ s: region(w, h, s.lid, s.eye, 0.02 * faceW), t: region(w, h, t.lid, t.eye, 0.01 * faceW), amount: opts.eyes });
     }
   }
+  if (opts.eyeMakeup > 0) applyEyeMakeup(src, tgt, cover, roi, dst, tMesh, faceW, opts.eyeMakeup);
   for (const job of jobs) {
     const ms = means(src, cover, w, job.s);
     const mt = means(tgt, cover, w, job.t);
@@ -278,3 +289,106 @@ function applyLipParts(src: Lab, tgt: Lab, cover: Uint8Array, roi: Roi, so: Pt[]
 }
 
 const smooth = (x: number) => { const t = Math.max(0, Math.min(1, x)); return t * t * (3 - 2 * t); };
+
+/** The least share of the source's own lid contrast (L and chroma against its skin) that stays. */
+export const EYE_MAKEUP_KEEP = 0.75;
+/** Contrast the source may exceed the template's by, untouched (L units; a, b units). */
+const EYE_MAKEUP_SLACK_L = 10, EYE_MAKEUP_SLACK_C = 5;
+
+/** The band's reach, face widths: over the upper lid, under the lower lash line, past the outer corner. */
+const LID_LIFT = 0.09, LID_DROP = 0.025, LID_WING = 0.03, LID_FEATHER = 0.025, LASH_KEEP = 0.01;
+
+/** The upper-lid and lash-line band (the eye's contour, upper points lifted, lower points lowered a little) and the eye's opening, ROI coordinates. */
+export function lidBand(mesh: ArrayLike<number>[], eye: number[], brow: number[], faceW: number, x0: number, y0: number): { band: Pt[]; eye: Pt[]; brow: Pt[]; cheek: Pt[] } {
+  const pts = pick(mesh, eye).map(([x, y]) => [x - x0, y - y0] as Pt);
+  const bp = growPolygon(pick(mesh, brow).map(([x, y]) => [x - x0, y - y0] as Pt), 0.01 * faceW);
+  const cy = pts.reduce((s, p) => s + p[1], 0) / pts.length;
+  const band = pts.map(([x, y]) => [x, y < cy ? y - LID_LIFT * faceW : y + LID_DROP * faceW] as Pt);
+  // The outer corner (EYE_* index 0) pushed out along the eye's axis: a smoky wing runs past it.
+  const [ox, oy] = pts[0]!, [ix, iy] = pts[8]!, ax = ox - ix, ay = oy - iy, al = Math.hypot(ax, ay) || 1;
+  band[0] = [ox + (ax / al) * LID_WING * faceW, oy + (ay / al) * LID_WING * faceW];
+  // The cheek under the eye: the lower contour (corner to corner, EYE_* order 8..15, 0) moved down 0.07 and 0.13 face widths.
+  const low = [...pts.slice(8), pts[0]!];
+  const cheek = [...low.map(([x, y]) => [x, y + 0.07 * faceW] as Pt), ...low.reverse().map(([x, y]) => [x, y + 0.13 * faceW] as Pt)];
+  return { band, eye: pts, brow: bp, cheek };
+}
+
+interface LidStats {
+  /** The cheek's median L, a, b and the band's (pixels at ≥ half weight) median L, a, b. */
+  skin: number[];
+  band: number[];
+  weight: number;
+}
+
+function lidStats(lab: Lab, cover: Uint8Array, w: number, h: number, g: { band: Pt[]; eye: Pt[]; brow: Pt[]; cheek: Pt[] }, faceW: number): { st: LidStats; r: Region } {
+  const r = region(w, h, g.band, g.eye, LID_FEATHER * faceW);
+  // The opening itself stays out whatever the feather (the iris is darker than any make-up), and
+  // so does the brow (a furrowed brow sits in the band).
+  const hole = new Float32Array(r.w * r.h);
+  const shift = (pts: Pt[]) => pts.map(([x, y]) => [x - r.x0, y - r.y0] as Pt);
+  fillPolygon(hole, r.w, r.h, shift(g.eye), 1);
+  fillPolygon(hole, r.w, r.h, shift(g.brow), 1);
+  for (let i = 0; i < hole.length; i++) if (hole[i]! > 0) r.m[i] = 0;
+  // The band's median (the lashes, a thin strip in every face, do not set it; the lid's skin does).
+  const bv: number[][] = [[], [], []];
+  let weight = 0;
+  for (let y = 0; y < r.h; y++) for (let x = 0; x < r.w; x++) {
+    const i = (r.y0 + y) * w + r.x0 + x;
+    const k = r.m[y * r.w + x]!;
+    if (!cover[i] || !(k > 0)) continue;
+    weight += k;
+    if (k >= 0.5) for (let c = 0; c < 3; c++) bv[c]!.push(lab[c]![i]!);
+  }
+  const band = { mean: bv[0]!.length ? bv.map(median) : [0, 0, 0], weight: bv[0]!.length >= 20 ? weight : 0 };
+  const c = region(w, h, g.cheek, undefined, 1);
+  const vals: number[][] = [[], [], []];
+  for (let y = 0; y < c.h; y++) for (let x = 0; x < c.w; x++) {
+    const i = (c.y0 + y) * w + c.x0 + x;
+    if (c.m[y * c.w + x]! < 0.5 || !cover[i]) continue;
+    for (let k = 0; k < 3; k++) vals[k]!.push(lab[k]![i]!);
+  }
+  const skin = vals[0]!.length >= 20 ? vals.map(median) : [];
+  return { st: { skin, band: band.mean, weight: skin.length ? band.weight : 0 }, r };
+}
+
+/**
+ * style.eyeMakeup: the source's lid band (where the warp put it) keeps its own shape and texture
+ * but its contrast against its own skin — lightness and colour each — is scaled down toward the
+ * template's (its band against its skin), per eye; only ever lighter / less coloured.
+ */
+function applyEyeMakeup(src: Lab, tgt: Lab, cover: Uint8Array, roi: Roi, dst: ArrayLike<number>[], tMesh: ArrayLike<number>[], faceW: number, amount: number): void {
+  const { w, h, x0, y0 } = roi;
+  for (const eye of [EYE_LEFT, EYE_RIGHT]) {
+    const S = lidStats(src, cover, w, h, lidBand(dst, eye, eye === EYE_LEFT ? BROW_LEFT : BROW_RIGHT, faceW, x0, y0), faceW);
+    const T = lidStats(tgt, cover, w, h, lidBand(tMesh, eye, eye === EYE_LEFT ? BROW_LEFT : BROW_RIGHT, faceW, x0, y0), faceW);
+    if (S.st.weight < 20 || T.st.weight < 20) continue;
+    const [sk, sb, tk, tb] = [S.st.skin, S.st.band, T.st.skin, T.st.band] as number[][];
+    const dLs = sk![0]! - sb![0]!, dLt = Math.max(0, tk![0]! - tb![0]!);
+    const dCs = Math.hypot(sb![1]! - sk![1]!, sb![2]! - sk![2]!), dCt = Math.hypot(tb![1]! - tk![1]!, tb![2]! - tk![2]!);
+    const rL = dLs > 0 ? Math.max(EYE_MAKEUP_KEEP, Math.min(1, (dLt + EYE_MAKEUP_SLACK_L) / dLs)) : 1;
+    const rC = dCs > 0 ? Math.max(EYE_MAKEUP_KEEP, Math.min(1, (dCt + EYE_MAKEUP_SLACK_C) / dCs)) : 1;
+    if (rL >= 1 && rC >= 1) continue;
+    const pL = amount * (1 - rL), pC = amount * (1 - rC);
+    const r = S.r;
+    // The lash line itself (the eye's outline, which the recognisers read) is kept: no pull within
+    // LASH_KEEP face widths of the eye's contour, full pull from twice that.
+    const outline = pick(dst, eye).map(([x, y]) => [x - x0, y - y0] as Pt);
+    const ring = Float64Array.from([...outline, outline[0]!].flat());
+    const d0 = LASH_KEEP * faceW;
+    for (let y = 0; y < r.h; y++) {
+      for (let x = 0; x < r.w; x++) {
+        const i = (r.y0 + y) * w + r.x0 + x;
+        if (!(r.m[y * r.w + x]! > 0) || !cover[i]) continue;
+        const k = r.m[y * r.w + x]! * smooth((polyDist(r.x0 + x, r.y0 + y, ring) - d0) / d0);
+        if (!(k > 0)) continue;
+        // As a layer's opacity: lightening a pixel toward the skin takes its colour along (L alone
+        // turned the lifted shadow grey); colour alone moves by the chroma share.
+        const pl = sk![0]! > src[0][i]! ? pL : 0;
+        const pc = Math.max(pl, pC);
+        src[0][i] += k * pl * (sk![0]! - src[0][i]!);
+        src[1][i] += k * pc * (sk![1]! - src[1][i]!);
+        src[2][i] += k * pc * (sk![2]! - src[2][i]!);
+      }
+    }
+  }
+}

@@ -1,0 +1,87 @@
+// style.eyeMakeup: with style 'template', a source whose upper lids / lash line are far darker and
+// more coloured against its own skin than the template's (smoky eye make-up onto a plain template)
+// has that band pulled toward its skin, down to the template's contrast; the eye's opening, a plain
+// source under a made-up template, similar faces and style 'source' are left alone.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { applyStyle, DEFAULT_STYLE, type StyleOptions } from '../src/engine/style.ts';
+import { BROW_LEFT, BROW_RIGHT, EYE_LEFT, EYE_RIGHT } from '../src/engine/regions.ts';
+import { fillPolygon } from '../src/engine/raster.ts';
+
+const w = 200, h = 160, n = w * h, faceW = 200;
+type Pt = [number, number];
+const roi = { x0: 0, y0: 0, w, h };
+
+/** A stand-in mesh: the eyes' contours (outer corner → over the top → inner corner → under) and the brows. */
+function mesh(): Pt[] {
+  const pos: Pt[] = Array.from({ length: 468 }, () => [100, 150] as Pt);
+  for (const [ids, cx, side] of [[EYE_RIGHT, 70, -1], [EYE_LEFT, 130, 1]] as const) {
+    ids.forEach((id, j) => {
+      const t = (Math.PI * (j % 8)) / 8;
+      pos[id] = j < 8 || j === 8 ? [cx + side * 15 * Math.cos(j === 8 ? Math.PI : t), 80 - 6 * Math.sin(t)] : [cx - side * 15 * Math.cos(t), 80 + 6 * Math.sin(t)];
+    });
+  }
+  for (const [ids, cx] of [[BROW_RIGHT, 70], [BROW_LEFT, 130]] as const) {
+    ids.forEach((id, j) => {
+      const t = (2 * Math.PI * j) / ids.length;
+      pos[id] = [cx + 18 * Math.cos(t), 50 + 3 * Math.sin(t)];
+    });
+  }
+  return pos;
+}
+
+const m = mesh();
+const fill = (poly: Pt[]) => { const a = new Float32Array(n); fillPolygon(a, w, h, poly, 1); return a; };
+const eyes = [fill(EYE_RIGHT.map((i) => m[i]!)), fill(EYE_LEFT.map((i) => m[i]!))];
+const inEye = (i: number) => eyes[0]![i]! > 0 || eyes[1]![i]! > 0;
+/** The lids: over each eye, up to 16 px above its top. */
+const inLid = (x: number, y: number) => !inEye(y * w + x) && y >= 62 && y <= 82 && (Math.abs(x - 70) <= 16 || Math.abs(x - 130) <= 16);
+
+function scene(lid: [number, number, number]) {
+  const lab = [new Float32Array(n), new Float32Array(n), new Float32Array(n)] as [Float32Array, Float32Array, Float32Array];
+  const cover = new Uint8Array(n).fill(1);
+  for (let i = 0; i < n; i++) {
+    const x = i % w, y = Math.floor(i / w);
+    let v: number[] = [62, 14, 18];
+    if (inLid(x, y)) v = [...lid];
+    if (inEye(i)) v = [25, 4, 6]; // the iris
+    const g = ((x * 7 + y * 13) % 5) - 2;
+    lab[0][i] = v[0]! + g; lab[1][i] = v[1]!; lab[2][i] = v[2]!;
+  }
+  return { lab, cover };
+}
+
+const HEAVY: [number, number, number] = [30, 22, -2]; // dark, purple
+const PLAIN: [number, number, number] = [55, 14, 17];
+const opts = (eyeMakeup: number, style: StyleOptions['style'] = 'template'): StyleOptions => ({ ...DEFAULT_STYLE, style, lips: 0, eyeMakeup });
+
+function run(src: [number, number, number], tpl: [number, number, number], o: StyleOptions) {
+  const s = scene(src), t = scene(tpl);
+  const before = s.lab.map((p) => p.slice());
+  applyStyle(s.lab, t.lab, s.cover, roi, m, m, faceW, o);
+  let lidL = 0, lidC = 0, lidN = 0, eyeMoved = 0;
+  for (let i = 0; i < n; i++) {
+    const x = i % w, y = Math.floor(i / w);
+    if (inLid(x, y)) { lidL += s.lab[0][i]! - before[0]![i]!; lidC += Math.hypot(s.lab[1][i]! - 14, s.lab[2][i]! - 18); lidN++; }
+    if (inEye(i)) eyeMoved = Math.max(eyeMoved, ...[0, 1, 2].map((c) => Math.abs(s.lab[c]![i]! - before[c]![i]!)));
+  }
+  const changed = s.lab.some((p, c) => p.some((v, i) => v !== before[c]![i]));
+  return { lift: lidL / lidN, chroma: lidC / lidN, eyeMoved, changed };
+}
+
+test('eyeMakeup: a heavily made-up source lid is lightened and desaturated toward a plain template', () => {
+  const r = run(HEAVY, PLAIN, opts(1));
+  assert.ok(r.lift > 3, `lid lightened: +${r.lift.toFixed(1)} L`);
+  assert.ok(r.chroma < 0.9 * Math.hypot(22 - 14, -2 - 18), `lid colour toward the skin: ${r.chroma.toFixed(1)}`);
+  assert.equal(r.eyeMoved, 0, 'the eye opening (iris) is untouched');
+});
+
+test('eyeMakeup: a plain source under a made-up template is not darkened; similar lids are left alone', () => {
+  assert.equal(run(PLAIN, HEAVY, opts(1)).changed, false);
+  assert.equal(run(HEAVY, HEAVY, opts(1)).changed, false);
+});
+
+test('eyeMakeup: off (0) and style "source" leave the source as it was', () => {
+  assert.equal(run(HEAVY, PLAIN, opts(0)).changed, false);
+  assert.equal(run(HEAVY, PLAIN, opts(1, 'source')).changed, false);
+});
