@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { matchColour, DEFAULT_COLOUR, type ShadingGeometry } from '../src/engine/colour.ts';
-import { LIPS_OUTER } from '../src/engine/regions.ts';
+import { frontalGeometry } from './engine-fixtures.ts';
 
 const w = 200, h = 200, n = w * h, faceW = 180;
 const plain = { ...DEFAULT_COLOUR, shading: 0, highlights: 0, periphery: 0, edgeTone: 0, relight: 0, sockets: 0, chromaCeiling: 0, edgeLight: 0, eyeWhites: 0 };
@@ -19,17 +19,11 @@ const planes = (L: number, a: number, b: number): Planes => [new Float32Array(n)
 // discs: the chin and jaw (199, 175, 32, 262, 171, 396, 140, 369) at y 178–185, the outer cheeks
 // (116, 345, 123, 352, 137, 366, 147, 376) at y 110–125 near the sides.
 function geometry(): ShadingGeometry {
-  const pos: number[][] = Array.from({ length: 478 }, () => [100, 100]);
-  pos[168] = [100, 40];
-  pos[1] = [100, 100];
-  pos[152] = [100, 195];
-  LIPS_OUTER.forEach((id, j) => {
-    const t = (2 * Math.PI * j) / LIPS_OUTER.length;
-    pos[id] = [100 + 22 * Math.cos(t), 140 + 7 * Math.sin(t)];
-  });
-  [[199, 100, 182], [175, 100, 185], [32, 80, 180], [262, 120, 180], [171, 65, 178], [396, 135, 178], [140, 72, 182], [369, 128, 182]].forEach(([id, x, y]) => (pos[id] = [x, y]));
-  [[116, 30, 110], [345, 170, 110], [123, 35, 118], [352, 165, 118], [137, 28, 120], [366, 172, 120], [147, 38, 125], [376, 162, 125]].forEach(([id, x, y]) => (pos[id] = [x, y]));
-  return { pos, tri: new Uint32Array(0), targetNormals: new Float32Array(0), sourceNormals: new Float32Array(0) };
+  const g = frontalGeometry(140);
+  const pos = g.pos as number[][];
+  [[199, 100, 182], [175, 100, 185], [32, 80, 180], [262, 120, 180], [171, 65, 178], [396, 135, 178], [140, 72, 182], [369, 128, 182]].forEach(([id, x, y]) => (pos[id!] = [x!, y!]));
+  [[116, 30, 110], [345, 170, 110], [123, 35, 118], [352, 165, 118], [137, 28, 120], [366, 172, 120], [147, 38, 125], [376, 162, 125]].forEach(([id, x, y]) => (pos[id!] = [x!, y!]));
+  return g;
 }
 
 function run(tgt: Planes, opts: Partial<typeof plain>): Planes {

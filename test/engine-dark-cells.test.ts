@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { matchColour, DEFAULT_COLOUR, type ShadingGeometry } from '../src/engine/colour.ts';
-import { LIPS_OUTER } from '../src/engine/regions.ts';
+import { frontalGeometry } from './engine-fixtures.ts';
 
 const w = 200, h = 200, n = w * h, faceW = 180;
 const plain = { ...DEFAULT_COLOUR, shading: 0, highlights: 0, periphery: 0, edgeTone: 0, relight: 0, sockets: 0, chromaCeiling: 0, edgeLight: 0, eyeWhites: 0 };
@@ -20,19 +20,8 @@ function run(tgt: Planes, darkCells: number, extra: Partial<typeof plain> = {}, 
   return src;
 }
 
-// A frontal face's landmarks for darkCells' zone and the beard gate: the brow's centre (168), the
-// nose's tip (1), the chin (152), the lips' outer contour (an ellipse around (100, 150)).
-function geometry(): ShadingGeometry {
-  const pos: number[][] = Array.from({ length: 478 }, () => [100, 100]);
-  pos[168] = [100, 40];
-  pos[1] = [100, 100];
-  pos[152] = [100, 195];
-  LIPS_OUTER.forEach((id, j) => {
-    const t = (2 * Math.PI * j) / LIPS_OUTER.length;
-    pos[id] = [100 + 22 * Math.cos(t), 150 + 7 * Math.sin(t)];
-  });
-  return { pos, tri: new Uint32Array(0), targetNormals: new Float32Array(0), sourceNormals: new Float32Array(0) };
-}
+// A frontal face's landmarks for darkCells' zone and the beard gate (lips around (100, 150)).
+const geometry = (): ShadingGeometry => frontalGeometry(150);
 
 test('darkCells: a template moustache in the skin statistics no longer darkens and greys the face around it', () => {
   // Template: even warm skin, a dark, grey-brown moustache band across the lower face.

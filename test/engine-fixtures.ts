@@ -4,8 +4,12 @@ import { createRequire } from 'node:module';
 import { before, after } from 'node:test';
 import path from 'node:path';
 import sharp from 'sharp';
-import { BROW_LEFT, BROW_RIGHT, EYE_LEFT, EYE_RIGHT } from '../src/engine/regions.ts';
+import { BROW_LEFT, BROW_RIGHT, EYE_LEFT, EYE_RIGHT, FACE_OVAL, LIPS_OUTER } from '../src/engine/regions.ts';
+import type { ShadingGeometry } from '../src/engine/colour.ts';
 import { createDefaultEngine, type DefaultEngine } from '../src/engine/index.ts';
+import { decodeImage } from '../src/engine/image.ts';
+import { fillPolygon } from '../src/engine/raster.ts';
+import { roiAround } from '../src/engine/warp.ts';
 
 const require = createRequire(import.meta.url);
 const ASSETS = path.join(path.dirname(require.resolve('@vladmandic/human')), '..', 'assets');
@@ -117,4 +121,37 @@ export function useEngine(options: Parameters<typeof createDefaultEngine>[0] = {
     await engine?.close();
   });
   return () => engine!;
+}
+
+/**
+ * A frontal face's landmarks on a 200-px plane for the colour stage's zones: the brow's centre
+ * (168), the nose's tip (1), the chin (152), the lips' outer contour (an ellipse around (100,
+ * lipsY)); every other point at the centre. No triangles, so no shading.
+ */
+export function frontalGeometry(lipsY = 150): ShadingGeometry {
+  const pos: number[][] = Array.from({ length: 478 }, () => [100, 100]);
+  pos[168] = [100, 40];
+  pos[1] = [100, 100];
+  pos[152] = [100, 195];
+  LIPS_OUTER.forEach((id, j) => {
+    const t = (2 * Math.PI * j) / LIPS_OUTER.length;
+    pos[id] = [100 + 22 * Math.cos(t), lipsY + 7 * Math.sin(t)];
+  });
+  return { pos, tri: new Uint32Array(0), targetNormals: new Float32Array(0), sourceNormals: new Float32Array(0) };
+}
+
+/**
+ * faceB's mesh and the mask stage's working plane around it: the ROI (as swapFace pads it), a
+ * mesh-to-ROI mapper and the face oval's cover, for synthetic Lab planes on a real face's layout.
+ */
+export async function faceBPlane(engine: DefaultEngine) {
+  const img = await decodeImage(await faceB());
+  const m = (await engine.faceAnalyser.detect(img, { embedding: false }))[0]!.mesh.slice(0, 468);
+  const fw = Math.hypot(m[454]![0]! - m[234]![0]!, m[454]![1]! - m[234]![1]!);
+  const roi = roiAround(m, img.width, img.height, Math.round(0.08 * fw) + 4);
+  const { w, h } = roi, n = w * h;
+  const sh = (ids: number[]) => ids.map((i) => [m[i]![0]! - roi.x0, m[i]![1]! - roi.y0] as [number, number]);
+  const cover = new Uint8Array(n);
+  fillPolygon(cover, w, h, sh(FACE_OVAL), 1);
+  return { m, fw, roi, w, h, n, sh, cover };
 }

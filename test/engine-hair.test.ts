@@ -10,7 +10,7 @@ import { fillPolygon } from '../src/engine/raster.ts';
 import { FACE_OVAL, LIPS_OUTER } from '../src/engine/regions.ts';
 import { createDefaultEngine, type DefaultEngine } from '../src/engine/index.ts';
 import { decodeImage } from '../src/engine/image.ts';
-import { faceA, faceB } from './engine-fixtures.ts';
+import { faceA, faceB, faceBPlane } from './engine-fixtures.ts';
 
 test('localSkinRatio: hair is far darker than the skin next to it and of less chroma, a soft shadow is neither', () => {
   const w = 120, h = 80, n = w * h;
@@ -335,14 +335,7 @@ test('hairEdge: dark hair kept on the source stays kept (alpha 0 where it was), 
  * with `shadow`, a soft shadow (L 42, chroma kept at 85 %) under the nose and at the mouth's corners.
  */
 async function beardMask(beard: boolean, shadow: boolean, dark: number, onTemplate = false, tplDark = 0) {
-  const img = await decodeImage(await faceB());
-  const m = (await off.faceAnalyser.detect(img, { embedding: false }))[0].mesh.slice(0, 468);
-  const fw = Math.hypot(m[454][0] - m[234][0], m[454][1] - m[234][1]);
-  const roi = roiAround(m, img.width, img.height, Math.round(0.08 * fw) + 4);
-  const { w, h } = roi, n = w * h;
-  const sh = (ids: number[]) => ids.map((i) => [m[i][0] - roi.x0, m[i][1] - roi.y0] as [number, number]);
-  const cover = new Uint8Array(n);
-  fillPolygon(cover, w, h, sh(FACE_OVAL), 1);
+  const { m, fw, roi, w, h, n, sh, cover } = await faceBPlane(off);
   let tLab: [Float32Array, Float32Array, Float32Array] = [new Float32Array(n).fill(70), new Float32Array(n).fill(14), new Float32Array(n).fill(16)];
   let sLab: [Float32Array, Float32Array, Float32Array] = [new Float32Array(n).fill(55), new Float32Array(n).fill(12), new Float32Array(n).fill(18)];
   // With onTemplate the roles swap: the brown-skinned (bearded, shadowed) face is the template.

@@ -6,12 +6,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildMaskAt, DEFAULT_MASK, NOSE_LOW } from '../src/engine/mask.ts';
 import { skinModel } from '../src/engine/skin.ts';
-import { roiAround } from '../src/engine/warp.ts';
 import { convexHull, fillPolygon } from '../src/engine/raster.ts';
-import { FACE_OVAL, LIPS_INNER, LIPS_OUTER } from '../src/engine/regions.ts';
+import { LIPS_INNER, LIPS_OUTER } from '../src/engine/regions.ts';
 import { createDefaultEngine, type DefaultEngine } from '../src/engine/index.ts';
-import { decodeImage } from '../src/engine/image.ts';
-import { faceB, noisy } from './engine-fixtures.ts';
+import { noisy, faceBPlane } from './engine-fixtures.ts';
 
 let engine: DefaultEngine;
 before(async () => {
@@ -32,14 +30,7 @@ type Lip = 'moustache' | 'shadow' | 'none';
  * or a shadow as dark on one side only (a side light).
  */
 async function masks(lip: Lip, moustache: number) {
-  const img = await decodeImage(await faceB());
-  const m = (await engine.faceAnalyser.detect(img, { embedding: false }))[0].mesh.slice(0, 468);
-  const fw = Math.hypot(m[454][0] - m[234][0], m[454][1] - m[234][1]);
-  const roi = roiAround(m, img.width, img.height, Math.round(0.08 * fw) + 4);
-  const { w, h } = roi, n = w * h;
-  const sh = (ids: number[]) => ids.map((i) => [m[i][0] - roi.x0, m[i][1] - roi.y0] as [number, number]);
-  const cover = new Uint8Array(n);
-  fillPolygon(cover, w, h, sh(FACE_OVAL), 1);
+  const { m, fw, roi, w, h, n, sh, cover } = await faceBPlane(engine);
   const lips = new Uint8Array(n), inner = new Uint8Array(n), nose = new Uint8Array(n);
   fillPolygon(lips, w, h, sh(LIPS_OUTER), 1);
   fillPolygon(inner, w, h, sh(LIPS_INNER), 1);
