@@ -105,14 +105,23 @@ export function sharpenFeatures(img: RgbImage, mesh: ArrayLike<number>[], k: num
   const blur = gaussBlur(Y, w, h, sigma);
   const r = Math.max(1, Math.round(k));
   const { lo, hi } = localRange(Y, w, h, r);
+  const delta = new Float64Array(w * h);
+  for (let i = 0; i < w * h; i++) {
+    const m = soft[i];
+    if (!(m > 1e-3)) continue;
+    const target = Y[i] + opts.amount * (Y[i] - blur[i]);
+    delta[i] = m * (Math.min(hi[i] + opts.overshoot, Math.max(lo[i] - opts.overshoot, target)) - Y[i]);
+  }
+  addToRgb(img, box, delta);
+}
+
+/** Adds a lightness change over `box` (0 where nothing changes) to each RGB channel, rounded and clamped. */
+function addToRgb(img: RgbImage, box: Box, delta: Float64Array): void {
   const data = img.data;
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const i = y * w + x;
-      const m = soft[i];
-      if (!(m > 1e-3)) continue;
-      const target = Y[i] + opts.amount * (Y[i] - blur[i]);
-      const d = m * (Math.min(hi[i] + opts.overshoot, Math.max(lo[i] - opts.overshoot, target)) - Y[i]);
+  for (let y = 0; y < box.h; y++) {
+    for (let x = 0; x < box.w; x++) {
+      const d = delta[y * box.w + x];
+      if (d === 0) continue;
       const o = ((y + box.y0) * img.width + x + box.x0) * 3;
       for (let c = 0; c < 3; c++) {
         const v = data[o + c] + d;
@@ -240,21 +249,14 @@ export function deblurFeatures(img: RgbImage, mesh: ArrayLike<number>[], opts: F
     for (let i = 0; i < n; i++) u[i] *= c[i];
   }
   const { lo, hi } = localRange(Y, w, h, Math.max(1, Math.ceil(2 * opts.sigma)));
-  const data = img.data;
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const i = y * w + x;
-      const m = soft[i];
-      if (!(m > 1e-3)) continue;
-      const target = Math.min(hi[i] + opts.overshoot, Math.max(lo[i] - opts.overshoot, u[i] - 1));
-      const dv = m * opts.amount * (target - Y[i]);
-      const o = ((y + box.y0) * img.width + x + box.x0) * 3;
-      for (let c = 0; c < 3; c++) {
-        const v = data[o + c] + dv;
-        data[o + c] = v < 0 ? 0 : v > 255 ? 255 : Math.round(v);
-      }
-    }
+  const delta = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const m = soft[i];
+    if (!(m > 1e-3)) continue;
+    const target = Math.min(hi[i] + opts.overshoot, Math.max(lo[i] - opts.overshoot, u[i] - 1));
+    delta[i] = m * opts.amount * (target - Y[i]);
   }
+  addToRgb(img, box, delta);
 }
 
 /** Normalised 1-D Gaussian taps of σ (radius ⌈3σ⌉). */
