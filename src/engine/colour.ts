@@ -229,6 +229,22 @@ export interface ColourOptions {
    */
   eyeWhites: number;
   /**
+   * 0..1: a squinting source onto an open-eyed template (eyes.ts keepTemplateEyes). Each face's
+   * seen eye opening is its mesh's lid gap / eye width (both eyes' mean) × the share of the opening
+   * that stands out from the lids around it (eyeShare: Human's mesh keeps a squint's lids apart).
+   * Where the source's seen opening is under `squintFrom` × the template's (full at `squintFull`)
+   * and its mesh opening under `squintMesh` × the template's (full 0.1 lower), the warp stretches a
+   * few rows of the source's slit over the template's open eye (smeared lids, no iris): inside
+   * each eye's opening (the destination mesh's eye contour, feathered 0.6 % of the face width) the
+   * template's own eye (iris, white, lid edge; its Lab) is taken, brought over by the similarity
+   * from the destination's eye corners to the template's; the source's lids and skin stay around
+   * it. 0 = off.
+   */
+  squint: number;
+  squintFrom: number;
+  squintFull: number;
+  squintMesh: number;
+  /**
    * 0..1: where the warp stretches the source (a turned template's wide near cheek gets the
    * source's foreshortened cheek edge: its hair's shade, a shadow, a rim of light), the template's
    * own lightness at a fine scale (`edgeLightSigma`) replaces the source's after the one pass: its
@@ -416,7 +432,7 @@ function deviationSpread(cells: Float32Array, mean: Float32Array, wl: Float32Arr
   return spread(d);
 }
 
-export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, rimFine: 0, rimFineSigma: 0.02, rimFineLight: 1, rimFineFrom: 0.92, rimFineTolerance: 0.05, rimFineChromaTolerance: 2, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, socketsChroma: 0, nostrils: 0, nostrilsMax: 2.5, nostrilsTolerance: 1.1, relight: 1, relightSigma: 0.05, relightTemplate: 0, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0.08, relightShareAt: 0.3, relightKeep: 0.06, relightGrey: 1, eyeWhites: 1, edgeLight: 1, edgeLightSigma: 0.006, edgeLightStretchFrom: 1.2, edgeLightStretchFull: 1.8, edgeLightChroma: 0.5, edgeLightMax: 1.6, edgeLightDetail: 0.15, edgeLightTurn: 8, edgeLightBand: 0.6, albedo: 0, albedoLight: 0, albedoSigma: 0.05, albedoGainMax: 1.5, albedoBrows: 0, albedoFill: 0, albedoCouple: 0, albedoGate: 0, albedoBrowsLight: 1, darkCells: 1, darkCellsFrom: 0.15, darkCellsTo: 0.3, darkCellsMirror: 0, darkCellsBeard: 0, darkCellsAnchor: 0, relief: 0, reliefFrom: 6, reliefFine: 0.02, reliefChroma: 1, reliefLift: 1, reliefCoarse: 0.1 };
+export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, rimFine: 0, rimFineSigma: 0.02, rimFineLight: 1, rimFineFrom: 0.92, rimFineTolerance: 0.05, rimFineChromaTolerance: 2, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, socketsChroma: 0, nostrils: 0, nostrilsMax: 2.5, nostrilsTolerance: 1.1, relight: 1, relightSigma: 0.05, relightTemplate: 0, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0.08, relightShareAt: 0.3, relightKeep: 0.06, relightGrey: 1, eyeWhites: 1, squint: 0, squintFrom: 0.55, squintFull: 0.45, squintMesh: 0.9, edgeLight: 1, edgeLightSigma: 0.006, edgeLightStretchFrom: 1.2, edgeLightStretchFull: 1.8, edgeLightChroma: 0.5, edgeLightMax: 1.6, edgeLightDetail: 0.15, edgeLightTurn: 8, edgeLightBand: 0.6, albedo: 0, albedoLight: 0, albedoSigma: 0.05, albedoGainMax: 1.5, albedoBrows: 0, albedoFill: 0, albedoCouple: 0, albedoGate: 0, albedoBrowsLight: 1, darkCells: 1, darkCellsFrom: 0.15, darkCellsTo: 0.3, darkCellsMirror: 0, darkCellsBeard: 0, darkCellsAnchor: 0, relief: 0, reliefFrom: 6, reliefFine: 0.02, reliefChroma: 1, reliefLift: 1, reliefCoarse: 0.1 };
 
 /**
  * Matches the source planes (Lab, in place) to the template's local means, shading and highlights.

@@ -16,7 +16,7 @@
 // measured reliably — lids and lashes fill the opening — and it painted a 150-px source's irises
 // saturated teal.)
 import { greyOfChroma } from './colour.ts';
-import { boxBlur, fillPolygon } from './raster.ts';
+import { boxBlur, fillPolygon, growPolygon } from './raster.ts';
 import { EYE_LEFT, EYE_RIGHT, pick } from './regions.ts';
 import type { Roi } from './warp.ts';
 
@@ -118,4 +118,133 @@ export function matchEyeWhites(src: Planes, cover: Uint8Array, roi: Roi, dst: Ar
       }
     }
   }
+}
+
+// The lids' inner points facing each other (upper, lower) and the eye's corners, per eye (mesh's
+// right eye, then left).
+const LIDS = [
+  { pairs: [[160, 144], [159, 145], [158, 153]], corners: [33, 133] },
+  { pairs: [[387, 373], [386, 374], [385, 380]], corners: [263, 362] },
+] as const;
+
+/** An eye's opening: the mean gap between its facing lid points over the corner-to-corner width. */
+export function eyeOpenness(mesh: ArrayLike<number>[], eye: 0 | 1): number {
+  const d = (a: number, b: number) => Math.hypot(mesh[a]![0]! - mesh[b]![0]!, mesh[a]![1]! - mesh[b]![1]!);
+  const { pairs, corners } = LIDS[eye]!;
+  const w = d(corners[0], corners[1]);
+  return w > 0 ? pairs.reduce((s, [u, l]) => s + d(u, l), 0) / pairs.length / w : 0;
+}
+
+/** Both eyes' mean opening (lid gap / eye width). */
+export function facialOpenness(mesh: ArrayLike<number>[]): number {
+  return (eyeOpenness(mesh, 0) + eyeOpenness(mesh, 1)) / 2;
+}
+
+/**
+ * The share of both eyes' openings (the mesh's eye contours, covered pixels) that is not lid skin:
+ * further than `dE` (Lab distance, lightness halved) from the median of a ring just outside the
+ * contour (grown 1–3 % of the face width: the lids). Human's mesh keeps a narrowed eye's lids apart
+ * (john_schneider/1's laughing squint reads 0.29 of the eye's width, an open eye 0.36), so the lid
+ * skin that fills much of a squint's opening has to be told from the white, iris and lash line.
+ */
+export function eyeShare(lab: Planes, cover: Uint8Array, roi: Roi, mesh: ArrayLike<number>[], faceW: number, dE = 12): number {
+  let n = 0, eye = 0;
+  for (const ids of EYES) {
+    const poly = pick(mesh, ids).map(([x, y]) => [x - roi.x0, y - roi.y0] as [number, number]);
+    const outer = growPolygon(poly, 0.03 * faceW), inner = growPolygon(poly, 0.01 * faceW);
+    const box = boxOf(outer, roi, 1);
+    if (!box) continue;
+    const loc = (q: [number, number][]) => q.map(([x, y]) => [x - box.x0, y - box.y0] as [number, number]);
+    const m = new Float32Array(box.w * box.h), ring = new Float32Array(box.w * box.h), hole = new Float32Array(box.w * box.h);
+    fillPolygon(m, box.w, box.h, loc(poly), 1);
+    fillPolygon(ring, box.w, box.h, loc(outer), 1);
+    fillPolygon(hole, box.w, box.h, loc(inner), 1);
+    const ref: number[][] = [[], [], []];
+    for (let y = 0; y < box.h; y++) {
+      for (let x = 0; x < box.w; x++) {
+        const j = y * box.w + x, i = (box.y0 + y) * roi.w + box.x0 + x;
+        if (ring[j]! > 0.5 && !(hole[j]! > 0.5) && cover[i]) for (let c = 0; c < 3; c++) ref[c]!.push(lab[c][i]!);
+      }
+    }
+    if (ref[0]!.length < 8) continue;
+    const med = ref.map((v) => v.sort((a, b) => a - b)[v.length >> 1]!);
+    for (let y = 0; y < box.h; y++) {
+      for (let x = 0; x < box.w; x++) {
+        const j = y * box.w + x, i = (box.y0 + y) * roi.w + box.x0 + x;
+        if (!(m[j]! > 0.5) || !cover[i]) continue;
+        n++;
+        const dl = (lab[0][i]! - med[0]!) / 2, da = lab[1][i]! - med[1]!, db = lab[2][i]! - med[2]!;
+        if (dl * dl + da * da + db * db > dE * dE) eye++;
+      }
+    }
+  }
+  return n > 0 ? eye / n : 1;
+}
+
+/**
+ * ColourOptions.squint's weight for a pair from each face's mesh opening (lid gap / width) and the
+ * share of it that is not lid skin (eyeShare): the source's seen opening (the two multiplied) over
+ * the template's ramps the weight from `from` (none) to `full`, times a ramp on the mesh openings'
+ * ratio alone from `meshFrom` (none) to `meshFrom` − 0.1 (full). A dark, deep-set or low-contrast
+ * open eye has little that stands out from its lids (its seen ratio is low) but the mesh keeps its
+ * lids as far apart as the template's; a squint is narrower in both.
+ */
+export function squintWeight(s: { open: number; share: number }, t: { open: number; share: number }, strength: number, from: number, full: number, meshFrom: number): number {
+  const st = Math.min(1, Math.max(0, strength));
+  if (!(st > 0) || !(t.open * t.share > 0)) return 0;
+  const r = (s.open * s.share) / (t.open * t.share), rm = s.open / t.open;
+  const ramp = (v: number, a: number, b: number) => Math.min(1, Math.max(0, (a - v) / Math.max(1e-6, a - b)));
+  return st * ramp(r, from, full) * ramp(rm, meshFrom, meshFrom - 0.1);
+}
+
+/**
+ * In place on the matched source's Lab: inside each eye's opening (the destination mesh's eye
+ * contour, feathered 0.6 % of the face width), the template's own eye by `weight`, sampled
+ * (bilinear, its Lab) through the similarity that takes the destination's eye corners onto the
+ * template's. The source's slit stretched over an open eye becomes the template's iris and white
+ * between the source's lids. Returns the number of pixels written.
+ */
+export function keepTemplateEyes(src: Planes, tgt: Planes, cover: Uint8Array, roi: Roi, dst: ArrayLike<number>[], tMesh: ArrayLike<number>[], faceW: number, weight: number): number {
+  if (!(weight > 0)) return 0;
+  const feather = Math.max(1, Math.round(0.006 * faceW));
+  const pad = feather + 2;
+  let written = 0;
+  for (let e = 0; e < EYES.length; e++) {
+    const poly = pick(dst, EYES[e]!).map(([x, y]) => [x - roi.x0, y - roi.y0] as [number, number]);
+    const box = boxOf(poly, roi, pad);
+    if (!box) continue;
+    const m = new Float32Array(box.w * box.h);
+    fillPolygon(m, box.w, box.h, poly.map(([x, y]) => [x - box.x0, y - box.y0]), 1);
+    const soft = boxBlur(m, box.w, box.h, feather);
+    // The similarity destination → template from the two corners (ROI coordinates).
+    const [c0, c1] = LIDS[e]!.corners;
+    const d0 = [dst[c0]![0]! - roi.x0, dst[c0]![1]! - roi.y0], d1 = [dst[c1]![0]! - roi.x0, dst[c1]![1]! - roi.y0];
+    const t0 = [tMesh[c0]![0]! - roi.x0, tMesh[c0]![1]! - roi.y0], t1 = [tMesh[c1]![0]! - roi.x0, tMesh[c1]![1]! - roi.y0];
+    const dx = d1[0]! - d0[0]!, dy = d1[1]! - d0[1]!, tx = t1[0]! - t0[0]!, ty = t1[1]! - t0[1]!;
+    const dd = dx * dx + dy * dy;
+    if (!(dd > 0)) continue;
+    // t − t0 = [[p, −q], [q, p]] (d − d0): a rotation and scale.
+    const p = (dx * tx + dy * ty) / dd, q = (dx * ty - dy * tx) / dd;
+    for (let y = 0; y < box.h; y++) {
+      for (let x = 0; x < box.w; x++) {
+        const k = weight * soft[y * box.w + x]!;
+        const i = (box.y0 + y) * roi.w + box.x0 + x;
+        if (!(k > 0) || !cover[i]) continue;
+        const ux = box.x0 + x - d0[0]!, uy = box.y0 + y - d0[1]!;
+        const sx = t0[0]! + p * ux - q * uy, sy = t0[1]! + q * ux + p * uy;
+        const ix = Math.floor(sx), iy = Math.floor(sy);
+        if (ix < 0 || iy < 0 || ix + 1 >= roi.w || iy + 1 >= roi.h) continue;
+        const j = iy * roi.w + ix;
+        if (!cover[j] || !cover[j + 1] || !cover[j + roi.w] || !cover[j + roi.w + 1]) continue;
+        const fx = sx - ix, fy = sy - iy;
+        for (let c = 0; c < 3; c++) {
+          const t = tgt[c];
+          const v = (1 - fy) * ((1 - fx) * t[j]! + fx * t[j + 1]!) + fy * ((1 - fx) * t[j + roi.w]! + fx * t[j + roi.w + 1]!);
+          src[c][i] += k * (v - src[c][i]!);
+        }
+        written++;
+      }
+    }
+  }
+  return written;
 }

@@ -13,7 +13,7 @@ import { convexHull, fillPolygon, gaussBlur, growPolygon, labToRgb, rgbToLab } f
 import { BROW_LEFT, BROW_RIGHT, EYE_LEFT, EYE_RIGHT, FACE_OVAL, faceWidth, LIPS_INNER, LIPS_OUTER, pick } from './regions.ts';
 import { fitSimilarity3d } from './similarity3d.ts';
 import { meshNormals } from './shading.ts';
-import { greyness, matchEyeWhites, snapshotEyes } from './eyes.ts';
+import { eyeShare, facialOpenness, greyness, keepTemplateEyes, matchEyeWhites, snapshotEyes, squintWeight } from './eyes.ts';
 import { matchNostrils } from './nostrils.ts';
 import { applyStyle, DEFAULT_STYLE, type StyleOptions } from './style.ts';
 import { skinModel } from './skin.ts';
@@ -211,11 +211,18 @@ export function swapFace(
     targetNormals: meshNormals(tMesh, triangulation),
     sourceNormals: meshNormals(sMesh, triangulation),
   };
+  // ColourOptions.squint: each face's eye opening (lid gap / width) and the share of it that is not
+  // lid skin, the source's measured on the warped source before the match.
+  const sEye = opts.colour.squint > 0 ? { open: facialOpenness(sMesh), share: eyeShare(sLab, warped.cover, roi, dst, fw) } : undefined;
+  const tEye = opts.colour.squint > 0 ? { open: facialOpenness(tMesh), share: eyeShare(tLab, warped.cover, roi, tMesh, fw) } : undefined;
   // The eyes' openings keep the source's own chroma, moved by one shift for both eyes
   // (ColourOptions.eyeWhites; off: nothing taken, nothing written).
   const eyeSnap = opts.colour.eyeWhites > 0 ? snapshotEyes(sLab, roi, dst, fw) : undefined;
   matchColour(sLab, tLab, mask.skin, roi.w, roi.h, fw, opts.colour, mask.light, geometry, warped.cover, opts.colour.edgeLight > 0 ? { stretch: warped.stretch, alpha: mask.alpha, turn: edgeTurn(source.face.angles.yaw, target.face.angles.yaw) } : undefined);
   if (eyeSnap) matchEyeWhites(sLab, warped.cover, roi, dst, fw, eyeSnap, opts.colour.eyeWhites * (1 - greyness(tSkin.mean)));
+  // A squinting source onto an open-eyed template: the template's own eyes inside the openings
+  // (ColourOptions.squint; off: nothing read or written).
+  if (opts.colour.squint > 0) keepTemplateEyes(sLab, tLab, warped.cover, roi, dst, tMesh, fw, squintWeight(sEye!, tEye!, opts.colour.squint, opts.colour.squintFrom, opts.colour.squintFull, opts.colour.squintMesh));
   // The nose's base takes the template's darkness there (ColourOptions.nostrils; off: nothing read or written).
   matchNostrils(sLab, tLab, warped.cover, roi, dst, tMesh, fw, { strength: opts.colour.nostrils, max: opts.colour.nostrilsMax, tolerance: opts.colour.nostrilsTolerance });
   applyStyle(sLab, tLab, warped.cover, roi, dst, tMesh, fw, opts.style);
