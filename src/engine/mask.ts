@@ -1463,7 +1463,8 @@ function expandRow(
       if (!cover[i]) continue;
       const tx = ctx[x];
       const a = lerp2(la[i00], la[i01], la[i10], la[i11], tx, ty);
-      alpha[i] = a > 1e-3 ? Math.min(1, a) : 0;
+      const am = Math.min(1, a); // on every pixel: see fillSpan()
+      alpha[i] = a > 1e-3 ? am : 0;
       let c = 0;
       for (let bit = 1; bit <= 4; bit <<= 1) {
         const v = lerp2(code[i00] & bit, code[i01] & bit, code[i10] & bit, code[i11] & bit, tx, ty);
@@ -1479,9 +1480,11 @@ function expandRow(
 
 /** Pixels [from, to) of a uniform quad row: alpha from the cells' a, the code's bits set. */
 function fillSpan(from: number, to: number, a: number, c: number, alpha: Float32Array, skin: Float32Array, light: Float32Array, ring: Uint8Array): void {
-  alpha.fill(a > 1e-3 ? Math.min(1, a) : 0, from, to);
-  // A bit not set fills the empty range [from, from): every call runs, so none is met first in the
-  // optimised code without type feedback (that deoptimised expandRow, into which this is inlined).
+  // Math.min and every fill run on each call (a bit not set fills the empty range [from, from)), so
+  // that none is met first in optimised code without type feedback: that deoptimised expandRow, into
+  // which this is inlined, up to 90 times a swap.
+  const am = Math.min(1, a);
+  alpha.fill(a > 1e-3 ? am : 0, from, to);
   skin.fill(1, from, c & 1 ? to : from);
   light.fill(1, from, c & 2 ? to : from);
   ring.fill(1, from, c & 4 ? to : from);
