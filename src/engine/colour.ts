@@ -2,7 +2,7 @@
 // cheek to the other; matching *local* means (normalised blurs over plain skin, a fraction of the
 // face wide) carries the template's lighting direction and skin tone onto the source face while
 // keeping the source's finer detail (its identity).
-import { bilinearTaps, boxBlur, convexHull, fillPolygon, gaussBlur, growPolygon, maskedBlur, selectKth } from './raster.ts';
+import { bilinearTaps, boxBlur, convexHull, divideByWeight, fillPolygon, gaussBlur, growPolygon, maskedBlur, productInto, selectKth } from './raster.ts';
 import { BROW_LEFT, BROW_RIGHT, EYE_LEFT, EYE_RIGHT, FACE_OVAL, faceWidth, LIPS_OUTER, NOSE, pick } from './regions.ts';
 import { cellNormals, evalShading, fitShading } from './shading.ts';
 
@@ -1240,10 +1240,19 @@ function deshine(l: number, a: number, b: number, sw: number, dv: number, sv: nu
 
 /** 0..1: how colourless the source's skin is (median chroma of its skin cells, GREY_NONE → GREY_FULL). */
 function greyWeight(cells: Float32Array[], wl: Float32Array): number {
-  const c: number[] = [];
-  for (let i = 0; i < wl.length; i++) if (wl[i] > 0.5) c.push(Math.hypot(cells[1][i], cells[2][i]));
-  if (c.length < 8) return 0;
-  return greyOfChroma(selectKth(Float64Array.from(c), c.length >> 1));
+  // The chromas are gathered by a kernel taking the two planes (the cell lists come in two shapes,
+  // and a loop reading them was deoptimised: "wrong map").
+  const c = new Float64Array(wl.length);
+  const m = skinChromas(cells[1]!, cells[2]!, wl, c);
+  if (m < 8) return 0;
+  return greyOfChroma(selectKth(c.subarray(0, m), m >> 1));
+}
+
+/** hypot(a, b) of the cells where wl > 0.5, into out; returns their count. */
+function skinChromas(a: Float32Array, b: Float32Array, wl: Float32Array, out: Float64Array): number {
+  let m = 0;
+  for (let i = 0; i < wl.length; i++) if (wl[i] > 0.5) out[m++] = Math.hypot(a[i], b[i]);
+  return m;
 }
 
 /** 0..1: how colourless a skin of this (median) chroma is: none from GREY_NONE up, full from GREY_FULL down. */
@@ -1475,9 +1484,9 @@ function weightBlur(wl: Float32Array, cw: number, ch: number, sigma: number, blu
 /** blur(v·weight) / blur(weight), given the weight's blur. */
 function normalisedBlur(v: Float32Array, weight: Float32Array, weightBlur: Float32Array, w: number, h: number, sigma: number): Float32Array {
   const vw = new Float32Array(v.length);
-  for (let i = 0; i < vw.length; i++) vw[i] = v[i] * weight[i];
+  productInto(vw, v, weight);
   const a = gaussBlur(vw, w, h, sigma);
-  for (let i = 0; i < a.length; i++) a[i] = weightBlur[i] > 1e-4 ? a[i] / weightBlur[i] : 0;
+  divideByWeight(a, weightBlur);
   return a;
 }
 
@@ -1862,30 +1871,45 @@ function ovalScaled(g: ShadingGeometry, k: number, f: number): [number, number][
 function residualMatch(grid: CellGrid, gains: Float32Array[], shifts: Float32Array[], weight: Float64Array | Float32Array, wb: Float32Array, sigma: number, lMax: number, lightShare: number, planes = 3, tolL = 0, tolC = 0, chromaShare = 1): void {
   const { cw, ch, wl } = grid;
   const nc = cw * ch;
+  // The kernels below see one kind of weight (a Float32Array's values are exact in a Float64Array):
+  // with both, and the L and chroma loops in one, this was deoptimised and compiled 3–4 times a swap.
+  const wt = weight instanceof Float64Array ? weight : Float64Array.from(weight);
   for (let c = 0; c < planes; c++) {
     if (c === 0 ? !(lightShare > 0) : !(chromaShare > 0)) continue;
     const matched = new Float32Array(nc);
     affineCells(grid.src[c], gains[c], shifts[c], matched);
     const ms = normalisedBlur(matched, wl, wb, cw, ch, sigma);
     const mt = normalisedBlur(grid.tgt[c], wl, wb, cw, ch, sigma);
-    if (c === 0 && tolL > 0) lightDeadZone(gains[0], shifts[0], weight, ms, mt, lMax, lightShare, tolL);
-    else if (c > 0 && tolC > 0) chromaDeadZone(shifts[c], weight, ms, mt, chromaShare, tolC);
-    else
-      for (let i = 0; i < nc; i++) {
-        const wgt = weight[i];
-        if (!(wgt > 0)) continue;
-        if (c === 0) {
-          if (!(ms[i] > 2 && mt[i] > 2)) continue;
-          const r = Math.pow(Math.min(lMax, Math.max(1 / lMax, mt[i] / ms[i])), wgt * lightShare);
-          gains[0][i] *= r;
-          shifts[0][i] *= r;
-        } else shifts[c][i] += wgt * chromaShare * (mt[i] - ms[i]);
-      }
+    if (c === 0 && tolL > 0) lightDeadZone(gains[0], shifts[0], wt, ms, mt, lMax, lightShare, tolL);
+    else if (c > 0 && tolC > 0) chromaDeadZone(shifts[c], wt, ms, mt, chromaShare, tolC);
+    else if (c === 0) lightRatio(gains[0], shifts[0], wt, ms, mt, nc, lMax, lightShare);
+    else chromaShift(shifts[c], wt, ms, mt, nc, chromaShare);
+  }
+}
+
+/** residualMatch()'s L ratio, bounded to [1/lMax, lMax], to the power weight × share. */
+function lightRatio(gain: Float32Array, shift: Float32Array, weight: Float64Array, ms: Float32Array, mt: Float32Array, nc: number, lMax: number, share: number): void {
+  for (let i = 0; i < nc; i++) {
+    const wgt = weight[i];
+    if (!(wgt > 0)) continue;
+    if (!(ms[i] > 2 && mt[i] > 2)) continue;
+    const r = Math.pow(Math.min(lMax, Math.max(1 / lMax, mt[i] / ms[i])), wgt * share);
+    gain[i] *= r;
+    shift[i] *= r;
+  }
+}
+
+/** residualMatch()'s chroma shift. */
+function chromaShift(shift: Float32Array, weight: Float64Array, ms: Float32Array, mt: Float32Array, nc: number, share: number): void {
+  for (let i = 0; i < nc; i++) {
+    const wgt = weight[i];
+    if (!(wgt > 0)) continue;
+    shift[i] += wgt * share * (mt[i] - ms[i]);
   }
 }
 
 /** residualMatch()'s L ratio with its log shrunk by `tol` toward 0 (a dead zone). */
-function lightDeadZone(gain: Float32Array, shift: Float32Array, weight: Float64Array | Float32Array, ms: Float32Array, mt: Float32Array, lMax: number, share: number, tol: number): void {
+function lightDeadZone(gain: Float32Array, shift: Float32Array, weight: Float64Array, ms: Float32Array, mt: Float32Array, lMax: number, share: number, tol: number): void {
   const lm = Math.log(lMax);
   for (let i = 0; i < gain.length; i++) {
     const wgt = weight[i];
@@ -1900,7 +1924,7 @@ function lightDeadZone(gain: Float32Array, shift: Float32Array, weight: Float64A
 }
 
 /** residualMatch()'s chroma shift shrunk by `tol` toward 0 (a dead zone). */
-function chromaDeadZone(shift: Float32Array, weight: Float64Array | Float32Array, ms: Float32Array, mt: Float32Array, share: number, tol: number): void {
+function chromaDeadZone(shift: Float32Array, weight: Float64Array, ms: Float32Array, mt: Float32Array, share: number, tol: number): void {
   for (let i = 0; i < shift.length; i++) {
     const wgt = weight[i];
     if (!(wgt > 0)) continue;

@@ -80,8 +80,10 @@ export function matchEyeWhites(src: Planes, cover: Uint8Array, roi: Roi, dst: Ar
   if (!(st > 0)) return;
   const feather = Math.max(1, Math.round(0.006 * faceW));
   const masks: (Float32Array | undefined)[] = [];
-  // The match's mean move of a and b over both openings (the inner mask, unfeathered).
-  let sw = 0, sa = 0, sb = 0;
+  // The match's mean move of a and b over both openings (the inner mask, unfeathered). The pixel
+  // loops are kernels of their own: in this function (run once a swap) each was optimised mid-loop
+  // and deoptimised on the code after it.
+  const sums = new Float64Array(3);
   for (let e = 0; e < EYES.length; e++) {
     const box = snap.boxes[e], pre = snap.planes[e];
     if (!box || !pre) {
@@ -90,32 +92,50 @@ export function matchEyeWhites(src: Planes, cover: Uint8Array, roi: Roi, dst: Ar
     }
     const m = new Float32Array(box.w * box.h);
     fillPolygon(m, box.w, box.h, pick(dst, EYES[e]!).map(([x, y]) => [x - roi.x0 - box.x0, y - roi.y0 - box.y0]), 1);
-    for (let y = 0; y < box.h; y++) {
-      for (let x = 0; x < box.w; x++) {
-        const j = y * box.w + x;
-        const i = (box.y0 + y) * roi.w + box.x0 + x;
-        if (!(m[j]! > 0) || !cover[i]) continue;
-        sw += m[j]!;
-        sa += m[j]! * (src[1][i]! - pre[1][j]!);
-        sb += m[j]! * (src[2][i]! - pre[2][j]!);
-      }
-    }
+    eyeWhiteSums(m, cover, src[1], src[2], pre[1], pre[2], box.x0, box.y0, box.w, box.h, roi.w, sums);
     masks.push(boxBlur(m, box.w, box.h, feather));
   }
+  const sw = sums[0]!, sa = sums[1]!, sb = sums[2]!;
   if (!(sw > 0)) return;
   const da = sa / sw, db = sb / sw;
   for (let e = 0; e < EYES.length; e++) {
     const box = snap.boxes[e], pre = snap.planes[e], soft = masks[e];
     if (!box || !pre || !soft) continue;
-    for (let y = 0; y < box.h; y++) {
-      for (let x = 0; x < box.w; x++) {
-        const j = y * box.w + x;
-        const k = st * soft[j]!;
-        const i = (box.y0 + y) * roi.w + box.x0 + x;
-        if (!(k > 0) || !cover[i]) continue;
-        src[1][i] += k * (pre[1][j]! + da - src[1][i]!);
-        src[2][i] += k * (pre[2][j]! + db - src[2][i]!);
-      }
+    eyeWhiteMove(soft, cover, src[1], src[2], pre[1], pre[2], box.x0, box.y0, box.w, box.h, roi.w, st, da, db);
+  }
+}
+
+/**
+ * matchEyeWhites()'s sums over one eye's box: mask, mask × (a − a before), mask × (b − b before),
+ * added to sums[0..2] (stored as they change: no code after the loop to lack type feedback).
+ */
+function eyeWhiteSums(m: Float32Array, cover: Uint8Array, a: Float32Array, b: Float32Array, preA: Float32Array, preB: Float32Array, bx: number, by: number, bw: number, bh: number, rw: number, sums: Float64Array): void {
+  let sw = sums[0]!, sa = sums[1]!, sb = sums[2]!;
+  for (let y = 0; y < bh; y++) {
+    for (let x = 0; x < bw; x++) {
+      const j = y * bw + x;
+      const i = (by + y) * rw + bx + x;
+      if (!(m[j]! > 0) || !cover[i]) continue;
+      sw += m[j]!;
+      sa += m[j]! * (a[i]! - preA[j]!);
+      sb += m[j]! * (b[i]! - preB[j]!);
+      sums[0] = sw;
+      sums[1] = sa;
+      sums[2] = sb;
+    }
+  }
+}
+
+/** matchEyeWhites()'s move of one eye's box toward its a, b before the match (+ the mean move), by st × the feathered mask. */
+function eyeWhiteMove(soft: Float32Array, cover: Uint8Array, a: Float32Array, b: Float32Array, preA: Float32Array, preB: Float32Array, bx: number, by: number, bw: number, bh: number, rw: number, st: number, da: number, db: number): void {
+  for (let y = 0; y < bh; y++) {
+    for (let x = 0; x < bw; x++) {
+      const j = y * bw + x;
+      const k = st * soft[j]!;
+      const i = (by + y) * rw + bx + x;
+      if (!(k > 0) || !cover[i]) continue;
+      a[i] += k * (preA[j]! + da - a[i]!);
+      b[i] += k * (preB[j]! + db - b[i]!);
     }
   }
 }

@@ -535,8 +535,20 @@ function roundContour(keep: Uint8Array, cover: Uint8Array, w: number, h: number,
   x1 = Math.min(w - 1, x1 + pad); y1 = Math.min(h - 1, y1 + pad);
   const cw = x1 - x0 + 1, ch = y1 - y0 + 1;
   const crop = new Float32Array(cw * ch);
-  for (let y = 0; y < ch; y++) for (let x = 0, i = (y0 + y) * w + x0; x < cw; x++, i++) crop[y * cw + x] = keep[i]!;
+  // The crop and the threshold are kernels: as loops here, the first was optimised mid-way and
+  // deoptimised at the blur's call after it.
+  cropU8(keep, w, x0, y0, cw, ch, crop);
   const soft = gaussBlur(crop, cw, ch, sigma);
+  thresholdCrop(soft, cover, w, x0, y0, cw, ch, keep);
+}
+
+/** The cw × ch window of `plane` (w wide) at (x0, y0), as floats into `crop`. */
+function cropU8(plane: Uint8Array, w: number, x0: number, y0: number, cw: number, ch: number, crop: Float32Array): void {
+  for (let y = 0; y < ch; y++) for (let x = 0, i = (y0 + y) * w + x0; x < cw; x++, i++) crop[y * cw + x] = plane[i]!;
+}
+
+/** keep = soft > 0.5 and cover, over the cw × ch window at (x0, y0). */
+function thresholdCrop(soft: Float32Array, cover: Uint8Array, w: number, x0: number, y0: number, cw: number, ch: number, keep: Uint8Array): void {
   for (let y = 0; y < ch; y++) for (let x = 0, i = (y0 + y) * w + x0; x < cw; x++, i++) keep[i] = soft[y * cw + x]! > 0.5 && cover[i] ? 1 : 0;
 }
 
@@ -855,17 +867,38 @@ function beardDarkMap(lab: [Float32Array, Float32Array, Float32Array], sp: Float
   const o = opts.beardDark;
   // The local reference: normalised blurs of the source's skin lightness and chroma, falling back
   // smoothly to the skin model's (a chin under a full beard has no skin near it).
+  // Each pass is a kernel of its own: as loops of this function (run a few times a swap, with
+  // options objects of two shapes) they were optimised mid-loop and deoptimised, 5–7 times a swap.
   const wt = new Float32Array(n), vl = new Float32Array(n), vc = new Float32Array(n);
+  beardReference(L, A, B, sp, cover, zone, parts, thr, n, wt, vl, vc);
+  const s = Math.max(1, o.sigma * faceW);
+  const den = gaussBlur(wt, w, h, s), nl = gaussBlur(vl, w, h, s), nc = gaussBlur(vc, w, h, s);
+  const out = new Uint8Array(n);
+  beardColourTest(L, A, B, sp, zone, den, nl, nc, n, dark, o.chroma, out);
+  // `worth`: whether the colour test's map is worth the texture test (else: undefined).
+  if (worth && !worth(out)) return undefined;
+  // The texture test last: it costs a full-size pass, paid only when the colour test found something.
+  if (texture && out.includes(1)) {
+    const box = setBox(out, w, h)!;
+    const tex = texture({ x0: box.x0, y0: box.y0, x1: box.x1 + 1, y1: box.y1 + 1 });
+    keepTextured(out, tex, n);
+  }
+  return out;
+}
+
+/** beardDarkMap()'s reference: weight 1, L and chroma on the source's skin (cover, outside zone and parts). */
+function beardReference(L: Float32Array, A: Float32Array, B: Float32Array, sp: Float64Array, cover: Uint8Array, zone: Uint8Array, parts: Uint8Array, thr: number, n: number, wt: Float32Array, vl: Float32Array, vc: Float32Array): void {
   for (let i = 0; i < n; i++) {
     if (!cover[i] || zone[i] || parts[i] || skinZ(sp, L[i], A[i], B[i]) > thr) continue;
     wt[i] = 1;
     vl[i] = L[i];
     vc[i] = Math.hypot(A[i], B[i]);
   }
-  const s = Math.max(1, o.sigma * faceW);
-  const den = gaussBlur(wt, w, h, s), nl = gaussBlur(vl, w, h, s), nc = gaussBlur(vc, w, h, s);
+}
+
+/** beardDarkMap()'s colour test over `zone`, against the blurred reference (den, nl, nc). */
+function beardColourTest(L: Float32Array, A: Float32Array, B: Float32Array, sp: Float64Array, zone: Uint8Array, den: Float32Array, nl: Float32Array, nc: Float32Array, n: number, dark: number, chromaMax: number, out: Uint8Array): void {
   const eps = 0.05, gl = sp[0], gc = Math.hypot(sp[1], sp[2]);
-  const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     if (!zone[i]) continue;
     const d = den[i] + eps;
@@ -877,17 +910,13 @@ function beardDarkMap(lab: [Float32Array, Float32Array, Float32Array], sp: Float
     // A shadow's chroma falls about as the square root of its lightness (shadedSkinZ): the chroma
     // is compared against that.
     const cs = chroma / Math.sqrt(Math.max(1e-3, light));
-    if (light < dark && cs < o.chroma) out[i] = 1;
+    if (light < dark && cs < chromaMax) out[i] = 1;
   }
-  // `worth`: whether the colour test's map is worth the texture test (else: undefined).
-  if (worth && !worth(out)) return undefined;
-  // The texture test last: it costs a full-size pass, paid only when the colour test found something.
-  if (texture && out.includes(1)) {
-    const box = setBox(out, w, h)!;
-    const tex = texture({ x0: box.x0, y0: box.y0, x1: box.x1 + 1, y1: box.y1 + 1 });
-    for (let i = 0; i < n; i++) if (out[i] && !(tex[i]! > 0.25)) out[i] = 0;
-  }
-  return out;
+}
+
+/** beardDarkMap()'s texture test: keeps the pixels of `out` where `tex` > 0.25. */
+function keepTextured(out: Uint8Array, tex: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) if (out[i] && !(tex[i]! > 0.25)) out[i] = 0;
 }
 
 /**
@@ -1434,7 +1463,8 @@ function expandRow(
       if (!cover[i]) continue;
       const tx = ctx[x];
       const a = lerp2(la[i00], la[i01], la[i10], la[i11], tx, ty);
-      alpha[i] = a > 1e-3 ? Math.min(1, a) : 0;
+      const am = Math.min(1, a); // on every pixel: see fillSpan()
+      alpha[i] = a > 1e-3 ? am : 0;
       let c = 0;
       for (let bit = 1; bit <= 4; bit <<= 1) {
         const v = lerp2(code[i00] & bit, code[i01] & bit, code[i10] & bit, code[i11] & bit, tx, ty);
@@ -1450,10 +1480,14 @@ function expandRow(
 
 /** Pixels [from, to) of a uniform quad row: alpha from the cells' a, the code's bits set. */
 function fillSpan(from: number, to: number, a: number, c: number, alpha: Float32Array, skin: Float32Array, light: Float32Array, ring: Uint8Array): void {
-  alpha.fill(a > 1e-3 ? Math.min(1, a) : 0, from, to);
-  if (c & 1) skin.fill(1, from, to);
-  if (c & 2) light.fill(1, from, to);
-  if (c & 4) ring.fill(1, from, to);
+  // Math.min and every fill run on each call (a bit not set fills the empty range [from, from)), so
+  // that none is met first in optimised code without type feedback: that deoptimised expandRow, into
+  // which this is inlined, up to 90 times a swap.
+  const am = Math.min(1, a);
+  alpha.fill(a > 1e-3 ? am : 0, from, to);
+  skin.fill(1, from, c & 1 ? to : from);
+  light.fill(1, from, c & 2 ? to : from);
+  ring.fill(1, from, c & 4 ? to : from);
 }
 
 /** Bilinear from cell centres (bilinearTaps), the interpolated values rounded to float32. */
@@ -1478,6 +1512,16 @@ export function keepConnectedToEdge(occ: Float32Array, hard: Float32Array, w: nu
   const n = w * h;
   const seen = new Uint8Array(n);
   const queue = new Int32Array(n);
+  // Three kernels (seeds, search, clearing), no closure: as one function with a closure made per
+  // call, each loop was optimised mid-way and deoptimised after it ("wrong call target" included).
+  const qe = edgeSeeds(occ, hard, w, h, seen, queue);
+  edgeSearch(occ, hard, w, n, seen, queue, qe);
+  for (let i = 0; i < n; i++) if (occ[i] && hard[i] && !seen[i]) occ[i] = 0;
+}
+
+/** keepConnectedToEdge()'s seeds: the occluder's pixels on the hard mask's edge, marked in `seen` and queued; returns their count. */
+function edgeSeeds(occ: Float32Array, hard: Float32Array, w: number, h: number, seen: Uint8Array, queue: Int32Array): number {
+  const n = w * h;
   let qe = 0;
   for (let i = 0; i < n; i++) {
     if (!occ[i] || !hard[i]) continue;
@@ -1489,21 +1533,27 @@ export function keepConnectedToEdge(occ: Float32Array, hard: Float32Array, w: nu
       queue[qe++] = i;
     }
   }
-  // Breadth-first over the 4 neighbours (no per-pixel arrays: this runs once per occluder pixel).
-  const visit = (j: number) => {
-    if (seen[j] || !occ[j] || !hard[j]) return;
-    seen[j] = 1;
-    queue[qe++] = j;
-  };
+  return qe;
+}
+
+/** keepConnectedToEdge()'s breadth-first search over the 4 neighbours from the `qe` queued seeds. */
+function edgeSearch(occ: Float32Array, hard: Float32Array, w: number, n: number, seen: Uint8Array, queue: Int32Array, qe: number): void {
   for (let qs = 0; qs < qe; qs++) {
     const i = queue[qs];
     const x = i % w;
-    if (x > 0) visit(i - 1);
-    if (x < w - 1) visit(i + 1);
-    if (i >= w) visit(i - w);
-    if (i + w < n) visit(i + w);
+    if (x > 0) qe = visitEdge(i - 1, occ, hard, seen, queue, qe);
+    if (x < w - 1) qe = visitEdge(i + 1, occ, hard, seen, queue, qe);
+    if (i >= w) qe = visitEdge(i - w, occ, hard, seen, queue, qe);
+    if (i + w < n) qe = visitEdge(i + w, occ, hard, seen, queue, qe);
   }
-  for (let i = 0; i < n; i++) if (occ[i] && hard[i] && !seen[i]) occ[i] = 0;
+}
+
+/** Queues pixel j (an occluder pixel inside `hard` not yet seen); returns the queue's new length. */
+function visitEdge(j: number, occ: Float32Array, hard: Float32Array, seen: Uint8Array, queue: Int32Array, qe: number): number {
+  if (seen[j] || !occ[j] || !hard[j]) return qe;
+  seen[j] = 1;
+  queue[qe++] = j;
+  return qe;
 }
 
 /**

@@ -104,33 +104,89 @@ export function gaussBlur(src: Float32Array, w: number, h: number, sigma: number
 /** Blur of `values` that only averages where `weight` > 0 (normalised convolution). */
 export function maskedBlur(values: Float32Array, weight: Float32Array, w: number, h: number, sigma: number): Float32Array {
   const vw = new Float32Array(values.length);
-  for (let i = 0; i < vw.length; i++) vw[i] = values[i] * weight[i];
+  productInto(vw, values, weight);
   const a = gaussBlur(vw, w, h, sigma);
   const b = gaussBlur(weight, w, h, sigma);
-  for (let i = 0; i < a.length; i++) a[i] = b[i] > 1e-4 ? a[i] / b[i] : 0;
+  divideByWeight(a, b);
   return a;
 }
 
-/** Fills a polygon (even-odd rule, pixel centres) into `plane` with `value`. */
+// The loops of the normalised blurs, as kernels of their own: in the blur's function the first loop
+// was optimised mid-loop (OSR) and deoptimised at the blur's call after it, up to 30 times a run.
+
+/** out[i] = a[i] · b[i]. */
+export function productInto(out: Float32Array, a: Float32Array, b: Float32Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = a[i] * b[i];
+}
+
+/** a[i] /= wb[i] where wb[i] > 1e-4, else 0. */
+export function divideByWeight(a: Float32Array, wb: Float32Array): void {
+  for (let i = 0; i < a.length; i++) a[i] = wb[i] > 1e-4 ? a[i] / wb[i] : 0;
+}
+
+/**
+ * Fills a polygon (even-odd rule, pixel centres) into `plane` with `value`. The points are copied
+ * into one Float64Array and the spans found and filled by kernels that each see one array kind: the
+ * points come as number pairs, Float32Arrays and tuples and the planes as Float32Array and
+ * Uint8Array, and a single loop over them all was deoptimised ("wrong map") and compiled again.
+ */
 export function fillPolygon(plane: Float32Array | Uint8Array, w: number, h: number, pts: ArrayLike<number>[], value: number): void {
-  if (pts.length < 3) return;
+  const n = pts.length;
+  if (n < 3) return;
+  const xy = new Float64Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    const p = pts[i];
+    xy[2 * i] = p[0];
+    xy[2 * i + 1] = p[1];
+  }
   let minY = Infinity;
   let maxY = -Infinity;
-  for (const p of pts) {
-    minY = Math.min(minY, p[1]);
-    maxY = Math.max(maxY, p[1]);
+  for (let i = 0; i < n; i++) {
+    minY = Math.min(minY, xy[2 * i + 1]);
+    maxY = Math.max(maxY, xy[2 * i + 1]);
   }
-  const xs: number[] = [];
-  for (let y = Math.max(0, Math.floor(minY)); y <= Math.min(h - 1, Math.ceil(maxY)); y++) {
-    const cy = y + 0.5;
-    xs.length = 0;
-    for (let i = 0, j = pts.length - 1; i < pts.length; j = i++) {
-      const [xi, yi] = [pts[i][0], pts[i][1]];
-      const [xj, yj] = [pts[j][0], pts[j][1]];
-      if (yi > cy !== yj > cy) xs.push(xi + ((cy - yi) * (xj - xi)) / (yj - yi));
+  const y0 = Math.max(0, Math.floor(minY));
+  const y1 = Math.min(h - 1, Math.ceil(maxY));
+  const xs = new Float64Array(n);
+  if (plane instanceof Float32Array) fillPolygonF32(plane, w, y0, y1, xy, n, xs, value);
+  else fillPolygonU8(plane, w, y0, y1, xy, n, xs, value);
+}
+
+/** The x of the polygon's edges' crossings of the line y = cy into `xs`, ascending; returns their count. */
+function rowCrossings(xy: Float64Array, n: number, cy: number, xs: Float64Array): number {
+  let c = 0;
+  for (let i = 0, j = n - 1; i < n; j = i++) {
+    const xi = xy[2 * i], yi = xy[2 * i + 1];
+    const xj = xy[2 * j], yj = xy[2 * j + 1];
+    if (yi > cy !== yj > cy) {
+      // Insertion in ascending order (stable, as the sort it replaced).
+      const v = xi + ((cy - yi) * (xj - xi)) / (yj - yi);
+      let k = c++;
+      while (k > 0 && xs[k - 1] > v) {
+        xs[k] = xs[k - 1];
+        k--;
+      }
+      xs[k] = v;
     }
-    xs.sort((a, b) => a - b);
-    for (let k = 0; k + 1 < xs.length; k += 2) {
+  }
+  return c;
+}
+
+function fillPolygonF32(plane: Float32Array, w: number, y0: number, y1: number, xy: Float64Array, n: number, xs: Float64Array, value: number): void {
+  for (let y = y0; y <= y1; y++) {
+    const c = rowCrossings(xy, n, y + 0.5, xs);
+    for (let k = 0; k + 1 < c; k += 2) {
+      const x0 = Math.max(0, Math.ceil(xs[k] - 0.5));
+      const x1 = Math.min(w - 1, Math.floor(xs[k + 1] - 0.5));
+      for (let x = x0; x <= x1; x++) plane[y * w + x] = value;
+    }
+  }
+}
+
+function fillPolygonU8(plane: Uint8Array, w: number, y0: number, y1: number, xy: Float64Array, n: number, xs: Float64Array, value: number): void {
+  for (let y = y0; y <= y1; y++) {
+    const c = rowCrossings(xy, n, y + 0.5, xs);
+    for (let k = 0; k + 1 < c; k += 2) {
       const x0 = Math.max(0, Math.ceil(xs[k] - 0.5));
       const x1 = Math.min(w - 1, Math.floor(xs[k + 1] - 0.5));
       for (let x = x0; x <= x1; x++) plane[y * w + x] = value;
@@ -229,23 +285,38 @@ const XYZ8 = (() => {
 /** Interleaved RGB (0..255) to three planes L, a, b (only where `only` is set, when given; 0 elsewhere), into `out` when given. */
 export function rgbToLab(rgb: Float32Array, n: number, only?: Uint8Array, out?: [Float32Array, Float32Array, Float32Array]): [Float32Array, Float32Array, Float32Array] {
   const [L, A, B] = out ?? [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
-  const T = XYZ8;
+  // Kernels with and without `only`: one loop testing an `only` that is sometimes undefined was
+  // optimised for one case and deoptimised by the other.
+  if (only) rgbToLabOnly(rgb, n, only, L, A, B);
+  else rgbToLabAll(rgb, n, L, A, B);
+  return [L, A, B];
+}
+
+function rgbToLabAll(rgb: Float32Array, n: number, L: Float32Array, A: Float32Array, B: Float32Array): void {
+  for (let i = 0; i < n; i++) labOfPixel(rgb, i, L, A, B);
+}
+
+function rgbToLabOnly(rgb: Float32Array, n: number, only: Uint8Array, L: Float32Array, A: Float32Array, B: Float32Array): void {
   for (let i = 0; i < n; i++) {
-    if (only && !only[i]) {
+    if (!only[i]) {
       L[i] = A[i] = B[i] = 0;
       continue;
     }
-    const r = level(rgb[i * 3]);
-    const g = 256 + level(rgb[i * 3 + 1]);
-    const b = 512 + level(rgb[i * 3 + 2]);
-    const fx = fLabFast(T[r] + T[g] + T[b]);
-    const fy = fLabFast(T[768 + r] + T[768 + g] + T[768 + b]);
-    const fz = fLabFast(T[1536 + r] + T[1536 + g] + T[1536 + b]);
-    L[i] = 116 * fy - 16;
-    A[i] = 500 * (fx - fy);
-    B[i] = 200 * (fy - fz);
+    labOfPixel(rgb, i, L, A, B);
   }
-  return [L, A, B];
+}
+
+function labOfPixel(rgb: Float32Array, i: number, L: Float32Array, A: Float32Array, B: Float32Array): void {
+  const T = XYZ8;
+  const r = level(rgb[i * 3]);
+  const g = 256 + level(rgb[i * 3 + 1]);
+  const b = 512 + level(rgb[i * 3 + 2]);
+  const fx = fLabFast(T[r] + T[g] + T[b]);
+  const fy = fLabFast(T[768 + r] + T[768 + g] + T[768 + b]);
+  const fz = fLabFast(T[1536 + r] + T[1536 + g] + T[1536 + b]);
+  L[i] = 116 * fy - 16;
+  A[i] = 500 * (fx - fy);
+  B[i] = 200 * (fy - fz);
 }
 
 /** A 0..255 float to its nearest whole level. */
@@ -255,17 +326,28 @@ function level(v: number): number {
 
 /** Three planes L, a, b back to interleaved RGB (0..255, clamped). */
 export function labToRgb(L: Float32Array, A: Float32Array, B: Float32Array, out: Float32Array, only?: Uint8Array): Float32Array {
-  for (let i = 0; i < L.length; i++) {
-    if (only && !only[i]) continue;
-    const fy = (L[i] + 16) / 116;
-    const x = XN * fInv(fy + A[i] / 500);
-    const y = fInv(fy);
-    const z = ZN * fInv(fy - B[i] / 200);
-    out[i * 3] = fromLinear(3.2404542 * x - 1.5371385 * y - 0.4985314 * z);
-    out[i * 3 + 1] = fromLinear(-0.969266 * x + 1.8760108 * y + 0.041556 * z);
-    out[i * 3 + 2] = fromLinear(0.0556434 * x - 0.2040259 * y + 1.0572252 * z);
-  }
+  // As rgbToLab: a kernel with and one without `only`.
+  if (only) labToRgbOnly(L, A, B, out, only);
+  else labToRgbAll(L, A, B, out);
   return out;
+}
+
+function labToRgbAll(L: Float32Array, A: Float32Array, B: Float32Array, out: Float32Array): void {
+  for (let i = 0; i < L.length; i++) rgbOfLab(L, A, B, out, i);
+}
+
+function labToRgbOnly(L: Float32Array, A: Float32Array, B: Float32Array, out: Float32Array, only: Uint8Array): void {
+  for (let i = 0; i < L.length; i++) if (only[i]) rgbOfLab(L, A, B, out, i);
+}
+
+function rgbOfLab(L: Float32Array, A: Float32Array, B: Float32Array, out: Float32Array, i: number): void {
+  const fy = (L[i] + 16) / 116;
+  const x = XN * fInv(fy + A[i] / 500);
+  const y = fInv(fy);
+  const z = ZN * fInv(fy - B[i] / 200);
+  out[i * 3] = fromLinear(3.2404542 * x - 1.5371385 * y - 0.4985314 * z);
+  out[i * 3 + 1] = fromLinear(-0.969266 * x + 1.8760108 * y + 0.041556 * z);
+  out[i * 3 + 2] = fromLinear(0.0556434 * x - 0.2040259 * y + 1.0572252 * z);
 }
 
 /** Bilinear taps from cell centres along one axis: for each of n pixels, its two cells and the weight of the second. */
@@ -282,35 +364,88 @@ export function bilinearTaps(n: number, cells: number, k: number): { i0: Int32Ar
   return { i0, i1, t };
 }
 
+/** selectKth()'s partition ends (one thread runs it at a time). */
+const IJ = new Int32Array(2);
+
 /**
  * The k-th smallest value of `a` (0-based), as `a.sort()[k]` would give, in linear expected time
  * (Hoare's selection): medians of a few hundred thousand samples were sorted whole. Reorders `a`.
  */
 export function selectKth(a: Float32Array | Float64Array, k: number): number {
+  // One kernel per array kind: a loop that saw both was deoptimised ("wrong map") and compiled again.
+  return a instanceof Float32Array ? selectKth32(a, k) : selectKth64(a, k);
+}
+
+function selectKth32(a: Float32Array, k: number): number {
   let lo = 0;
   let hi = a.length - 1;
   while (hi > lo) {
     // Median of three as the pivot: sorted or constant runs stay linear.
     const mid = (lo + hi) >> 1;
-    const p = median3(a[lo]!, a[mid]!, a[hi]!);
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i]! < p) i++;
-      while (a[j]! > p) j--;
-      if (i <= j) {
-        const t = a[i]!;
-        a[i] = a[j]!;
-        a[j] = t;
-        i++;
-        j--;
-      }
-    }
+    partition32(a, lo, hi, median3(a[lo]!, a[mid]!, a[hi]!), IJ);
+    const i = IJ[0]!, j = IJ[1]!;
     if (k <= j) hi = j;
     else if (k >= i) lo = i;
     else return a[k]!;
   }
   return a[k]!;
+}
+
+/** Hoare's partition of a[lo..hi] around p: its final i, j into ij (stored as it goes, so that no code after the loop lacks type feedback when the loop is optimised mid-way). */
+function partition32(a: Float32Array, lo: number, hi: number, p: number, ij: Int32Array): void {
+  let i = lo;
+  let j = hi;
+  ij[0] = i;
+  ij[1] = j;
+  while (i <= j) {
+    while (a[i]! < p) i++;
+    while (a[j]! > p) j--;
+    if (i <= j) {
+      const t = a[i]!;
+      a[i] = a[j]!;
+      a[j] = t;
+      i++;
+      j--;
+    }
+    ij[0] = i;
+    ij[1] = j;
+  }
+}
+
+function selectKth64(a: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (hi > lo) {
+    // Median of three as the pivot: sorted or constant runs stay linear.
+    const mid = (lo + hi) >> 1;
+    partition64(a, lo, hi, median3(a[lo]!, a[mid]!, a[hi]!), IJ);
+    const i = IJ[0]!, j = IJ[1]!;
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k]!;
+  }
+  return a[k]!;
+}
+
+/** Hoare's partition of a[lo..hi] around p: its final i, j into ij (stored as it goes, so that no code after the loop lacks type feedback when the loop is optimised mid-way). */
+function partition64(a: Float64Array, lo: number, hi: number, p: number, ij: Int32Array): void {
+  let i = lo;
+  let j = hi;
+  ij[0] = i;
+  ij[1] = j;
+  while (i <= j) {
+    while (a[i]! < p) i++;
+    while (a[j]! > p) j--;
+    if (i <= j) {
+      const t = a[i]!;
+      a[i] = a[j]!;
+      a[j] = t;
+      i++;
+      j--;
+    }
+    ij[0] = i;
+    ij[1] = j;
+  }
 }
 
 function median3(a: number, b: number, c: number): number {
@@ -344,8 +479,22 @@ export function solve(A: Float64Array, b: Float64Array, n: number): Float64Array
   return x;
 }
 
+/** setBox()'s result: x0, y0, x1, y1 (x1 = -1: none set). */
+const SET_BOX = new Int32Array(4);
+
 /** The bounding box (inclusive ends) of a plane's set pixels; undefined when none is set. */
 export function setBox(plane: ArrayLike<number>, w: number, h: number): { x0: number; y0: number; x1: number; y1: number } | undefined {
+  // One kernel per plane kind (Uint8Array masks, Float32Array alphas): one loop over both was
+  // deoptimised ("wrong map") and compiled again.
+  const b = SET_BOX;
+  if (plane instanceof Uint8Array) setBoxU8(plane, w, h, b);
+  else if (plane instanceof Float32Array) setBoxF32(plane, w, h, b);
+  else setBoxAny(plane, w, h, b);
+  const x0 = b[0]!, y0 = b[1]!, x1 = b[2]!, y1 = b[3]!;
+  return x1 < 0 ? undefined : { x0, y0, x1, y1 };
+}
+
+function setBoxU8(plane: Uint8Array, w: number, h: number, out: Int32Array): void {
   let x0 = w, y0 = h, x1 = -1, y1 = -1;
   for (let y = 0; y < h; y++) {
     for (let x = 0, i = y * w; x < w; x++, i++) {
@@ -356,8 +505,46 @@ export function setBox(plane: ArrayLike<number>, w: number, h: number): { x0: nu
       if (y > y1) y1 = y;
     }
   }
-  return x1 < 0 ? undefined : { x0, y0, x1, y1 };
+  out[0] = x0;
+  out[1] = y0;
+  out[2] = x1;
+  out[3] = y1;
 }
+
+function setBoxF32(plane: Float32Array, w: number, h: number, out: Int32Array): void {
+  let x0 = w, y0 = h, x1 = -1, y1 = -1;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0, i = y * w; x < w; x++, i++) {
+      if (!plane[i]) continue;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      if (y > y1) y1 = y;
+    }
+  }
+  out[0] = x0;
+  out[1] = y0;
+  out[2] = x1;
+  out[3] = y1;
+}
+
+function setBoxAny(plane: ArrayLike<number>, w: number, h: number, out: Int32Array): void {
+  let x0 = w, y0 = h, x1 = -1, y1 = -1;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0, i = y * w; x < w; x++, i++) {
+      if (!plane[i]) continue;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      if (y > y1) y1 = y;
+    }
+  }
+  out[0] = x0;
+  out[1] = y0;
+  out[2] = x1;
+  out[3] = y1;
+}
+
 
 /**
  * Min and max of `v` (row length w) over the (2r+1)² box around each pixel of [x0, x1] × [y0, y1]

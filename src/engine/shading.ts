@@ -87,9 +87,21 @@ function basis(n: Float32Array, c: number, out: Float64Array): void {
 export function fitShading(values: Float32Array, weight: Float32Array, n: Float32Array, has: Uint8Array): Float64Array | null {
   const A = new Float64Array(TERMS * TERMS);
   const r = new Float64Array(TERMS);
-  const y = new Float64Array(TERMS);
+  const count = shadingSums(values, weight, n, has, A, r, new Float64Array(TERMS));
+  if (count < 60) return null;
+  // The normals of one face span less than a hemisphere: a small ridge keeps the higher terms
+  // from extrapolating wildly where the fit has no samples.
+  const ridge = 0.02 * count;
+  for (let i = 1; i < TERMS; i++) A[i * TERMS + i] += ridge;
+  return solve(A, r, TERMS);
+}
+
+/**
+ * fitShading()'s normal equations: the weighted sums into A and r; returns the samples' count. A
+ * kernel: as fitShading's loop it was optimised mid-way and deoptimised on the code after it.
+ */
+function shadingSums(values: Float32Array, weight: Float32Array, n: Float32Array, has: Uint8Array, A: Float64Array, r: Float64Array, y: Float64Array): number {
   let count = 0;
-  let mean = 0;
   for (let c = 0; c < values.length; c++) {
     const w = weight[c];
     if (!has[c] || !(w > 0.5) || !(values[c] > 2)) continue;
@@ -99,14 +111,8 @@ export function fitShading(values: Float32Array, weight: Float32Array, n: Float3
       for (let j = 0; j < TERMS; j++) A[i * TERMS + j] += w * y[i] * y[j];
     }
     count++;
-    mean += values[c];
   }
-  if (count < 60) return null;
-  // The normals of one face span less than a hemisphere: a small ridge keeps the higher terms
-  // from extrapolating wildly where the fit has no samples.
-  const ridge = 0.02 * count;
-  for (let i = 1; i < TERMS; i++) A[i * TERMS + i] += ridge;
-  return solve(A, r, TERMS);
+  return count;
 }
 
 const scratch = new Float64Array(TERMS);

@@ -64,7 +64,8 @@ function region(w: number, h: number, poly: Pt[], hole: Pt[] | undefined, r: num
 
 /** Weighted means of the three planes over a region. */
 function means(lab: Lab, cover: Uint8Array, w: number, r: Region): { mean: number[]; weight: number } {
-  const mean = [0, 0, 0];
+  // A Float64Array: [0, 0, 0] turned from small integers to doubles mid-loop ("wrong map").
+  const mean = new Float64Array(3);
   let weight = 0;
   for (let y = 0; y < r.h; y++) {
     for (let x = 0; x < r.w; x++) {
@@ -75,7 +76,7 @@ function means(lab: Lab, cover: Uint8Array, w: number, r: Region): { mean: numbe
       for (let c = 0; c < 3; c++) mean[c] += k * lab[c][i];
     }
   }
-  return { mean: mean.map((v) => (weight ? v / weight : 0)), weight };
+  return { mean: Array.from(mean, (v) => (weight ? v / weight : 0)), weight };
 }
 
 /** The upper eyelid: the eye's contour lifted toward the brow, less the eye opening itself. */

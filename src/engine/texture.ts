@@ -127,14 +127,29 @@ function boxMean(sat: Float64Array, w: number, h: number, x: number, y: number, 
 /** Median of |band| over the sample pixels, the band being fine (Y − box r1) or medium (box r1 − box r2). */
 function bandEnergy(sat: Float64Array, rgb: Float32Array, w: number, h: number, idx: Int32Array, r1: number, r2: number, fine: boolean): number {
   const a = new Float32Array(idx.length);
+  if (fine) fineBandValues(sat, rgb, w, h, idx, r1, a);
+  else mediumBandValues(sat, w, h, idx, r1, r2, a);
+  return a.length ? selectKth(a, a.length >> 1) : 0;
+}
+
+// bandEnergy()'s |band| a sample pixel, into `a`: kernels (as bandEnergy's loop, it was optimised
+// mid-way and deoptimised at the median after it), one a band (the medium band's second box mean
+// had no type feedback when the fine band's calls had made the kernel hot).
+
+function fineBandValues(sat: Float64Array, rgb: Float32Array, w: number, h: number, idx: Int32Array, r1: number, a: Float32Array): void {
   for (let j = 0; j < idx.length; j++) {
     const i = idx[j], x = i % w, y = (i / w) | 0;
     const b1 = boxMean(sat, w, h, x, y, r1);
-    const v = fine ? 0.299 * rgb[i * 3] + 0.587 * rgb[i * 3 + 1] + 0.114 * rgb[i * 3 + 2] - b1 : b1 - boxMean(sat, w, h, x, y, r2);
-    a[j] = Math.abs(v);
+    a[j] = Math.abs(0.299 * rgb[i * 3] + 0.587 * rgb[i * 3 + 1] + 0.114 * rgb[i * 3 + 2] - b1);
   }
-  // Typed arrays sort numerically in native code.
-  return a.length ? selectKth(a, a.length >> 1) : 0;
+}
+
+function mediumBandValues(sat: Float64Array, w: number, h: number, idx: Int32Array, r1: number, r2: number, a: Float32Array): void {
+  for (let j = 0; j < idx.length; j++) {
+    const i = idx[j], x = i % w, y = (i / w) | 0;
+    const b1 = boxMean(sat, w, h, x, y, r1);
+    a[j] = Math.abs(b1 - boxMean(sat, w, h, x, y, r2));
+  }
 }
 
 /** Median of |fine band| (v − its 3×3 box mean, clipped at the edges) of the noise field over the sample pixels. */

@@ -53,59 +53,76 @@ export function warpTriangles(src: RgbImage, srcPts: ArrayLike<number>[], dstPts
     const sb = srcPts[tris[t + 1]];
     const sc = srcPts[tris[t + 2]];
     const st = ratios[t / 3] / med;
-    // Barycentrics l1, l2 (and l0 = 1 − l1 − l2) and the source position are affine in the pixel
-    // centre (px, py): each row's span inside the triangle is solved for, then walked with steps.
-    const id = 1 / det;
-    const a1 = (cy - ay) * id, b1 = -(cx - ax) * id, c1 = (-ax * (cy - ay) + (cx - ax) * ay) * id;
-    const a2 = -(by - ay) * id, b2 = (bx - ax) * id, c2 = (-(bx - ax) * ay + ax * (by - ay)) * id;
-    const a0 = -a1 - a2, b0 = -b1 - b2, c0 = 1 - c1 - c2;
-    const ux = sb[0] - sa[0], vx = sc[0] - sa[0], uy = sb[1] - sa[1], vy = sc[1] - sa[1];
-    const minX = Math.max(0, Math.floor(Math.min(ax, bx, cx)));
-    const maxX = Math.min(w - 1, Math.ceil(Math.max(ax, bx, cx)));
-    const minY = Math.max(0, Math.floor(Math.min(ay, by, cy)));
-    const maxY = Math.min(h - 1, Math.ceil(Math.max(ay, by, cy)));
-    for (let y = minY; y <= maxY; y++) {
-      const py = y + 0.5;
-      // Pixel centres px with α·px + β ≥ EPS for each barycentric.
-      let lo = minX + 0.5, hi = maxX + 0.5;
-      for (let q = 0; q < 3; q++) {
-        const al = q === 0 ? a0 : q === 1 ? a1 : a2;
-        const be = (q === 0 ? b0 : q === 1 ? b1 : b2) * py + (q === 0 ? c0 : q === 1 ? c1 : c2);
-        if (al > 0) lo = Math.max(lo, (EPS - be) / al);
-        else if (al < 0) hi = Math.min(hi, (EPS - be) / al);
-        else if (be < EPS) hi = -Infinity;
-      }
-      const xs = Math.max(minX, Math.ceil(lo - 0.5));
-      const xe = Math.min(maxX, Math.floor(hi - 0.5));
-      if (xs > xe) continue;
-      let px = xs + 0.5;
-      for (let x = xs, i = y * w + xs; x <= xe; x++, i++, px++) {
-        if (cover[i]) continue;
-        const l1 = a1 * px + b1 * py + c1;
-        const l2 = a2 * px + b2 * py + c2;
-        const sx = sa[0] + l1 * ux + l2 * vx - 0.5;
-        const sy = sa[1] + l1 * uy + l2 * vy - 0.5;
-        // Bilinear sample, clamped at the borders.
-        const fx = Math.min(sw - 1, Math.max(0, sx));
-        const fy = Math.min(sh - 1, Math.max(0, sy));
-        const ix = Math.min(sw - 2, Math.floor(fx));
-        const iy = Math.min(sh - 2, Math.floor(fy));
-        const dx = fx - ix;
-        const dy = fy - iy;
-        const p00 = (iy * sw + ix) * 3;
-        const p10 = p00 + 3;
-        const p01 = p00 + sw * 3;
-        const p11 = p01 + 3;
-        const w00 = (1 - dx) * (1 - dy), w10 = dx * (1 - dy), w01 = (1 - dx) * dy, w11 = dx * dy;
-        rgb[i * 3] = sd[p00] * w00 + sd[p10] * w10 + sd[p01] * w01 + sd[p11] * w11;
-        rgb[i * 3 + 1] = sd[p00 + 1] * w00 + sd[p10 + 1] * w10 + sd[p01 + 1] * w01 + sd[p11 + 1] * w11;
-        rgb[i * 3 + 2] = sd[p00 + 2] * w00 + sd[p10 + 2] * w10 + sd[p01 + 2] * w01 + sd[p11 + 2] * w11;
-        cover[i] = 1;
-        stretch[i] = st;
-      }
-    }
+    warpTriangle(sd, sw, sh, rgb, cover, stretch, w, h, ax, ay, bx, by, cx, cy, det, sa[0], sa[1], sb[0], sb[1], sc[0], sc[1], st);
   }
   return { rgb, cover, stretch };
+}
+
+/**
+ * One triangle of warpTriangles(): dst corners (ax, ay)…(cx, cy) in the ROI, det their determinant,
+ * source corners sa, sb, sc. Its own function, called once a triangle, so that V8 compiles it once
+ * with complete feedback: as the body of the triangle loop it was optimised mid-loop (OSR) and
+ * deoptimised on the branches the first triangles had not taken.
+ */
+function warpTriangle(
+  sd: Uint8Array, sw: number, sh: number, rgb: Float32Array, cover: Uint8Array, stretch: Float32Array, w: number, h: number,
+  ax: number, ay: number, bx: number, by: number, cx: number, cy: number, det: number,
+  sa0: number, sa1: number, sb0: number, sb1: number, sc0: number, sc1: number, st: number,
+): void {
+  // Barycentrics l1, l2 (and l0 = 1 − l1 − l2) and the source position are affine in the pixel
+  // centre (px, py): each row's span inside the triangle is solved for, then walked with steps.
+  const id = 1 / det;
+  const a1 = (cy - ay) * id, b1 = -(cx - ax) * id, c1 = (-ax * (cy - ay) + (cx - ax) * ay) * id;
+  const a2 = -(by - ay) * id, b2 = (bx - ax) * id, c2 = (-(bx - ax) * ay + ax * (by - ay)) * id;
+  const a0 = -a1 - a2, b0 = -b1 - b2, c0 = 1 - c1 - c2;
+  const ux = sb0 - sa0, vx = sc0 - sa0, uy = sb1 - sa1, vy = sc1 - sa1;
+  const minX = Math.max(0, Math.floor(Math.min(ax, bx, cx)));
+  const maxX = Math.min(w - 1, Math.ceil(Math.max(ax, bx, cx)));
+  const minY = Math.max(0, Math.floor(Math.min(ay, by, cy)));
+  const maxY = Math.min(h - 1, Math.ceil(Math.max(ay, by, cy)));
+  for (let y = minY; y <= maxY; y++) {
+    const py = y + 0.5;
+    // Pixel centres px with α·px + β ≥ EPS for each barycentric.
+    let lo = minX + 0.5, hi = maxX + 0.5;
+    for (let q = 0; q < 3; q++) {
+      const al = q === 0 ? a0 : q === 1 ? a1 : a2;
+      const be = (q === 0 ? b0 : q === 1 ? b1 : b2) * py + (q === 0 ? c0 : q === 1 ? c1 : c2);
+      // Compared on every pass (not only when al is 0, which few triangles meet): a compare that
+      // has never run has no type feedback, and the optimised kernel was deoptimised on it.
+      const outside = be < EPS;
+      if (al > 0) lo = Math.max(lo, (EPS - be) / al);
+      else if (al < 0) hi = Math.min(hi, (EPS - be) / al);
+      else if (outside) hi = -1; // an empty row (xe < 0 ≤ xs); -Infinity made floor() below a double and deoptimised the kernel
+    }
+    const xs = Math.max(minX, Math.ceil(lo - 0.5));
+    const xe = Math.min(maxX, Math.floor(hi - 0.5));
+    if (xs > xe) continue;
+    let px = xs + 0.5;
+    for (let x = xs, i = y * w + xs; x <= xe; x++, i++, px++) {
+      if (cover[i]) continue;
+      const l1 = a1 * px + b1 * py + c1;
+      const l2 = a2 * px + b2 * py + c2;
+      const sx = sa0 + l1 * ux + l2 * vx - 0.5;
+      const sy = sa1 + l1 * uy + l2 * vy - 0.5;
+      // Bilinear sample, clamped at the borders.
+      const fx = Math.min(sw - 1, Math.max(0, sx));
+      const fy = Math.min(sh - 1, Math.max(0, sy));
+      const ix = Math.min(sw - 2, Math.floor(fx));
+      const iy = Math.min(sh - 2, Math.floor(fy));
+      const dx = fx - ix;
+      const dy = fy - iy;
+      const p00 = (iy * sw + ix) * 3;
+      const p10 = p00 + 3;
+      const p01 = p00 + sw * 3;
+      const p11 = p01 + 3;
+      const w00 = (1 - dx) * (1 - dy), w10 = dx * (1 - dy), w01 = (1 - dx) * dy, w11 = dx * dy;
+      rgb[i * 3] = sd[p00] * w00 + sd[p10] * w10 + sd[p01] * w01 + sd[p11] * w11;
+      rgb[i * 3 + 1] = sd[p00 + 1] * w00 + sd[p10 + 1] * w10 + sd[p01 + 1] * w01 + sd[p11 + 1] * w11;
+      rgb[i * 3 + 2] = sd[p00 + 2] * w00 + sd[p10 + 2] * w10 + sd[p01 + 2] * w01 + sd[p11 + 2] * w11;
+      cover[i] = 1;
+      stretch[i] = st;
+    }
+  }
 }
 
 /** Tolerance of the inside test: neighbouring triangles overlap a hair, so no pixel on a shared edge is missed. */
