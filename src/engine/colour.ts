@@ -635,19 +635,14 @@ function reliefMatch(grid: CellGrid, gains: Float32Array[], shifts: Float32Array
   const ft = fieldL(lt, opts.reliefFine), ctf = fieldL(lt, opts.reliefCoarse);
   const dm = new Float32Array(nc);
   const dt = new Float32Array(nc);
-  let n = 0, sm = 0, st = 0, sd = 0, smt = 0, pm = 0, pt = 0;
+  let n = 0, sd = 0;
   const lift: number[] = [];
   for (let i = 0; i < nc; i++) {
     dm[i] = fm[i] - cm[i];
     dt[i] = ft[i] - ctf[i];
     if (wl[i] > 0.5 && inner[i] > 0 && feat[i] === 0) {
       n++;
-      sm += dm[i] * dm[i];
-      st += dt[i] * dt[i];
-      smt += dm[i] * dt[i];
       sd += (dm[i] - dt[i]) ** 2;
-      pm += Math.max(0, dm[i]) ** 2;
-      pt += Math.max(0, dt[i]) ** 2;
       lift.push(Math.log(Math.max(1, ct[i] + 16) / Math.max(1, cs[i] + 16)));
     }
   }
@@ -660,7 +655,6 @@ function reliefMatch(grid: CellGrid, gains: Float32Array[], shifts: Float32Array
   const lq = Float64Array.from(lift);
   const lifted = selectKth(lq, lq.length >> 1);
   const gate = Math.min(1, Math.max(0, (diff - opts.reliefFrom) / Math.max(1e-6, opts.reliefFrom))) * Math.min(1, Math.max(0, (lifted - RELIEF_LIFT_FROM) / RELIEF_LIFT_FROM)) * (1 - grey);
-  if (process.env.RELIEF_DEBUG) console.error(`relief n ${n} rms src ${(100 * Math.sqrt(sm / n)).toFixed(2)} tpl ${(100 * Math.sqrt(st / n)).toFixed(2)} pos ${(100 * Math.sqrt(pm / n)).toFixed(2)}/${(100 * Math.sqrt(pt / n)).toFixed(2)} corr ${(smt / Math.sqrt(sm * st)).toFixed(3)} diff ${diff.toFixed(3)} lift ${lifted.toFixed(3)} gate ${gate.toFixed(2)}`);
   const s = Math.min(1, opts.relief) * gate;
   if (!(s > 0)) return;
   const liftShare = Math.min(1, Math.max(0, opts.reliefLift));
