@@ -177,9 +177,21 @@ export interface BeardDarkOptions {
   moustacheShare: number;
   /** ... the chroma gate for it (as `chroma`, against √ of the lightness ratio); 0 = none. */
   moustacheChroma: number;
+  /**
+   * The template's stubble under its lower lip (with `template` > 0): light grey-brown stubble passes
+   * the colour test and beardDark's (not dark enough, not greyer than the skin), so the source's
+   * chin under its lip showed as a lighter blotch in the template's beard. In the band between the
+   * lower lip and the chin (between the mouth's corners, below the lip's lowest point, above 40 %
+   * of the way on to the chin's tip), the template's pixels of fine-band energy over `underLip` ×
+   * its forehead's (mask.stubble's texture) are its beard when they are at least `underLipShare` of
+   * the band; kept then without reaching the edge (as the moustache). 0 = off.
+   */
+  underLip: number;
+  /** ... the least share of that band that is stubble (a bare chin's pores and a lip's shadow are less). */
+  underLipShare: number;
 }
 
-export const DEFAULT_BEARD_DARK: BeardDarkOptions = { dark: 0.75, chroma: 0.9, sigma: 0.08, texture: 2, lift: 0.03, template: 0.75, templateShare: 0.25, bridge: 0.03, nose: 1, moustache: 0.3, moustacheGrow: 0.45, moustacheShare: 0.1, moustacheChroma: 1.2 };
+export const DEFAULT_BEARD_DARK: BeardDarkOptions = { dark: 0.75, chroma: 0.9, sigma: 0.08, texture: 2, lift: 0.03, template: 0.75, templateShare: 0.25, bridge: 0.03, nose: 1, moustache: 0.3, moustacheGrow: 0.45, moustacheShare: 0.1, moustacheChroma: 1.2, underLip: 0, underLipShare: 0.9 };
 
 export const DEFAULT_MASK: MaskOptions = { feather: 0.03, mouthOpenKeep: 0.07, occluderThreshold: 5.5, maxStretch: 6, mouthMismatch: 1, occluderFromEdge: 1, statsThreshold: 2.5, foreheadFrom: 0.2, foreheadTo: 1, keepBeard: 1, beardMouth: 2, beardDark: DEFAULT_BEARD_DARK, strands: DEFAULT_STRANDS, sideHair: DEFAULT_SIDE_HAIR, glasses: DEFAULT_GLASSES, hairEdge: DEFAULT_HAIR_EDGE, stubble: DEFAULT_STUBBLE, visibility: DEFAULT_VISIBILITY, browCover: 1, skinTrim: 2.5, browFill: 0, hands: 0, handDetect: DEFAULT_HANDS };
 
@@ -238,6 +250,8 @@ export interface MaskInput {
   beardTexture?: (box: Rect) => Float32Array;
   /** The same for the template (mask.beardDark.template). */
   templateBeardTexture?: (box: Rect) => Float32Array;
+  /** mask.beardDark.underLip: 1 where the template is stubble by texture under its lower lip (set by buildMaskAt). */
+  underLipStubble?: Float32Array;
   /** mask.hands: 1 where a hand is (the source's as warped, the template's), over the ROI (./hands.ts handPlane). */
   hands?: Uint8Array;
 }
@@ -336,6 +350,9 @@ export function buildMask(args: MaskInput): FaceMask {
   // mask.beardDark.moustache: the template's own moustache, kept without reaching the edge.
   const moustache = lower && tplDarkOn && opts.beardDark.moustache > 0 ? templateMoustache(targetLab, skinParams(targetSkin), cover, lower, beardZone!, hard, parts, m, up, x0, y0, w, h, faceW, opts) : undefined;
   if (moustache) markWhere(occ, moustache, hard);
+  // mask.beardDark.underLip: the template's stubble between its lower lip and chin.
+  const underLip = lower && tplDarkOn && args.underLipStubble ? templateUnderLip(args.underLipStubble, lower, hard, parts, m, up, x0, y0, w, h, opts.beardDark.underLipShare) : undefined;
+  if (underLip) markWhere(occ, underLip, hard);
   let occluded = 0;
   if (opts.occluderThreshold > 0 && opts.strands.energy > 0) {
     // The source's strands of hair, found by texture (blonde or grey hair over pale skin passes
@@ -377,7 +394,7 @@ export function buildMask(args: MaskInput): FaceMask {
     // Close small gaps and drop specks: smooth, then threshold.
     thresholdOutside(smoothOcc(occ, w, h, Math.max(1, Math.round(0.01 * faceW)), edgeOn), 0.45, guard, occ);
     // mask.beardDark.moustache: what the edge rule would drop of it (an island under the nose).
-    const smoothed = moustache ? occ.slice() : undefined;
+    const smoothed = moustache || underLip ? occ.slice() : undefined;
     if (opts.occluderFromEdge) {
       // mask.beardDark.bridge: on a bearded template, a tuft parted from the beard by a narrow gap
       // (the soul patch under the lower lip) reaches the edge through it.
@@ -398,7 +415,7 @@ export function buildMask(args: MaskInput): FaceMask {
       // At most side.cap of the face given back per side beyond that; past it, only the outermost part.
       if (sides && side.cap > 0) capPerSide(occ, base, hard, sides, side.cap, () => lateralDistance(up, w, h));
     }
-    if (smoothed) keepJoined(occ, smoothed, moustache!, beardZone!, w, h);
+    if (smoothed) keepKept(occ, smoothed, moustache, underLip, beardZone!, lower!, w, h);
     if (tplBrow) {
       // mask.browCover: the template's brow is no occluder (what it alone tied to the edge goes too).
       let dropped = false;
@@ -407,7 +424,7 @@ export function buildMask(args: MaskInput): FaceMask {
         const bridge = bridgeZone && opts.beardDark.bridge > 0 ? Math.max(1, Math.round(opts.beardDark.bridge * faceW / 2)) : 0;
         if (bridge) keepBridgedToEdge(occ, hard, bridgeZone!, w, h, bridge);
         else keepConnectedToEdge(occ, hard, w, h);
-        if (smoothed) keepJoined(occ, smoothed, moustache!, beardZone!, w, h);
+        if (smoothed) keepKept(occ, smoothed, moustache, underLip, beardZone!, lower!, w, h);
       }
     }
     occluded = countBoth(occ, hard);
@@ -1004,6 +1021,39 @@ function templateMoustache(lab: [Float32Array, Float32Array, Float32Array], tp: 
   return kept;
 }
 
+/** keepJoined() for the template's moustache (in beardMouth's zone) and its under-lip stubble (in the lower face). */
+function keepKept(occ: Float32Array, before: Float32Array, moustache: Uint8Array | undefined, underLip: Uint8Array | undefined, zone: Uint8Array, lower: Uint8Array, w: number, h: number): void {
+  if (moustache) keepJoined(occ, before, moustache, zone, w, h);
+  if (underLip) keepJoined(occ, before, underLip, lower, w, h);
+}
+
+/**
+ * mask.beardDark.underLip: the band of `lower` (inside `hard`, outside the parts) between the
+ * template's lower lip (below its lowest point, mesh 17) and 40 % of the way on to the chin's tip
+ * (152), between the mouth's corners (61, 291) across; its pixels where `stubble` > 0.5 when they
+ * are at least `share` of it; else undefined.
+ */
+function templateUnderLip(stubble: Float32Array, lower: Uint8Array, hard: Float32Array, parts: Uint8Array, m: ArrayLike<number>[], g: UpAxis, x0: number, y0: number, w: number, h: number, share: number): Uint8Array | undefined {
+  const along = (x: number, y: number) => ((x - g.ex) * g.ux + (y - g.ey) * g.uy) / g.ul;
+  const across = (x: number, y: number) => ((x - g.ex) * g.uy - (y - g.ey) * g.ux) / g.ul;
+  const top = along(m[17][0] - x0, m[17][1] - y0), chin = along(m[152][0] - x0, m[152][1] - y0);
+  const bottom = top + 0.4 * (chin - top);
+  const a = across(m[61][0] - x0, m[61][1] - y0), b = across(m[291][0] - x0, m[291][1] - y0);
+  const lo = Math.min(a, b), hi = Math.max(a, b);
+  const out = new Uint8Array(w * h);
+  let n = 0, k = 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0, i = y * w; x < w; x++, i++) {
+      if (!lower[i] || !hard[i] || parts[i]) continue;
+      const t = along(x + 0.5, y + 0.5), c = across(x + 0.5, y + 0.5);
+      if (t >= top || t <= bottom || c < lo || c > hi) continue;
+      n++;
+      if (stubble[i] > 0.5) { out[i] = 1; k++; }
+    }
+  }
+  return n && k / n >= share ? out : undefined;
+}
+
 /** The 4-connected parts of a 0/1 plane that hold a pixel of `seed`. */
 function partsHolding(plane: Uint8Array, seed: Uint8Array, w: number, h: number): Uint8Array {
   const n = w * h;
@@ -1209,6 +1259,15 @@ export function buildMaskAt(args: MaskInput, k: number): FaceMask {
     // mask.beardDark.template: the same on the template's lightness, its forehead the reference.
     args = { ...args, templateBeardTexture: beardTextureOf(args, args.targetLab[0], args.targetMesh, bd.texture) };
   }
+  if (bd.underLip > 0 && bd.template > 0 && args.opts.beardMouth >= 1 && args.opts.keepBeard && args.opts.occluderThreshold > 0) {
+    // mask.beardDark.underLip: the template's stubble texture, at full size, around its mouth and chin.
+    const { x0, y0 } = args.roi, tm = args.targetMesh;
+    const ids = [61, 291, 17, 152, 172, 397];
+    const xs = ids.map((i) => tm[i][0] - x0), ys = ids.map((i) => tm[i][1] - y0);
+    const pad = Math.round(0.05 * args.faceW);
+    const only: Rect = { x0: Math.floor(Math.min(...xs)) - pad, y0: Math.floor(Math.min(...ys)) - pad, x1: Math.ceil(Math.max(...xs)) + pad + 1, y1: Math.ceil(Math.max(...ys)) + pad + 1 };
+    args = { ...args, underLipStubble: stubbleMap(args.targetLab[0], args.cover, w, h, tm, x0, y0, args.faceW, bd.underLip, only) };
+  }
   if (k <= 1) {
     const m = buildMask(args);
     if (m.hairKeep) applyHairEdge(m.alpha, m.hairKeep, w, h, 1, args, m.moustache);
@@ -1321,6 +1380,7 @@ function reduceInputs(args: MaskInput, k: number): MaskInput {
     ...(args.hands && { hands: reduceAny(args.hands, w, h, k) }),
     ...(args.stubble && { stubble: { target: reduceMean(args.stubble.target, w, h, k), source: args.stubble.source && reduceMean(args.stubble.source, w, h, k) } }),
     ...(args.beardTexture && { beardTexture: (box: Rect) => reduceMean(args.beardTexture!({ x0: box.x0 * k, y0: box.y0 * k, x1: Math.min(w, box.x1 * k), y1: Math.min(h, box.y1 * k) }), w, h, k) }),
+    ...(args.underLipStubble && { underLipStubble: reduceMean(args.underLipStubble, w, h, k) }),
     ...(args.templateBeardTexture && { templateBeardTexture: (box: Rect) => reduceMean(args.templateBeardTexture!({ x0: box.x0 * k, y0: box.y0 * k, x1: Math.min(w, box.x1 * k), y1: Math.min(h, box.y1 * k) }), w, h, k) }),
   };
 }
