@@ -10,6 +10,8 @@ import { createDefaultEngine, type DefaultEngine } from '../src/engine/index.ts'
 import { decodeImage } from '../src/engine/image.ts';
 import { fillPolygon } from '../src/engine/raster.ts';
 import { roiAround } from '../src/engine/warp.ts';
+import { buildMaskAt, type MaskOptions } from '../src/engine/mask.ts';
+import { skinModel } from '../src/engine/skin.ts';
 
 const require = createRequire(import.meta.url);
 const ASSETS = path.join(path.dirname(require.resolve('@vladmandic/human')), '..', 'assets');
@@ -154,4 +156,18 @@ export async function faceBPlane(engine: DefaultEngine) {
   const cover = new Uint8Array(n);
   fillPolygon(cover, w, h, sh(FACE_OVAL), 1);
   return { m, fw, roi, w, h, n, sh, cover };
+}
+
+/** The mask stage at full size over faceBPlane()'s plane, with the same mesh for both faces and each face's own skin model. */
+export function maskOnPlane(plane: Awaited<ReturnType<typeof faceBPlane>>, tLab: [Float32Array, Float32Array, Float32Array], sLab: [Float32Array, Float32Array, Float32Array], opts: MaskOptions) {
+  const { m, fw, roi, w, h, cover } = plane;
+  const radius = 0.02 * fw;
+  return buildMaskAt({ roi, cover, dstMesh: m, targetMesh: m, sourceMesh: m, targetLab: tLab, sourceLab: sLab, targetSkin: skinModel(tLab, w, h, m, roi.x0, roi.y0, radius), sourceSkin: skinModel(sLab, w, h, m, roi.x0, roi.y0, radius), faceW: fw, opts }, 1);
+}
+
+/** Mean of `v` where `where` is set, and how many pixels that is. */
+export function meanWhere(v: Float32Array, where: Uint8Array): { mean: number; count: number } {
+  let c = 0, s = 0;
+  for (let i = 0; i < v.length; i++) if (where[i]) { c++; s += v[i]!; }
+  return { mean: c ? s / c : NaN, count: c };
 }

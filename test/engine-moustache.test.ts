@@ -4,12 +4,11 @@
 // source's bare upper lip showed under the template's nose, inside its beard.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildMaskAt, DEFAULT_MASK, NOSE_LOW } from '../src/engine/mask.ts';
-import { skinModel } from '../src/engine/skin.ts';
+import { DEFAULT_MASK, NOSE_LOW } from '../src/engine/mask.ts';
 import { convexHull, fillPolygon } from '../src/engine/raster.ts';
 import { LIPS_INNER, LIPS_OUTER } from '../src/engine/regions.ts';
 import { createDefaultEngine, type DefaultEngine } from '../src/engine/index.ts';
-import { noisy, faceBPlane } from './engine-fixtures.ts';
+import { noisy, faceBPlane, maskOnPlane, meanWhere } from './engine-fixtures.ts';
 
 let engine: DefaultEngine;
 before(async () => {
@@ -30,7 +29,8 @@ type Lip = 'moustache' | 'shadow' | 'none';
  * or a shadow as dark on one side only (a side light).
  */
 async function masks(lip: Lip, moustache: number) {
-  const { m, fw, roi, w, h, n, sh, cover } = await faceBPlane(engine);
+  const plane = await faceBPlane(engine);
+  const { m, fw, roi, w, h, n, sh, cover } = plane;
   const lips = new Uint8Array(n), inner = new Uint8Array(n), nose = new Uint8Array(n);
   fillPolygon(lips, w, h, sh(LIPS_OUTER), 1);
   fillPolygon(inner, w, h, sh(LIPS_INNER), 1);
@@ -60,16 +60,11 @@ async function masks(lip: Lip, moustache: number) {
   }
   for (let i = 0; i < n; i++) if (!cover[i]) for (const p of [...tLab, ...sLab]) p[i] = 0;
   const opts = { ...DEFAULT_MASK, beardDark: { ...DEFAULT_MASK.beardDark, moustache } };
-  const radius = 0.02 * fw;
-  const mask = buildMaskAt({ roi, cover, dstMesh: m, targetMesh: m, sourceMesh: m, targetLab: tLab, sourceLab: sLab, targetSkin: skinModel(tLab, w, h, m, roi.x0, roi.y0, radius), sourceSkin: skinModel(sLab, w, h, m, roi.x0, roi.y0, radius), faceW: fw, opts }, 1);
+  const mask = maskOnPlane(plane, tLab, sLab, opts);
   return { alpha: mask.alpha, skin: mask.skin, core, srcLips };
 }
 
-function mean(alpha: Float32Array, where: Uint8Array): { mean: number; count: number } {
-  let c = 0, s = 0;
-  for (let i = 0; i < alpha.length; i++) if (where[i]) { c++; s += alpha[i]; }
-  return { mean: c ? s / c : NaN, count: c };
-}
+const mean = meanWhere;
 
 test('beardDark.moustache: on (0.3) by default since stop 30', () => {
   assert.equal(DEFAULT_MASK.beardDark.moustache, 0.3);

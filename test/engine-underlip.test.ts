@@ -4,12 +4,11 @@
 // lighter blotch in the template's beard. Its texture (mask.stubble's fine-band energy) tells it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildMaskAt, DEFAULT_MASK } from '../src/engine/mask.ts';
-import { skinModel } from '../src/engine/skin.ts';
+import { DEFAULT_MASK } from '../src/engine/mask.ts';
 import { fillPolygon } from '../src/engine/raster.ts';
 import { LIPS_OUTER } from '../src/engine/regions.ts';
 import { createDefaultEngine, type DefaultEngine } from '../src/engine/index.ts';
-import { noisy, faceBPlane } from './engine-fixtures.ts';
+import { noisy, faceBPlane, maskOnPlane, meanWhere } from './engine-fixtures.ts';
 
 let engine: DefaultEngine;
 before(async () => {
@@ -27,7 +26,8 @@ after(async () => {
  * lightness and colour (light stubble).
  */
 async function masks(stubble: boolean, underLip: number) {
-  const { m, fw, roi, w, h, n, sh, cover } = await faceBPlane(engine);
+  const plane = await faceBPlane(engine);
+  const { m, roi, w, h, n, sh, cover } = plane;
   const lips = new Uint8Array(n);
   fillPolygon(lips, w, h, sh(LIPS_OUTER), 1);
   const grain = noisy(n, 4, 7, 0), dots = noisy(n, 30, 11, 0);
@@ -47,16 +47,11 @@ async function masks(stubble: boolean, underLip: number) {
   }
   for (let i = 0; i < n; i++) if (!cover[i]) for (const p of [...tLab, ...sLab]) p[i] = 0;
   const opts = { ...DEFAULT_MASK, beardDark: { ...DEFAULT_MASK.beardDark, underLip } };
-  const radius = 0.02 * fw;
-  const mask = buildMaskAt({ roi, cover, dstMesh: m, targetMesh: m, sourceMesh: m, targetLab: tLab, sourceLab: sLab, targetSkin: skinModel(tLab, w, h, m, roi.x0, roi.y0, radius), sourceSkin: skinModel(sLab, w, h, m, roi.x0, roi.y0, radius), faceW: fw, opts }, 1);
+  const mask = maskOnPlane(plane, tLab, sLab, opts);
   return { alpha: mask.alpha, skin: mask.skin, band };
 }
 
-function mean(alpha: Float32Array, where: Uint8Array): { mean: number; count: number } {
-  let c = 0, s = 0;
-  for (let i = 0; i < alpha.length; i++) if (where[i]) { c++; s += alpha[i]; }
-  return { mean: c ? s / c : NaN, count: c };
-}
+const mean = meanWhere;
 
 test('beardDark.underLip: off (0) by default', () => {
   assert.equal(DEFAULT_MASK.beardDark.underLip, 0);
