@@ -2,22 +2,14 @@
 // the jaw scored as skin (the template's skin model is wide in lightness, which counts for little),
 // was under mask.beardDark.template's share of the whole zone, and failed the edge rule: the
 // source's bare upper lip showed under the template's nose, inside its beard.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_MASK, NOSE_LOW } from '../src/engine/mask.ts';
 import { convexHull, fillPolygon } from '../src/engine/raster.ts';
 import { LIPS_INNER, LIPS_OUTER } from '../src/engine/regions.ts';
-import { createDefaultEngine, type DefaultEngine } from '../src/engine/index.ts';
-import { noisy, faceBPlane, maskOnPlane, meanWhere } from './engine-fixtures.ts';
+import { noisy, faceBPlane, maskOnPlane, meanWhere, useEngine } from './engine-fixtures.ts';
 
-let engine: DefaultEngine;
-before(async () => {
-  engine = createDefaultEngine({ warmup: false });
-  await engine.init();
-});
-after(async () => {
-  await engine.close();
-});
+const engine = useEngine();
 
 type Lip = 'moustache' | 'shadow' | 'none';
 
@@ -29,7 +21,7 @@ type Lip = 'moustache' | 'shadow' | 'none';
  * or a shadow as dark on one side only (a side light).
  */
 async function masks(lip: Lip, moustache: number) {
-  const plane = await faceBPlane(engine);
+  const plane = await faceBPlane(engine());
   const { m, fw, roi, w, h, n, sh, cover } = plane;
   const lips = new Uint8Array(n), inner = new Uint8Array(n), nose = new Uint8Array(n);
   fillPolygon(lips, w, h, sh(LIPS_OUTER), 1);
@@ -64,7 +56,6 @@ async function masks(lip: Lip, moustache: number) {
   return { alpha: mask.alpha, skin: mask.skin, core, srcLips };
 }
 
-const mean = meanWhere;
 
 test('beardDark.moustache: on (0.3) by default since stop 30', () => {
   assert.equal(DEFAULT_MASK.beardDark.moustache, 0.3);
@@ -73,11 +64,11 @@ test('beardDark.moustache: on (0.3) by default since stop 30', () => {
 test('beardDark.moustache: a template\'s near-black moustache, an island under its nose, stays the template\'s; the source\'s lips stay its own', async () => {
   const a = await masks('moustache', 0);
   const b = await masks('moustache', 0.3);
-  const ca = mean(a.alpha, a.core), cb = mean(b.alpha, b.core);
+  const ca = meanWhere(a.alpha, a.core), cb = meanWhere(b.alpha, b.core);
   assert.ok(ca.count > 50, `core: ${ca.count} px`);
   assert.ok(ca.mean > 0.8, `off: the template's moustache was the source's bare lip (mean alpha ${ca.mean.toFixed(2)})`);
   assert.ok(cb.mean < 0.1, `on: mean alpha ${cb.mean.toFixed(2)} over the moustache`);
-  const la = mean(a.alpha, a.srcLips), lb = mean(b.alpha, b.srcLips);
+  const la = meanWhere(a.alpha, a.srcLips), lb = meanWhere(b.alpha, b.srcLips);
   assert.ok(la.count > 50 && Math.abs(lb.mean - la.mean) < 0.03, `the source's lips: off ${la.mean.toFixed(3)}, on ${lb.mean.toFixed(3)}`);
 });
 

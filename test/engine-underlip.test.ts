@@ -2,22 +2,14 @@
 // test (skin distance ≈ 1 against an occluder threshold of 5.5) and beardDark's (not dark enough, not
 // greyer than its skin), and is under beardDark.template's share: the source's chin showed there, a
 // lighter blotch in the template's beard. Its texture (mask.stubble's fine-band energy) tells it.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_MASK } from '../src/engine/mask.ts';
 import { fillPolygon } from '../src/engine/raster.ts';
 import { LIPS_OUTER } from '../src/engine/regions.ts';
-import { createDefaultEngine, type DefaultEngine } from '../src/engine/index.ts';
-import { noisy, faceBPlane, maskOnPlane, meanWhere } from './engine-fixtures.ts';
+import { noisy, faceBPlane, maskOnPlane, meanWhere, useEngine } from './engine-fixtures.ts';
 
-let engine: DefaultEngine;
-before(async () => {
-  engine = createDefaultEngine({ warmup: false });
-  await engine.init();
-});
-after(async () => {
-  await engine.close();
-});
+const engine = useEngine();
 
 /**
  * faceB's mesh (source and template alike) with synthetic Lab planes: a pale template, finely
@@ -26,7 +18,7 @@ after(async () => {
  * lightness and colour (light stubble).
  */
 async function masks(stubble: boolean, underLip: number) {
-  const plane = await faceBPlane(engine);
+  const plane = await faceBPlane(engine());
   const { m, roi, w, h, n, sh, cover } = plane;
   const lips = new Uint8Array(n);
   fillPolygon(lips, w, h, sh(LIPS_OUTER), 1);
@@ -51,7 +43,6 @@ async function masks(stubble: boolean, underLip: number) {
   return { alpha: mask.alpha, skin: mask.skin, band };
 }
 
-const mean = meanWhere;
 
 test('beardDark.underLip: off (0) by default', () => {
   assert.equal(DEFAULT_MASK.beardDark.underLip, 0);
@@ -60,7 +51,7 @@ test('beardDark.underLip: off (0) by default', () => {
 test('beardDark.underLip: a template\'s light stubble under its lower lip stays the template\'s', async () => {
   const a = await masks(true, 0);
   const b = await masks(true, 5);
-  const ca = mean(a.alpha, a.band), cb = mean(b.alpha, b.band);
+  const ca = meanWhere(a.alpha, a.band), cb = meanWhere(b.alpha, b.band);
   assert.ok(ca.count > 50, `band: ${ca.count} px`);
   assert.ok(ca.mean > 0.8, `off: the template's stubble was the source's chin (mean alpha ${ca.mean.toFixed(2)})`);
   assert.ok(cb.mean < 0.2, `on: mean alpha ${cb.mean.toFixed(2)} under the lip`);
