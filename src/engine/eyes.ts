@@ -179,26 +179,50 @@ export function eyeShare(lab: Planes, cover: Uint8Array, roi: Roi, mesh: ArrayLi
     fillPolygon(m, box.w, box.h, loc(poly), 1);
     fillPolygon(ring, box.w, box.h, loc(outer), 1);
     fillPolygon(hole, box.w, box.h, loc(inner), 1);
-    const ref: number[][] = [[], [], []];
-    for (let y = 0; y < box.h; y++) {
-      for (let x = 0; x < box.w; x++) {
-        const j = y * box.w + x, i = (box.y0 + y) * roi.w + box.x0 + x;
-        if (ring[j]! > 0.5 && !(hole[j]! > 0.5) && cover[i]) for (let c = 0; c < 3; c++) ref[c]!.push(lab[c][i]!);
-      }
-    }
-    if (ref[0]!.length < 8) continue;
-    const med = ref.map((v) => v.sort((a, b) => a - b)[v.length >> 1]!);
-    for (let y = 0; y < box.h; y++) {
-      for (let x = 0; x < box.w; x++) {
-        const j = y * box.w + x, i = (box.y0 + y) * roi.w + box.x0 + x;
-        if (!(m[j]! > 0.5) || !cover[i]) continue;
-        n++;
-        const dl = (lab[0][i]! - med[0]!) / 2, da = lab[1][i]! - med[1]!, db = lab[2][i]! - med[2]!;
-        if (dl * dl + da * da + db * db > dE * dE) eye++;
+    // The pixel loops are kernels of their own, on typed arrays only: inlined here they met both
+    // meshes' point arrays and were deoptimised and compiled again ≈ 5 times a thread.
+    const size = box.w * box.h;
+    const rl = new Float32Array(size), ra = new Float32Array(size), rb = new Float32Array(size);
+    const k = ringSamples(ring, hole, cover, lab[0], lab[1], lab[2], box.w, box.h, box.x0, box.y0, roi.w, rl, ra, rb);
+    if (k < 8) continue;
+    const med = [rl, ra, rb].map((v) => v.subarray(0, k).sort()[k >> 1]!);
+    const counts = outlierCount(m, cover, lab[0], lab[1], lab[2], box.w, box.h, box.x0, box.y0, roi.w, med[0]!, med[1]!, med[2]!, dE);
+    n += counts[0]!;
+    eye += counts[1]!;
+  }
+  return n > 0 ? eye / n : 1;
+}
+
+/** eyeShare()'s reference: the ring's pixels (ring, not hole, covered) into rl, ra, rb; their count. */
+function ringSamples(ring: Float32Array, hole: Float32Array, cover: Uint8Array, L: Float32Array, A: Float32Array, B: Float32Array, bw: number, bh: number, bx: number, by: number, rw: number, rl: Float32Array, ra: Float32Array, rb: Float32Array): number {
+  let k = 0;
+  for (let y = 0; y < bh; y++) {
+    for (let x = 0; x < bw; x++) {
+      const j = y * bw + x, i = (by + y) * rw + bx + x;
+      if (ring[j]! > 0.5 && !(hole[j]! > 0.5) && cover[i]) {
+        rl[k] = L[i]!;
+        ra[k] = A[i]!;
+        rb[k] = B[i]!;
+        k++;
       }
     }
   }
-  return n > 0 ? eye / n : 1;
+  return k;
+}
+
+/** eyeShare()'s count: [covered pixels of the eye, those further than dE from the ring's median (L halved)]. */
+function outlierCount(m: Float32Array, cover: Uint8Array, L: Float32Array, A: Float32Array, B: Float32Array, bw: number, bh: number, bx: number, by: number, rw: number, m0: number, m1: number, m2: number, dE: number): [number, number] {
+  let n = 0, eye = 0;
+  for (let y = 0; y < bh; y++) {
+    for (let x = 0; x < bw; x++) {
+      const j = y * bw + x, i = (by + y) * rw + bx + x;
+      if (!(m[j]! > 0.5) || !cover[i]) continue;
+      n++;
+      const dl = (L[i]! - m0) / 2, da = A[i]! - m1, db = B[i]! - m2;
+      if (dl * dl + da * da + db * db > dE * dE) eye++;
+    }
+  }
+  return [n, eye];
 }
 
 /**
