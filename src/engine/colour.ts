@@ -2212,27 +2212,16 @@ function socketMatch(
   const cnt = new Float32Array(nc);
   const cov = new Float32Array(nc);
   // Only the band's cells are read below: the pass covers their pixels alone.
-  let bx0 = cw, by0 = ch, bx1 = -1, by1 = -1;
-  for (let i = 0; i < nc; i++) {
-    if (!band[i]) continue;
-    const x = i % cw, y = (i / cw) | 0;
-    if (x < bx0) bx0 = x;
-    if (x > bx1) bx1 = x;
-    if (y < by0) by0 = y;
-    if (y > by1) by1 = y;
-  }
-  if (bx1 < 0) return;
-  const rect = { x0: bx0 * k, y0: by0 * k, x1: Math.min(w, (bx1 + 1) * k), y1: Math.min(h, (by1 + 1) * k) };
+  // The loops over cells are kernels of their own (as eyeShare's): inlined here, with the mesh
+  // points' destructuring above, the whole function was deoptimised and compiled again twice a thread.
+  const [bx0, by0, bx1, by1] = cellsBox(band, cw, nc);
+  if (bx1! < 0) return;
+  const rect = { x0: bx0! * k, y0: by0! * k, x1: Math.min(w, (bx1! + 1) * k), y1: Math.min(h, (by1! + 1) * k) };
   coveredSums(sLab[0]!, tLab[0]!, sSum, tSum, cnt, cov, w, h, k, cw, only, rect);
   const wS = new Float32Array(nc);
   const wT = new Float32Array(nc);
   const matched = new Float32Array(nc);
-  for (let i = 0; i < nc; i++) {
-    if (!(cov[i] > 0) || !band[i]) continue;
-    matched[i] = (sSum[i] / cov[i]) * gains[0][i] + shifts[0][i];
-    wT[i] = wl[i];
-    wS[i] = keepStat[i] ? 0 : Math.max(wl[i], ring[i] * (cov[i] / (cnt[i] || 1)));
-  }
+  socketWeights(band, cov, cnt, sSum, gains[0]!, shifts[0]!, wl, keepStat, ring, matched, wS, wT, nc);
   const sigma = Math.max(1, opts.socketsSigma * fwc);
   const wbS = gaussBlur(wS, cw, ch, sigma);
   const wbT = gaussBlur(wT, cw, ch, sigma);
@@ -2245,14 +2234,43 @@ function socketMatch(
   if (opts.socketsChroma > 0) socketChroma(sLab, tLab, w, h, k, grid, gains, shifts, wS, wT, bandSoft, keep, keepSoft, sigma, rect, Math.min(1, opts.socketsChroma), only);
   const st = Math.min(1, opts.sockets);
   if (!(st > 0)) return;
+  socketLift(st, bandSoft, keep, keepSoft, wbS, wbT, ms, mt, gains[0]!, shifts[0]!, nc);
+}
+
+/** socketMatch()'s band: its cells' bounding box [x0, y0, x1, y1] (x1 −1 when empty). */
+function cellsBox(band: Float32Array, cw: number, nc: number): Int32Array {
+  let bx0 = cw, by0 = nc, bx1 = -1, by1 = -1;
+  for (let i = 0; i < nc; i++) {
+    if (!band[i]) continue;
+    const x = i % cw, y = (i / cw) | 0;
+    if (x < bx0) bx0 = x;
+    if (x > bx1) bx1 = x;
+    if (y < by0) by0 = y;
+    if (y > by1) by1 = y;
+  }
+  return Int32Array.of(bx0, by0, bx1, by1);
+}
+
+/** socketMatch()'s per-cell weights: the matched source's L mean, and the weights of both faces' local means. */
+function socketWeights(band: Float32Array, cov: Float32Array, cnt: Float32Array, sSum: Float32Array, gain: Float32Array, shift: Float32Array, wl: Float32Array, keepStat: Float32Array, ring: Float32Array, matched: Float32Array, wS: Float32Array, wT: Float32Array, nc: number): void {
+  for (let i = 0; i < nc; i++) {
+    if (!(cov[i] > 0) || !band[i]) continue;
+    matched[i] = (sSum[i] / cov[i]) * gain[i] + shift[i];
+    wT[i] = wl[i];
+    wS[i] = keepStat[i] ? 0 : Math.max(wl[i], ring[i] * (cov[i] / (cnt[i] || 1)));
+  }
+}
+
+/** socketMatch()'s lift of the L maps toward the template's local means. */
+function socketLift(st: number, bandSoft: Float32Array, keep: Float32Array, keepSoft: Float32Array, wbS: Float32Array, wbT: Float32Array, ms: Float32Array, mt: Float32Array, gain: Float32Array, shift: Float32Array, nc: number): void {
   for (let i = 0; i < nc; i++) {
     // Where both faces have enough measured skin near (their weights' blur ≥ 0.05, full from 0.2).
     const wgt = st * Math.min(1, Math.max(0, (bandSoft[i] - 0.1) / 0.8)) * (1 - Math.max(keep[i], keepSoft[i])) * Math.min(1, Math.max(0, (Math.min(wbS[i], wbT[i]) - 0.05) / 0.15));
     // The first SOCKET_TOL of the darkening stays: a socket's own depth is identity; a shadow is not.
     if (!(wgt > 0) || !(ms[i] > 2 && mt[i] > 2) || !(mt[i] > SOCKET_TOL * ms[i])) continue;
     const r = Math.pow(Math.min(SOCKET_MAX, mt[i] / (SOCKET_TOL * ms[i])), wgt);
-    gains[0][i] *= r;
-    shifts[0][i] *= r;
+    gain[i] *= r;
+    shift[i] *= r;
   }
 }
 

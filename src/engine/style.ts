@@ -123,13 +123,24 @@ export function applyStyle(src: Lab, tgt: Lab, cover: Uint8Array, roi: Roi, dst:
     // Lightness moves half as far: a dark lipstick onto pale lips must not read as a hole.
     const shift = [0, 1, 2].map((c) => (mt.mean[c] - ms.mean[c]) * job.amount * (c === 0 ? 0.5 : 1));
     const r = job.s;
-    for (let y = 0; y < r.h; y++) {
-      for (let x = 0; x < r.w; x++) {
-        const k = r.m[y * r.w + x];
-        const i = (r.y0 + y) * w + r.x0 + x;
-        if (!(k > 0) || !cover[i]) continue;
-        for (let c = 0; c < 3; c++) src[c][i] += k * shift[c];
-      }
+    shiftRegion(src[0], src[1], src[2], cover, r.m, r.x0, r.y0, r.w, r.h, w, shift[0]!, shift[1]!, shift[2]!);
+  }
+}
+
+/**
+ * applyStyle()'s shift of a region's L, a, b by its soft weights. A kernel of its own: inlined in
+ * applyStyle with the mesh points' destructuring, the whole function was deoptimised and compiled
+ * again twice a thread.
+ */
+function shiftRegion(L: Float32Array, A: Float32Array, B: Float32Array, cover: Uint8Array, m: Float32Array, rx: number, ry: number, rw: number, rh: number, w: number, s0: number, s1: number, s2: number): void {
+  for (let y = 0; y < rh; y++) {
+    for (let x = 0; x < rw; x++) {
+      const k = m[y * rw + x]!;
+      const i = (ry + y) * w + rx + x;
+      if (!(k > 0) || !cover[i]) continue;
+      L[i] += k * s0;
+      A[i] += k * s1;
+      B[i] += k * s2;
     }
   }
 }
