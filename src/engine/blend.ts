@@ -60,7 +60,8 @@ export function membrane(
   // Cell kinds: 0 = outside (Neumann), 1 = unknown, 2 = Dirichlet sample.
   const kind = new Uint8Array(nc);
   const { val, cnt, inCnt } = edgeSums(src, tgt, inside, ring, w, h, f, cw, nc);
-  let mean = [0, 0, 0];
+  // A Float64Array: [0, 0, 0] turned from small integers to doubles mid-loop ("wrong map").
+  const mean = new Float64Array(3);
   let nd = 0;
   for (let c = 0; c < nc; c++) {
     if (inCnt[c] > 0) kind[c] = 1;
@@ -80,7 +81,7 @@ export function membrane(
     const med = sorted[sorted.length >> 1];
     const dev = lum.map((v) => Math.abs(v - med)).sort((a, b) => a - b);
     const lim = Math.max(opts.outlier ?? 0, 3 * 1.4826 * dev[dev.length >> 1]);
-    mean = [0, 0, 0];
+    mean.fill(0);
     nd = 0;
     for (let c = 0; c < nc; c++) {
       if (kind[c] !== 2) continue;
@@ -92,7 +93,7 @@ export function membrane(
       nd++;
     }
   }
-  mean = mean.map((m) => (nd ? m / nd : 0));
+  for (let k = 0; k < 3; k++) mean[k] = nd ? mean[k]! / nd : 0;
   // Start unknowns at a normalised blur of the edge samples: SOR then only has to refine it.
   const wgt = new Float32Array(nc);
   for (let c = 0; c < nc; c++) wgt[c] = kind[c] === 2 ? 1 : 0;

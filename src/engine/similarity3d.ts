@@ -48,8 +48,8 @@ function topEigenvector4(m: number[][]): number[] {
 export interface Similarity3d {
   R: number[][];
   s: number;
-  ca: number[];
-  cb: number[];
+  ca: ArrayLike<number>;
+  cb: ArrayLike<number>;
 }
 
 /** The similarity that maps `a` onto `b` best (least squares over the given point indices). */
@@ -64,13 +64,15 @@ export function fitSimilarity3d(a: P3[], b: P3[], ids?: number[]): (p: P3) => [n
 /** fitSimilarity3d's parameters. */
 export function fitSimilarity3dParams(a: P3[], b: P3[], ids?: number[]): Similarity3d {
   const idx = ids ?? a.map((_, i) => i);
-  const ca = [0, 0, 0], cb = [0, 0, 0];
+  // Float64Arrays: [0, 0, 0] turned from small integers to doubles mid-loop, and the function was
+  // deoptimised ("wrong map") and compiled again, twice a thread.
+  const ca = new Float64Array(3), cb = new Float64Array(3);
   for (const i of idx) for (let k = 0; k < 3; k++) {
     ca[k]! += a[i]![k]! / idx.length;
     cb[k]! += b[i]![k]! / idx.length;
   }
   // Cross-covariance S[j][k] = Σ a'_j b'_k, and the spread of a.
-  const S = [[0, 0, 0], [0, 0, 0], [0, 0, 0]];
+  const S = [new Float64Array(3), new Float64Array(3), new Float64Array(3)];
   let va = 0;
   for (const i of idx) {
     const p = [0, 1, 2].map((k) => a[i]![k]! - ca[k]!);
@@ -78,7 +80,7 @@ export function fitSimilarity3dParams(a: P3[], b: P3[], ids?: number[]): Similar
     for (let j = 0; j < 3; j++) for (let k = 0; k < 3; k++) S[j]![k]! += p[j]! * q[k]!;
     va += p[0]! ** 2 + p[1]! ** 2 + p[2]! ** 2;
   }
-  const [[xx, xy, xz], [yx, yy, yz], [zx, zy, zz]] = S as [number[], number[], number[]] as [[number, number, number], [number, number, number], [number, number, number]];
+  const [[xx, xy, xz], [yx, yy, yz], [zx, zy, zz]] = S.map((r) => [r[0]!, r[1]!, r[2]!] as const);
   const N = [
     [xx + yy + zz, yz - zy, zx - xz, xy - yx],
     [yz - zy, xx - yy - zz, xy + yx, zx + xz],
