@@ -156,7 +156,8 @@ export function glassesMask(L: Float32Array, cover: Uint8Array, w: number, h: nu
   const hits = eyes.map(() => new Uint8Array(SECTORS));
   const turn = opts.turn > 0;
   const rimFrom = turn ? TURN_FROM : RIM_FROM;
-  // glasses.turn: the band's pixels per sector, and how many of them the face covers.
+  // glasses.turn: hits in the wider band, the band's pixels per sector, and how many the face covers.
+  const hitsTurn = eyes.map(() => new Uint8Array(SECTORS));
   const inBand = eyes.map(() => new Uint32Array(SECTORS)), inFace = eyes.map(() => new Uint32Array(SECTORS));
   for (let k = 0; k < eyes.length; k++) {
     const { cx, cy, re, x0, x1, y0, y1 } = eyes[k];
@@ -172,14 +173,16 @@ export function glassesMask(L: Float32Array, cover: Uint8Array, w: number, h: nu
           if (cover[i]) inFace[k][s]++;
         }
         if (!cover[i] || inEyes[i]) continue;
-        ring[i] = 1;
+        const strict = rho >= RIM_FROM;
+        if (strict) ring[i] = 1;
         if (at(mean, x, y) - L[i] < opts.contrast) continue;
-        hits[k][s] = 1;
+        if (strict) hits[k][s] = 1;
+        if (turn) hitsTurn[k][s] = 1;
       }
     }
   }
   // Sectors below the eye (image y grows down: angles 0..π) are where brows never are.
-  const ringed = hits.every((hs, k) => {
+  const ringedBy = (hits: Uint8Array[], turn: boolean) => hits.every((hs, k) => {
     let all = 0, below = 0;
     // glasses.turn: out of the sectors mostly inside the face (a turned face's far lens leaves it).
     let nAll = turn ? 0 : SECTORS, nBelow = turn ? 0 : SECTORS / 2;
@@ -197,7 +200,11 @@ export function glassesMask(L: Float32Array, cover: Uint8Array, w: number, h: nu
     }
     return all >= opts.coverage * nAll && below >= opts.coverage * nBelow;
   });
-  if (!ringed) return undefined;
+  const ringed = ringedBy(hits, false);
+  // glasses.turn: eyes ringed only by the looser test (wrinkles and bags reach 1.3 eye radii:
+  // celebbasis_id9/9) need the bridge glasses.pair asks for.
+  const loose = !ringed && turn && ringedBy(hitsTurn, true);
+  if (!ringed && !loose) return undefined;
   // Glasses have a bridge — a thin dark line across most columns between the eyes; deep-set
   // eyes with dark brows do not.
   const bridge = (x: number, y: number) => x > a.cx && x < b.cx && Math.abs(y - yc) < span;
@@ -217,6 +224,7 @@ export function glassesMask(L: Float32Array, cover: Uint8Array, w: number, h: nu
     bridgeShare = crossed / (bx1 - bx0 + 1);
     if (crossed < opts.coverage * (bx1 - bx0 + 1)) return undefined;
   }
+  if (loose && bridgeShare < PAIR_BRIDGE) return undefined;
   // glasses.turn: the lenses' midline is the nose's bridge (mesh point 6), not midway between the eyes.
   const midX = turn && mesh[6] ? mesh[6][0] : (a.cx + b.cx) / 2;
   if (opts.trace > 0) return traceGlasses(L, cover, w, h, [a, b], faceW, r, opts, probe, bridgeShare, midX);
