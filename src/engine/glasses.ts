@@ -95,7 +95,9 @@ export interface GlassesOptions {
    * lens's inner rim lies past the midpoint between the eyes, where the tracer stopped. 1: the
    * ring test counts its shares over the sectors inside the face's cover (at least half of them),
    * its band starts at TURN_FROM (1.3) eye radii, and the tracer's midline is the nose's bridge
-   * (mesh point 6; between the eyes on a frontal face). The template's only (not glasses.source).
+   * (mesh point 6; between the eyes on a frontal face). Eyes ringed only by that looser test
+   * need the bridge glasses.pair asks for (PAIR_BRIDGE: wrinkles and bags reach 1.3 eye radii).
+   * The template's only (not glasses.source).
    */
   turn: number;
 }
