@@ -87,9 +87,22 @@ export interface GlassesOptions {
    * "bridge" crosses 0.62–0.83.
    */
   pair: number;
+  /**
+   * Turned faces (0 = off): a template turned ≈30° had its frames refused, so the source's skin
+   * was drawn over both lenses' rims. Its far lens leaves the face (the ring test's sectors there
+   * can never hold a rim), a thin rectangular lens's top and bottom rims run ~1.3 eye radii from
+   * the eye (inside the band), and the lenses, ahead of the eyes, shift toward the turn: the near
+   * lens's inner rim lies past the midpoint between the eyes, where the tracer stopped. 1: the
+   * ring test counts its shares over the sectors inside the face's cover (at least half of them),
+   * its band starts at TURN_FROM (1.3) eye radii, and the tracer's midline is the nose's bridge
+   * (mesh point 6; between the eyes on a frontal face). Eyes ringed only by that looser test
+   * need the bridge glasses.pair asks for (PAIR_BRIDGE: wrinkles and bags reach 1.3 eye radii).
+   * The template's only (not glasses.source).
+   */
+  turn: number;
 }
 
-export const DEFAULT_GLASSES: GlassesOptions = { contrast: 9, coverage: 0.6, trace: 1, feather: 0, source: 2, sourceGrow: 0.006, sourceReach: 0.1, sourceEye: 0.006, sourceLid: 0.03, sourceLens: 1, sourceClean: 1, fullRes: 2, fullFeather: 0.003, pair: 0.55 };
+export const DEFAULT_GLASSES: GlassesOptions = { contrast: 9, coverage: 0.6, trace: 1, feather: 0, source: 2, sourceGrow: 0.006, sourceReach: 0.1, sourceEye: 0.006, sourceLid: 0.03, sourceLens: 1, sourceClean: 1, fullRes: 2, fullFeather: 0.003, pair: 0.55, turn: 0 };
 
 /** What the tracer found, for tools and tests (glassesMask's last argument). */
 export interface GlassesProbe {
@@ -105,6 +118,8 @@ const SECTORS = 24;
 /** The band (in eye radii: centre to corner) searched for a rim. */
 const RIM_FROM = 1.45;
 const RIM_TO = 2.6;
+/** glasses.turn: the band's start (a thin rectangular lens's rims run ~1.3 eye radii above and below the eye). */
+const TURN_FROM = 1.3;
 
 /**
  * 1 on the template's rims and bridge (ROI pixels), or undefined when the template wears no
@@ -141,32 +156,57 @@ export function glassesMask(L: Float32Array, cover: Uint8Array, w: number, h: nu
   for (const e of eyes) fillPolygon(inEyes, w, h, growPolygon(e.pts, 0.015 * faceW), 1);
   const ring = new Uint8Array(n);
   const hits = eyes.map(() => new Uint8Array(SECTORS));
+  const turn = opts.turn > 0;
+  const rimFrom = turn ? TURN_FROM : RIM_FROM;
+  // glasses.turn: hits in the wider band, the band's pixels per sector, and how many the face covers.
+  const hitsTurn = eyes.map(() => new Uint8Array(SECTORS));
+  const inBand = eyes.map(() => new Uint32Array(SECTORS)), inFace = eyes.map(() => new Uint32Array(SECTORS));
   for (let k = 0; k < eyes.length; k++) {
     const { cx, cy, re, x0, x1, y0, y1 } = eyes[k];
     for (let y = y0; y <= y1; y++) {
       for (let x = x0; x <= x1; x++) {
         const i = y * w + x;
-        if (!cover[i] || inEyes[i]) continue;
         const rho = Math.hypot(x - cx, y - cy) / re;
         // Lashes and dark circles lie within ~1.4 eye radii; a lens's rim further out.
-        if (rho < RIM_FROM || rho > RIM_TO) continue;
-        ring[i] = 1;
+        if (rho < rimFrom || rho > RIM_TO) continue;
+        const s = Math.min(SECTORS - 1, Math.floor(((Math.atan2(y - cy, x - cx) + Math.PI) / (2 * Math.PI)) * SECTORS));
+        if (turn) {
+          inBand[k][s]++;
+          if (cover[i]) inFace[k][s]++;
+        }
+        if (!cover[i] || inEyes[i]) continue;
+        const strict = rho >= RIM_FROM;
+        if (strict) ring[i] = 1;
         if (at(mean, x, y) - L[i] < opts.contrast) continue;
-        const ang = Math.atan2(y - cy, x - cx);
-        hits[k][Math.min(SECTORS - 1, Math.floor(((ang + Math.PI) / (2 * Math.PI)) * SECTORS))] = 1;
+        if (strict) hits[k][s] = 1;
+        if (turn) hitsTurn[k][s] = 1;
       }
     }
   }
   // Sectors below the eye (image y grows down: angles 0..π) are where brows never are.
-  const ringed = hits.every((hs) => {
+  const ringedBy = (hits: Uint8Array[], turn: boolean) => hits.every((hs, k) => {
     let all = 0, below = 0;
+    // glasses.turn: out of the sectors mostly inside the face (a turned face's far lens leaves it).
+    let nAll = turn ? 0 : SECTORS, nBelow = turn ? 0 : SECTORS / 2;
     for (let s = 0; s < SECTORS; s++) {
       all += hs[s];
       if (s >= SECTORS / 2) below += hs[s];
+      if (turn && 2 * inFace[k][s] >= inBand[k][s]) {
+        nAll++;
+        if (s >= SECTORS / 2) nBelow++;
+      }
     }
-    return all >= opts.coverage * SECTORS && below >= opts.coverage * (SECTORS / 2);
+    if (turn) {
+      nAll = Math.max(nAll, SECTORS / 2);
+      nBelow = Math.max(nBelow, SECTORS / 4);
+    }
+    return all >= opts.coverage * nAll && below >= opts.coverage * nBelow;
   });
-  if (!ringed) return undefined;
+  const ringed = ringedBy(hits, false);
+  // glasses.turn: eyes ringed only by the looser test (wrinkles and bags reach 1.3 eye radii:
+  // celebbasis_id9/9) need the bridge glasses.pair asks for.
+  const loose = !ringed && turn && ringedBy(hitsTurn, true);
+  if (!ringed && !loose) return undefined;
   // Glasses have a bridge — a thin dark line across most columns between the eyes; deep-set
   // eyes with dark brows do not.
   const bridge = (x: number, y: number) => x > a.cx && x < b.cx && Math.abs(y - yc) < span;
@@ -186,7 +226,10 @@ export function glassesMask(L: Float32Array, cover: Uint8Array, w: number, h: nu
     bridgeShare = crossed / (bx1 - bx0 + 1);
     if (crossed < opts.coverage * (bx1 - bx0 + 1)) return undefined;
   }
-  if (opts.trace > 0) return traceGlasses(L, cover, w, h, [a, b], faceW, r, opts, probe, bridgeShare);
+  if (loose && bridgeShare < PAIR_BRIDGE) return undefined;
+  // glasses.turn: the lenses' midline is the nose's bridge (mesh point 6), not midway between the eyes.
+  const midX = turn && mesh[6] ? mesh[6][0] : (a.cx + b.cx) / 2;
+  if (opts.trace > 0) return traceGlasses(L, cover, w, h, [a, b], faceW, r, opts, probe, bridgeShare, midX);
   const out = new Uint8Array(n);
   for (let y = win.y0; y <= win.y1; y++) {
     for (let x = win.x0; x <= win.x1; x++) {
@@ -263,7 +306,7 @@ interface Eye {
   pts: [number, number][];
 }
 
-function traceGlasses(L: Float32Array, cover: Uint8Array, w: number, h: number, eyes: [Eye, Eye], faceW: number, r: number, opts: GlassesOptions, probe?: GlassesProbe, bridgeShare = 1): Uint8Array | undefined {
+function traceGlasses(L: Float32Array, cover: Uint8Array, w: number, h: number, eyes: [Eye, Eye], faceW: number, r: number, opts: GlassesOptions, probe?: GlassesProbe, bridgeShare = 1, midX = (eyes[0].cx + eyes[1].cx) / 2): Uint8Array | undefined {
   const n = w * h;
   const [a, b] = eyes;
   const c = opts.contrast;
@@ -298,7 +341,6 @@ function traceGlasses(L: Float32Array, cover: Uint8Array, w: number, h: number, 
     return xi >= 0 && yi >= 0 && xi < w && yi < h && !!cover[yi * w + xi];
   };
   const path = new Uint8Array(n);
-  const midX = (a.cx + b.cx) / 2;
   // Both lenses are the same size: a turned face's far eye is narrower than its lens suggests.
   const reMax = Math.max(a.re, b.re);
   // Each traced rim's outermost column: the arms start beyond it.
@@ -690,7 +732,7 @@ export function removeSourceGlasses(lab: [Float32Array, Float32Array, Float32Arr
   const meshK = Array.from(mesh, (p) => [p[0] / k, p[1] / k]);
   const probe: GlassesProbe = {};
   // glasses.pair is the template's only (a source's glasses found more often would be painted out more often).
-  const rimsK = glassesMask(Lk, coverK, lw, lh, meshK, faceW / k, { ...opts, trace: 1, pair: 0 }, probe);
+  const rimsK = glassesMask(Lk, coverK, lw, lh, meshK, faceW / k, { ...opts, trace: 1, pair: 0, turn: 0 }, probe);
   if (!rimsK) return false;
   if (opts.source >= 2) return paintOutRims(lab, cover, w, h, mesh, faceW, opts, rimsK, probe.path!, k, lw, probe.outlines);
   // Full size, grown over the rims' soft edges.
