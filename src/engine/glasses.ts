@@ -102,7 +102,7 @@ export interface GlassesOptions {
   turn: number;
 }
 
-export const DEFAULT_GLASSES: GlassesOptions = { contrast: 9, coverage: 0.6, trace: 1, feather: 0, source: 2, sourceGrow: 0.006, sourceReach: 0.1, sourceEye: 0.006, sourceLid: 0.03, sourceLens: 1, sourceClean: 1, fullRes: 2, fullFeather: 0.003, pair: 0.55, turn: 0 };
+export const DEFAULT_GLASSES: GlassesOptions = { contrast: 9, coverage: 0.6, trace: 1, feather: 0, source: 2, sourceGrow: 0.006, sourceReach: 0.1, sourceEye: 0.006, sourceLid: 0.03, sourceLens: 1, sourceClean: 1, fullRes: 2, fullFeather: 0.003, pair: 0.55, turn: 1 };
 
 /** What the tracer found, for tools and tests (glassesMask's last argument). */
 export interface GlassesProbe {
