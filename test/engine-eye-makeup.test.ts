@@ -53,7 +53,7 @@ function scene(lid: [number, number, number]) {
 
 const HEAVY: [number, number, number] = [30, 22, -2]; // dark, purple
 const PLAIN: [number, number, number] = [55, 14, 17];
-const opts = (eyeMakeup: number, style: StyleOptions['style'] = 'template'): StyleOptions => ({ ...DEFAULT_STYLE, style, lips: 0, eyeMakeup });
+const opts = (eyeMakeup: number, style: StyleOptions['style'] = 'template'): StyleOptions => ({ ...DEFAULT_STYLE, style, lips: 0, eyeMakeup, coolLids: 0 });
 
 function run(src: [number, number, number], tpl: [number, number, number], o: StyleOptions) {
   const s = scene(src), t = scene(tpl);
@@ -84,4 +84,45 @@ test('eyeMakeup: a plain source under a made-up template is not darkened; simila
 test('eyeMakeup: off (0) and style "source" leave the source as it was', () => {
   assert.equal(run(HEAVY, PLAIN, opts(0)).changed, false);
   assert.equal(run(HEAVY, PLAIN, opts(1, 'source')).changed, false);
+});
+
+// style.coolLids: a blue-green eye-shadow is told from a deep-set eye by its hue, not its darkness.
+const COOL: [number, number, number] = [35, -8, -12]; // blue-green shadow
+const DEEP: [number, number, number] = [30, 7, 9]; // a socket's shadow: the skin's hue at less chroma
+const coolOpts = (coolLids: number): StyleOptions => ({ ...DEFAULT_STYLE, lips: 0, eyeMakeup: 0, coolLids });
+/** Mean chroma of the lids off the skin's hue line (a, b less their part along the skin's (14, 18), never negative). */
+function lidHueOff(src: [number, number, number], tpl: [number, number, number], o: StyleOptions) {
+  const s = scene(src), t = scene(tpl);
+  const before = s.lab.map((p) => p.slice());
+  applyStyle(s.lab, t.lab, s.cover, roi, m, m, faceW, o);
+  let off = 0, nL = 0, dL = 0, eyeMoved = 0;
+  const u = [14 / Math.hypot(14, 18), 18 / Math.hypot(14, 18)];
+  for (let i = 0; i < n; i++) {
+    const x = i % w, y = Math.floor(i / w);
+    if (inLid(x, y)) {
+      const a = s.lab[1][i]!, b = s.lab[2][i]!, p = Math.max(0, a * u[0]! + b * u[1]!);
+      off += Math.hypot(a - p * u[0]!, b - p * u[1]!);
+      dL = Math.max(dL, Math.abs(s.lab[0][i]! - before[0]![i]!));
+      nL++;
+    }
+    if (inEye(i)) eyeMoved = Math.max(eyeMoved, ...[0, 1, 2].map((c) => Math.abs(s.lab[c]![i]! - before[c]![i]!)));
+  }
+  const changed = s.lab.some((p, c) => p.some((v, i) => v !== before[c]![i]));
+  return { off: off / nL, dL, eyeMoved, changed };
+}
+
+test('coolLids: a blue-green shadow onto a plain template turns to the skin\'s hue, its lightness kept', () => {
+  const before = lidHueOff(COOL, PLAIN, coolOpts(0));
+  const after = lidHueOff(COOL, PLAIN, coolOpts(1));
+  assert.equal(before.changed, false, 'coolLids 0: the old output');
+  assert.ok(before.off > 12, `the shadow is off the skin's hue: ${before.off.toFixed(1)}`);
+  assert.ok(after.off < 0.4 * before.off, `after: ${after.off.toFixed(1)} off the skin's hue`);
+  assert.equal(after.dL, 0, 'L untouched');
+  assert.equal(after.eyeMoved, 0, 'the eye opening is untouched');
+});
+
+test('coolLids: a deep-set eye (the skin\'s hue, darker) and a template with the same shadow are left alone', () => {
+  assert.equal(lidHueOff(DEEP, PLAIN, coolOpts(1)).changed, false, 'a socket\'s shadow is not make-up');
+  assert.equal(lidHueOff(COOL, COOL, coolOpts(1)).changed, false, 'the template wears it too');
+  assert.equal(lidHueOff(COOL, PLAIN, { ...coolOpts(1), style: 'source' }).changed, false, "style 'source' keeps the user's make-up");
 });

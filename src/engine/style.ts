@@ -32,9 +32,15 @@ export interface StyleOptions {
    * `EYE_MAKEUP_KEEP` of its own contrast); this is the share of that pull.
    */
   eyeMakeup: number;
+  /**
+   * 1 by default; 0 = off (the old output, bit-identical). 0..1: a blue, green or violet eye-shadow of the source
+   * (a hue its skin and that skin's shadows never have) is turned back onto its skin's hue in the
+   * upper-lid band, its lightness and warm chroma kept, when the template's lids have less of it.
+   */
+  coolLids: number;
 }
 
-export const DEFAULT_STYLE: StyleOptions = { style: 'template', lips: 0.85, eyes: 0, lipParts: 0, eyeMakeup: 0 };
+export const DEFAULT_STYLE: StyleOptions = { style: 'template', lips: 0.85, eyes: 0, lipParts: 0, eyeMakeup: 0, coolLids: 1 };
 
 type Lab = [Float32Array, Float32Array, Float32Array];
 type Pt = [number, number];
@@ -116,6 +122,7 @@ export function applyStyle(src: Lab, tgt: Lab, cover: Uint8Array, roi: Roi, dst:
     }
   }
   if (opts.eyeMakeup > 0) applyEyeMakeup(src, tgt, cover, roi, dst, tMesh, faceW, opts.eyeMakeup);
+  if (opts.coolLids > 0) applyCoolLids(src, tgt, cover, roi, dst, tMesh, faceW, Math.min(1, opts.coolLids));
   for (const job of jobs) {
     const ms = means(src, cover, w, job.s);
     const mt = means(tgt, cover, w, job.t);
@@ -361,6 +368,91 @@ function lidStats(lab: Lab, cover: Uint8Array, w: number, h: number, g: { band: 
   }
   const skin = vals[0]!.length >= 20 ? vals.map(median) : [];
   return { st: { skin, band: band.mean, weight: skin.length ? band.weight : 0 }, r };
+}
+
+/**
+ * style.coolLids: a shadow keeps its skin's hue at less chroma (virat_kohli's deep sockets: hue
+ * 62° against the cheek's 64°), so a deep-set eye and eye-shadow are told apart by hue, not by
+ * darkness: a pixel of the lid band whose a, b point more than COOL_FROM away from the cheek's
+ * (blue, green, violet) is make-up. Its a, b go to their part along the skin's hue (never
+ * negative), × the weight of how far off that hue and how coloured it is; L is never touched (the
+ * shadow's depth and the lash line, which the recognisers read, stay). Per eye, only when the
+ * source's band has a larger share of such pixels than the template's.
+ */
+function applyCoolLids(src: Lab, tgt: Lab, cover: Uint8Array, roi: Roi, dst: ArrayLike<number>[], tMesh: ArrayLike<number>[], faceW: number, amount: number): void {
+  const { w, h, x0, y0 } = roi;
+  for (const eye of [EYE_LEFT, EYE_RIGHT]) {
+    const brow = eye === EYE_LEFT ? BROW_LEFT : BROW_RIGHT;
+    const gs = lidBand(dst, eye, brow, faceW, x0, y0), gt = lidBand(tMesh, eye, brow, faceW, x0, y0);
+    const S = lidStats(src, cover, w, h, gs, faceW), T = lidStats(tgt, cover, w, h, gt, faceW);
+    if (S.st.weight < 20 || T.st.weight < 20) continue;
+    // Up to the lash line (a hue change leaves the lash line's darkness, which identity reads):
+    // the band feathered at its outer edge only, the opening and the brow cut out.
+    const rs = lidRegion(w, h, gs, faceW), rt = lidRegion(w, h, gt, faceW);
+    const hue = (sk: number[]) => {
+      const n = Math.hypot(sk[1]!, sk[2]!);
+      // A colourless cheek (a greyscale photo) has no hue to compare with.
+      return n >= COOL_SKIN_CHROMA ? [sk[1]! / n, sk[2]! / n] : undefined;
+    };
+    const us = hue(S.st.skin), ut = hue(T.st.skin);
+    if (!us) continue;
+    const shareS = coolShare(src[1], src[2], cover, rs.m, rs.x0, rs.y0, rs.w, rs.h, w, us[0]!, us[1]!);
+    const shareT = ut ? coolShare(tgt[1], tgt[2], cover, rt.m, rt.x0, rt.y0, rt.w, rt.h, w, ut[0]!, ut[1]!) : 0;
+    if (!(shareS > shareT)) continue;
+    coolToSkinHue(src[1], src[2], cover, rs.m, rs.x0, rs.y0, rs.w, rs.h, w, us[0]!, us[1]!, amount);
+  }
+}
+
+/** coolLids' band: lidBand's, feathered at its outer edge only, the eye's opening and the brow cut out. */
+function lidRegion(w: number, h: number, g: { band: Pt[]; eye: Pt[]; brow: Pt[] }, faceW: number): Region {
+  const r = region(w, h, g.band, undefined, LID_FEATHER * faceW);
+  const hole = new Float32Array(r.w * r.h);
+  const shift = (pts: Pt[]) => pts.map(([x, y]) => [x - r.x0, y - r.y0] as Pt);
+  fillPolygon(hole, r.w, r.h, shift(g.eye), 1);
+  fillPolygon(hole, r.w, r.h, shift(g.brow), 1);
+  for (let i = 0; i < hole.length; i++) if (hole[i]! > 0) r.m[i] = 0;
+  return r;
+}
+
+/** coolLids: the cheek's least chroma that gives it a hue; the hue distance (degrees) from which a pixel is make-up, full at COOL_FULL; its least chroma, full at twice. */
+const COOL_SKIN_CHROMA = 4, COOL_FROM = 60, COOL_FULL = 100, COOL_CHROMA = 3;
+
+/** coolLids' weight of one pixel's a, b against the skin's hue (ua, ub): how far off it and how coloured. */
+function coolWeight(a: number, b: number, ua: number, ub: number): number {
+  const c = Math.hypot(a, b);
+  if (!(c > COOL_CHROMA)) return 0;
+  const deg = (Math.acos(Math.max(-1, Math.min(1, (a * ua + b * ub) / c))) * 180) / Math.PI;
+  return smooth((deg - COOL_FROM) / (COOL_FULL - COOL_FROM)) * smooth((c - COOL_CHROMA) / COOL_CHROMA);
+}
+
+/** The weighted share of a lid band (soft weights m over its window) that is make-up by hue. */
+function coolShare(A: Float32Array, B: Float32Array, cover: Uint8Array, m: Float32Array, rx: number, ry: number, rw: number, rh: number, w: number, ua: number, ub: number): number {
+  let total = 0, cool = 0;
+  for (let y = 0; y < rh; y++) {
+    for (let x = 0; x < rw; x++) {
+      const k = m[y * rw + x]!, i = (ry + y) * w + rx + x;
+      if (!(k > 0) || !cover[i]) continue;
+      total += k;
+      cool += k * coolWeight(A[i]!, B[i]!, ua, ub);
+    }
+  }
+  return total > 0 ? cool / total : 0;
+}
+
+/** coolLids' recolouring: a, b toward their part along the skin's hue (ua, ub), never negative. */
+function coolToSkinHue(A: Float32Array, B: Float32Array, cover: Uint8Array, m: Float32Array, rx: number, ry: number, rw: number, rh: number, w: number, ua: number, ub: number, amount: number): void {
+  for (let y = 0; y < rh; y++) {
+    for (let x = 0; x < rw; x++) {
+      const k0 = m[y * rw + x]!, i = (ry + y) * w + rx + x;
+      if (!(k0 > 0) || !cover[i]) continue;
+      const a = A[i]!, b = B[i]!;
+      const k = amount * k0 * coolWeight(a, b, ua, ub);
+      if (!(k > 0)) continue;
+      const p = Math.max(0, a * ua + b * ub);
+      A[i] = a + k * (p * ua - a);
+      B[i] = b + k * (p * ub - b);
+    }
+  }
 }
 
 /**
