@@ -44,8 +44,8 @@ async function masks(stubble: boolean, underLip: number) {
 }
 
 
-test('beardDark.underLip: off (0) by default', () => {
-  assert.equal(DEFAULT_MASK.beardDark.underLip, 0);
+test('beardDark.underLip: on (5) by default since stop 31', () => {
+  assert.equal(DEFAULT_MASK.beardDark.underLip, 5);
 });
 
 test('beardDark.underLip: a template\'s light stubble under its lower lip stays the template\'s', async () => {

@@ -191,7 +191,7 @@ export interface BeardDarkOptions {
   underLipShare: number;
 }
 
-export const DEFAULT_BEARD_DARK: BeardDarkOptions = { dark: 0.75, chroma: 0.9, sigma: 0.08, texture: 2, lift: 0.03, template: 0.75, templateShare: 0.25, bridge: 0.03, nose: 1, moustache: 0.3, moustacheGrow: 0.45, moustacheShare: 0.1, moustacheChroma: 1.2, underLip: 0, underLipShare: 0.9 };
+export const DEFAULT_BEARD_DARK: BeardDarkOptions = { dark: 0.75, chroma: 0.9, sigma: 0.08, texture: 2, lift: 0.03, template: 0.75, templateShare: 0.25, bridge: 0.03, nose: 1, moustache: 0.3, moustacheGrow: 0.45, moustacheShare: 0.1, moustacheChroma: 1.2, underLip: 5, underLipShare: 0.9 };
 
 export const DEFAULT_MASK: MaskOptions = { feather: 0.03, mouthOpenKeep: 0.07, occluderThreshold: 5.5, maxStretch: 6, mouthMismatch: 1, occluderFromEdge: 1, statsThreshold: 2.5, foreheadFrom: 0.2, foreheadTo: 1, keepBeard: 1, beardMouth: 2, beardDark: DEFAULT_BEARD_DARK, strands: DEFAULT_STRANDS, sideHair: DEFAULT_SIDE_HAIR, glasses: DEFAULT_GLASSES, hairEdge: DEFAULT_HAIR_EDGE, stubble: DEFAULT_STUBBLE, visibility: DEFAULT_VISIBILITY, browCover: 1, skinTrim: 2.5, browFill: 0, hands: 0, handDetect: DEFAULT_HANDS };
 
