@@ -380,6 +380,28 @@ export interface ColourOptions {
   reliefLift: number;
   /** σ of its coarse field (face widths). */
   reliefCoarse: number;
+  /**
+   * 0..1: the source's fine shadow (its skin's local mean at σ `shadowLiftSigma` below its own
+   * coarse field at σ `lightingSigma`) where the matched face comes out darker than the template's
+   * skin at that σ by more than `shadowLiftTolerance` (log L + 16): L lifted by a shift, as far as the
+   * smaller of the two (bounded to `shadowLiftMax`), × this; the eyes' openings, brows, nose and
+   * lips (grown 0.008 face width) kept. A side-lit source's deep shade under one eye otherwise
+   * lands as a dark, mottled cloud on an evenly lit template (the coarse ratio lifts the half-face's
+   * mean, not the shade finer than it). 0 = off.
+   */
+  shadowLift: number;
+  /** σ of its fine fields (face widths). */
+  shadowLiftSigma: number;
+  /** Log (L + 16) darkening of the matched face under the template's left alone. */
+  shadowLiftTolerance: number;
+  /** Bound of the lift (ratio of L + 16). */
+  shadowLiftMax: number;
+  /**
+   * With shadowLift, where the source has fine shade: L's gain on the deviations from the source's
+   * fine skin mean (freckles, pores, a smudge) is bounded to this (the mean keeps the full match);
+   * 0 = unbounded.
+   */
+  shadowLiftGain: number;
 }
 
 /** The face's geometry for the shading transfer: the layout in the ROI and each mesh's normals. */
@@ -432,7 +454,7 @@ function deviationSpread(cells: Float32Array, mean: Float32Array, wl: Float32Arr
   return spread(d);
 }
 
-export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, rimFine: 0, rimFineSigma: 0.02, rimFineLight: 1, rimFineFrom: 0.92, rimFineTolerance: 0.05, rimFineChromaTolerance: 2, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, socketsChroma: 0, nostrils: 0, nostrilsMax: 2.5, nostrilsTolerance: 1.1, relight: 1, relightSigma: 0.05, relightTemplate: 0, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0.08, relightShareAt: 0.3, relightKeep: 0.06, relightGrey: 1, eyeWhites: 1, squint: 1, squintFrom: 0.55, squintFull: 0.45, squintMesh: 0.9, edgeLight: 1, edgeLightSigma: 0.006, edgeLightStretchFrom: 1.2, edgeLightStretchFull: 1.8, edgeLightChroma: 0.5, edgeLightMax: 1.6, edgeLightDetail: 0.15, edgeLightTurn: 8, edgeLightBand: 0.6, albedo: 0, albedoLight: 0, albedoSigma: 0.05, albedoGainMax: 1.5, albedoBrows: 0, albedoFill: 0, albedoCouple: 0, albedoGate: 0, albedoBrowsLight: 1, darkCells: 1, darkCellsFrom: 0.15, darkCellsTo: 0.3, darkCellsMirror: 0, darkCellsBeard: 0, darkCellsAnchor: 0, relief: 0, reliefFrom: 6, reliefFine: 0.02, reliefChroma: 1, reliefLift: 1, reliefCoarse: 0.1 };
+export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, rimFine: 0, rimFineSigma: 0.02, rimFineLight: 1, rimFineFrom: 0.92, rimFineTolerance: 0.05, rimFineChromaTolerance: 2, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, socketsChroma: 0, nostrils: 0, nostrilsMax: 2.5, nostrilsTolerance: 1.1, relight: 1, relightSigma: 0.05, relightTemplate: 0, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0.08, relightShareAt: 0.3, relightKeep: 0.06, relightGrey: 1, eyeWhites: 1, squint: 1, squintFrom: 0.55, squintFull: 0.45, squintMesh: 0.9, edgeLight: 1, edgeLightSigma: 0.006, edgeLightStretchFrom: 1.2, edgeLightStretchFull: 1.8, edgeLightChroma: 0.5, edgeLightMax: 1.6, edgeLightDetail: 0.15, edgeLightTurn: 8, edgeLightBand: 0.6, albedo: 0, albedoLight: 0, albedoSigma: 0.05, albedoGainMax: 1.5, albedoBrows: 0, albedoFill: 0, albedoCouple: 0, albedoGate: 0, albedoBrowsLight: 1, darkCells: 1, darkCellsFrom: 0.15, darkCellsTo: 0.3, darkCellsMirror: 0, darkCellsBeard: 0, darkCellsAnchor: 0, relief: 0, reliefFrom: 6, reliefFine: 0.02, reliefChroma: 1, reliefLift: 1, reliefCoarse: 0.1, shadowLift: 0, shadowLiftSigma: 0.05, shadowLiftTolerance: 0.1, shadowLiftMax: 1.5, shadowLiftGain: 1.6 };
 
 /**
  * Matches the source planes (Lab, in place) to the template's local means, shading and highlights.
@@ -568,6 +590,8 @@ export function matchColour(
     const r = anchorLift(lightT, cellsT, grid.src[0], gains[0], shifts[0], wlAll, cw, ch, (opts.lightingSigma * faceW) / k, geometry, k, faceW, Math.min(1, opts.darkCellsAnchor));
     if (r) scaleAffine(gains[0], shifts[0], r);
   }
+  // shadowLift: after every L match, the source's fine shade lifted where the face comes out darker than the template's.
+  if (geometry && opts.shadowLift > 0) shadowLiftMatch(grid, gains[0], shifts[0], fieldL, geometry, faceW, k, opts);
   // The stretched edge: after every other match, so the template's own fine lightness is what is left there.
   // Only where one face is turned against the other (|Δyaw|): a frontal pair's stretch is the identity shape's.
   const turn = edge ? Math.min(1, Math.max(0, (edge.turn - opts.edgeLightTurn) / EDGE_LIGHT_TURN_RAMP)) : 0;
@@ -597,6 +621,55 @@ export function matchColour(
   }
   applyFields(src, gains, shifts, hot, cw, ch, k, w, h, only, cross, gloss, lightWeight, ceiling, albedo, Math.min(1, Math.max(0, opts.albedoBrowsLight)));
   if (edgeW && edge) edgeLightPixels(src, tgt, edge.alpha, edgeW, cw, ch, k, w, h, Math.max(0.5, opts.edgeLightSigma * faceW), Math.max(1, opts.edgeLightMax), Math.min(1, Math.max(0, opts.edgeLightChroma)) * (1 - grey), opts.edgeLightDetail, only);
+}
+
+// shadowLift: the eyes' openings, brows, nose and lips grown this much (face widths) keep the match.
+const SHADOW_LIFT_KEEP = 0.008;
+
+/**
+ * ColourOptions.shadowLift, folded into the L maps: per cell, the source's own fine shade s = ln of
+ * its coarse skin field (σ lightingSigma) over its fine one (σ shadowLiftSigma), both of L + 16; the
+ * matched face's deficit d = ln of the template's fine skin field over the matched source's, less
+ * the tolerance; where both are positive the cell's L + 16 mean goes up by exp(min(s, d)) (bounded),
+ * as a shift (the source's freckles and pores are not amplified further), × strength × the fine
+ * weight's support, outside the kept features.
+ */
+function shadowLiftMatch(grid: CellGrid, gain: Float32Array, shift: Float32Array, fieldL: (d: Float32Array, sigmaFw: number) => Float32Array, g: ShadingGeometry, faceW: number, k: number, opts: ColourOptions): void {
+  const { cw, ch, wl } = grid;
+  const nc = cw * ch;
+  const cellsS = grid.src[0];
+  const matched = new Float32Array(nc);
+  for (let i = 0; i < nc; i++) matched[i] = cellsS[i] * gain[i] + shift[i];
+  const sf = fieldL(cellsS, opts.shadowLiftSigma);
+  const sc = fieldL(cellsS, opts.lightingSigma);
+  const mf = fieldL(matched, opts.shadowLiftSigma);
+  const tf = fieldL(grid.tgt[0], opts.shadowLiftSigma);
+  const fwc = faceW / k;
+  const sup = gaussBlur(wl, cw, ch, Math.max(0.5, opts.shadowLiftSigma * fwc));
+  const keep = new Float32Array(nc);
+  const cellPts = (ids: number[]) => pick(g.pos, ids).map(([x, y]) => [x / k, y / k] as [number, number]);
+  for (const ids of [EYE_RIGHT, EYE_LEFT, BROW_RIGHT, BROW_LEFT, [...NOSE, 64, 294], LIPS_OUTER]) {
+    fillPolygon(keep, cw, ch, growPolygon(convexHull(cellPts(ids)), SHADOW_LIFT_KEEP * fwc), 1);
+  }
+  const keepSoft = gaussBlur(keep, cw, ch, Math.max(0.5, 0.01 * fwc));
+  const st = Math.min(1, opts.shadowLift);
+  const lMax = Math.log(Math.max(1, opts.shadowLiftMax));
+  const gMax = opts.shadowLiftGain > 0 ? Math.max(1, opts.shadowLiftGain) : 0;
+  for (let i = 0; i < nc; i++) {
+    const wgt = st * Math.min(1, Math.max(0, (sup[i] - 0.05) / 0.2)) * (1 - Math.max(keep[i], keepSoft[i]));
+    if (!(wgt > 0) || !(sf[i] > -15 && sc[i] > -15 && mf[i] > -15 && tf[i] > -15)) continue;
+    const s = Math.log((sc[i] + 16) / (sf[i] + 16));
+    const d = Math.log((tf[i] + 16) / (mf[i] + 16)) - opts.shadowLiftTolerance;
+    // The deviations' gain bounded (where the source is in fine shade, fully from 0.1 log).
+    if (gMax > 0 && s > 0 && gain[i] > gMax) {
+      const cap = gain[i] - wgt * Math.min(1, s / 0.1) * (gain[i] - gMax);
+      shift[i] += (gain[i] - cap) * sf[i];
+      gain[i] = cap;
+    }
+    const q = Math.min(lMax, s, d);
+    if (!(q > 0)) continue;
+    shift[i] += wgt * (mf[i] + 16) * (Math.exp(q) - 1);
+  }
 }
 
 /**
