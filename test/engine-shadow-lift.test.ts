@@ -23,7 +23,7 @@ function run(shadowLift: number, tShade = 0, shadowLiftGain = DEFAULT_COLOUR.sha
       const s = shade(x, y);
       // Freckles: a 4-px checkerboard of ±3 L, everywhere.
       const fr = ((x >> 2) + (y >> 2)) % 2 ? 3 : -3;
-      src[0][i] = 40 - 16 * s + fr;
+      src[0][i] = 36 - 18 * s + fr;
       src[1][i] = 14;
       src[2][i] = 15;
       tgt[0][i] = 80 - tShade * s;

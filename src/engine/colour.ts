@@ -402,6 +402,18 @@ export interface ColourOptions {
    * 0 = unbounded.
    */
   shadowLiftGain: number;
+  /**
+   * Its gate on the source's fine shade (ln of coarse over fine L + 16): nothing below this, full
+   * from twice it; the gain bound also only as far as the match is darker than the template's
+   * beyond the tolerance (full 0.1 further). 0 = no gate.
+   */
+  shadowLiftFrom: number;
+  /**
+   * Its gate on the coarse match: only where the template's skin is at least this many times as
+   * light as the source's at σ `lightingSigma` (L + 16; full from 1.25 × it), so the coarse ratio
+   * multiplies the shade's depth and its freckles; 0 = no gate.
+   */
+  shadowLiftRatio: number;
 }
 
 /** The face's geometry for the shading transfer: the layout in the ROI and each mesh's normals. */
@@ -454,7 +466,7 @@ function deviationSpread(cells: Float32Array, mean: Float32Array, wl: Float32Arr
   return spread(d);
 }
 
-export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, rimFine: 0, rimFineSigma: 0.02, rimFineLight: 1, rimFineFrom: 0.92, rimFineTolerance: 0.05, rimFineChromaTolerance: 2, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, socketsChroma: 0, nostrils: 0, nostrilsMax: 2.5, nostrilsTolerance: 1.1, relight: 1, relightSigma: 0.05, relightTemplate: 0, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0.08, relightShareAt: 0.3, relightKeep: 0.06, relightGrey: 1, eyeWhites: 1, squint: 1, squintFrom: 0.55, squintFull: 0.45, squintMesh: 0.9, edgeLight: 1, edgeLightSigma: 0.006, edgeLightStretchFrom: 1.2, edgeLightStretchFull: 1.8, edgeLightChroma: 0.5, edgeLightMax: 1.6, edgeLightDetail: 0.15, edgeLightTurn: 8, edgeLightBand: 0.6, albedo: 0, albedoLight: 0, albedoSigma: 0.05, albedoGainMax: 1.5, albedoBrows: 0, albedoFill: 0, albedoCouple: 0, albedoGate: 0, albedoBrowsLight: 1, darkCells: 1, darkCellsFrom: 0.15, darkCellsTo: 0.3, darkCellsMirror: 0, darkCellsBeard: 0, darkCellsAnchor: 0, relief: 0, reliefFrom: 6, reliefFine: 0.02, reliefChroma: 1, reliefLift: 1, reliefCoarse: 0.1, shadowLift: 0, shadowLiftSigma: 0.05, shadowLiftTolerance: 0.1, shadowLiftMax: 1.5, shadowLiftGain: 1.6 };
+export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, rimFine: 0, rimFineSigma: 0.02, rimFineLight: 1, rimFineFrom: 0.92, rimFineTolerance: 0.05, rimFineChromaTolerance: 2, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, socketsChroma: 0, nostrils: 0, nostrilsMax: 2.5, nostrilsTolerance: 1.1, relight: 1, relightSigma: 0.05, relightTemplate: 0, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0.08, relightShareAt: 0.3, relightKeep: 0.06, relightGrey: 1, eyeWhites: 1, squint: 1, squintFrom: 0.55, squintFull: 0.45, squintMesh: 0.9, edgeLight: 1, edgeLightSigma: 0.006, edgeLightStretchFrom: 1.2, edgeLightStretchFull: 1.8, edgeLightChroma: 0.5, edgeLightMax: 1.6, edgeLightDetail: 0.15, edgeLightTurn: 8, edgeLightBand: 0.6, albedo: 0, albedoLight: 0, albedoSigma: 0.05, albedoGainMax: 1.5, albedoBrows: 0, albedoFill: 0, albedoCouple: 0, albedoGate: 0, albedoBrowsLight: 1, darkCells: 1, darkCellsFrom: 0.15, darkCellsTo: 0.3, darkCellsMirror: 0, darkCellsBeard: 0, darkCellsAnchor: 0, relief: 0, reliefFrom: 6, reliefFine: 0.02, reliefChroma: 1, reliefLift: 1, reliefCoarse: 0.1, shadowLift: 0, shadowLiftSigma: 0.05, shadowLiftTolerance: 0.05, shadowLiftMax: 1.5, shadowLiftGain: 1.3, shadowLiftFrom: 0.05, shadowLiftRatio: 1.4 };
 
 /**
  * Matches the source planes (Lab, in place) to the template's local means, shading and highlights.
@@ -625,6 +637,9 @@ export function matchColour(
 
 // shadowLift: the eyes' openings, brows, nose and lips grown this much (face widths) keep the match.
 const SHADOW_LIFT_KEEP = 0.008;
+// … and cells less skin than SKIN0 (their skin weight's mean), full from SKIN1.
+const SHADOW_LIFT_SKIN0 = 0.5;
+const SHADOW_LIFT_SKIN1 = 0.9;
 
 /**
  * ColourOptions.shadowLift, folded into the L maps: per cell, the source's own fine shade s = ln of
@@ -644,6 +659,8 @@ function shadowLiftMatch(grid: CellGrid, gain: Float32Array, shift: Float32Array
   const sc = fieldL(cellsS, opts.lightingSigma);
   const mf = fieldL(matched, opts.shadowLiftSigma);
   const tf = fieldL(grid.tgt[0], opts.shadowLiftSigma);
+  const tc = opts.shadowLiftRatio > 0 ? fieldL(grid.tgt[0], opts.lightingSigma) : undefined;
+  const r0 = Math.log(Math.max(1, opts.shadowLiftRatio));
   const fwc = faceW / k;
   const sup = gaussBlur(wl, cw, ch, Math.max(0.5, opts.shadowLiftSigma * fwc));
   const keep = new Float32Array(nc);
@@ -655,20 +672,26 @@ function shadowLiftMatch(grid: CellGrid, gain: Float32Array, shift: Float32Array
   const st = Math.min(1, opts.shadowLift);
   const lMax = Math.log(Math.max(1, opts.shadowLiftMax));
   const gMax = opts.shadowLiftGain > 0 ? Math.max(1, opts.shadowLiftGain) : 0;
+  const from = Math.max(0, opts.shadowLiftFrom);
   for (let i = 0; i < nc; i++) {
     const wgt = st * Math.min(1, Math.max(0, (sup[i] - 0.05) / 0.2)) * (1 - Math.max(keep[i], keepSoft[i]));
     if (!(wgt > 0) || !(sf[i] > -15 && sc[i] > -15 && mf[i] > -15 && tf[i] > -15)) continue;
     const s = Math.log((sc[i] + 16) / (sf[i] + 16));
     const d = Math.log((tf[i] + 16) / (mf[i] + 16)) - opts.shadowLiftTolerance;
-    // The deviations' gain bounded (where the source is in fine shade, fully from 0.1 log).
-    if (gMax > 0 && s > 0 && gain[i] > gMax) {
-      const cap = gain[i] - wgt * Math.min(1, s / 0.1) * (gain[i] - gMax);
+    if (!(s > 0) || !(d > 0)) continue;
+    // The gate: a shade of the source's own, where the match leaves the face darker than the template's.
+    // Cells mostly skin only (a lash line or liner beside the eye, dark and not skin, keeps its darkness).
+    let gs = wgt * Math.min(1, Math.max(0, (wl[i] - SHADOW_LIFT_SKIN0) / (SHADOW_LIFT_SKIN1 - SHADOW_LIFT_SKIN0))) * (from > 0 ? Math.min(1, Math.max(0, (s - from) / from)) : 1);
+    // … and where the coarse match lifts the source a lot (a shaded or darker source onto a lighter template).
+    if (tc) gs *= Math.min(1, Math.max(0, (Math.log((tc[i] + 16) / (sc[i] + 16)) - r0) / Math.log(1.25)));
+    if (!(gs > 0)) continue;
+    // The deviations' gain bounded.
+    if (gMax > 0 && gain[i] > gMax) {
+      const cap = gain[i] - gs * Math.min(1, d / 0.1) * (gain[i] - gMax);
       shift[i] += (gain[i] - cap) * sf[i];
       gain[i] = cap;
     }
-    const q = Math.min(lMax, s, d);
-    if (!(q > 0)) continue;
-    shift[i] += wgt * (mf[i] + 16) * (Math.exp(q) - 1);
+    shift[i] += gs * (mf[i] + 16) * (Math.exp(Math.min(lMax, s, d)) - 1);
   }
 }
 
