@@ -651,7 +651,7 @@ const SHADOW_LIFT_SMOOTH = 0.02;
  * matched face's deficit d = ln of the template's fine skin field over the matched source's, less
  * the tolerance; where both are positive the cell's L + 16 mean goes up by exp(min(s, d)) (bounded),
  * as a shift (the source's freckles and pores are not amplified further), × strength × the fine
- * weight's support, outside the kept features.
+ * weight's support, outside the kept features (and the sockets' band with shadowLiftSockets); both maps smoothed at σ 0.02 face width.
  */
 function shadowLiftMatch(grid: CellGrid, gain: Float32Array, shift: Float32Array, fieldL: (d: Float32Array, sigmaFw: number) => Float32Array, g: ShadingGeometry, faceW: number, k: number, opts: ColourOptions): void {
   const { cw, ch, wl } = grid;
