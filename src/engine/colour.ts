@@ -380,6 +380,42 @@ export interface ColourOptions {
   reliefLift: number;
   /** σ of its coarse field (face widths). */
   reliefCoarse: number;
+  /**
+   * 0..1: the source's fine shadow (its skin's local mean at σ `shadowLiftSigma` below its own
+   * coarse field at σ `lightingSigma`) where the matched face comes out darker than the template's
+   * skin at that σ by more than `shadowLiftTolerance` (log L + 16): L lifted by a shift, as far as the
+   * smaller of the two (bounded to `shadowLiftMax`), × this; the eyes' openings, brows, nose and
+   * lips (grown 0.008 face width) kept. A side-lit source's deep shade under one eye otherwise
+   * lands as a dark, mottled cloud on an evenly lit template (the coarse ratio lifts the half-face's
+   * mean, not the shade finer than it). 0 = off.
+   */
+  shadowLift: number;
+  /** σ of its fine fields (face widths). */
+  shadowLiftSigma: number;
+  /** Log (L + 16) darkening of the matched face under the template's left alone. */
+  shadowLiftTolerance: number;
+  /** Bound of the lift (ratio of L + 16). */
+  shadowLiftMax: number;
+  /**
+   * With shadowLift, where the source has fine shade: L's gain on the deviations from the source's
+   * fine skin mean (freckles, pores, a smudge) is bounded to this (the mean keeps the full match);
+   * 0 = unbounded.
+   */
+  shadowLiftGain: number;
+  /**
+   * Its gate on the source's fine shade (ln of coarse over fine L + 16): nothing below this, full
+   * from twice it; the gain bound also only as far as the match is darker than the template's
+   * beyond the tolerance (full 0.1 further). 0 = no gate.
+   */
+  shadowLiftFrom: number;
+  /**
+   * Its gate on the coarse match: only where the template's skin is at least this many times as
+   * light as the source's at σ `lightingSigma` (L + 16; full from 1.25 × it), so the coarse ratio
+   * multiplies the shade's depth and its freckles; 0 = no gate.
+   */
+  shadowLiftRatio: number;
+  /** 0..1: the sockets' band (each eye with its brow, hull grown 0.06 face width, edge blurred 0.025) left to `sockets` (its dark skin there read as identity); 0 = included. */
+  shadowLiftSockets: number;
 }
 
 /** The face's geometry for the shading transfer: the layout in the ROI and each mesh's normals. */
@@ -432,7 +468,7 @@ function deviationSpread(cells: Float32Array, mean: Float32Array, wl: Float32Arr
   return spread(d);
 }
 
-export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, rimFine: 0, rimFineSigma: 0.02, rimFineLight: 1, rimFineFrom: 0.92, rimFineTolerance: 0.05, rimFineChromaTolerance: 2, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, socketsChroma: 0, nostrils: 0, nostrilsMax: 2.5, nostrilsTolerance: 1.1, relight: 1, relightSigma: 0.05, relightTemplate: 0, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0.08, relightShareAt: 0.3, relightKeep: 0.06, relightGrey: 1, eyeWhites: 1, squint: 1, squintFrom: 0.55, squintFull: 0.45, squintMesh: 0.9, edgeLight: 1, edgeLightSigma: 0.006, edgeLightStretchFrom: 1.2, edgeLightStretchFull: 1.8, edgeLightChroma: 0.5, edgeLightMax: 1.6, edgeLightDetail: 0.15, edgeLightTurn: 8, edgeLightBand: 0.6, albedo: 0, albedoLight: 0, albedoSigma: 0.05, albedoGainMax: 1.5, albedoBrows: 0, albedoFill: 0, albedoCouple: 0, albedoGate: 0, albedoBrowsLight: 1, darkCells: 1, darkCellsFrom: 0.15, darkCellsTo: 0.3, darkCellsMirror: 0, darkCellsBeard: 0, darkCellsAnchor: 0, relief: 0, reliefFrom: 6, reliefFine: 0.02, reliefChroma: 1, reliefLift: 1, reliefCoarse: 0.1 };
+export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, rimFine: 0, rimFineSigma: 0.02, rimFineLight: 1, rimFineFrom: 0.92, rimFineTolerance: 0.05, rimFineChromaTolerance: 2, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, socketsChroma: 0, nostrils: 0, nostrilsMax: 2.5, nostrilsTolerance: 1.1, relight: 1, relightSigma: 0.05, relightTemplate: 0, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0.08, relightShareAt: 0.3, relightKeep: 0.06, relightGrey: 1, eyeWhites: 1, squint: 1, squintFrom: 0.55, squintFull: 0.45, squintMesh: 0.9, edgeLight: 1, edgeLightSigma: 0.006, edgeLightStretchFrom: 1.2, edgeLightStretchFull: 1.8, edgeLightChroma: 0.5, edgeLightMax: 1.6, edgeLightDetail: 0.15, edgeLightTurn: 8, edgeLightBand: 0.6, albedo: 0, albedoLight: 0, albedoSigma: 0.05, albedoGainMax: 1.5, albedoBrows: 0, albedoFill: 0, albedoCouple: 0, albedoGate: 0, albedoBrowsLight: 1, darkCells: 1, darkCellsFrom: 0.15, darkCellsTo: 0.3, darkCellsMirror: 0, darkCellsBeard: 0, darkCellsAnchor: 0, relief: 0, reliefFrom: 6, reliefFine: 0.02, reliefChroma: 1, reliefLift: 1, reliefCoarse: 0.1, shadowLift: 0, shadowLiftSigma: 0.05, shadowLiftTolerance: 0, shadowLiftMax: 1.5, shadowLiftGain: 1.15, shadowLiftFrom: 0.04, shadowLiftRatio: 1.4, shadowLiftSockets: 1 };
 
 /**
  * Matches the source planes (Lab, in place) to the template's local means, shading and highlights.
@@ -568,6 +604,8 @@ export function matchColour(
     const r = anchorLift(lightT, cellsT, grid.src[0], gains[0], shifts[0], wlAll, cw, ch, (opts.lightingSigma * faceW) / k, geometry, k, faceW, Math.min(1, opts.darkCellsAnchor));
     if (r) scaleAffine(gains[0], shifts[0], r);
   }
+  // shadowLift: after every L match, the source's fine shade lifted where the face comes out darker than the template's.
+  if (geometry && opts.shadowLift > 0) shadowLiftMatch(grid, gains[0], shifts[0], fieldL, geometry, faceW, k, opts);
   // The stretched edge: after every other match, so the template's own fine lightness is what is left there.
   // Only where one face is turned against the other (|Δyaw|): a frontal pair's stretch is the identity shape's.
   const turn = edge ? Math.min(1, Math.max(0, (edge.turn - opts.edgeLightTurn) / EDGE_LIGHT_TURN_RAMP)) : 0;
@@ -597,6 +635,83 @@ export function matchColour(
   }
   applyFields(src, gains, shifts, hot, cw, ch, k, w, h, only, cross, gloss, lightWeight, ceiling, albedo, Math.min(1, Math.max(0, opts.albedoBrowsLight)));
   if (edgeW && edge) edgeLightPixels(src, tgt, edge.alpha, edgeW, cw, ch, k, w, h, Math.max(0.5, opts.edgeLightSigma * faceW), Math.max(1, opts.edgeLightMax), Math.min(1, Math.max(0, opts.edgeLightChroma)) * (1 - grey), opts.edgeLightDetail, only);
+}
+
+// shadowLift: the eyes' openings, brows, nose and lips grown this much (face widths) keep the match.
+const SHADOW_LIFT_KEEP = 0.008;
+// … and cells less skin than SKIN0 (their skin weight's mean), full from SKIN1.
+const SHADOW_LIFT_SKIN0 = 0.5;
+const SHADOW_LIFT_SKIN1 = 0.9;
+// … its per-cell maps smoothed by this σ (face widths).
+const SHADOW_LIFT_SMOOTH = 0.02;
+
+/**
+ * ColourOptions.shadowLift, folded into the L maps: per cell, the source's own fine shade s = ln of
+ * its coarse skin field (σ lightingSigma) over its fine one (σ shadowLiftSigma), both of L + 16; the
+ * matched face's deficit d = ln of the template's fine skin field over the matched source's, less
+ * the tolerance; where both are positive the cell's L + 16 mean goes up by exp(min(s, d)) (bounded),
+ * as a shift (the source's freckles and pores are not amplified further), × strength × the fine
+ * weight's support, outside the kept features (and the sockets' band with shadowLiftSockets); both maps smoothed at σ 0.02 face width.
+ */
+function shadowLiftMatch(grid: CellGrid, gain: Float32Array, shift: Float32Array, fieldL: (d: Float32Array, sigmaFw: number) => Float32Array, g: ShadingGeometry, faceW: number, k: number, opts: ColourOptions): void {
+  const { cw, ch, wl } = grid;
+  const nc = cw * ch;
+  const cellsS = grid.src[0];
+  const matched = new Float32Array(nc);
+  for (let i = 0; i < nc; i++) matched[i] = cellsS[i] * gain[i] + shift[i];
+  const sf = fieldL(cellsS, opts.shadowLiftSigma);
+  const sc = fieldL(cellsS, opts.lightingSigma);
+  const mf = fieldL(matched, opts.shadowLiftSigma);
+  const tf = fieldL(grid.tgt[0], opts.shadowLiftSigma);
+  const tc = opts.shadowLiftRatio > 0 ? fieldL(grid.tgt[0], opts.lightingSigma) : undefined;
+  const r0 = Math.log(Math.max(1, opts.shadowLiftRatio));
+  const fwc = faceW / k;
+  const sup = gaussBlur(wl, cw, ch, Math.max(0.5, opts.shadowLiftSigma * fwc));
+  const keep = new Float32Array(nc);
+  const cellPts = (ids: number[]) => pick(g.pos, ids).map(([x, y]) => [x / k, y / k] as [number, number]);
+  for (const ids of [EYE_RIGHT, EYE_LEFT, BROW_RIGHT, BROW_LEFT, [...NOSE, 64, 294], LIPS_OUTER]) {
+    fillPolygon(keep, cw, ch, growPolygon(convexHull(cellPts(ids)), SHADOW_LIFT_KEEP * fwc), 1);
+  }
+  const keepSoft = gaussBlur(keep, cw, ch, Math.max(0.5, 0.01 * fwc));
+  if (opts.shadowLiftSockets > 0) {
+    const band = new Float32Array(nc);
+    for (const ids of [[...EYE_RIGHT, ...BROW_RIGHT], [...EYE_LEFT, ...BROW_LEFT]]) fillPolygon(band, cw, ch, growPolygon(convexHull(cellPts(ids)), SOCKET_GROW * fwc), 1);
+    const soft = gaussBlur(band, cw, ch, Math.max(1, SOCKET_SOFT * fwc));
+    const sk = Math.min(1, opts.shadowLiftSockets);
+    for (let i = 0; i < nc; i++) keepSoft[i] = Math.max(keepSoft[i], sk * Math.max(band[i], soft[i]));
+  }
+  const st = Math.min(1, opts.shadowLift);
+  const lMax = Math.log(Math.max(1, opts.shadowLiftMax));
+  const gMax = opts.shadowLiftGain > 0 ? Math.max(1, opts.shadowLiftGain) : 0;
+  const from = Math.max(0, opts.shadowLiftFrom);
+  const cut = new Float32Array(nc);
+  const lift = new Float32Array(nc);
+  for (let i = 0; i < nc; i++) {
+    const wgt = st * Math.min(1, Math.max(0, (sup[i] - 0.05) / 0.2)) * (1 - Math.max(keep[i], keepSoft[i]));
+    if (!(wgt > 0) || !(sf[i] > -15 && sc[i] > -15 && mf[i] > -15 && tf[i] > -15)) continue;
+    const s = Math.log((sc[i] + 16) / (sf[i] + 16));
+    const d = Math.log((tf[i] + 16) / (mf[i] + 16)) - opts.shadowLiftTolerance;
+    if (!(s > 0) || !(d > 0)) continue;
+    // The gate: a shade of the source's own, where the match leaves the face darker than the template's.
+    // Cells mostly skin only (a lash line or liner beside the eye, dark and not skin, keeps its darkness).
+    let gs = wgt * Math.min(1, Math.max(0, (wl[i] - SHADOW_LIFT_SKIN0) / (SHADOW_LIFT_SKIN1 - SHADOW_LIFT_SKIN0))) * (from > 0 ? Math.min(1, Math.max(0, (s - from) / from)) : 1);
+    // … and where the coarse match lifts the source a lot (a shaded or darker source onto a lighter template).
+    if (tc) gs *= Math.min(1, Math.max(0, (Math.log((tc[i] + 16) / (sc[i] + 16)) - r0) / Math.log(1.25)));
+    if (!(gs > 0)) continue;
+    // The deviations' gain bounded (its amount per cell, applied below) and the mean's lift.
+    if (gMax > 0 && gain[i] > gMax) cut[i] = gs * Math.min(1, d / 0.1) * (gain[i] - gMax);
+    lift[i] = gs * (mf[i] + 16) * (Math.exp(Math.min(lMax, s, d)) - 1);
+  }
+  // Both smoothed (σ 0.02 face width): the per-cell gates switch from cell to cell, and a step in the
+  // gain shows wherever pixels lie far from the fine mean (a highlight, the face's edge).
+  const sm = Math.max(0.5, SHADOW_LIFT_SMOOTH * fwc);
+  const cutB = gaussBlur(cut, cw, ch, sm);
+  const liftB = gaussBlur(lift, cw, ch, sm);
+  for (let i = 0; i < nc; i++) {
+    const c = Math.min(cutB[i], Math.max(0, gain[i] - 1));
+    gain[i] -= c;
+    shift[i] += c * sf[i] + liftB[i];
+  }
 }
 
 /**
