@@ -75,12 +75,11 @@ export function featureCrispness(img: RgbImage, mesh: ArrayLike<number>[]): numb
   const Y = lumaOver(img, box);
   const b1 = boxBlur(Y, box.w, box.h, 1);
   const b3 = boxBlur(Y, box.w, box.h, 3);
-  let f2 = 0, m2 = 0;
-  for (let i = 0; i < Y.length; i++) {
-    if (!region[i]) continue;
-    f2 += (Y[i] - b1[i]) ** 2;
-    m2 += (b1[i] - b3[i]) ** 2;
-  }
+  // The sums in a kernel (acc: f2, m2): a loop here made featureCrispness hot, and it was
+  // deoptimised in the inlined regionOver's points ("wrong map").
+  const acc = new Float64Array(2);
+  crispSums(region, Y, b1, b3, acc);
+  const f2 = acc[0]!, m2 = acc[1]!;
   return m2 > 0 ? Math.sqrt(f2 / m2) : Infinity;
 }
 
@@ -106,13 +105,32 @@ export function sharpenFeatures(img: RgbImage, mesh: ArrayLike<number>[], k: num
   const r = Math.max(1, Math.round(k));
   const { lo, hi } = localRange(Y, w, h, r);
   const delta = new Float64Array(w * h);
-  for (let i = 0; i < w * h; i++) {
+  // A kernel: the loop here made sharpenFeatures hot, and the code after it (no feedback yet) and
+  // the inlined regionOver deoptimised it, 3 times a thread.
+  sharpenDelta(soft, Y, blur, lo, hi, opts.amount, opts.overshoot, delta);
+  addToRgb(img, box, delta);
+}
+
+/** featureCrispness' sums over the region: acc[0] += (Y − b1)², acc[1] += (b1 − b3)². */
+function crispSums(region: Float32Array, Y: Float32Array, b1: Float32Array, b3: Float32Array, acc: Float64Array): void {
+  let f2 = 0, m2 = 0;
+  for (let i = 0; i < Y.length; i++) {
+    if (!region[i]) continue;
+    f2 += (Y[i] - b1[i]) ** 2;
+    m2 += (b1[i] - b3[i]) ** 2;
+  }
+  acc[0] = f2;
+  acc[1] = m2;
+}
+
+/** sharpenFeatures' change of lightness: Y + amount·(Y − blur) held within lo, hi ± overshoot, × the soft region. */
+function sharpenDelta(soft: Float32Array, Y: Float32Array, blur: Float32Array, lo: Float32Array, hi: Float32Array, amount: number, overshoot: number, delta: Float64Array): void {
+  for (let i = 0; i < delta.length; i++) {
     const m = soft[i];
     if (!(m > 1e-3)) continue;
-    const target = Y[i] + opts.amount * (Y[i] - blur[i]);
-    delta[i] = m * (Math.min(hi[i] + opts.overshoot, Math.max(lo[i] - opts.overshoot, target)) - Y[i]);
+    const target = Y[i] + amount * (Y[i] - blur[i]);
+    delta[i] = m * (Math.min(hi[i] + overshoot, Math.max(lo[i] - overshoot, target)) - Y[i]);
   }
-  addToRgb(img, box, delta);
 }
 
 /** Adds a lightness change over `box` (0 where nothing changes) to each RGB channel, rounded and clamped. */

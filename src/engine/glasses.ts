@@ -161,27 +161,11 @@ export function glassesMask(L: Float32Array, cover: Uint8Array, w: number, h: nu
   // glasses.turn: hits in the wider band, the band's pixels per sector, and how many the face covers.
   const hitsTurn = eyes.map(() => new Uint8Array(SECTORS));
   const inBand = eyes.map(() => new Uint32Array(SECTORS)), inFace = eyes.map(() => new Uint32Array(SECTORS));
+  // The scans are kernels on typed arrays and numbers: inlined here, with the eyes' objects and
+  // points, glassesMask was deoptimised ("wrong map") and compiled again a few times a thread.
   for (let k = 0; k < eyes.length; k++) {
     const { cx, cy, re, x0, x1, y0, y1 } = eyes[k];
-    for (let y = y0; y <= y1; y++) {
-      for (let x = x0; x <= x1; x++) {
-        const i = y * w + x;
-        const rho = Math.hypot(x - cx, y - cy) / re;
-        // Lashes and dark circles lie within ~1.4 eye radii; a lens's rim further out.
-        if (rho < rimFrom || rho > RIM_TO) continue;
-        const s = Math.min(SECTORS - 1, Math.floor(((Math.atan2(y - cy, x - cx) + Math.PI) / (2 * Math.PI)) * SECTORS));
-        if (turn) {
-          inBand[k][s]++;
-          if (cover[i]) inFace[k][s]++;
-        }
-        if (!cover[i] || inEyes[i]) continue;
-        const strict = rho >= RIM_FROM;
-        if (strict) ring[i] = 1;
-        if (at(mean, x, y) - L[i] < opts.contrast) continue;
-        if (strict) hits[k][s] = 1;
-        if (turn) hitsTurn[k][s] = 1;
-      }
-    }
+    rimScan(L, cover, inEyes, ring, mean.data, mean.x0, mean.y0, mean.w, w, cx, cy, re, x0, x1, y0, y1, rimFrom, turn ? 1 : 0, opts.contrast, hits[k], hitsTurn[k], inBand[k], inFace[k]);
   }
   // Sectors below the eye (image y grows down: angles 0..π) are where brows never are.
   const ringedBy = (hits: Uint8Array[], turn: boolean) => hits.every((hs, k) => {
@@ -213,16 +197,7 @@ export function glassesMask(L: Float32Array, cover: Uint8Array, w: number, h: nu
   const bx0 = Math.max(0, Math.ceil(a.cx + a.re)), bx1 = Math.min(w - 1, Math.floor(b.cx - b.re));
   let bridgeShare = 1;
   if (bx1 > bx0) {
-    let crossed = 0;
-    for (let x = bx0; x <= bx1; x++) {
-      for (let y = Math.max(0, Math.floor(yc - span)); y <= Math.min(h - 1, Math.ceil(yc + span)); y++) {
-        const i = y * w + x;
-        if (cover[i] && at(mean, x, y) - L[i] >= opts.contrast) {
-          crossed++;
-          break;
-        }
-      }
-    }
+    const crossed = bridgeCrossed(L, cover, mean.data, mean.x0, mean.y0, mean.w, w, h, bx0, bx1, yc, span, opts.contrast);
     bridgeShare = crossed / (bx1 - bx0 + 1);
     if (crossed < opts.coverage * (bx1 - bx0 + 1)) return undefined;
   }
@@ -247,6 +222,44 @@ export function glassesMask(L: Float32Array, cover: Uint8Array, w: number, h: nu
     }
   }
   return out;
+}
+
+/** glassesMask's scan of one eye's box (the mean plane as data over a window at mx0, my0, mw wide): the rim band's pixels, and per sector whether a dark one was met. */
+function rimScan(L: Float32Array, cover: Uint8Array, inEyes: Uint8Array, ring: Uint8Array, mean: Float32Array, mx0: number, my0: number, mw: number, w: number, cx: number, cy: number, re: number, x0: number, x1: number, y0: number, y1: number, rimFrom: number, turn: number, contrast: number, hits: Uint8Array, hitsTurn: Uint8Array, inBand: Uint32Array, inFace: Uint32Array): void {
+  for (let y = y0; y <= y1; y++) {
+    for (let x = x0; x <= x1; x++) {
+      const i = y * w + x;
+      const rho = Math.hypot(x - cx, y - cy) / re;
+      // Lashes and dark circles lie within ~1.4 eye radii; a lens's rim further out.
+      if (rho < rimFrom || rho > RIM_TO) continue;
+      const s = Math.min(SECTORS - 1, Math.floor(((Math.atan2(y - cy, x - cx) + Math.PI) / (2 * Math.PI)) * SECTORS));
+      // Every store runs whatever the branch (adding or or-ing 0 where the old code skipped it): a
+      // store first met late in the scan deoptimised the kernel ("Insufficient type feedback").
+      inBand[s] += turn;
+      inFace[s] += cover[i] ? turn : 0;
+      if (!cover[i] || inEyes[i]) continue;
+      const strict = rho >= RIM_FROM ? 1 : 0;
+      ring[i] |= strict;
+      const dark = mean[(y - my0) * mw + x - mx0]! - L[i]! < contrast ? 0 : 1;
+      hits[s] |= strict & dark;
+      hitsTurn[s] |= turn & dark;
+    }
+  }
+}
+
+/** glassesMask's bridge: the columns bx0..bx1 with a dark pixel within span of yc. */
+function bridgeCrossed(L: Float32Array, cover: Uint8Array, mean: Float32Array, mx0: number, my0: number, mw: number, w: number, h: number, bx0: number, bx1: number, yc: number, span: number, contrast: number): number {
+  let crossed = 0;
+  for (let x = bx0; x <= bx1; x++) {
+    for (let y = Math.max(0, Math.floor(yc - span)); y <= Math.min(h - 1, Math.ceil(yc + span)); y++) {
+      const i = y * w + x;
+      if (cover[i] && mean[(y - my0) * mw + x - mx0]! - L[i]! >= contrast) {
+        crossed++;
+        break;
+      }
+    }
+  }
+  return crossed;
 }
 
 /**

@@ -515,9 +515,9 @@ function fineEnergy(L: Float32Array, cover: Uint8Array, w: number, h: number, r1
   for (let y = 0; y < ch; y++) crop.set(L.subarray((gy0 + y) * w + gx0, (gy0 + y) * w + gx1), y * cw);
   const base = boxBlur(crop, cw, ch, r1);
   const sq = new Float32Array(cw * ch);
-  for (let y = 0; y < ch; y++) {
-    for (let x = 0, i = (gy0 + y) * w + gx0, j = y * cw; x < cw; x++, i++, j++) if (cover[i]) sq[j] = (crop[j]! - base[j]!) ** 2;
-  }
+  // A kernel: this loop made fineEnergy hot, and the call after it (no feedback yet) deoptimised
+  // it, up to 4 times a thread.
+  coveredSquares(crop, base, cover, w, gx0, gy0, cw, ch, sq);
   const e = boxBlur(sq, cw, ch, r2);
   const rw = rect.x1 - rect.x0, rh = rect.y1 - rect.y0;
   const out = new Float32Array(rw * rh);
@@ -526,6 +526,13 @@ function fineEnergy(L: Float32Array, cover: Uint8Array, w: number, h: number, r1
     out.set(e.subarray(from, from + rw), y * rw);
   }
   return out;
+}
+
+/** fineEnergy's squares (crop − base)² where the crop (cw × ch at gx0, gy0 of a w-wide plane) is covered. */
+function coveredSquares(crop: Float32Array, base: Float32Array, cover: Uint8Array, w: number, gx0: number, gy0: number, cw: number, ch: number, sq: Float32Array): void {
+  for (let y = 0; y < ch; y++) {
+    for (let x = 0, i = (gy0 + y) * w + gx0, j = y * cw; x < cw; x++, i++, j++) if (cover[i]) sq[j] = (crop[j]! - base[j]!) ** 2;
+  }
 }
 
 /**

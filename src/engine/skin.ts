@@ -15,36 +15,76 @@ export interface SkinModel {
  * cheeks' edge) otherwise widens the spread until its hair passes for skin and is painted over.
  */
 export function skinModel(lab: [Float32Array, Float32Array, Float32Array], w: number, h: number, mesh: ArrayLike<number>[], x0: number, y0: number, radius: number, trim = 0): SkinModel {
-  const vals: number[][] = [[], [], []];
   const r = Math.max(1, Math.round(radius));
+  // The samples in Float64Arrays, gathered and trimmed by kernels: pushed onto [] arrays (small
+  // integers, then doubles) in skinModel itself, with robustStats and skinParams inlined, it was
+  // deoptimised ("wrong map") and compiled again. Same values in the same order: same medians.
+  const step = Math.max(1, r >> 1), side = Math.floor((2 * r) / step) + 1;
+  const cap = SKIN_SAMPLES.length * side * side;
+  const v0 = new Float64Array(cap), v1 = new Float64Array(cap), v2 = new Float64Array(cap);
+  let n = 0;
   for (const id of SKIN_SAMPLES) {
     const cx = Math.round(mesh[id][0] - x0);
     const cy = Math.round(mesh[id][1] - y0);
-    for (let y = cy - r; y <= cy + r; y += Math.max(1, r >> 1)) {
-      for (let x = cx - r; x <= cx + r; x += Math.max(1, r >> 1)) {
-        if (x < 0 || y < 0 || x >= w || y >= h) continue;
-        for (let c = 0; c < 3; c++) vals[c].push(lab[c][y * w + x]);
-      }
-    }
+    n = patchSamples(lab[0], lab[1], lab[2], w, h, cx, cy, r, v0, v1, v2, n);
   }
-  const first = robustStats(vals);
+  const first = robustStats(v0, v1, v2, n);
   if (!(trim > 0)) return first;
   const p = skinParams(first);
-  const kept: number[][] = [[], [], []];
-  for (let k = 0; k < vals[0].length; k++) {
-    if (skinZ(p, vals[0][k]!, vals[1][k]!, vals[2][k]!) > trim) continue;
-    for (let c = 0; c < 3; c++) kept[c].push(vals[c][k]!);
-  }
+  const k0 = new Float64Array(n), k1 = new Float64Array(n), k2 = new Float64Array(n);
+  const kept = trimSamples(p, v0, v1, v2, n, trim, k0, k1, k2);
   // Most samples off skin: the first model is all there is to go on.
-  return kept[0].length * 3 >= vals[0].length ? robustStats(kept) : first;
+  return kept * 3 >= n ? robustStats(k0, k1, k2, kept) : first;
 }
 
-function robustStats(vals: number[][]): SkinModel {
-  const med = (a: number[]) => (a.length ? selectKth(Float64Array.from(a), a.length >> 1) : 0);
-  const mean = vals.map(med) as [number, number, number];
+/** skinModel's patch around (cx, cy): its in-image pixels' L, a, b appended to o0..o2 from n; the new count. */
+function patchSamples(L: Float32Array, A: Float32Array, B: Float32Array, w: number, h: number, cx: number, cy: number, r: number, o0: Float64Array, o1: Float64Array, o2: Float64Array, n: number): number {
+  for (let y = cy - r; y <= cy + r; y += Math.max(1, r >> 1)) {
+    for (let x = cx - r; x <= cx + r; x += Math.max(1, r >> 1)) {
+      if (x < 0 || y < 0 || x >= w || y >= h) continue;
+      const i = y * w + x;
+      o0[n] = L[i]!;
+      o1[n] = A[i]!;
+      o2[n] = B[i]!;
+      n++;
+    }
+  }
+  return n;
+}
+
+/** The first n samples that the model p puts no further than `trim` from skin, into k0..k2; their count. */
+function trimSamples(p: Float64Array, v0: Float64Array, v1: Float64Array, v2: Float64Array, n: number, trim: number, k0: Float64Array, k1: Float64Array, k2: Float64Array): number {
+  let m = 0;
+  for (let k = 0; k < n; k++) {
+    if (skinZ(p, v0[k]!, v1[k]!, v2[k]!) > trim) continue;
+    k0[m] = v0[k]!;
+    k1[m] = v1[k]!;
+    k2[m] = v2[k]!;
+    m++;
+  }
+  return m;
+}
+
+/** The upper median of the first n values (selected from a copy). */
+function medOf(v: Float64Array, n: number): number {
+  return n ? selectKth(v.slice(0, n), n >> 1) : 0;
+}
+
+/** The first n values' absolute deviations from m, into out. */
+function absDev(v: Float64Array, n: number, m: number, out: Float64Array): Float64Array {
+  for (let k = 0; k < n; k++) out[k] = Math.abs(v[k]! - m);
+  return out;
+}
+
+function robustStats(v0: Float64Array, v1: Float64Array, v2: Float64Array, n: number): SkinModel {
+  const mean: [number, number, number] = [medOf(v0, n), medOf(v1, n), medOf(v2, n)];
   // MAD * 1.48 estimates sigma; floors keep flat-lit faces from flagging every pore.
-  const floors = [6, 3, 3];
-  const spread = vals.map((v, c) => Math.max(floors[c], 1.48 * med(v.map((x) => Math.abs(x - mean[c]))))) as [number, number, number];
+  const dev = new Float64Array(n);
+  const spread: [number, number, number] = [
+    Math.max(6, 1.48 * medOf(absDev(v0, n, mean[0], dev), n)),
+    Math.max(3, 1.48 * medOf(absDev(v1, n, mean[1], dev), n)),
+    Math.max(3, 1.48 * medOf(absDev(v2, n, mean[2], dev), n)),
+  ];
   return { mean, spread };
 }
 

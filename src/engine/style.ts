@@ -347,27 +347,65 @@ function lidStats(lab: Lab, cover: Uint8Array, w: number, h: number, g: { band: 
   const shift = (pts: Pt[]) => pts.map(([x, y]) => [x - r.x0, y - r.y0] as Pt);
   fillPolygon(hole, r.w, r.h, shift(g.eye), 1);
   fillPolygon(hole, r.w, r.h, shift(g.brow), 1);
-  for (let i = 0; i < hole.length; i++) if (hole[i]! > 0) r.m[i] = 0;
+  cutHole(r.m, hole);
   // The band's median (the lashes, a thin strip in every face, do not set it; the lid's skin does).
-  const bv: number[][] = [[], [], []];
-  let weight = 0;
-  for (let y = 0; y < r.h; y++) for (let x = 0; x < r.w; x++) {
-    const i = (r.y0 + y) * w + r.x0 + x;
-    const k = r.m[y * r.w + x]!;
+  // The pixel loops are kernels on typed arrays: inlined here, with the points' [x, y] and the
+  // sample arrays growing from small integers to doubles, lidStats was deoptimised ("wrong map")
+  // and compiled again up to 5 times a thread.
+  const nb = r.w * r.h, acc = new Float64Array(1);
+  const b0 = new Float64Array(nb), b1 = new Float64Array(nb), b2 = new Float64Array(nb);
+  const nBand = bandSamples(lab[0], lab[1], lab[2], cover, r.m, r.x0, r.y0, r.w, r.h, w, b0, b1, b2, acc);
+  const weight = acc[0]!;
+  const band = { mean: nBand ? [medianOf(b0, nBand), medianOf(b1, nBand), medianOf(b2, nBand)] : [0, 0, 0], weight: nBand >= 20 ? weight : 0 };
+  const c = region(w, h, g.cheek, undefined, 1);
+  const nc = c.w * c.h;
+  const v0 = new Float64Array(nc), v1 = new Float64Array(nc), v2 = new Float64Array(nc);
+  const nCheek = cheekSamples(lab[0], lab[1], lab[2], cover, c.m, c.x0, c.y0, c.w, c.h, w, v0, v1, v2);
+  const skin = nCheek >= 20 ? [medianOf(v0, nCheek), medianOf(v1, nCheek), medianOf(v2, nCheek)] : [];
+  return { st: { skin, band: band.mean, weight: skin.length ? band.weight : 0 }, r };
+}
+
+/** median() of the first n values of `v` (the same values in the same order: the same result). */
+function medianOf(v: Float64Array, n: number): number {
+  return n ? selectKth(v.slice(0, n), n >> 1) : 0;
+}
+
+/** Zero where the hole is set (soft weights m and hole over the same window). */
+function cutHole(m: Float32Array, hole: Float32Array): void {
+  for (let i = 0; i < hole.length; i++) if (hole[i]! > 0) m[i] = 0;
+}
+
+/** lidStats' band: L, a, b of the covered pixels at ≥ half weight into o0..o2 (their count returned), the weights' sum into acc[0]. */
+function bandSamples(L: Float32Array, A: Float32Array, B: Float32Array, cover: Uint8Array, m: Float32Array, rx: number, ry: number, rw: number, rh: number, w: number, o0: Float64Array, o1: Float64Array, o2: Float64Array, acc: Float64Array): number {
+  let weight = 0, n = 0;
+  for (let y = 0; y < rh; y++) for (let x = 0; x < rw; x++) {
+    const i = (ry + y) * w + rx + x;
+    const k = m[y * rw + x]!;
     if (!cover[i] || !(k > 0)) continue;
     weight += k;
-    if (k >= 0.5) for (let c = 0; c < 3; c++) bv[c]!.push(lab[c]![i]!);
+    if (k >= 0.5) {
+      o0[n] = L[i]!;
+      o1[n] = A[i]!;
+      o2[n] = B[i]!;
+      n++;
+    }
   }
-  const band = { mean: bv[0]!.length ? bv.map(median) : [0, 0, 0], weight: bv[0]!.length >= 20 ? weight : 0 };
-  const c = region(w, h, g.cheek, undefined, 1);
-  const vals: number[][] = [[], [], []];
-  for (let y = 0; y < c.h; y++) for (let x = 0; x < c.w; x++) {
-    const i = (c.y0 + y) * w + c.x0 + x;
-    if (c.m[y * c.w + x]! < 0.5 || !cover[i]) continue;
-    for (let k = 0; k < 3; k++) vals[k]!.push(lab[k]![i]!);
+  acc[0] = weight;
+  return n;
+}
+
+/** lidStats' cheek: L, a, b of the covered pixels at ≥ half weight into o0..o2; their count. */
+function cheekSamples(L: Float32Array, A: Float32Array, B: Float32Array, cover: Uint8Array, m: Float32Array, rx: number, ry: number, rw: number, rh: number, w: number, o0: Float64Array, o1: Float64Array, o2: Float64Array): number {
+  let n = 0;
+  for (let y = 0; y < rh; y++) for (let x = 0; x < rw; x++) {
+    const i = (ry + y) * w + rx + x;
+    if (m[y * rw + x]! < 0.5 || !cover[i]) continue;
+    o0[n] = L[i]!;
+    o1[n] = A[i]!;
+    o2[n] = B[i]!;
+    n++;
   }
-  const skin = vals[0]!.length >= 20 ? vals.map(median) : [];
-  return { st: { skin, band: band.mean, weight: skin.length ? band.weight : 0 }, r };
+  return n;
 }
 
 /**
@@ -410,7 +448,7 @@ function lidRegion(w: number, h: number, g: { band: Pt[]; eye: Pt[]; brow: Pt[] 
   const shift = (pts: Pt[]) => pts.map(([x, y]) => [x - r.x0, y - r.y0] as Pt);
   fillPolygon(hole, r.w, r.h, shift(g.eye), 1);
   fillPolygon(hole, r.w, r.h, shift(g.brow), 1);
-  for (let i = 0; i < hole.length; i++) if (hole[i]! > 0) r.m[i] = 0;
+  cutHole(r.m, hole);
   return r;
 }
 

@@ -449,7 +449,13 @@ function localRange(res: Float32Array, alpha: Float32Array, w: number, h: number
   if (!box) return { lo, hi };
   const { x0: bx0, y0: by0, x1: bx1, y1: by1 } = box;
   const x0 = Math.max(0, bx0 - r), x1 = Math.min(w - 1, bx1 + r), y0 = Math.max(0, by0 - r), y1 = Math.min(h - 1, by1 + r);
-  for (let y = y0; y <= y1; y++) for (let x = x0, i = y * w + x0; x <= x1; x++, i++) Y[i] = 0.299 * res[i * 3] + 0.587 * res[i * 3 + 1] + 0.114 * res[i * 3 + 2];
+  // A kernel: this loop made localRange hot, and the call after it (no feedback yet) deoptimised it.
+  lumaRect(res, Y, w, x0, y0, x1, y1);
   localMinMax(Y, w, r, bx0, by0, bx1, by1, x0, y0, x1, y1, lo, hi, rlo, rhi);
   return { lo, hi };
+}
+
+/** Luminance of the packed RGB `res` into Y over x0..x1, y0..y1 (inclusive) of a w-wide plane. */
+function lumaRect(res: Float32Array, Y: Float32Array, w: number, x0: number, y0: number, x1: number, y1: number): void {
+  for (let y = y0; y <= y1; y++) for (let x = x0, i = y * w + x0; x <= x1; x++, i++) Y[i] = 0.299 * res[i * 3] + 0.587 * res[i * 3 + 1] + 0.114 * res[i * 3 + 2];
 }
