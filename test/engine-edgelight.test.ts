@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { matchColour, DEFAULT_COLOUR } from '../src/engine/colour.ts';
-import { OVAL, ovalMesh as mesh } from './helpers/oval-mesh.ts';
+import { OVAL, ovalScene } from './helpers/oval-mesh.ts';
 
 const { w, h, faceW, CX, CY, RX, RY } = OVAL;
 const n = w * h;
@@ -13,10 +13,7 @@ const n = w * h;
 const pore = (x: number, y: number) => 2 * Math.sin(x * 1.7 + y * 0.9) * Math.cos(y * 2.3 - x * 0.4);
 
 function run(colour: Partial<typeof DEFAULT_COLOUR>, turn = 15, withEdge = true) {
-  const geometry = { pos: mesh(), tri: [], targetNormals: new Float32Array(0), sourceNormals: new Float32Array(0) };
-  const tgt: [Float32Array, Float32Array, Float32Array] = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
-  const src: [Float32Array, Float32Array, Float32Array] = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
-  const skin = new Float32Array(n).fill(1);
+  const { geometry, tgt, src, skin } = ovalScene();
   const stretch = new Float32Array(n).fill(1);
   const alpha = new Float32Array(n);
   for (let y = 0; y < h; y++) {

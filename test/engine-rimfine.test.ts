@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { matchColour, DEFAULT_COLOUR } from '../src/engine/colour.ts';
-import { OVAL, ovalMesh as mesh } from './helpers/oval-mesh.ts';
+import { OVAL, ovalScene } from './helpers/oval-mesh.ts';
 
 const { w, h, faceW, CX, CY, RX, RY } = OVAL;
 const n = w * h;
@@ -11,10 +11,7 @@ const rAt = (x: number, y: number) => Math.hypot((x - CX) / RX, (y - CY) / RY);
 
 /** The template darkens and warms toward its oval (from 0.86 of the way out) by `k`; the source is flat. The other rim matches are off. */
 function run(rimFine: number, k = 1) {
-  const geometry = { pos: mesh(), tri: [], targetNormals: new Float32Array(0), sourceNormals: new Float32Array(0) };
-  const tgt: [Float32Array, Float32Array, Float32Array] = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
-  const src: [Float32Array, Float32Array, Float32Array] = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
-  const skin = new Float32Array(n).fill(1);
+  const { geometry, tgt, src, skin } = ovalScene();
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const i = y * w + x;

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { matchColour, DEFAULT_COLOUR } from '../src/engine/colour.ts';
-import { OVAL, ovalMesh as mesh } from './helpers/oval-mesh.ts';
+import { OVAL, ovalScene } from './helpers/oval-mesh.ts';
 
 const { w, h, faceW } = OVAL;
 const n = w * h;
@@ -13,10 +13,7 @@ const PX = 155, PY = 145;
 const shade = (x: number, y: number) => Math.exp(-((x - PX) ** 2 + (y - PY) ** 2) / (2 * 12 ** 2));
 
 function run(shadowLift: number, tShade = 0, shadowLiftGain = DEFAULT_COLOUR.shadowLiftGain) {
-  const geometry = { pos: mesh(), tri: [], targetNormals: new Float32Array(0), sourceNormals: new Float32Array(0) };
-  const tgt: [Float32Array, Float32Array, Float32Array] = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
-  const src: [Float32Array, Float32Array, Float32Array] = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
-  const skin = new Float32Array(n).fill(1);
+  const { geometry, tgt, src, skin } = ovalScene();
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const i = y * w + x;

@@ -20,3 +20,15 @@ export function ovalMesh(): [number, number][] {
   ring(LIPS_OUTER, CX, 175, 20, 7);
   return pos;
 }
+
+/** A blank scene on the oval for matchColour: its shading geometry (no normals), empty template and source Lab planes, all skin. */
+export function ovalScene() {
+  const n = OVAL.w * OVAL.h;
+  const plane3 = (): [Float32Array, Float32Array, Float32Array] => [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
+  return {
+    geometry: { pos: ovalMesh(), tri: [], targetNormals: new Float32Array(0), sourceNormals: new Float32Array(0) },
+    tgt: plane3(),
+    src: plane3(),
+    skin: new Float32Array(n).fill(1),
+  };
+}
