@@ -33,9 +33,10 @@ export interface StyleOptions {
    */
   eyeMakeup: number;
   /**
-   * 1 by default; 0 = off (the old output, bit-identical). 0..1: a blue, green or violet eye-shadow of the source
-   * (a hue its skin and that skin's shadows never have) is turned back onto its skin's hue in the
-   * upper-lid band, its lightness and warm chroma kept, when the template's lids have less of it.
+   * 0..1 (1 by default; 0 = off, the old output bit for bit): a blue, green or violet eye-shadow of
+   * the source (a hue its skin and that skin's shadows never have) is turned back onto its skin's
+   * hue in the upper-lid band, its lightness and warm chroma kept, when the template's lids have
+   * less of it.
    */
   coolLids: number;
 }
