@@ -341,14 +341,7 @@ interface LidStats {
 }
 
 function lidStats(lab: Lab, cover: Uint8Array, w: number, h: number, g: { band: Pt[]; eye: Pt[]; brow: Pt[]; cheek: Pt[] }, faceW: number): { st: LidStats; r: Region } {
-  const r = region(w, h, g.band, g.eye, LID_FEATHER * faceW);
-  // The opening itself stays out whatever the feather (the iris is darker than any make-up), and
-  // so does the brow (a furrowed brow sits in the band).
-  const hole = new Float32Array(r.w * r.h);
-  const shift = (pts: Pt[]) => pts.map(([x, y]) => [x - r.x0, y - r.y0] as Pt);
-  fillPolygon(hole, r.w, r.h, shift(g.eye), 1);
-  fillPolygon(hole, r.w, r.h, shift(g.brow), 1);
-  cutHole(r.m, hole);
+  const r = lidRegion(w, h, g, faceW, true);
   // The band's median (the lashes, a thin strip in every face, do not set it; the lid's skin does).
   // The pixel loops are kernels on typed arrays: inlined here, with the points' [x, y] and the
   // sample arrays growing from small integers to doubles, lidStats was deoptimised ("wrong map")
@@ -427,7 +420,7 @@ function applyCoolLids(src: Lab, tgt: Lab, cover: Uint8Array, roi: Roi, dst: Arr
     if (S.st.weight < 20 || T.st.weight < 20) continue;
     // Up to the lash line (a hue change leaves the lash line's darkness, which identity reads):
     // the band feathered at its outer edge only, the opening and the brow cut out.
-    const rs = lidRegion(w, h, gs, faceW), rt = lidRegion(w, h, gt, faceW);
+    const rs = lidRegion(w, h, gs, faceW, false), rt = lidRegion(w, h, gt, faceW, false);
     const hue = (sk: number[]) => {
       const n = Math.hypot(sk[1]!, sk[2]!);
       // A colourless cheek (a greyscale photo) has no hue to compare with.
@@ -442,9 +435,14 @@ function applyCoolLids(src: Lab, tgt: Lab, cover: Uint8Array, roi: Roi, dst: Arr
   }
 }
 
-/** coolLids' band: lidBand's, feathered at its outer edge only, the eye's opening and the brow cut out. */
-function lidRegion(w: number, h: number, g: { band: Pt[]; eye: Pt[]; brow: Pt[] }, faceW: number): Region {
-  const r = region(w, h, g.band, undefined, LID_FEATHER * faceW);
+/**
+ * lidBand's band as soft weights, feathered at its outer edge and, with `fromEye`, from the eye's
+ * opening too (lidStats; coolLids' reaches the lash line); the opening itself stays out whatever
+ * the feather (the iris is darker than any make-up), and so does the brow (a furrowed brow sits in
+ * the band).
+ */
+function lidRegion(w: number, h: number, g: { band: Pt[]; eye: Pt[]; brow: Pt[] }, faceW: number, fromEye: boolean): Region {
+  const r = region(w, h, g.band, fromEye ? g.eye : undefined, LID_FEATHER * faceW);
   const hole = new Float32Array(r.w * r.h);
   const shift = (pts: Pt[]) => pts.map(([x, y]) => [x - r.x0, y - r.y0] as Pt);
   fillPolygon(hole, r.w, r.h, shift(g.eye), 1);
