@@ -27,6 +27,11 @@ export interface Face {
    * engine only when the knob is on; moved with the face when its image is cropped or scaled.
    */
   hands?: Point2[][];
+  /**
+   * featureCrispness() of the eyes and brows at the photo's own resolution, set by the engine on a
+   * small source it enlarged (ColourOptions.softEyes reads it); undefined otherwise.
+   */
+  eyeCrispness?: number;
 }
 
 /** One hand found by Human's hand module: 21 keypoints (image pixels) and its scores. */

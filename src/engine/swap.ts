@@ -166,6 +166,16 @@ export function eyeHulls(dst: ArrayLike<number>[], roi: Roi, fw: number): Float3
   return gaussBlur(plane, roi.w, roi.h, Math.max(1, 0.015 * fw));
 }
 
+/**
+ * ColourOptions.softEyes' weight from the source's eye crispness (undefined: not an enlarged source,
+ * or the knob was off when it was scaled): a smoothstep, whole at softEyesFull, none at softEyesFrom.
+ */
+export function softEyesWeight(crisp: number | undefined, o: { softEyes: number; softEyesFrom: number; softEyesFull: number }): number {
+  if (!(o.softEyes > 0) || crisp === undefined || !(o.softEyesFrom > o.softEyesFull)) return 0;
+  const u = Math.min(1, Math.max(0, (o.softEyesFrom - crisp) / (o.softEyesFrom - o.softEyesFull)));
+  return Math.min(1, o.softEyes) * u * u * (3 - 2 * u);
+}
+
 /** Face width (px) the mask is computed at; larger faces take it at 1/2, 1/3 … of their size. */
 const MASK_WORK_FW = 240;
 
@@ -222,7 +232,10 @@ export function swapFace(
   if (eyeSnap) matchEyeWhites(sLab, warped.cover, roi, dst, fw, eyeSnap, opts.colour.eyeWhites * (1 - greyness(tSkin.mean)));
   // A squinting source onto an open-eyed template: the template's own eyes inside the openings
   // (ColourOptions.squint; off: nothing read or written).
-  if (opts.colour.squint > 0) keepTemplateEyes(sLab, tLab, warped.cover, roi, dst, tMesh, fw, squintWeight(sEye!, tEye!, opts.colour.squint, opts.colour.squintFrom, opts.colour.squintFull, opts.colour.squintMesh));
+  // A soft, enlarged source's eyes likewise (ColourOptions.softEyes); the larger of the two weights.
+  const soft = softEyesWeight(source.face.eyeCrispness, opts.colour);
+  const squinting = opts.colour.squint > 0 ? squintWeight(sEye!, tEye!, opts.colour.squint, opts.colour.squintFrom, opts.colour.squintFull, opts.colour.squintMesh) : 0;
+  if (opts.colour.squint > 0 || soft > 0) keepTemplateEyes(sLab, tLab, warped.cover, roi, dst, tMesh, fw, Math.max(squinting, soft));
   // The nose's base takes the template's darkness there (ColourOptions.nostrils; off: nothing read or written).
   matchNostrils(sLab, tLab, warped.cover, roi, dst, tMesh, fw, { strength: opts.colour.nostrils, max: opts.colour.nostrilsMax, tolerance: opts.colour.nostrilsTolerance });
   applyStyle(sLab, tLab, warped.cover, roi, dst, tMesh, fw, opts.style);

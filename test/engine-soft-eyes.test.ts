@@ -1,0 +1,90 @@
+// colour.softEyes (swap.ts softEyesWeight, eyes.ts keepTemplateEyes): a small source whose eyes are
+// soft (featureCrispness at its own resolution, measured when the engine enlarges it) takes the
+// template's own eyes in the openings; its lids, brows and skin stay. A crisp source is untouched.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import sharp from 'sharp';
+import { createDefaultEngine, type DetailedSwap } from '../src/engine/index.ts';
+import { decodeImage } from '../src/engine/image.ts';
+import { featureCrispness } from '../src/engine/features.ts';
+import { softEyesWeight } from '../src/engine/swap.ts';
+import { EYE_LEFT, EYE_RIGHT, faceWidth } from '../src/engine/regions.ts';
+import { faceA, faceB, useEngine } from './engine-fixtures.ts';
+
+const engine = useEngine();
+const knob = { softEyes: 1, softEyesFrom: 0.6, softEyesFull: 0.5 };
+
+test('softEyes: the weight is whole for soft eyes, none for crisp ones, an unmeasured source or the knob off', () => {
+  assert.equal(softEyesWeight(0.45, knob), 1);
+  assert.equal(softEyesWeight(0.7, knob), 0);
+  assert.equal(softEyesWeight(undefined, knob), 0);
+  assert.equal(softEyesWeight(0.45, { ...knob, softEyes: 0 }), 0);
+  const mid = softEyesWeight(0.55, knob);
+  assert.ok(mid > 0.3 && mid < 0.7, `${mid}`);
+});
+
+/** Face A as a 150-px photo; blurred, its eyes are as soft as a 150-px web crop's. */
+async function smallFaceA(blur: number): Promise<Buffer> {
+  const small = sharp(await faceA()).resize(150, 150, { kernel: 'lanczos3' });
+  return (blur > 0 ? small.blur(blur) : small).png().toBuffer();
+}
+
+async function swapWith(softEyes: number, source: Buffer, target: Buffer): Promise<DetailedSwap> {
+  const e = createDefaultEngine({ warmup: false, swap: { colour: { softEyes } } });
+  await e.init();
+  try {
+    return await e.swapDetailed({ source, target });
+  } finally {
+    await e.close();
+  }
+}
+
+test('softEyes: a soft small source gets the template eyes in its openings, nothing changes away from the eyes', async () => {
+  const source = await smallFaceA(0.9);
+  const srcImg = await decodeImage(source);
+  const [face] = await engine().faceAnalyser.detect(srcImg, { embedding: false });
+  const crisp = featureCrispness(srcImg, face!.mesh);
+  assert.ok(crisp < 0.5, `the test source must measure soft: ${crisp.toFixed(3)}`);
+  const target = await faceB('png');
+  const off = await swapWith(0, source, target), on = await swapWith(1, source, target);
+  const { width: w } = on.raw;
+  const m = on.target.mesh, fw = faceWidth(m);
+  const eyes = [...EYE_RIGHT, ...EYE_LEFT];
+  const nearEye = (x: number, y: number) => Math.min(...eyes.map((i) => Math.hypot(m[i]![0] - x, m[i]![1] - y))) < 0.06 * fw;
+  let changed = 0, far = 0;
+  for (let p = 0; p < on.raw.data.length / 3; p++) {
+    let d = 0;
+    for (let c = 0; c < 3; c++) d = Math.max(d, Math.abs(on.raw.data[p * 3 + c]! - off.raw.data[p * 3 + c]!));
+    if (!(d > 0)) continue;
+    changed++;
+    // Later stages (texture, blend) read the eyes too, but only within reach of them.
+    if (!nearEye(p % w, (p / w) | 0) && d > 2) far++;
+  }
+  assert.ok(changed > 100, `changed pixels ${changed}`);
+  assert.equal(far, 0, `pixels changed by more than 2 away from the eyes: ${far}`);
+  // Most of the change is inside the eye openings (the template's eye put in), not around them.
+  const inOpening = (x: number, y: number) =>
+    [EYE_RIGHT, EYE_LEFT].some((ids) => {
+      const xs = ids.map((i) => m[i]![0]), ys = ids.map((i) => m[i]![1]);
+      const cx = (Math.max(...xs) + Math.min(...xs)) / 2, cy = (Math.max(...ys) + Math.min(...ys)) / 2;
+      const rx = (Math.max(...xs) - Math.min(...xs)) / 2, ry = (Math.max(...ys) - Math.min(...ys)) / 2;
+      return ((x - cx) / (0.8 * rx)) ** 2 + ((y - cy) / (0.7 * ry)) ** 2 <= 1;
+    });
+  const sum = [0, 0], cnt = [0, 0];
+  for (let p = 0; p < on.raw.data.length / 3; p++) {
+    const x = p % w, y = (p / w) | 0;
+    if (!nearEye(x, y)) continue;
+    const k = inOpening(x, y) ? 0 : 1;
+    for (let c = 0; c < 3; c++) sum[k] += Math.abs(on.raw.data[p * 3 + c]! - off.raw.data[p * 3 + c]!);
+    cnt[k] += 3;
+  }
+  const dIn = sum[0] / cnt[0], dRing = sum[1] / cnt[1];
+  assert.ok(dIn > 4 && dIn > 3 * dRing, `mean |on − off| in the openings ${dIn.toFixed(2)}, around them ${dRing.toFixed(2)}`);
+});
+
+test('softEyes: a crisp small source is left bit for bit', async () => {
+  const source = await smallFaceA(0);
+  const target = await faceB('png');
+  const off = await swapWith(0, source, target), on = await swapWith(1, source, target);
+  assert.ok(Buffer.from(on.raw.data).equals(Buffer.from(off.raw.data)));
+});
