@@ -126,3 +126,43 @@ test('coolLids: a deep-set eye (the skin\'s hue, darker) and a template with the
   assert.equal(lidHueOff(COOL, COOL, coolOpts(1)).changed, false, 'the template wears it too');
   assert.equal(lidHueOff(COOL, PLAIN, { ...coolOpts(1), style: 'source' }).changed, false, "style 'source' keeps the user's make-up");
 });
+
+// style.eyeMakeupGate: eyeMakeup only where a dark, chroma-poor wing runs past both outer corners
+// (black / grey liner, smoky pigment); a deep-set eye's shadow, as dark but with its skin's
+// chroma for that darkness, is left alone.
+const PIGMENT: [number, number, number] = [30, 2, 3]; // black-grey liner: far less chroma than a shadow at L 30
+const SOCKET: [number, number, number] = [30, 8, 10.5]; // a socket's shadow: the skin's hue, chroma ∝ (L + 16)
+/** The wing box past each outer corner (x 55 and 145, y 80): 12 px out, from 2 under to 8 over the corner. */
+const inWing = (x: number, y: number, eyes: 'both' | 'one') => y >= 72 && y <= 82 && ((x >= 43 && x < 55) || (eyes === 'both' && x > 145 && x <= 157));
+
+function gateScene(lid: [number, number, number], wing: 'both' | 'one' | 'none') {
+  const s = scene(lid);
+  for (let i = 0; i < n; i++) {
+    const x = i % w, y = Math.floor(i / w);
+    if (wing !== 'none' && inWing(x, y, wing)) { s.lab[0][i] = lid[0]; s.lab[1][i] = lid[1]; s.lab[2][i] = lid[2]; }
+  }
+  return s;
+}
+
+function gateRun(src: [number, number, number], wing: 'both' | 'one' | 'none', tplWing: 'both' | 'none', gate: number) {
+  const s = gateScene(src, wing), t = gateScene(tplWing === 'none' ? PLAIN : src, tplWing);
+  const before = s.lab.map((p) => p.slice());
+  applyStyle(s.lab, t.lab, s.cover, roi, m, m, faceW, { ...opts(1), eyeMakeupGate: gate });
+  let lift = 0, k = 0;
+  for (let i = 0; i < n; i++) if (inLid(i % w, Math.floor(i / w))) { lift += s.lab[0][i]! - before[0]![i]!; k++; }
+  return { changed: s.lab.some((p, c) => p.some((v, i) => v !== before[c]![i])), lift: lift / k };
+}
+
+test('eyeMakeupGate 0: eyeMakeup lightens a deep-set eye as much as make-up (the old behaviour)', () => {
+  assert.ok(gateRun(SOCKET, 'both', 'none', 0).lift > 1, 'the socket is lightened');
+  assert.ok(gateRun(PIGMENT, 'both', 'none', 0).lift > 1, 'the liner is lightened');
+});
+
+test('eyeMakeupGate 1: liner with a wing is lightened as before; a socket\'s shadow is left alone', () => {
+  const on = gateRun(PIGMENT, 'both', 'none', 1), old = gateRun(PIGMENT, 'both', 'none', 0);
+  assert.ok(on.lift > 1 && Math.abs(on.lift - old.lift) < 1e-6, `liner lifted ${on.lift.toFixed(2)} (ungated ${old.lift.toFixed(2)})`);
+  assert.equal(gateRun(SOCKET, 'both', 'none', 1).changed, false, 'a deep-set eye (its shadow has the skin\'s chroma) is not make-up');
+  assert.equal(gateRun(PIGMENT, 'none', 'none', 1).changed, false, 'no wing past the corners: not told from anatomy, left alone');
+  assert.equal(gateRun(PIGMENT, 'one', 'none', 1).changed, false, 'a wing by one eye only (a lock of hair, a shadow) is not make-up');
+  assert.equal(gateRun(PIGMENT, 'both', 'both', 1).changed, false, 'the template wears the same liner');
+});

@@ -3,7 +3,8 @@
 // colour; off by default: it tinted eyes more often than it matched make-up), over the user's own
 // shapes and texture; with 'source' the user's own make-up stays. With `eyeMakeup` > 0 (off by
 // default: on the tune split it costs identity) a source lid band far more made-up than the
-// template's, each against its own cheek, is toned down toward the template's contrast.
+// template's, each against its own cheek, is toned down toward the template's contrast; with
+// `eyeMakeupGate` only where a dark, chroma-poor liner wing says it is make-up, not a deep-set eye.
 // Only means move (Lab, per region, feathered), so the features' detail, and identity, are the user's.
 import { boxBlur, fillPolygon, growPolygon, selectKth } from './raster.ts';
 import { BROW_LEFT, BROW_RIGHT, EYE_LEFT, EYE_RIGHT, LIPS_INNER, LIPS_OUTER, pick } from './regions.ts';
@@ -39,9 +40,15 @@ export interface StyleOptions {
    * less of it.
    */
   coolLids: number;
+  /**
+   * 0 = off (`eyeMakeup` acts on any dark lid band, the old output bit for bit). 1: `eyeMakeup`
+   * acts only × the make-up gate (`makeupGate`: a dark, chroma-poor wing past both eyes' outer
+   * corners that the template lacks), so a deep-set eye's shadow is left alone.
+   */
+  eyeMakeupGate: number;
 }
 
-export const DEFAULT_STYLE: StyleOptions = { style: 'template', lips: 0.85, eyes: 0, lipParts: 0, eyeMakeup: 0, coolLids: 1 };
+export const DEFAULT_STYLE: StyleOptions = { style: 'template', lips: 0.85, eyes: 0, lipParts: 0, eyeMakeup: 0, coolLids: 1, eyeMakeupGate: 0 };
 
 type Lab = [Float32Array, Float32Array, Float32Array];
 type Pt = [number, number];
@@ -122,7 +129,11 @@ export function applyStyle(src: Lab, tgt: Lab, cover: Uint8Array, roi: Roi, dst:
       jobs.push({ s: region(w, h, s.lid, s.eye, 0.02 * faceW), t: region(w, h, t.lid, t.eye, 0.01 * faceW), amount: opts.eyes });
     }
   }
-  if (opts.eyeMakeup > 0) applyEyeMakeup(src, tgt, cover, roi, dst, tMesh, faceW, opts.eyeMakeup);
+  if (opts.eyeMakeup > 0) {
+    // eyeMakeupGate: only as far as the wing says make-up (1 − gate share of the pull withheld).
+    const g = opts.eyeMakeupGate > 0 ? 1 - Math.min(1, opts.eyeMakeupGate) * (1 - makeupGate(src, tgt, cover, roi, dst, tMesh, faceW)) : 1;
+    if (g > 0) applyEyeMakeup(src, tgt, cover, roi, dst, tMesh, faceW, opts.eyeMakeup * g);
+  }
   if (opts.coolLids > 0) applyCoolLids(src, tgt, cover, roi, dst, tMesh, faceW, Math.min(1, opts.coolLids));
   for (const job of jobs) {
     const ms = means(src, cover, w, job.s);
@@ -532,4 +543,74 @@ function applyEyeMakeup(src: Lab, tgt: Lab, cover: Uint8Array, roi: Roi, dst: Ar
       }
     }
   }
+}
+
+/**
+ * eyeMakeupGate: pigment is told from a socket's shadow by its chroma. A shadow on skin keeps the
+ * skin's chroma in proportion to its lightness (C ≈ C_skin × (L + 16) / (L_skin + 16)); black,
+ * grey or dark-brown liner and smoky shadow have far less at their darkness. The lashes and brows
+ * are such too, so the gate looks where only make-up is: past the outer corner (a wing).
+ * LINER_DARK: L under the cheek from which a pixel counts as dark (full at twice); LINER_GREY: the
+ * chroma share (of a shadow's) under which it is pigment, full at half; LINER_FROM / LINER_FULL:
+ * the source's wing share over the template's (the lesser eye of each) from which the gate opens
+ * and where it is full.
+ */
+const LINER_DARK = 15, LINER_GREY = 0.6, LINER_FROM = 0.15, LINER_FULL = 0.25;
+/** The wing's box past the outer corner, face widths: along the eye's axis, and across it (up positive). */
+const WING_S0 = 0.005, WING_S1 = 0.05, WING_T0 = -0.01, WING_T1 = 0.03, WING_STEP = 0.0025;
+
+/** A pixel's weight as pigment: dark against the skin (Ls) and poor in chroma along the skin's hue (ua, ub, Cs) for that darkness. */
+function pigment(L: number, a: number, b: number, Ls: number, Cs: number, ua: number, ub: number): number {
+  const dark = smooth((Ls - L - LINER_DARK) / LINER_DARK);
+  if (!(dark > 0)) return 0;
+  const ce = (Cs * Math.max(0, L + 16)) / (Ls + 16);
+  if (!(ce > 1)) return 0;
+  const c = Math.max(0, a * ua + b * ub);
+  return dark * smooth((LINER_GREY - c / ce) / (LINER_GREY / 2));
+}
+
+/** The share of the wing box past an eye's outer corner (ox, oy; axis ux, uy; up nx, ny) that is dark pigment (pigment() > ½). */
+function wingShare(L: Float32Array, A: Float32Array, B: Float32Array, cover: Uint8Array, w: number, h: number, ox: number, oy: number, ux: number, uy: number, nx: number, ny: number, faceW: number, Ls: number, Cs: number, ua: number, ub: number): number {
+  let n = 0, k = 0;
+  for (let s = WING_S0; s <= WING_S1 + 1e-9; s += WING_STEP) {
+    for (let t = WING_T0; t <= WING_T1 + 1e-9; t += WING_STEP) {
+      const px = Math.round(ox + (s * ux + t * nx) * faceW), py = Math.round(oy + (s * uy + t * ny) * faceW);
+      if (px < 0 || py < 0 || px >= w || py >= h) continue;
+      const i = py * w + px;
+      if (!cover[i]) continue;
+      n++;
+      if (pigment(L[i]!, A[i]!, B[i]!, Ls, Cs, ua, ub) > 0.5) k++;
+    }
+  }
+  return n ? k / n : 0;
+}
+
+/** One eye's wing share (undefined: no band, or a colourless cheek). */
+function eyeWing(lab: Lab, cover: Uint8Array, w: number, h: number, mesh: ArrayLike<number>[], eye: number[], faceW: number, x0: number, y0: number): number | undefined {
+  const g = lidBand(mesh, eye, eye === EYE_LEFT ? BROW_LEFT : BROW_RIGHT, faceW, x0, y0);
+  const S = lidStats(lab, cover, w, h, g, faceW);
+  if (S.st.weight < 20) return undefined;
+  const sk = S.st.skin, Cs = Math.hypot(sk[1]!, sk[2]!);
+  if (Cs < COOL_SKIN_CHROMA) return undefined;
+  const [ox, oy] = g.eye[0]!, [ix, iy] = g.eye[8]!, al = Math.hypot(ox - ix, oy - iy) || 1;
+  const ux = (ox - ix) / al, uy = (oy - iy) / al;
+  // Across the axis, the side toward the brow (image up).
+  const up = ux >= 0 ? 1 : -1;
+  const nx = up * uy, ny = -up * ux;
+  return wingShare(lab[0], lab[1], lab[2], cover, w, h, ox, oy, ux, uy, nx, ny, faceW, sk[0]!, Cs, sk[1]! / Cs, sk[2]! / Cs);
+}
+
+/**
+ * eyeMakeupGate: 0..1, how surely the source wears dark eye make-up the template does not. The
+ * share of pigment pixels in the wing box past each eye's outer corner, the lesser of the two eyes
+ * (a lock of hair over one eye, or a shadow on one side, is not make-up), the source's less the
+ * template's (a template with a colourless cheek or no band: 0); from LINER_FROM, full at
+ * LINER_FULL. 0 where either of the source's eyes has no band or a colourless cheek.
+ */
+function makeupGate(src: Lab, tgt: Lab, cover: Uint8Array, roi: Roi, dst: ArrayLike<number>[], tMesh: ArrayLike<number>[], faceW: number): number {
+  const { w, h, x0, y0 } = roi;
+  const sR = eyeWing(src, cover, w, h, dst, EYE_RIGHT, faceW, x0, y0), sL = eyeWing(src, cover, w, h, dst, EYE_LEFT, faceW, x0, y0);
+  if (sR === undefined || sL === undefined) return 0;
+  const tR = eyeWing(tgt, cover, w, h, tMesh, EYE_RIGHT, faceW, x0, y0) ?? 0, tL = eyeWing(tgt, cover, w, h, tMesh, EYE_LEFT, faceW, x0, y0) ?? 0;
+  return smooth((Math.min(sR, sL) - Math.min(tR, tL) - LINER_FROM) / (LINER_FULL - LINER_FROM));
 }
