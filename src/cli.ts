@@ -57,7 +57,7 @@ program
   .option('--target-face <n|x,y>', 'the template face to replace: its index (reading order, as POST /faces) or a point X,Y inside it', (v: string) => parseFaceOption(v))
   .option('--face <src=n>', 'group: this photo into template face n (or a point x,y); repeat, up to 6, instead of --source', collectFace)
   .option('--engine <name>', 'classic, onnx or a module path (env WANXING_ENGINE, as the service)')
-  .option('--style <style>', "template (default): the template's lip colour, a blue or green eye-shadow back to the skin's hue; source: the user's own make-up", parseStyleOption)
+  .option('--style <style>', "template (default): the template's lip colour, a blue or green eye-shadow back to the skin's hue, a dark winged eyeliner lightened; source: the user's own make-up", parseStyleOption)
   .action(async (opts: { source?: string[]; target: string; out?: string; outDir?: string; resume?: boolean; workers?: string; json?: boolean; label?: boolean; targetFace?: FaceChoice; face?: { source: string; targetFace: FaceChoice }[]; engine?: string; style?: SwapStyle }) => {
     if (!opts.source && !opts.face) return program.error("error: required option '-s, --source <file...>' not specified (or --face SRC=INDEX for a group)");
     if (opts.face && (opts.source || opts.targetFace !== undefined || opts.outDir)) return program.error('error: --face replaces --source and --target-face, and makes one result (no --out-dir)');

@@ -53,7 +53,8 @@ function scene(lid: [number, number, number]) {
 
 const HEAVY: [number, number, number] = [30, 22, -2]; // dark, purple
 const PLAIN: [number, number, number] = [55, 14, 17];
-const opts = (eyeMakeup: number, style: StyleOptions['style'] = 'template'): StyleOptions => ({ ...DEFAULT_STYLE, style, lips: 0, eyeMakeup, coolLids: 0 });
+// Ungated (eyeMakeupGate 0): these scenes test the pull itself; the gate has tests of its own below.
+const opts = (eyeMakeup: number, style: StyleOptions['style'] = 'template'): StyleOptions => ({ ...DEFAULT_STYLE, style, lips: 0, eyeMakeup, coolLids: 0, eyeMakeupGate: 0 });
 
 function run(src: [number, number, number], tpl: [number, number, number], o: StyleOptions) {
   const s = scene(src), t = scene(tpl);

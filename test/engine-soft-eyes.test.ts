@@ -1,4 +1,4 @@
-// colour.softEyes (swap.ts softEyesWeight, eyes.ts keepTemplateEyes): a small source whose eyes are
+// colour.softEyes (swap.ts softEyesWeight, eyes.ts keepTemplateEyes) and texture.softMedium: a small source whose eyes are
 // soft (featureCrispness at its own resolution, measured when the engine enlarges it) takes the
 // template's own eyes in the openings; its lids, brows and skin stay. A crisp source is untouched.
 import { test } from 'node:test';
@@ -87,4 +87,34 @@ test('softEyes: a crisp small source is left bit for bit', async () => {
   const target = await faceB('png');
   const off = await swapWith(0, source, target), on = await swapWith(1, source, target);
   assert.ok(Buffer.from(on.raw.data).equals(Buffer.from(off.raw.data)));
+});
+
+test('texture.softMedium: a soft small source takes the template medium band (the face changes, nothing outside the mask); a crisp one is left bit for bit', async () => {
+  const target = await faceB('png');
+  const run = async (softMedium: number, source: Buffer) => {
+    const e = createDefaultEngine({ warmup: false, swap: { texture: { softMedium } } });
+    await e.init();
+    try {
+      return await e.swapDetailed({ source, target });
+    } finally {
+      await e.close();
+    }
+  };
+  const soft = await smallFaceA(0.9);
+  const off = await run(0, soft), on = await run(1, soft);
+  const { width: w } = on.raw;
+  const { roi, alpha } = on.swap;
+  let changed = 0, outside = 0;
+  for (let p = 0; p < on.raw.data.length / 3; p++) {
+    const d = Math.abs(on.raw.data[p * 3]! - off.raw.data[p * 3]!) + Math.abs(on.raw.data[p * 3 + 1]! - off.raw.data[p * 3 + 1]!) + Math.abs(on.raw.data[p * 3 + 2]! - off.raw.data[p * 3 + 2]!);
+    if (!d) continue;
+    changed++;
+    const x = p % w - roi.x0, y = ((p / w) | 0) - roi.y0;
+    if (x < 0 || y < 0 || x >= roi.w || y >= roi.h || !(alpha[y * roi.w + x]! > 0)) outside++;
+  }
+  assert.ok(changed > 1000, `changed pixels ${changed}`);
+  assert.equal(outside, 0);
+  const crisp = await smallFaceA(0);
+  const a = await run(0, crisp), b = await run(1, crisp);
+  assert.ok(Buffer.from(a.raw.data).equals(Buffer.from(b.raw.data)));
 });

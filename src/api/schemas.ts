@@ -54,7 +54,7 @@ export function swapRequestSchema(rules: TimeoutRules) {
         enum: ['template', 'source', null],
         default: 'template',
         description:
-          "whose make-up the result wears: \"template\" (default) the template's lip colour over the user's lips, and a blue, green or violet eye-shadow of the user's turned to the skin's hue where the template wears none; \"source\" the user's own. Absent or null: \"template\". The ONNX engine ignores it.",
+          "whose make-up the result wears: \"template\" (default) the template's lip colour over the user's lips, a blue, green or violet eye-shadow of the user's turned to the skin's hue, and a dark winged eyeliner lightened a little, where the template wears none; \"source\" the user's own. Absent or null: \"template\". The ONNX engine ignores it.",
       },
     },
   } as const;

@@ -196,8 +196,8 @@ export class DefaultEngine implements FaceEngine {
         if (gain > 0) sharpenFeatures(out.img, out.face.mesh, k, { amount: o.sharpenFeatures * gain, sigma: o.sharpenSigma, overshoot: o.sharpenOvershoot });
       }
       if (o.shockFeatures > 0) shockFeatures(out.img, out.face.mesh, k, { amount: o.shockFeatures, steps: o.shockSteps });
-      // ColourOptions.softEyes reads how soft the enlarged source's eyes were.
-      if (this.swapOpts.colour.softEyes > 0) out.face.eyeCrispness = crisp ?? featureCrispness(src.img, src.face.mesh);
+      // colour.softEyes and texture.softMedium read how soft the enlarged source's eyes were.
+      if (this.swapOpts.colour.softEyes > 0 || this.swapOpts.texture.softMedium > 0) out.face.eyeCrispness = crisp ?? featureCrispness(src.img, src.face.mesh);
       return out;
     });
   }

@@ -48,7 +48,7 @@ export interface StyleOptions {
   eyeMakeupGate: number;
 }
 
-export const DEFAULT_STYLE: StyleOptions = { style: 'template', lips: 0.85, eyes: 0, lipParts: 0, eyeMakeup: 0, coolLids: 1, eyeMakeupGate: 0 };
+export const DEFAULT_STYLE: StyleOptions = { style: 'template', lips: 0.85, eyes: 0, lipParts: 0, eyeMakeup: 1, coolLids: 1, eyeMakeupGate: 1 };
 
 type Lab = [Float32Array, Float32Array, Float32Array];
 type Pt = [number, number];

@@ -27,6 +27,11 @@ export interface TextureOptions {
    */
   templateMedium: number;
   /**
+   * 0..1: templateMedium for a soft, enlarged small source only (the eye crispness gate of
+   * colour.softEyes, softEyesFrom / softEyesFull): the larger of the two is used. 0 = off.
+   */
+  softMedium: number;
+  /**
    * 0 = off. Where the template's fine band is structure rather than grain (its lashes, eyeliner,
    * lid creases, wrinkles: local RMS over a few pixels above `grainStructure` × its median |·|),
    * the grain fill is seeded noise instead of the template's band (fading out to 1.5× that):
@@ -93,7 +98,7 @@ export interface TextureOptions {
   eyeCoring: number;
 }
 
-export const DEFAULT_TEXTURE: TextureOptions = { strength: 1, maxGain: 2.5, grain: 1, templateGrain: 1, templateMedium: 0, grainStructure: 2, featureClamp: 4, keepFeatures: 1, localGrain: 3, featureGain: 0, eyeHull: 0, eyeHullGain: 0, eyeCoring: 0 };
+export const DEFAULT_TEXTURE: TextureOptions = { strength: 1, maxGain: 2.5, grain: 1, templateGrain: 1, templateMedium: 0, softMedium: 0, grainStructure: 2, featureClamp: 4, keepFeatures: 1, localGrain: 3, featureGain: 0, eyeHull: 0, eyeHullGain: 0, eyeCoring: 0 };
 
 export interface TextureReport {
   /** Band gains applied (fine, medium); 1 = unchanged. */

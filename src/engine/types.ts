@@ -21,7 +21,7 @@ export interface SwapRequest {
   sourceFace?: FaceChoice;
   /** A group job (./group.ts): each entry's source into its own template face; `source` is then unused. */
   faces?: GroupEntry[];
-  /** Make-up: the template's lip colour over the user's lips and the user's blue, green or violet eye-shadow turned to the skin's hue ('template', default), or the user's own ('source'). */
+  /** Make-up: the template's lip colour over the user's lips and the user's blue, green or violet eye-shadow turned to the skin's hue and a dark winged eyeliner lightened ('template', default), or the user's own ('source'). */
   style?: 'template' | 'source';
   /** The template's faces when already analysed (POST /faces): the engine skips detection. */
   targetFaces?: Face[];
