@@ -29,7 +29,7 @@ export interface Face {
   hands?: Point2[][];
   /**
    * featureCrispness() of the eyes and brows at the photo's own resolution, set by the engine on a
-   * small source it enlarged (ColourOptions.softEyes reads it); undefined otherwise.
+   * small source it enlarged (colour.softEyes and texture.softMedium read it); undefined otherwise.
    */
   eyeCrispness?: number;
 }

@@ -1,10 +1,10 @@
 // Styling: a portrait template's make-up is part of its look. With style 'template' (the default)
 // the user's lips take the template's lip colour (and, with `eyes` > 0, the eyelids its eye-shadow
 // colour; off by default: it tinted eyes more often than it matched make-up), over the user's own
-// shapes and texture; with 'source' the user's own make-up stays. With `eyeMakeup` > 0 (off by
-// default: on the tune split it costs identity) a source lid band far more made-up than the
-// template's, each against its own cheek, is toned down toward the template's contrast; with
-// `eyeMakeupGate` only where a dark, chroma-poor liner wing says it is make-up, not a deep-set eye.
+// shapes and texture; with 'source' the user's own make-up stays. With `eyeMakeup` a source lid
+// band far more made-up than the template's, each against its own cheek, is toned down toward the
+// template's contrast; by default only behind `eyeMakeupGate`, where a dark, chroma-poor liner wing
+// says it is make-up and not a deep-set eye (ungated it cost identity on the tune split).
 // Only means move (Lab, per region, feathered), so the features' detail, and identity, are the user's.
 import { boxBlur, fillPolygon, growPolygon, selectKth } from './raster.ts';
 import { BROW_LEFT, BROW_RIGHT, EYE_LEFT, EYE_RIGHT, LIPS_INNER, LIPS_OUTER, pick } from './regions.ts';
