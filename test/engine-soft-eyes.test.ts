@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { createDefaultEngine, type DetailedSwap } from '../src/engine/index.ts';
 import { decodeImage } from '../src/engine/image.ts';
 import { featureCrispness } from '../src/engine/features.ts';
-import { softEyesWeight } from '../src/engine/swap.ts';
+import { softEyesWeight, type SwapOptionsPatch } from '../src/engine/swap.ts';
 import { EYE_LEFT, EYE_RIGHT, faceWidth } from '../src/engine/regions.ts';
 import { faceA, faceB, useEngine } from './engine-fixtures.ts';
 
@@ -29,8 +29,9 @@ async function smallFaceA(blur: number): Promise<Buffer> {
   return (blur > 0 ? small.blur(blur) : small).png().toBuffer();
 }
 
-async function swapWith(softEyes: number, source: Buffer, target: Buffer): Promise<DetailedSwap> {
-  const e = createDefaultEngine({ warmup: false, swap: { colour: { softEyes } } });
+/** A swap by an engine with these stage options (a fresh engine each: no template cache between). */
+async function swapWith(swap: SwapOptionsPatch, source: Buffer, target: Buffer): Promise<DetailedSwap> {
+  const e = createDefaultEngine({ warmup: false, swap });
   await e.init();
   try {
     return await e.swapDetailed({ source, target });
@@ -46,7 +47,7 @@ test('softEyes: a soft small source gets the template eyes in its openings, noth
   const crisp = featureCrispness(srcImg, face!.mesh);
   assert.ok(crisp < 0.5, `the test source must measure soft: ${crisp.toFixed(3)}`);
   const target = await faceB('png');
-  const off = await swapWith(0, source, target), on = await swapWith(1, source, target);
+  const off = await swapWith({ colour: { softEyes: 0 } }, source, target), on = await swapWith({ colour: { softEyes: 1 } }, source, target);
   const { width: w } = on.raw;
   const m = on.target.mesh, fw = faceWidth(m);
   const eyes = [...EYE_RIGHT, ...EYE_LEFT];
@@ -85,21 +86,13 @@ test('softEyes: a soft small source gets the template eyes in its openings, noth
 test('softEyes: a crisp small source is left bit for bit', async () => {
   const source = await smallFaceA(0);
   const target = await faceB('png');
-  const off = await swapWith(0, source, target), on = await swapWith(1, source, target);
+  const off = await swapWith({ colour: { softEyes: 0 } }, source, target), on = await swapWith({ colour: { softEyes: 1 } }, source, target);
   assert.ok(Buffer.from(on.raw.data).equals(Buffer.from(off.raw.data)));
 });
 
 test('texture.softMedium: a soft small source takes the template medium band (the face changes, nothing outside the mask); a crisp one is left bit for bit', async () => {
   const target = await faceB('png');
-  const run = async (softMedium: number, source: Buffer) => {
-    const e = createDefaultEngine({ warmup: false, swap: { texture: { softMedium } } });
-    await e.init();
-    try {
-      return await e.swapDetailed({ source, target });
-    } finally {
-      await e.close();
-    }
-  };
+  const run = (softMedium: number, source: Buffer) => swapWith({ texture: { softMedium } }, source, target);
   const soft = await smallFaceA(0.9);
   const off = await run(0, soft), on = await run(1, soft);
   const { width: w } = on.raw;
