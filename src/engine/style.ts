@@ -129,12 +129,15 @@ export function applyStyle(src: Lab, tgt: Lab, cover: Uint8Array, roi: Roi, dst:
       jobs.push({ s: region(w, h, s.lid, s.eye, 0.02 * faceW), t: region(w, h, t.lid, t.eye, 0.01 * faceW), amount: opts.eyes });
     }
   }
+  // The lid bands and their statistics, measured once for the gate, eyeMakeup and coolLids.
+  let lids = opts.eyeMakeup > 0 || opts.coolLids > 0 ? measureLids(src, tgt, cover, roi, dst, tMesh, faceW) : [];
   if (opts.eyeMakeup > 0) {
     // eyeMakeupGate: only as far as the wing says make-up (1 − gate share of the pull withheld).
-    const g = opts.eyeMakeupGate > 0 ? 1 - Math.min(1, opts.eyeMakeupGate) * (1 - makeupGate(src, tgt, cover, roi, dst, tMesh, faceW)) : 1;
-    if (g > 0) applyEyeMakeup(src, tgt, cover, roi, dst, tMesh, faceW, opts.eyeMakeup * g);
+    const g = opts.eyeMakeupGate > 0 ? 1 - Math.min(1, opts.eyeMakeupGate) * (1 - makeupGate(lids, src, tgt, cover, roi, faceW)) : 1;
+    // The pull changed the source's bands: coolLids measures them again.
+    if (g > 0 && applyEyeMakeup(lids, src, cover, roi, faceW, opts.eyeMakeup * g)) lids = measureLids(src, tgt, cover, roi, dst, tMesh, faceW);
   }
-  if (opts.coolLids > 0) applyCoolLids(src, tgt, cover, roi, dst, tMesh, faceW, Math.min(1, opts.coolLids));
+  if (opts.coolLids > 0) applyCoolLids(lids, src, tgt, cover, roi, faceW, Math.min(1, opts.coolLids));
   for (const job of jobs) {
     const ms = means(src, cover, w, job.s);
     const mt = means(tgt, cover, w, job.t);
@@ -351,7 +354,26 @@ interface LidStats {
   weight: number;
 }
 
-function lidStats(lab: Lab, cover: Uint8Array, w: number, h: number, g: { band: Pt[]; eye: Pt[]; brow: Pt[]; cheek: Pt[] }, faceW: number): { st: LidStats; r: Region } {
+type LidGeometry = ReturnType<typeof lidBand>;
+
+/** Per eye (left, right), each face's lid band (lidBand) and its statistics (lidStats): source at `dst`, template at `tMesh`. */
+interface Lids {
+  gs: LidGeometry;
+  gt: LidGeometry;
+  S: { st: LidStats; r: Region };
+  T: { st: LidStats; r: Region };
+}
+
+function measureLids(src: Lab, tgt: Lab, cover: Uint8Array, roi: Roi, dst: ArrayLike<number>[], tMesh: ArrayLike<number>[], faceW: number): Lids[] {
+  const { w, h, x0, y0 } = roi;
+  return [EYE_LEFT, EYE_RIGHT].map((eye) => {
+    const brow = eye === EYE_LEFT ? BROW_LEFT : BROW_RIGHT;
+    const gs = lidBand(dst, eye, brow, faceW, x0, y0), gt = lidBand(tMesh, eye, brow, faceW, x0, y0);
+    return { gs, gt, S: lidStats(src, cover, w, h, gs, faceW), T: lidStats(tgt, cover, w, h, gt, faceW) };
+  });
+}
+
+function lidStats(lab: Lab, cover: Uint8Array, w: number, h: number, g: LidGeometry, faceW: number): { st: LidStats; r: Region } {
   const r = lidRegion(w, h, g, faceW, true);
   // The band's median (the lashes, a thin strip in every face, do not set it; the lid's skin does).
   // The pixel loops are kernels on typed arrays: inlined here, with the points' [x, y] and the
@@ -422,12 +444,9 @@ function cheekSamples(L: Float32Array, A: Float32Array, B: Float32Array, cover: 
  * shadow's depth and the lash line, which the recognisers read, stay). Per eye, only when the
  * source's band has a larger share of such pixels than the template's.
  */
-function applyCoolLids(src: Lab, tgt: Lab, cover: Uint8Array, roi: Roi, dst: ArrayLike<number>[], tMesh: ArrayLike<number>[], faceW: number, amount: number): void {
-  const { w, h, x0, y0 } = roi;
-  for (const eye of [EYE_LEFT, EYE_RIGHT]) {
-    const brow = eye === EYE_LEFT ? BROW_LEFT : BROW_RIGHT;
-    const gs = lidBand(dst, eye, brow, faceW, x0, y0), gt = lidBand(tMesh, eye, brow, faceW, x0, y0);
-    const S = lidStats(src, cover, w, h, gs, faceW), T = lidStats(tgt, cover, w, h, gt, faceW);
+function applyCoolLids(lids: Lids[], src: Lab, tgt: Lab, cover: Uint8Array, roi: Roi, faceW: number, amount: number): void {
+  const { w, h } = roi;
+  for (const { gs, gt, S, T } of lids) {
     if (S.st.weight < 20 || T.st.weight < 20) continue;
     // Up to the lash line (a hue change leaves the lash line's darkness, which identity reads):
     // the band feathered at its outer edge only, the opening and the brow cut out.
@@ -508,11 +527,10 @@ function coolToSkinHue(A: Float32Array, B: Float32Array, cover: Uint8Array, m: F
  * but its contrast against its own skin — lightness and colour each — is scaled down toward the
  * template's (its band against its skin), per eye; only ever lighter / less coloured.
  */
-function applyEyeMakeup(src: Lab, tgt: Lab, cover: Uint8Array, roi: Roi, dst: ArrayLike<number>[], tMesh: ArrayLike<number>[], faceW: number, amount: number): void {
-  const { w, h, x0, y0 } = roi;
-  for (const eye of [EYE_LEFT, EYE_RIGHT]) {
-    const S = lidStats(src, cover, w, h, lidBand(dst, eye, eye === EYE_LEFT ? BROW_LEFT : BROW_RIGHT, faceW, x0, y0), faceW);
-    const T = lidStats(tgt, cover, w, h, lidBand(tMesh, eye, eye === EYE_LEFT ? BROW_LEFT : BROW_RIGHT, faceW, x0, y0), faceW);
+function applyEyeMakeup(lids: Lids[], src: Lab, cover: Uint8Array, roi: Roi, faceW: number, amount: number): boolean {
+  const { w } = roi;
+  let wrote = false;
+  for (const { gs, S, T } of lids) {
     if (S.st.weight < 20 || T.st.weight < 20) continue;
     const [sk, sb, tk, tb] = [S.st.skin, S.st.band, T.st.skin, T.st.band] as number[][];
     const dLs = sk![0]! - sb![0]!, dLt = Math.max(0, tk![0]! - tb![0]!);
@@ -522,9 +540,10 @@ function applyEyeMakeup(src: Lab, tgt: Lab, cover: Uint8Array, roi: Roi, dst: Ar
     if (rL >= 1 && rC >= 1) continue;
     const pL = amount * (1 - rL), pC = amount * (1 - rC);
     const r = S.r;
+    wrote = true;
     // The lash line itself (the eye's outline, which the recognisers read) is kept: no pull within
     // LASH_KEEP face widths of the eye's contour, full pull from twice that.
-    const outline = pick(dst, eye).map(([x, y]) => [x - x0, y - y0] as Pt);
+    const outline = gs.eye;
     const ring = Float64Array.from([...outline, outline[0]!].flat());
     const d0 = LASH_KEEP * faceW;
     for (let y = 0; y < r.h; y++) {
@@ -543,6 +562,7 @@ function applyEyeMakeup(src: Lab, tgt: Lab, cover: Uint8Array, roi: Roi, dst: Ar
       }
     }
   }
+  return wrote;
 }
 
 /**
@@ -585,12 +605,10 @@ function wingShare(L: Float32Array, A: Float32Array, B: Float32Array, cover: Uin
   return n ? k / n : 0;
 }
 
-/** One eye's wing share (undefined: no band, or a colourless cheek). */
-function eyeWing(lab: Lab, cover: Uint8Array, w: number, h: number, mesh: ArrayLike<number>[], eye: number[], faceW: number, x0: number, y0: number): number | undefined {
-  const g = lidBand(mesh, eye, eye === EYE_LEFT ? BROW_LEFT : BROW_RIGHT, faceW, x0, y0);
-  const S = lidStats(lab, cover, w, h, g, faceW);
-  if (S.st.weight < 20) return undefined;
-  const sk = S.st.skin, Cs = Math.hypot(sk[1]!, sk[2]!);
+/** One eye's wing share, from its lid band and statistics (undefined: no band, or a colourless cheek). */
+function eyeWing(lab: Lab, cover: Uint8Array, w: number, h: number, g: LidGeometry, st: LidStats, faceW: number): number | undefined {
+  if (st.weight < 20) return undefined;
+  const sk = st.skin, Cs = Math.hypot(sk[1]!, sk[2]!);
   if (Cs < COOL_SKIN_CHROMA) return undefined;
   const [ox, oy] = g.eye[0]!, [ix, iy] = g.eye[8]!, al = Math.hypot(ox - ix, oy - iy) || 1;
   const ux = (ox - ix) / al, uy = (oy - iy) / al;
@@ -607,10 +625,10 @@ function eyeWing(lab: Lab, cover: Uint8Array, w: number, h: number, mesh: ArrayL
  * template's (a template with a colourless cheek or no band: 0); from LINER_FROM, full at
  * LINER_FULL. 0 where either of the source's eyes has no band or a colourless cheek.
  */
-function makeupGate(src: Lab, tgt: Lab, cover: Uint8Array, roi: Roi, dst: ArrayLike<number>[], tMesh: ArrayLike<number>[], faceW: number): number {
-  const { w, h, x0, y0 } = roi;
-  const sR = eyeWing(src, cover, w, h, dst, EYE_RIGHT, faceW, x0, y0), sL = eyeWing(src, cover, w, h, dst, EYE_LEFT, faceW, x0, y0);
-  if (sR === undefined || sL === undefined) return 0;
-  const tR = eyeWing(tgt, cover, w, h, tMesh, EYE_RIGHT, faceW, x0, y0) ?? 0, tL = eyeWing(tgt, cover, w, h, tMesh, EYE_LEFT, faceW, x0, y0) ?? 0;
-  return smooth((Math.min(sR, sL) - Math.min(tR, tL) - LINER_FROM) / (LINER_FULL - LINER_FROM));
+function makeupGate(lids: Lids[], src: Lab, tgt: Lab, cover: Uint8Array, roi: Roi, faceW: number): number {
+  const { w, h } = roi;
+  const s = lids.map((l) => eyeWing(src, cover, w, h, l.gs, l.S.st, faceW));
+  if (s.length < 2 || s.some((v) => v === undefined)) return 0;
+  const t = lids.map((l) => eyeWing(tgt, cover, w, h, l.gt, l.T.st, faceW) ?? 0);
+  return smooth((Math.min(...(s as number[])) - Math.min(...t) - LINER_FROM) / (LINER_FULL - LINER_FROM));
 }

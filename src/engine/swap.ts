@@ -249,7 +249,7 @@ export function swapFace(
 
   t = now();
   // texture.softMedium: the template's medium band for a soft, enlarged source (softEyes' gate).
-  const softMedium = opts.texture.softMedium > 0 ? opts.texture.softMedium * softEyesWeight(source.face.eyeCrispness, { ...opts.colour, softEyes: 1 }) : 0;
+  const softMedium = opts.texture.softMedium > 0 ? opts.texture.softMedium * softEyesWeight(source.face.eyeCrispness, { softEyes: 1, softEyesFrom: opts.colour.softEyesFrom, softEyesFull: opts.colour.softEyesFull }) : 0;
   const texOpts = softMedium > opts.texture.templateMedium ? { ...opts.texture, templateMedium: softMedium } : opts.texture;
   const texture = matchTexture(src, tgt, mask.alpha, mask.skin, roi.w, roi.h, fw, texOpts, texOpts.eyeHull > 0 || texOpts.eyeHullGain > 0 || texOpts.eyeCoring > 0 ? eyeHulls(dst, roi, fw) : undefined);
   timings.texture = now() - t;
