@@ -111,3 +111,31 @@ test('texture.softMedium: a soft small source takes the template medium band (th
   const a = await run(0, crisp), b = await run(1, crisp);
   assert.ok(Buffer.from(a.raw.data).equals(Buffer.from(b.raw.data)));
 });
+
+/** Whether two swaps' pixels differ anywhere. */
+const differ = (a: DetailedSwap, b: DetailedSwap) => !Buffer.from(a.raw.data).equals(Buffer.from(b.raw.data));
+
+test('softEyesMaxWidth: a soft small source shown a little larger than its own size (not enlarged by the engine) is read too', async () => {
+  // Face A ≈ 120 px wide onto face B ≈ 143 px: a ratio under upscale.lanczosFrom (1.4), so no enlargement.
+  const source = await sharp(await faceA()).resize(330, 330, { kernel: 'lanczos3' }).blur(0.9).png().toBuffer();
+  const target = await sharp(await faceB()).resize(200, 200).png().toBuffer();
+  const [s] = await engine().faceAnalyser.detect(await decodeImage(source), { embedding: false });
+  const [t] = await engine().faceAnalyser.detect(await decodeImage(target), { embedding: false });
+  const ratio = faceWidth(t!.mesh) / faceWidth(s!.mesh);
+  assert.ok(ratio >= 1 && ratio < 1.4 && faceWidth(s!.mesh) <= 160, `ratio ${ratio.toFixed(2)}, source ${faceWidth(s!.mesh).toFixed(0)} px`);
+  const off = await swapWith({ colour: { softEyes: 0 } }, source, target);
+  assert.ok(differ(await swapWith({ colour: { softEyesMaxWidth: 160 } }, source, target), off), 'the soft source must get the template eyes');
+  // 0: only sources the engine enlarges (the stop 32 rule): this one is left alone.
+  assert.ok(!differ(await swapWith({ colour: { softEyesMaxWidth: 0 } }, source, target), off));
+});
+
+test('softEyesMaxWidth: a source face wider than the cap is not read, though the engine enlarges it', async () => {
+  // Face A at 480 px (≈ 177 px wide, soft at its own pixels) onto face B (≈ 286 px): enlarged 1.6×.
+  const source = await sharp(await faceA()).resize(480, 480, { kernel: 'lanczos3' }).png().toBuffer();
+  const target = await faceB('png');
+  const [s] = await engine().faceAnalyser.detect(await decodeImage(source), { embedding: false });
+  assert.ok(faceWidth(s!.mesh) > 165, `source face ${faceWidth(s!.mesh).toFixed(0)} px`);
+  const off = await swapWith({ colour: { softEyes: 0 } }, source, target);
+  assert.ok(!differ(await swapWith({ colour: { softEyesMaxWidth: 160 } }, source, target), off));
+  assert.ok(differ(await swapWith({ colour: { softEyesMaxWidth: 0 } }, source, target), off), 'without the cap the large face reads soft');
+});

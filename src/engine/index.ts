@@ -171,7 +171,10 @@ export class DefaultEngine implements FaceEngine {
       return time('upscale', () => upscaleFace(up, src.img, src.face, this.upscaleOpts.maxInput));
     }
     const o = this.upscaleOpts;
-    if (ratio < o.lanczosFrom) return src;
+    if (ratio < o.lanczosFrom) {
+      // A small source shown at its own size or a little larger keeps its softness (softEyes).
+      return ratio >= 1 && this.swapOpts.colour.softEyesMaxWidth > 0 && this.softGated(src.face) ? { img: src.img, face: { ...src.face, eyeCrispness: featureCrispness(src.img, src.face.mesh) } } : src;
+    }
     return time('upscale', async () => {
       const k = Math.min(o.lanczosMax, ratio);
       // The source's eye crispness (featureCrispness, measured once) → a gain by a smoothstep: 1 at
@@ -197,9 +200,16 @@ export class DefaultEngine implements FaceEngine {
       }
       if (o.shockFeatures > 0) shockFeatures(out.img, out.face.mesh, k, { amount: o.shockFeatures, steps: o.shockSteps });
       // colour.softEyes and texture.softMedium read how soft the enlarged source's eyes were.
-      if (this.swapOpts.colour.softEyes > 0 || this.swapOpts.texture.softMedium > 0) out.face.eyeCrispness = crisp ?? featureCrispness(src.img, src.face.mesh);
+      if (this.softGated(src.face)) out.face.eyeCrispness = crisp ?? featureCrispness(src.img, src.face.mesh);
       return out;
     });
+  }
+
+  /** Whether colour.softEyes or texture.softMedium will read this source face's eye crispness. */
+  private softGated(face: Face): boolean {
+    const c = this.swapOpts.colour;
+    if (!(c.softEyes > 0 || this.swapOpts.texture.softMedium > 0)) return false;
+    return !(c.softEyesMaxWidth > 0) || faceWidth(face.mesh) <= c.softEyesMaxWidth;
   }
 
   /** The engine's stage options with the request's own choices (style) applied. */
