@@ -381,7 +381,7 @@ export interface ColourOptions {
   /** σ of its coarse field (face widths). */
   reliefCoarse: number;
   /**
-   * 0..1: a small source enlarged onto the template whose eyes are soft (Face.eyeCrispness at or
+   * 0..1: a small source shown at its own size or larger whose eyes are soft (Face.eyeCrispness at or
    * under `softEyesFrom`, whole at `softEyesFull`) takes the template's own eyes in the openings
    * (as `squint` does: keepTemplateEyes), × this; its lids, brows and skin stay. 0 = off.
    */

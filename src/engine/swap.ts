@@ -167,7 +167,7 @@ export function eyeHulls(dst: ArrayLike<number>[], roi: Roi, fw: number): Float3
 }
 
 /**
- * ColourOptions.softEyes' weight from the source's eye crispness (undefined: not an enlarged source,
+ * ColourOptions.softEyes' weight from the source's eye crispness (undefined: not read, see softEyesMaxWidth,
  * or the knob was off when it was scaled): a smoothstep, whole at softEyesFull, none at softEyesFrom.
  */
 export function softEyesWeight(crisp: number | undefined, o: { softEyes: number; softEyesFrom: number; softEyesFull: number }): number {
