@@ -15,6 +15,7 @@ import { fitSimilarity3d } from './similarity3d.ts';
 import { meshNormals } from './shading.ts';
 import { eyeShare, facialOpenness, greyness, keepTemplateEyes, matchEyeWhites, snapshotEyes, squintWeight } from './eyes.ts';
 import { matchNostrils } from './nostrils.ts';
+import { matchNoseLine } from './noseline.ts';
 import { applyStyle, DEFAULT_STYLE, type StyleOptions } from './style.ts';
 import { skinModel } from './skin.ts';
 import { cropFloat, LIPS_MID, roiAround, triangleStretch, warpTriangles, type Roi } from './warp.ts';
@@ -238,6 +239,8 @@ export function swapFace(
   if (opts.colour.squint > 0 || soft > 0) keepTemplateEyes(sLab, tLab, warped.cover, roi, dst, tMesh, fw, Math.max(squinting, soft));
   // The nose's base takes the template's darkness there (ColourOptions.nostrils; off: nothing read or written).
   matchNostrils(sLab, tLab, warped.cover, roi, dst, tMesh, fw, { strength: opts.colour.nostrils, max: opts.colour.nostrilsMax, tolerance: opts.colour.nostrilsTolerance });
+  // Thin dark lines round the lower nose no deeper than the template's own (ColourOptions.noseLine; off: nothing read or written).
+  matchNoseLine(sLab, tLab, warped.cover, roi, dst, tMesh, fw, { strength: opts.colour.noseLine, radius: opts.colour.noseLineRadius, tolerance: opts.colour.noseLineTolerance, floor: opts.colour.noseLineFloor });
   applyStyle(sLab, tLab, warped.cover, roi, dst, tMesh, fw, opts.style);
   // Into the warped buffer (its RGB is spent; outside the cover it stays 0): one 5 MB allocation less.
   const src = labToRgb(sLab[0], sLab[1], sLab[2], warped.rgb, warped.cover);
