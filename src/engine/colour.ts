@@ -414,6 +414,16 @@ export interface ColourOptions {
    */
   softEyesMaxWidth: number;
   /**
+   * 0..1: the brows' hair (./browhair.ts) held to the chroma real brows have relative to the skin
+   * around them, after the match: a hair pixel keeps at most C_skin × min(1, browChromaRatio ×
+   * L / L_skin) and is moved toward the skin's hue at that chroma by this share (lightness kept).
+   * A small warm source on a cooler template kept its brows' chroma while the skin's fell, so they
+   * read as orange-brown paint. 0 = off.
+   */
+  browChroma: number;
+  /** browChroma's bound: the hair's chroma over the skin's per unit of its lightness over the skin's (real brows: median 1.6). */
+  browChromaRatio: number;
+  /**
    * 0..1: the source's fine shadow (its skin's local mean at σ `shadowLiftSigma` below its own
    * coarse field at σ `lightingSigma`) where the matched face comes out darker than the template's
    * skin at that σ by more than `shadowLiftTolerance` (log L + 16): L lifted by a shift, as far as the
@@ -501,7 +511,7 @@ function deviationSpread(cells: Float32Array, mean: Float32Array, wl: Float32Arr
   return spread(d);
 }
 
-export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, rimFine: 0, rimFineSigma: 0.02, rimFineLight: 1, rimFineFrom: 0.92, rimFineTolerance: 0.05, rimFineChromaTolerance: 2, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, socketsChroma: 0, nostrils: 0, nostrilsMax: 2.5, nostrilsTolerance: 1.1, noseLine: 0, noseLineRadius: 0.008, noseLineTolerance: 0.5, noseLineFloor: 0.2, relight: 1, relightSigma: 0.05, relightTemplate: 0, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0.08, relightShareAt: 0.3, relightKeep: 0.06, relightGrey: 1, eyeWhites: 1, squint: 1, squintFrom: 0.55, squintFull: 0.45, squintMesh: 0.9, edgeLight: 1, edgeLightSigma: 0.006, edgeLightStretchFrom: 1.2, edgeLightStretchFull: 1.8, edgeLightChroma: 0.5, edgeLightMax: 1.6, edgeLightDetail: 0.15, edgeLightTurn: 8, edgeLightBand: 0.6, albedo: 0, albedoLight: 0, albedoSigma: 0.05, albedoGainMax: 1.5, albedoBrows: 0, albedoFill: 0, albedoCouple: 0, albedoGate: 0, albedoBrowsLight: 1, darkCells: 1, darkCellsFrom: 0.15, darkCellsTo: 0.3, darkCellsMirror: 0, darkCellsBeard: 0, darkCellsAnchor: 0, relief: 0, reliefFrom: 6, reliefFine: 0.02, reliefChroma: 1, reliefLift: 1, reliefCoarse: 0.1, shadowLift: 1, shadowLiftSigma: 0.05, shadowLiftTolerance: 0, shadowLiftMax: 1.5, shadowLiftGain: 1.15, shadowLiftFrom: 0.04, shadowLiftRatio: 1.4, shadowLiftSockets: 1, softEyes: 1, softEyesFrom: 0.6, softEyesFull: 0.5, softEyesMaxWidth: 160 };
+export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, rimFine: 0, rimFineSigma: 0.02, rimFineLight: 1, rimFineFrom: 0.92, rimFineTolerance: 0.05, rimFineChromaTolerance: 2, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, socketsChroma: 0, nostrils: 0, nostrilsMax: 2.5, nostrilsTolerance: 1.1, noseLine: 0, noseLineRadius: 0.008, noseLineTolerance: 0.5, noseLineFloor: 0.2, relight: 1, relightSigma: 0.05, relightTemplate: 0, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0.08, relightShareAt: 0.3, relightKeep: 0.06, relightGrey: 1, eyeWhites: 1, squint: 1, squintFrom: 0.55, squintFull: 0.45, squintMesh: 0.9, edgeLight: 1, edgeLightSigma: 0.006, edgeLightStretchFrom: 1.2, edgeLightStretchFull: 1.8, edgeLightChroma: 0.5, edgeLightMax: 1.6, edgeLightDetail: 0.15, edgeLightTurn: 8, edgeLightBand: 0.6, albedo: 0, albedoLight: 0, albedoSigma: 0.05, albedoGainMax: 1.5, albedoBrows: 0, albedoFill: 0, albedoCouple: 0, albedoGate: 0, albedoBrowsLight: 1, darkCells: 1, darkCellsFrom: 0.15, darkCellsTo: 0.3, darkCellsMirror: 0, darkCellsBeard: 0, darkCellsAnchor: 0, relief: 0, reliefFrom: 6, reliefFine: 0.02, reliefChroma: 1, reliefLift: 1, reliefCoarse: 0.1, shadowLift: 1, shadowLiftSigma: 0.05, shadowLiftTolerance: 0, shadowLiftMax: 1.5, shadowLiftGain: 1.15, shadowLiftFrom: 0.04, shadowLiftRatio: 1.4, shadowLiftSockets: 1, softEyes: 1, softEyesFrom: 0.6, softEyesFull: 0.5, softEyesMaxWidth: 160, browChroma: 0, browChromaRatio: 1.6 };
 
 /**
  * Matches the source planes (Lab, in place) to the template's local means, shading and highlights.

@@ -4,6 +4,7 @@
 import type { Face } from './analyse.ts';
 import type { RgbImage } from './image.ts';
 import { fillTemplateBrows } from './brows.ts';
+import { drawBrowStrands, holdBrowChroma } from './browhair.ts';
 import { buildMaskAt, DEFAULT_MASK, type MaskOptions } from './mask.ts';
 import { DEFAULT_COLOUR, matchColour, type ColourOptions } from './colour.ts';
 import { DEFAULT_BLEND, membrane, multiband, type BlendOptions } from './blend.ts';
@@ -260,6 +261,10 @@ export function swapFace(
   t = now();
   enhance(src, mask.skin, roi.w, roi.h, fw, opts.enhance);
   timings.enhance = now() - t;
+  // The brows' hair held to a real brow's chroma against the skin the result shows
+  // (ColourOptions.browChroma), then hair strands drawn into it (TextureOptions.browStrands); off: nothing read or written.
+  holdBrowChroma(src, warped.cover, roi, dst, fw, opts.colour.browChroma, opts.colour.browChromaRatio);
+  drawBrowStrands(src, warped.cover, roi, dst, fw, opts.texture.browStrands, opts.texture.browStrandsLength);
 
   // The composite, after the two-band transition at the skin edge (counted here).
   t = now();

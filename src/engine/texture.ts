@@ -96,9 +96,18 @@ export interface TextureOptions {
    * doubled lids and brows of an enlarged small source). Only with an `eyes` plane.
    */
   eyeCoring: number;
+  /**
+   * Hair strands in the source's brows (./browhair.ts), on the finished RGB before the composite:
+   * noise smeared along the hairs' direction (the brow's line, turned up 10–35° toward the
+   * forehead) multiplies each hair pixel by 1 ± this × 0.5 × its darkness under the skin around
+   * (RMS). An enlarged small source's brows have no hair left in them and read as painted. 0 = off.
+   */
+  browStrands: number;
+  /** browStrands' strand length (face widths). */
+  browStrandsLength: number;
 }
 
-export const DEFAULT_TEXTURE: TextureOptions = { strength: 1, maxGain: 2.5, grain: 1, templateGrain: 1, templateMedium: 0, softMedium: 0, grainStructure: 2, featureClamp: 4, keepFeatures: 1, localGrain: 3, featureGain: 0, eyeHull: 0, eyeHullGain: 0, eyeCoring: 0 };
+export const DEFAULT_TEXTURE: TextureOptions = { strength: 1, maxGain: 2.5, grain: 1, templateGrain: 1, templateMedium: 0, softMedium: 0, grainStructure: 2, featureClamp: 4, keepFeatures: 1, localGrain: 3, featureGain: 0, eyeHull: 0, eyeHullGain: 0, eyeCoring: 0, browStrands: 0, browStrandsLength: 0.025 };
 
 export interface TextureReport {
   /** Band gains applied (fine, medium); 1 = unchanged. */
