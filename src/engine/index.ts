@@ -199,16 +199,19 @@ export class DefaultEngine implements FaceEngine {
         if (gain > 0) sharpenFeatures(out.img, out.face.mesh, k, { amount: o.sharpenFeatures * gain, sigma: o.sharpenSigma, overshoot: o.sharpenOvershoot });
       }
       if (o.shockFeatures > 0) shockFeatures(out.img, out.face.mesh, k, { amount: o.shockFeatures, steps: o.shockSteps });
-      // colour.softEyes and texture.softMedium read how soft the enlarged source's eyes were.
+      // colour.softEyes, texture.softMedium and the brow hair read how soft the enlarged source's eyes were.
       if (this.softGated(src.face)) out.face.eyeCrispness = crisp ?? featureCrispness(src.img, src.face.mesh);
       return out;
     });
   }
 
-  /** Whether colour.softEyes or texture.softMedium will read this source face's eye crispness. */
+  /**
+   * Whether colour.softEyes, texture.softMedium or the brow hair (colour.browChroma,
+   * texture.browStrands) will read this source face's eye crispness: they act on a small source only.
+   */
   private softGated(face: Face): boolean {
-    const c = this.swapOpts.colour;
-    if (!(c.softEyes > 0 || this.swapOpts.texture.softMedium > 0)) return false;
+    const c = this.swapOpts.colour, t = this.swapOpts.texture;
+    if (!(c.softEyes > 0 || t.softMedium > 0 || c.browChroma > 0 || t.browStrands > 0)) return false;
     return !(c.softEyesMaxWidth > 0) || faceWidth(face.mesh) <= c.softEyesMaxWidth;
   }
 

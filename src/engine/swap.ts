@@ -263,8 +263,10 @@ export function swapFace(
   timings.enhance = now() - t;
   // The brows' hair held to a real brow's chroma against the skin the result shows
   // (ColourOptions.browChroma), then hair strands drawn into it (TextureOptions.browStrands); off: nothing read or written.
-  holdBrowChroma(src, warped.cover, roi, dst, fw, opts.colour.browChroma, opts.colour.browChromaRatio);
-  drawBrowStrands(src, warped.cover, roi, dst, fw, opts.texture.browStrands, opts.texture.browStrandsLength);
+  // Only for a small source shown at its own size or larger (its eye crispness read: softEyesMaxWidth): a large source's brows keep their own hair.
+  const small = source.face.eyeCrispness !== undefined;
+  if (small) holdBrowChroma(src, warped.cover, roi, dst, fw, opts.colour.browChroma, opts.colour.browChromaRatio);
+  if (small) drawBrowStrands(src, warped.cover, roi, dst, fw, opts.texture.browStrands, opts.texture.browStrandsLength);
 
   // The composite, after the two-band transition at the skin edge (counted here).
   t = now();
