@@ -292,6 +292,22 @@ export interface ColourOptions {
   /** Where its band starts, share of the way from the face's centre to its oval (full halfway to the oval). */
   edgeLightBand: number;
   /**
+   * 0..1: the same match beside a cut in the mask inside the face (the source's hair at its cheek,
+   * cut out by the mask, leaves its shade and loose edge on the kept side; a turned template's wide
+   * near cheek shows it as a grey-brown blotch), whatever the warp's stretch there: within
+   * `edgeLightCutWidth` of covered cells, at least EDGE_CUT_INSET inside the warped face's cover,
+   * where under EDGE_CUT_SHOWN of the source is shown; in a band of its own (`edgeLightCutBand`), outside the same hulls.
+   * Gated on the pair's turn from `edgeLightCutTurn` degrees (full 5° further); needs `edgeLight`
+   * (its strength scales both terms). 0 = off.
+   */
+  edgeLightCut: number;
+  /** How far beside the cut it reaches (face widths; its edge blurred over half of it). */
+  edgeLightCutWidth: number;
+  /** |yaw| difference (degrees, template the more turned face) from which the cut term acts (full 5° further). */
+  edgeLightCutTurn: number;
+  /** Where the cut term's band starts, share of the way from the face's centre to its oval (full halfway to the oval). */
+  edgeLightCutBand: number;
+  /**
    * 0..1: chroma follows lightness (a different skin under the same light). Each pixel's chroma is
    * matched as chromaticity, a ÷ (L + 16) and b ÷ (L + 16) (a function of X/Y and Z/Y only), and
    * put back at its matched lightness: the per-cell chroma maps hold at the cell's skin lightness,
@@ -511,7 +527,7 @@ function deviationSpread(cells: Float32Array, mean: Float32Array, wl: Float32Arr
   return spread(d);
 }
 
-export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, rimFine: 0, rimFineSigma: 0.02, rimFineLight: 1, rimFineFrom: 0.92, rimFineTolerance: 0.05, rimFineChromaTolerance: 2, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, socketsChroma: 0, nostrils: 0, nostrilsMax: 2.5, nostrilsTolerance: 1.1, noseLine: 0, noseLineRadius: 0.008, noseLineTolerance: 0.5, noseLineFloor: 0.2, relight: 1, relightSigma: 0.05, relightTemplate: 0, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0.08, relightShareAt: 0.3, relightKeep: 0.06, relightGrey: 1, eyeWhites: 1, squint: 1, squintFrom: 0.55, squintFull: 0.45, squintMesh: 0.9, edgeLight: 1, edgeLightSigma: 0.006, edgeLightStretchFrom: 1.2, edgeLightStretchFull: 1.8, edgeLightChroma: 0.5, edgeLightMax: 1.6, edgeLightDetail: 0.15, edgeLightTurn: 8, edgeLightBand: 0.6, albedo: 0, albedoLight: 0, albedoSigma: 0.05, albedoGainMax: 1.5, albedoBrows: 0, albedoFill: 0, albedoCouple: 0, albedoGate: 0, albedoBrowsLight: 1, darkCells: 1, darkCellsFrom: 0.15, darkCellsTo: 0.3, darkCellsMirror: 0, darkCellsBeard: 0, darkCellsAnchor: 0, relief: 0, reliefFrom: 6, reliefFine: 0.02, reliefChroma: 1, reliefLift: 1, reliefCoarse: 0.1, shadowLift: 1, shadowLiftSigma: 0.05, shadowLiftTolerance: 0, shadowLiftMax: 1.5, shadowLiftGain: 1.15, shadowLiftFrom: 0.04, shadowLiftRatio: 1.4, shadowLiftSockets: 1, softEyes: 1, softEyesFrom: 0.6, softEyesFull: 0.5, softEyesMaxWidth: 160, browChroma: 0, browChromaRatio: 1.6 };
+export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, rimFine: 0, rimFineSigma: 0.02, rimFineLight: 1, rimFineFrom: 0.92, rimFineTolerance: 0.05, rimFineChromaTolerance: 2, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, socketsChroma: 0, nostrils: 0, nostrilsMax: 2.5, nostrilsTolerance: 1.1, noseLine: 0, noseLineRadius: 0.008, noseLineTolerance: 0.5, noseLineFloor: 0.2, relight: 1, relightSigma: 0.05, relightTemplate: 0, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0.08, relightShareAt: 0.3, relightKeep: 0.06, relightGrey: 1, eyeWhites: 1, squint: 1, squintFrom: 0.55, squintFull: 0.45, squintMesh: 0.9, edgeLight: 1, edgeLightSigma: 0.006, edgeLightStretchFrom: 1.2, edgeLightStretchFull: 1.8, edgeLightChroma: 0.5, edgeLightMax: 1.6, edgeLightDetail: 0.15, edgeLightTurn: 8, edgeLightBand: 0.6, edgeLightCut: 0, edgeLightCutWidth: 0.04, edgeLightCutTurn: 3, edgeLightCutBand: 0.6, albedo: 0, albedoLight: 0, albedoSigma: 0.05, albedoGainMax: 1.5, albedoBrows: 0, albedoFill: 0, albedoCouple: 0, albedoGate: 0, albedoBrowsLight: 1, darkCells: 1, darkCellsFrom: 0.15, darkCellsTo: 0.3, darkCellsMirror: 0, darkCellsBeard: 0, darkCellsAnchor: 0, relief: 0, reliefFrom: 6, reliefFine: 0.02, reliefChroma: 1, reliefLift: 1, reliefCoarse: 0.1, shadowLift: 1, shadowLiftSigma: 0.05, shadowLiftTolerance: 0, shadowLiftMax: 1.5, shadowLiftGain: 1.15, shadowLiftFrom: 0.04, shadowLiftRatio: 1.4, shadowLiftSockets: 1, softEyes: 1, softEyesFrom: 0.6, softEyesFull: 0.5, softEyesMaxWidth: 160, browChroma: 0, browChromaRatio: 1.6 };
 
 /**
  * Matches the source planes (Lab, in place) to the template's local means, shading and highlights.
@@ -652,8 +668,10 @@ export function matchColour(
   // The stretched edge: after every other match, so the template's own fine lightness is what is left there.
   // Only where one face is turned against the other (|Δyaw|): a frontal pair's stretch is the identity shape's.
   const turn = edge ? Math.min(1, Math.max(0, (edge.turn - opts.edgeLightTurn) / EDGE_LIGHT_TURN_RAMP)) : 0;
+  // edgeLightCut: beside a cut in the mask, on its own turn gate.
+  const cutTurn = edge && opts.edgeLightCut > 0 ? Math.min(1, Math.max(0, (edge.turn - opts.edgeLightCutTurn) / EDGE_LIGHT_TURN_RAMP)) : 0;
   // A colourless source (greySource's weight) is left out, as the relight: the 150-px greyscale crops lost most.
-  const edgeW = geometry && edge && opts.edgeLight > 0 && turn > 0 && greySrc < 1 ? edgeLightWeight(edgeCells(edge.stretch, edge.alpha, w, h, k, cw, ch, only), geometry, faceW, k, { ...opts, edgeLight: Math.min(1, opts.edgeLight) * turn * (1 - greySrc) }) : undefined;
+  const edgeW = geometry && edge && opts.edgeLight > 0 && (turn > 0 || cutTurn > 0) && greySrc < 1 ? edgeLightWeight(edgeCells(edge.stretch, edge.alpha, w, h, k, cw, ch, only), geometry, faceW, k, { ...opts, edgeLight: Math.min(1, opts.edgeLight) * turn * (1 - greySrc) }, Math.min(1, opts.edgeLight) * Math.min(1, opts.edgeLightCut) * cutTurn * (1 - greySrc)) : undefined;
   const cross = grey > 0 ? greyChroma(tgt, weight, w, h, k, only, grid, gains, shifts, faceW, grey, opts) : undefined;
   const ceiling = opts.chromaCeiling > 0 ? chromaCeiling(grid, k, geometry, opts.chromaCeiling) : undefined;
   // The source's mid-band relief toward the template's, on pairs whose relief differs a lot.
@@ -2151,11 +2169,41 @@ function edgeCells(stretch: Float32Array, alpha: Float32Array, w: number, h: num
       wa[c] += alpha[i];
     }
   }
+  const covered = new Float32Array(nc);
   for (let c = 0; c < nc; c++) {
+    covered[c] = cov[c] / (cnt[c] || 1);
     st[c] = cov[c] ? st[c] / cov[c] : 0;
     wa[c] /= cnt[c] || 1;
   }
-  return { cw, ch, shown: wa, stretch: st };
+  return { cw, ch, shown: wa, stretch: st, covered };
+}
+
+// edgeLightCut: a cut is a cell at least EDGE_CUT_INSET (face widths) inside the warped face's
+// cover (the oval's feather and the stretch fade are not cuts) where under EDGE_CUT_SHOWN of the
+// source is shown.
+const EDGE_CUT_INSET = 0.06;
+const EDGE_CUT_SHOWN = 0.25;
+
+/**
+ * edgeLightCut's reach per cell: 1 within `width` (face widths, in cells fwc per face width) of a cut
+ * in the mask inside the face, its edge blurred over half of it; undefined when there is no cut.
+ */
+function edgeCutReach(grid: { cw: number; ch: number; shown: Float32Array; covered: Float32Array }, fwc: number, width: number): Float32Array | undefined {
+  const { cw, ch, shown, covered } = grid;
+  const nc = cw * ch;
+  const out = new Float32Array(nc);
+  for (let i = 0; i < nc; i++) out[i] = covered[i] >= 0.99 ? 0 : 1;
+  // Outside the cover, grown by the inset: what is left is the cover's interior.
+  const outside = maxFilter(out, cw, ch, Math.max(1, Math.round(EDGE_CUT_INSET * fwc)));
+  const cut = new Float32Array(nc);
+  let any = false;
+  for (let i = 0; i < nc; i++)
+    if (outside[i] === 0 && shown[i] < EDGE_CUT_SHOWN) {
+      cut[i] = 1;
+      any = true;
+    }
+  if (!any) return undefined;
+  return gaussBlur(maxFilter(cut, cw, ch, Math.max(1, Math.round(width * fwc))), cw, ch, Math.max(1, 0.5 * width * fwc));
 }
 
 // The stretched edge (ColourOptions.edgeLight): the features' hulls' growth and soft edge (face
@@ -2191,7 +2239,7 @@ function maxFilter(v: Float32Array, w: number, h: number, r: number): Float32Arr
  * The stretched edge's weight per cell (ColourOptions.edgeLight): the warp's stretch ramp, the
  * features' hulls left out, where something of the source is shown; undefined when nothing is.
  */
-function edgeLightWeight(grid: { cw: number; ch: number; shown: Float32Array; stretch: Float32Array }, g: ShadingGeometry, faceW: number, k: number, opts: ColourOptions): Float32Array | undefined {
+function edgeLightWeight(grid: { cw: number; ch: number; shown: Float32Array; stretch: Float32Array; covered: Float32Array }, g: ShadingGeometry, faceW: number, k: number, opts: ColourOptions, cutStrength = 0): Float32Array | undefined {
   const { cw, ch, shown, stretch: st } = grid;
   const nc = cw * ch;
   const fwc = faceW / k;
@@ -2199,14 +2247,17 @@ function edgeLightWeight(grid: { cw: number; ch: number; shown: Float32Array; st
   const hi = Math.max(lo + 1e-3, opts.edgeLightStretchFull);
   const ramp = new Float32Array(nc);
   let any = false;
-  for (let i = 0; i < nc; i++) {
-    ramp[i] = Math.min(1, Math.max(0, (st[i] - lo) / (hi - lo)));
-    if (ramp[i] > 0) any = true;
-  }
-  if (!any) return undefined;
+  if (opts.edgeLight > 0)
+    for (let i = 0; i < nc; i++) {
+      ramp[i] = Math.min(1, Math.max(0, (st[i] - lo) / (hi - lo)));
+      if (ramp[i] > 0) any = true;
+    }
+  // edgeLightCut: beside a cut in the mask inside the face, at its own strength.
+  const reach = cutStrength > 0 ? edgeCutReach(grid, fwc, opts.edgeLightCutWidth) : undefined;
+  if (!any && !reach) return undefined;
   // The stretch is per triangle, and a few less stretched ones among stretched ones left gaps where
   // the source's rim of light stayed: the ramp's local maximum, then blurred.
-  const rb = gaussBlur(maxFilter(ramp, cw, ch, Math.round(EDGE_LIGHT_FILL * fwc)), cw, ch, Math.max(1, EDGE_LIGHT_RAMP_SOFT * fwc));
+  const rb = any ? gaussBlur(maxFilter(ramp, cw, ch, Math.round(EDGE_LIGHT_FILL * fwc)), cw, ch, Math.max(1, EDGE_LIGHT_RAMP_SOFT * fwc)) : ramp;
   const feat = new Float32Array(nc);
   // Each eye and brow on its own: the temple between a brow's tail and the eye's corner is cheek edge.
   for (const ids of [EYE_LEFT, BROW_LEFT, EYE_RIGHT, BROW_RIGHT, LIPS_OUTER, NOSE]) {
@@ -2223,11 +2274,24 @@ function edgeLightWeight(grid: { cw: number; ch: number; shown: Float32Array; st
   const soft = Math.max(1, 0.03 * fwc);
   const iab = gaussBlur(ia, cw, ch, soft);
   const ibb = gaussBlur(ib, cw, ch, soft);
+  // edgeLightCut's own band (its start `edgeLightCutBand`, built the same way).
+  let cab: Float32Array | undefined, cbb: Float32Array | undefined;
+  if (reach) {
+    const cf = Math.min(0.95, Math.max(0, opts.edgeLightCutBand));
+    const ca = new Float32Array(nc);
+    const cb = new Float32Array(nc);
+    fillPolygon(ca, cw, ch, ovalScaled(g, k, cf), 1);
+    fillPolygon(cb, cw, ch, ovalScaled(g, k, (cf + 1) / 2), 1);
+    cab = gaussBlur(ca, cw, ch, soft);
+    cbb = gaussBlur(cb, cw, ch, soft);
+  }
   const s = Math.min(1, opts.edgeLight);
   const weight = new Float32Array(nc);
   for (let i = 0; i < nc; i++) {
     const band = Math.min(1, Math.max(0, 0.5 * (1 - iab[i]) + 0.5 * (1 - ibb[i])));
-    weight[i] = shown[i] > 0 ? s * band * rb[i] * Math.max(0, 1 - Math.max(feat[i], fb[i])) : 0;
+    // (Without the cut term, the product in its old order: off is bit-identical.)
+    const on = reach ? Math.max(s * rb[i] * band, cutStrength * reach[i] * Math.min(1, Math.max(0, 0.5 * (1 - cab![i]) + 0.5 * (1 - cbb![i])))) : s * band * rb[i];
+    weight[i] = shown[i] > 0 ? on * Math.max(0, 1 - Math.max(feat[i], fb[i])) : 0;
   }
   return weight;
 }
