@@ -1,6 +1,7 @@
 // colour.edgeLight: where the warp stretches the source (a turned template's near cheek), the
 // template's own fine lightness replaces the source's stretched edge (a rim of light, a dark band);
 // elsewhere, and with the knob off or the faces not turned, nothing changes.
+// (edgeLightCut, the same match beside a cut in the mask, is pinned off here: test/engine-edgelight-cut.test.ts.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { matchColour, DEFAULT_COLOUR } from '../src/engine/colour.ts';
@@ -33,7 +34,7 @@ function run(colour: Partial<typeof DEFAULT_COLOUR>, turn = 15, withEdge = true)
       if (x >= CX + 88) src[0][i] -= 18;
     }
   }
-  matchColour(src, tgt, skin, w, h, faceW, { ...DEFAULT_COLOUR, shading: 0, highlights: 0, relight: 0, ...colour }, skin, geometry, undefined, withEdge ? { stretch, alpha, turn } : undefined);
+  matchColour(src, tgt, skin, w, h, faceW, { ...DEFAULT_COLOUR, shading: 0, highlights: 0, relight: 0, edgeLightCut: 0, ...colour }, skin, geometry, undefined, withEdge ? { stretch, alpha, turn } : undefined);
   return src;
 }
 
