@@ -475,6 +475,30 @@ export interface ColourOptions {
   shadowLiftRatio: number;
   /** 0..1: the sockets' band (each eye with its brow, hull grown 0.06 face width, edge blurred 0.025) left to `sockets` (its dark skin there read as identity); 0 = included. */
   shadowLiftSockets: number;
+  /**
+   * 0..1: the lids (after every other L match): between each eye's opening and its brow and round
+   * the opening (the eye-and-brow hull grown `socketLidGrow` face width; the opening and the brow,
+   * grown 0.004, out of it), the matched source's local mean of L + 16 at σ `socketLidSigma` (plain
+   * means over the covered pixels: a lid in shadow is not skin to the skin weight) taken to the
+   * template's there by a ratio that only lightens, beyond `socketLidTolerance` (log), bounded to
+   * `socketLidMax`: a ratio of L + 16, so the crease and the lash line keep their contrast. A source
+   * lit from above kept its upper lids and under-brows near black (roger_federer/2: L 3.5 against
+   * the template's 43), which `sockets` leaves (its statistics skip 0.015 round the eye, its ratio is
+   * of L, bounded to 1.6). 0 = off (default).
+   */
+  socketLid: number;
+  /** σ of that match, fraction of the face width. */
+  socketLidSigma: number;
+  /** Its zone: the eye-and-brow hull grown this much (face widths). */
+  socketLidGrow: number;
+  /** The part of the darkening left (log of L + 16): a lid's own depth. */
+  socketLidTolerance: number;
+  /** Bound of the lift (ratio of L + 16). */
+  socketLidMax: number;
+  /** 0..1: share of the surrounding lift also given to the eyes' openings (iris, whites: their contrast kept); 0 = openings left to eyes.ts. */
+  socketLidOpen: number;
+  /** 0..1: with socketLid, a and b shifted toward the template's local means there, as far as L was lifted (full from a log lift of 0.3), bounded to ±15; 0 = L only. */
+  socketLidChroma: number;
 }
 
 /** The face's geometry for the shading transfer: the layout in the ROI and each mesh's normals. */
@@ -527,7 +551,7 @@ function deviationSpread(cells: Float32Array, mean: Float32Array, wl: Float32Arr
   return spread(d);
 }
 
-export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, rimFine: 0, rimFineSigma: 0.02, rimFineLight: 1, rimFineFrom: 0.92, rimFineTolerance: 0.05, rimFineChromaTolerance: 2, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, socketsChroma: 0, nostrils: 0, nostrilsMax: 2.5, nostrilsTolerance: 1.1, noseLine: 0, noseLineRadius: 0.008, noseLineTolerance: 0.5, noseLineFloor: 0.2, relight: 1, relightSigma: 0.05, relightTemplate: 0, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0.08, relightShareAt: 0.3, relightKeep: 0.06, relightGrey: 1, eyeWhites: 1, squint: 1, squintFrom: 0.55, squintFull: 0.45, squintMesh: 0.9, edgeLight: 1, edgeLightSigma: 0.006, edgeLightStretchFrom: 1.2, edgeLightStretchFull: 1.8, edgeLightChroma: 0.5, edgeLightMax: 1.6, edgeLightDetail: 0.15, edgeLightTurn: 8, edgeLightBand: 0.6, edgeLightCut: 1, edgeLightCutWidth: 0.04, edgeLightCutTurn: 3, edgeLightCutBand: 0.6, albedo: 0, albedoLight: 0, albedoSigma: 0.05, albedoGainMax: 1.5, albedoBrows: 0, albedoFill: 0, albedoCouple: 0, albedoGate: 0, albedoBrowsLight: 1, darkCells: 1, darkCellsFrom: 0.15, darkCellsTo: 0.3, darkCellsMirror: 0, darkCellsBeard: 0, darkCellsAnchor: 0, relief: 0, reliefFrom: 6, reliefFine: 0.02, reliefChroma: 1, reliefLift: 1, reliefCoarse: 0.1, shadowLift: 1, shadowLiftSigma: 0.05, shadowLiftTolerance: 0, shadowLiftMax: 1.5, shadowLiftGain: 1.15, shadowLiftFrom: 0.04, shadowLiftRatio: 1.4, shadowLiftSockets: 1, softEyes: 1, softEyesFrom: 0.6, softEyesFull: 0.5, softEyesMaxWidth: 160, browChroma: 0, browChromaRatio: 1.6 };
+export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, rimFine: 0, rimFineSigma: 0.02, rimFineLight: 1, rimFineFrom: 0.92, rimFineTolerance: 0.05, rimFineChromaTolerance: 2, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, socketsChroma: 0, nostrils: 0, nostrilsMax: 2.5, nostrilsTolerance: 1.1, noseLine: 0, noseLineRadius: 0.008, noseLineTolerance: 0.5, noseLineFloor: 0.2, relight: 1, relightSigma: 0.05, relightTemplate: 0, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0.08, relightShareAt: 0.3, relightKeep: 0.06, relightGrey: 1, eyeWhites: 1, squint: 1, squintFrom: 0.55, squintFull: 0.45, squintMesh: 0.9, edgeLight: 1, edgeLightSigma: 0.006, edgeLightStretchFrom: 1.2, edgeLightStretchFull: 1.8, edgeLightChroma: 0.5, edgeLightMax: 1.6, edgeLightDetail: 0.15, edgeLightTurn: 8, edgeLightBand: 0.6, edgeLightCut: 1, edgeLightCutWidth: 0.04, edgeLightCutTurn: 3, edgeLightCutBand: 0.6, albedo: 0, albedoLight: 0, albedoSigma: 0.05, albedoGainMax: 1.5, albedoBrows: 0, albedoFill: 0, albedoCouple: 0, albedoGate: 0, albedoBrowsLight: 1, darkCells: 1, darkCellsFrom: 0.15, darkCellsTo: 0.3, darkCellsMirror: 0, darkCellsBeard: 0, darkCellsAnchor: 0, relief: 0, reliefFrom: 6, reliefFine: 0.02, reliefChroma: 1, reliefLift: 1, reliefCoarse: 0.1, shadowLift: 1, shadowLiftSigma: 0.05, shadowLiftTolerance: 0, shadowLiftMax: 1.5, shadowLiftGain: 1.15, shadowLiftFrom: 0.04, shadowLiftRatio: 1.4, shadowLiftSockets: 1, socketLid: 0, socketLidSigma: 0.02, socketLidGrow: 0.02, socketLidTolerance: 0.1, socketLidMax: 3, socketLidOpen: 0, socketLidChroma: 1, softEyes: 1, softEyesFrom: 0.6, softEyesFull: 0.5, softEyesMaxWidth: 160, browChroma: 0, browChromaRatio: 1.6 };
 
 /**
  * Matches the source planes (Lab, in place) to the template's local means, shading and highlights.
@@ -665,6 +689,8 @@ export function matchColour(
   }
   // shadowLift: after every L match, the source's fine shade lifted where the face comes out darker than the template's.
   if (geometry && opts.shadowLift > 0) shadowLiftMatch(grid, gains[0], shifts[0], fieldL, geometry, faceW, k, opts);
+  // socketLid: the lids and under-brows after every L match, lightened toward the template's (L + 16 ratio).
+  if (geometry && opts.socketLid > 0) socketLidMatch(src, tgt, w, h, k, grid, gains, shifts, geometry, faceW, opts, only);
   // The stretched edge: after every other match, so the template's own fine lightness is what is left there.
   // Only where one face is turned against the other (|Δyaw|): a frontal pair's stretch is the identity shape's.
   const turn = edge ? Math.min(1, Math.max(0, (edge.turn - opts.edgeLightTurn) / EDGE_LIGHT_TURN_RAMP)) : 0;
@@ -2457,6 +2483,111 @@ function socketMatch(
   const st = Math.min(1, opts.sockets);
   if (!(st > 0)) return;
   socketLift(st, bandSoft, keep, keepSoft, wbS, wbT, ms, mt, gains[0]!, shifts[0]!, nc);
+}
+
+// socketLid: the eye's opening and the brow, grown this much (face widths), are out of its zone and statistics.
+const SOCKET_LID_KEEP = 0.004;
+
+/**
+ * ColourOptions.socketLid, folded into the L maps: per cell of the lids' zone (each eye-and-brow hull
+ * grown socketLidGrow, the opening and brow grown SOCKET_LID_KEEP out), both faces' plain covered
+ * means of L (the source's through the maps so far), their local means at σ socketLidSigma over the
+ * zone, and L + 16 × their ratio (template over source, less the tolerance, bounded), × strength ×
+ * the zone's soft weight; the openings take socketLidOpen of their surround's lift.
+ */
+function socketLidMatch(sLab: Float32Array[], tLab: Float32Array[], w: number, h: number, k: number, grid: { cw: number; ch: number }, gains: Float32Array[], shifts: Float32Array[], g: ShadingGeometry, faceW: number, opts: ColourOptions, only?: Uint8Array): void {
+  const { cw, ch } = grid;
+  const nc = cw * ch;
+  const fwc = faceW / k;
+  const cellPts = (ids: number[]) => pick(g.pos, ids).map(([x, y]) => [x / k, y / k] as [number, number]);
+  const zone = new Float32Array(nc);
+  const open = new Float32Array(nc);
+  const brow = new Float32Array(nc);
+  for (const [eyeIds, browIds] of [[EYE_RIGHT, BROW_RIGHT], [EYE_LEFT, BROW_LEFT]]) {
+    const eye = cellPts(eyeIds);
+    const br = cellPts(browIds);
+    fillPolygon(zone, cw, ch, growPolygon(convexHull([...eye, ...br]), Math.max(0, opts.socketLidGrow) * fwc), 1);
+    fillPolygon(open, cw, ch, growPolygon(eye, SOCKET_LID_KEEP * fwc), 1);
+    fillPolygon(brow, cw, ch, growPolygon(br, SOCKET_LID_KEEP * fwc), 1);
+  }
+  const [bx0, by0, bx1, by1] = cellsBox(zone, cw, nc);
+  if (bx1! < 0) return;
+  const rect = { x0: bx0! * k, y0: by0! * k, x1: Math.min(w, (bx1! + 1) * k), y1: Math.min(h, (by1! + 1) * k) };
+  const sSum = new Float32Array(nc);
+  const tSum = new Float32Array(nc);
+  const cov = new Float32Array(nc);
+  coveredSums(sLab[0]!, tLab[0]!, sSum, tSum, undefined, cov, w, h, k, cw, only, rect);
+  const ms0 = new Float32Array(nc);
+  const mt0 = new Float32Array(nc);
+  const wt = new Float32Array(nc);
+  const gain = gains[0]!, shift = shifts[0]!;
+  lidStats(zone, open, brow, cov, sSum, tSum, gain, shift, ms0, mt0, wt, nc);
+  const sigma = Math.max(0.5, opts.socketLidSigma * fwc);
+  const wb = gaussBlur(wt, cw, ch, sigma);
+  const ms = normalisedBlur(ms0, wt, wb, cw, ch, sigma);
+  const mt = normalisedBlur(mt0, wt, wb, cw, ch, sigma);
+  // a and b: the matched source's and the template's local means over the same cells (the shift
+  // below takes them along with the lift: a lid lifted out of shadow kept the shadow's grey-blue).
+  const chroma: Float32Array[][] = [];
+  if (opts.socketLidChroma > 0) {
+    for (const c of [1, 2]) {
+      const cs = new Float32Array(nc), ct = new Float32Array(nc);
+      coveredSums(sLab[c]!, tLab[c]!, cs, ct, undefined, undefined, w, h, k, cw, only, rect);
+      lidChromaStats(wt, cov, cs, ct, gains[c]!, shifts[c]!, nc);
+      chroma.push([normalisedBlur(cs, wt, wb, cw, ch, sigma), normalisedBlur(ct, wt, wb, cw, ch, sigma)]);
+    }
+  }
+  const soft = Math.max(0.5, 0.5 * Math.max(0, opts.socketLidGrow) * fwc);
+  const zoneSoft = gaussBlur(zone, cw, ch, soft);
+  const browSoft = gaussBlur(brow, cw, ch, Math.max(0.5, SOCKET_LID_KEEP * fwc));
+  const openSoft = gaussBlur(open, cw, ch, Math.max(0.5, SOCKET_LID_KEEP * fwc));
+  const lift = new Float32Array(nc);
+  lidLift(Math.min(1, opts.socketLid), Math.min(1, Math.max(0, opts.socketLidOpen)), opts.socketLidTolerance, Math.log(Math.max(1, opts.socketLidMax)), zoneSoft, brow, browSoft, open, openSoft, wb, ms, mt, gain, shift, lift, nc);
+  for (let c = 0; c < chroma.length; c++) lidChroma(Math.min(1, opts.socketLidChroma), lift, chroma[c]![0]!, chroma[c]![1]!, shifts[c + 1]!, nc);
+}
+
+/** socketLidMatch()'s chroma statistics: the zone's cells' matched source and template means (in place of the sums), 0 elsewhere. */
+function lidChromaStats(wt: Float32Array, cov: Float32Array, cs: Float32Array, ct: Float32Array, gain: Float32Array, shift: Float32Array, nc: number): void {
+  for (let i = 0; i < nc; i++) {
+    if (!wt[i]) { cs[i] = 0; ct[i] = 0; continue; }
+    cs[i] = (cs[i] / cov[i]) * gain[i] + shift[i];
+    ct[i] = ct[i] / cov[i];
+  }
+}
+
+/** socketLidMatch()'s chroma: a shift toward the template's local mean, × share × how far the cell was lifted (full from a log lift of 0.3), bounded to ±15. */
+function lidChroma(st: number, lift: Float32Array, ms: Float32Array, mt: Float32Array, shift: Float32Array, nc: number): void {
+  for (let i = 0; i < nc; i++) {
+    if (!(lift[i] > 0)) continue;
+    shift[i] += st * Math.min(1, lift[i] / 0.3) * Math.min(15, Math.max(-15, mt[i] - ms[i]));
+  }
+}
+
+/** socketLidMatch()'s statistics: per zone cell outside the openings and brows, the matched source's and the template's L means (L + 16, log) and their weight. */
+function lidStats(zone: Float32Array, open: Float32Array, brow: Float32Array, cov: Float32Array, sSum: Float32Array, tSum: Float32Array, gain: Float32Array, shift: Float32Array, ms: Float32Array, mt: Float32Array, wt: Float32Array, nc: number): void {
+  for (let i = 0; i < nc; i++) {
+    if (!zone[i] || open[i] || brow[i] || !(cov[i] > 0)) continue;
+    ms[i] = Math.log(Math.max(1, (sSum[i] / cov[i]) * gain[i] + shift[i] + 16));
+    mt[i] = Math.log(Math.max(1, tSum[i] / cov[i] + 16));
+    wt[i] = 1;
+  }
+}
+
+/** socketLidMatch()'s lift: L + 16 × exp(bounded log ratio less the tolerance) × the weight, folded into the affine maps. */
+function lidLift(st: number, openShare: number, tol: number, lMax: number, zoneSoft: Float32Array, brow: Float32Array, browSoft: Float32Array, open: Float32Array, openSoft: Float32Array, wb: Float32Array, ms: Float32Array, mt: Float32Array, gain: Float32Array, shift: Float32Array, lift: Float32Array, nc: number): void {
+  for (let i = 0; i < nc; i++) {
+    // Where the zone's statistics are near (their weight's blur ≥ 0.05, full from 0.2).
+    const sup = Math.min(1, Math.max(0, (wb[i] - 0.05) / 0.15));
+    const o = Math.max(open[i], openSoft[i]);
+    const wgt = st * sup * Math.min(1, Math.max(0, (zoneSoft[i] - 0.1) / 0.8)) * (1 - Math.max(brow[i], browSoft[i])) * (1 - o + o * openShare);
+    if (!(wgt > 0)) continue;
+    const d = Math.min(lMax, mt[i] - ms[i] - tol);
+    if (!(d > 0)) continue;
+    lift[i] = wgt * d;
+    const r = Math.exp(wgt * d);
+    gain[i] *= r;
+    shift[i] = shift[i] * r + 16 * (r - 1);
+  }
 }
 
 /** socketMatch()'s band: its cells' bounding box [x0, y0, x1, y1] (x1 −1 when empty). */
