@@ -17,6 +17,7 @@ import { meshNormals } from './shading.ts';
 import { eyeShare, facialOpenness, greyness, keepTemplateEyes, matchEyeWhites, snapshotEyes, squintWeight } from './eyes.ts';
 import { matchNostrils } from './nostrils.ts';
 import { matchNoseLine } from './noseline.ts';
+import { smoothMottle } from './mottle.ts';
 import { applyStyle, DEFAULT_STYLE, type StyleOptions } from './style.ts';
 import { skinModel } from './skin.ts';
 import { cropFloat, LIPS_MID, roiAround, triangleStretch, warpTriangles, type Roi } from './warp.ts';
@@ -242,6 +243,8 @@ export function swapFace(
   matchNostrils(sLab, tLab, warped.cover, roi, dst, tMesh, fw, { strength: opts.colour.nostrils, max: opts.colour.nostrilsMax, tolerance: opts.colour.nostrilsTolerance });
   // Thin dark lines round the lower nose no deeper than the template's own (ColourOptions.noseLine; off: nothing read or written).
   matchNoseLine(sLab, tLab, warped.cover, roi, dst, tMesh, fw, { strength: opts.colour.noseLine, radius: opts.colour.noseLineRadius, tolerance: opts.colour.noseLineTolerance, floor: opts.colour.noseLineFloor });
+  // The source's blotches on plain skin held to the template's level (ColourOptions.mottle; off: nothing read or written).
+  if (opts.colour.mottle > 0) smoothMottle(sLab, tLab, warped.cover, mask.alpha, roi, dst, tMesh, fw, { strength: opts.colour.mottle, tolerance: opts.colour.mottleTolerance, fine: opts.colour.mottleFine, sigma: opts.colour.mottleSigma, chroma: opts.colour.mottleChroma });
   applyStyle(sLab, tLab, warped.cover, roi, dst, tMesh, fw, opts.style);
   // Into the warped buffer (its RGB is spent; outside the cover it stays 0): one 5 MB allocation less.
   const src = labToRgb(sLab[0], sLab[1], sLab[2], warped.rgb, warped.cover);
