@@ -2,29 +2,17 @@
 // read as painted — after the colour match they kept a warm chroma the skin around them lost, and
 // had no hair in them. browChroma holds each hair pixel's chroma to what real brows have relative to
 // the skin (toward the skin's hue, lightness kept); browStrands draws thin strands along the brow.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { drawBrowStrands, holdBrowChroma } from '../src/engine/browhair.ts';
 import { roiAround } from '../src/engine/warp.ts';
 import { convexHull, fillPolygon, growPolygon, labToRgb, rgbToLab } from '../src/engine/raster.ts';
 import { BROW_LEFT, BROW_RIGHT, faceWidth, pick } from '../src/engine/regions.ts';
-import { createDefaultEngine, type DefaultEngine } from '../src/engine/index.ts';
-import { decodeImage } from '../src/engine/image.ts';
-import { faceB } from './engine-fixtures.ts';
+import { useFaceBMesh } from './engine-fixtures.ts';
 
-let engine: DefaultEngine;
 let mesh: number[][];
 let size: { width: number; height: number };
-before(async () => {
-  engine = createDefaultEngine({ warmup: false });
-  await engine.init();
-  const img = await decodeImage(await faceB());
-  mesh = (await engine.faceAnalyser.detect(img, { embedding: false }))[0].mesh.slice(0, 468).map((p) => [...p]);
-  size = { width: img.width, height: img.height };
-});
-after(async () => {
-  await engine.close();
-});
+useFaceBMesh((face) => ({ mesh, size } = face));
 
 /** faceB's mesh as the destination: pale skin (L 70, a 14, b 12) over the ROI, each brow's hull an orange-brown blob (L 35, a 20, b 34). */
 function scene() {

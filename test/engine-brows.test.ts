@@ -3,7 +3,7 @@
 // kept as an occluder where it touched the temple's hair, or left in the outer feather's ramp and
 // beyond the mesh's edge. browCover takes it out of the occluders inside the hard mask; browFill
 // paints what still shows with the template's own skin, and those pixels count as inside the mask.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildMaskAt, DEFAULT_MASK, feather } from '../src/engine/mask.ts';
 import { fillTemplateBrows, templateBrowZone } from '../src/engine/brows.ts';
@@ -11,23 +11,11 @@ import { skinModel } from '../src/engine/skin.ts';
 import { roiAround } from '../src/engine/warp.ts';
 import { boxBlur, convexHull, fillPolygon, growPolygon } from '../src/engine/raster.ts';
 import { BROW_LEFT, BROW_RIGHT, FACE_OVAL, FEATURES } from '../src/engine/regions.ts';
-import { createDefaultEngine, type DefaultEngine } from '../src/engine/index.ts';
-import { decodeImage } from '../src/engine/image.ts';
-import { faceB } from './engine-fixtures.ts';
+import { useFaceBMesh } from './engine-fixtures.ts';
 
-let engine: DefaultEngine;
 let mesh: number[][];
 let size: { width: number; height: number };
-before(async () => {
-  engine = createDefaultEngine({ warmup: false });
-  await engine.init();
-  const img = await decodeImage(await faceB());
-  mesh = (await engine.faceAnalyser.detect(img, { embedding: false }))[0].mesh.slice(0, 468).map((p) => [...p]);
-  size = { width: img.width, height: img.height };
-});
-after(async () => {
-  await engine.close();
-});
+useFaceBMesh((face) => ({ mesh, size } = face));
 
 const OUTER: Record<string, number[]> = { right: [70, 46], left: [300, 276] };
 const INNER: Record<string, number[]> = { right: [107, 55], left: [336, 285] };

@@ -125,6 +125,21 @@ export function useEngine(options: Parameters<typeof createDefaultEngine>[0] = {
   return () => engine!;
 }
 
+/** Face B's 468 mesh points and its image size, found once (in a `before` hook) by an engine of its own, handed to `got`. */
+export function useFaceBMesh(got: (face: { mesh: number[][]; size: { width: number; height: number } }) => void): void {
+  before(async () => {
+    const engine = createDefaultEngine({ warmup: false });
+    await engine.init();
+    try {
+      const img = await decodeImage(await faceB());
+      const mesh = (await engine.faceAnalyser.detect(img, { embedding: false }))[0]!.mesh.slice(0, 468).map((p) => [...p]);
+      got({ mesh, size: { width: img.width, height: img.height } });
+    } finally {
+      await engine.close();
+    }
+  });
+}
+
 /**
  * A frontal face's landmarks on a 200-px plane for the colour stage's zones: the brow's centre
  * (168), the nose's tip (1), the chin (152), the lips' outer contour (an ellipse around (100,
