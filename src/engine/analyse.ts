@@ -29,7 +29,8 @@ export interface Face {
   hands?: Point2[][];
   /**
    * featureCrispness() of the eyes and brows at the photo's own resolution, set by the engine on a
-   * small source it enlarged (colour.softEyes and texture.softMedium read it); undefined otherwise.
+   * small source the swap shows at its own size or larger (colour.softEyesMaxWidth; colour.softEyes,
+   * texture.softMedium and the brow hair read it); undefined otherwise.
    */
   eyeCrispness?: number;
 }
