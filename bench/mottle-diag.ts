@@ -50,7 +50,6 @@ async function main(): Promise<void> {
   await mkdir(out, { recursive: true });
   const engine = createDefaultEngine({ warmup: false });
   await engine.init();
-  
 
   for (const [s, t, name] of pairs) {
     const sb = (await padTightCrop(await readFile(s!), 200)).bytes;

@@ -16,7 +16,7 @@
 // 1 − mottle. The pores (finer than mottleFine) and the face's broad light (coarser than
 // mottleSigma) are left as they are; `mottleChroma` applies the same to a and b (their band against
 // the template's chroma band).
-import { convexHull, fillPolygon, gaussBlur, growPolygon, maskedBlur } from './raster.ts';
+import { convexHull, fillPolygon, gaussBlur, growPolygon, maskedBlur, productInto } from './raster.ts';
 import { BROW_LEFT, BROW_RIGHT, EYE_LEFT, EYE_RIGHT, LIPS_OUTER, NOSE, NOSTRIL_LEFT, NOSTRIL_RIGHT, pick } from './regions.ts';
 import type { Roi } from './warp.ts';
 
@@ -83,10 +83,6 @@ function attenuate(v: Float32Array, bd: Float32Array, local: Float32Array, plain
 
 function plainInto(plain: Float32Array, skin: Float32Array, feat: Float32Array): void {
   for (let i = 0; i < plain.length; i++) plain[i] = skin[i] * (1 - Math.min(1, feat[i]));
-}
-
-function productInto(out: Float32Array, a: Float32Array, b: Float32Array): void {
-  for (let i = 0; i < out.length; i++) out[i] = a[i] * b[i];
 }
 
 function coverPlane(cover: Uint8Array): Float32Array {

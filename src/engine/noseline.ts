@@ -17,7 +17,7 @@
 // nostril openings are left out. The nose keeps its shape and its openings; only its outline
 // is no deeper than the template's own.
 import type { Roi } from './warp.ts';
-import { convexHull, fillPolygon, gaussBlur, growPolygon } from './raster.ts';
+import { convexHull, fillPolygon, gaussBlur, growPolygon, localMinMax } from './raster.ts';
 import { LIPS_OUTER, NOSTRIL_LEFT, NOSTRIL_RIGHT, pick } from './regions.ts';
 import { NOSE_BASE } from './nostrils.ts';
 
@@ -46,35 +46,16 @@ export interface NoseLineOptions {
   floor: number;
 }
 
-/** Separable running max (grow = 1) or min (grow = 0) over a square of half-side r, in → out (bw × bh). */
-function rankFilter(src: Float32Array, out: Float32Array, tmp: Float32Array, bw: number, bh: number, r: number, grow: number): void {
-  for (let y = 0; y < bh; y++) rankRow(src, tmp, y * bw, 1, bw, r, grow);
-  for (let x = 0; x < bw; x++) rankRow(tmp, out, x, bw, bh, r, grow);
-}
-
-function rankRow(src: Float32Array, out: Float32Array, o: number, step: number, n: number, r: number, grow: number): void {
-  for (let i = 0; i < n; i++) {
-    const a = Math.max(0, i - r);
-    const b = Math.min(n - 1, i + r);
-    let m = src[o + a * step];
-    for (let j = a + 1; j <= b; j++) {
-      const v = src[o + j * step];
-      if (grow ? v > m : v < m) m = v;
-    }
-    out[o + i * step] = m;
-  }
-}
-
 /** Line depth (log of the closing's L + 16 over the pixel's) over the box, from ROI plane L. */
 function lineDepth(L: Float32Array, w: number, x0: number, y0: number, bw: number, bh: number, r: number): Float32Array {
   const v = new Float32Array(bw * bh);
   for (let y = 0; y < bh; y++) logRow(L, v, (y0 + y) * w + x0, y * bw, bw);
-  const tmp = new Float32Array(bw * bh);
-  const hi = new Float32Array(bw * bh);
-  const close = new Float32Array(bw * bh);
-  rankFilter(v, hi, tmp, bw, bh, r, 1);
-  rankFilter(hi, close, tmp, bw, bh, r, 0);
-  for (let j = 0; j < bw * bh; j++) close[j] -= v[j];
+  const n = bw * bh;
+  const close = new Float32Array(n), hi = new Float32Array(n), rlo = new Float32Array(n), rhi = new Float32Array(n);
+  // The grey-level closing: the (2r+1)² max, then the min of that (the pass's other half unused).
+  localMinMax(v, bw, r, 0, 0, bw - 1, bh - 1, 0, 0, bw - 1, bh - 1, close, hi, rlo, rhi);
+  localMinMax(hi, bw, r, 0, 0, bw - 1, bh - 1, 0, 0, bw - 1, bh - 1, close, hi, rlo, rhi);
+  for (let j = 0; j < n; j++) close[j] -= v[j];
   return close;
 }
 
