@@ -1,6 +1,6 @@
 // npm run bench:screen [-- --runs N]
 // Cost of the compliance steps per job, on one core: the nsfwjs screen per photo (decode + resize
-// to 224² + MobileNetV2-mid on the tfjs WASM backend), its one-time model load per engine thread,
+// to 224² + MobileNetV2-mid converted to ONNX, on onnxruntime), its one-time model load per engine thread,
 // and the AIGC labels per result (visible label drawn + re-encoded, XMP label signed).
 // Photos: faces from @vladmandic/human's assets at 1024×1024 (JPEG q92).
 import { createRequire } from 'node:module';

@@ -8,8 +8,8 @@
 // per-file hashes still match the sources (bin/bundle.mjs); any edit falls back to tsx.
 import { build } from 'esbuild';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { DIST, MANIFEST_VERSION, ROOT, sha256 } from '../bin/bundle.mjs';
 
 // Entries flat in dist/ (chunks too), so every output file sits at the same depth.
@@ -19,6 +19,8 @@ const ENTRIES = {
   engine: 'src/engine/index.ts',
   'onnx-engine': 'src/engine/onnx/index.ts',
   'screen-thread': 'src/compliance/screen-thread.ts',
+  // Not loaded by a command: imported below, once built, to write the screening model.
+  'screening-model': 'src/compliance/screening-model.ts',
 };
 
 const inputs = {};
@@ -78,7 +80,7 @@ await build({
   logLevel: 'warning',
 });
 inputs['tsconfig.json'] = sha256(await readFile(path.join(ROOT, 'tsconfig.json')));
-await writeScreeningWeights(tmp);
+await writeScreeningModel(tmp);
 await writeFile(path.join(tmp, 'manifest.json'), JSON.stringify({ version: MANIFEST_VERSION, node: process.versions.node.split('.')[0], inputs }, null, 1) + '\n');
 const old = `${DIST}.${process.pid}.old`;
 await rename(DIST, old).catch(() => undefined);
@@ -87,22 +89,16 @@ await rm(old, { recursive: true, force: true });
 console.log(`wanxing: built dist/ from ${Object.keys(inputs).length} source files`);
 
 /**
- * The input screening model's weights (src/compliance/screening.ts), decoded once here from the base64
- * strings nsfwjs ships them as: a load then reads 4.3 MB instead of decoding 5.7 MB of base64 (≈ 0.1 s).
- * Tagged with the nsfwjs version; the screener decodes the package's files when the tag does not match.
+ * The input screening model (src/compliance/screening-model.ts): nsfwjs's tfjs graph converted to ONNX
+ * once here, with the converter just bundled, instead of at every screener's load (≈ 0.2 s, 0.35 s of
+ * CPU: decoding the package's base64 weights and converting). Tagged with the nsfwjs version and the
+ * converter's FORMAT; the screener converts in memory when the tag does not match.
  */
-async function writeScreeningWeights(dir) {
+async function writeScreeningModel(dir) {
   try {
-    const require = createRequire(path.join(ROOT, 'package.json'));
-    const main = require.resolve('nsfwjs');
-    const modelDir = path.join(path.dirname(main), '..', 'models', 'mobilenet_v2_mid');
-    const model = require(path.join(modelDir, 'model.min.js'));
-    const shards = model.weightsManifest.flatMap((g) => g.paths).map((p) => Buffer.from(require(path.join(modelDir, `${p.replace(/\.bin$/, '')}.min.js`)), 'base64'));
-    const weights = Buffer.concat(shards);
-    const { version } = JSON.parse(await readFile(path.join(path.dirname(main), '..', '..', 'package.json'), 'utf8'));
-    await writeFile(path.join(dir, 'screening-weights.bin'), weights);
-    await writeFile(path.join(dir, 'screening-weights.json'), JSON.stringify({ nsfwjs: version, model: 'mobilenet_v2_mid', bytes: weights.length }) + '\n');
+    const { writeScreeningModel: write } = await import(pathToFileURL(path.join(dir, 'screening-model.js')).href);
+    write(dir);
   } catch (err) {
-    console.warn(`wanxing: screening weights not prebuilt (${err.message}); the screener decodes nsfwjs's files at load`);
+    console.warn(`wanxing: screening model not prebuilt (${err.message}); the screener converts nsfwjs's model at load`);
   }
 }

@@ -1,16 +1,15 @@
 // Input screening: the NSFW classifier of the `nsfwjs` package (its MobileNetV2 "mid" graph model,
-// shipped inside the package) on the tfjs WASM backend, in the engine thread, before any swap.
-// The model is run here with tfjs-converter, with nsfwjs's own preprocessing (RGB 224², /255) and
-// class order: nsfwjs's loader took 11–28 s a thread to start (its base64 handling), this 1–2 s.
+// shipped inside the package), converted to ONNX (screening-model.ts; prebuilt in dist/ by the build)
+// and run by onnxruntime-node on the calling thread, before any swap. nsfwjs's own preprocessing
+// (RGB 224², /255) and class order. tfjs is not loaded: on it the model took ≈ 0.24 s to load and
+// ≈ 36 ms a photo, on onnxruntime ≈ 0.09 s and ≈ 12 ms (npm run bench:screen).
 // An explicit photo (P(porn) + P(hentai) at or over the threshold) is refused with -330007
 // ContentRejected, naming which photo and its scores.
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import type { FaceEngine, SwapRequest, SwapResult } from '../engine/types.ts';
 import { ServiceError } from '../jobs/errors.ts';
+import { INPUT, OUTPUT, screeningModel } from './screening-model.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -37,73 +36,38 @@ export function explicitScore(s: ClassScores): number {
   return s.porn + s.hentai;
 }
 
-// The subset of tfjs-core and nsfwjs used here.
-/* eslint-disable @typescript-eslint/no-explicit-any */
-type Tf = any;
-type GraphModel = { predict(x: unknown): { data(): Promise<Float32Array>; dispose(): void } };
+// The subset of onnxruntime-node used here (required when a screener loads: a thread that screens
+// nothing never loads it).
+type Ort = typeof import('onnxruntime-node');
+type Session = import('onnxruntime-node').InferenceSession;
 
 const SIZE = 224;
 
-// The package's model files (its `exports` map names only the JS wrappers): model.min.js holds the
-// graph, group1-shardNofM.min.js the weights as base64 strings.
-type ModelJson = { modelTopology: unknown; format: string; weightsManifest: { paths: string[]; weights: unknown[] }[] };
-const MODEL_DIR = () => path.join(path.dirname(require.resolve('nsfwjs')), '..', 'models', 'mobilenet_v2_mid');
-/**
- * The weights decoded once at build time (scripts/build-cli.mjs writes them beside the bundle):
- * decoding the 5.7 MB of base64 took ≈ 0.1–0.15 s a load. Used only when written from the nsfwjs
- * version installed now, with the size its manifest names; else decoded from the package.
- */
-export const PREBUILT_WEIGHTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/screening-weights');
-
-function modelWeights(json: ModelJson): Buffer {
-  try {
-    const meta = JSON.parse(readFileSync(`${PREBUILT_WEIGHTS}.json`, 'utf8')) as { nsfwjs: string; model: string; bytes: number };
-    const version = (JSON.parse(readFileSync(path.join(path.dirname(require.resolve('nsfwjs')), '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
-    if (meta.nsfwjs === version && meta.model === 'mobilenet_v2_mid') {
-      const bin = readFileSync(`${PREBUILT_WEIGHTS}.bin`);
-      if (bin.length === meta.bytes) return bin;
-    }
-  } catch {
-    /* not built, or from another nsfwjs: decode the package's own files */
-  }
-  const root = MODEL_DIR();
-  return Buffer.concat(json.weightsManifest.flatMap((g) => g.paths).map((p) => Buffer.from(require(path.join(root, `${p.replace(/\.bin$/, '')}.min.js`)) as string, 'base64')));
-}
-
 export class Screener {
   private constructor(
-    private readonly tf: Tf,
-    private readonly model: GraphModel,
+    private readonly ort: Ort,
+    private readonly session: Session,
   ) {}
 
   /**
-   * Loads the model once per thread (about half a second: at engine start, not in a job). `warmup`
-   * (default on) runs it once on a blank photo so the first job does not pay the kernels' set-up; a
-   * one-shot CLI run turns it off, its first photo pays that anyway.
+   * Loads the model once per thread (≈ 0.08 s from the prebuilt dist/screening.onnx; ≈ 0.2 s more,
+   * ≈ 0.35 s more CPU, when it is converted from the package instead). One onnxruntime session that
+   * uses no threads of its own (intra- and inter-op 1, sequential): it runs on the calling thread.
+   * `warmup` (default on) runs it once on a blank photo so the first job does not pay the first
+   * run's allocations; a one-shot CLI run turns it off, its first photo pays that anyway.
    */
   static async load(opts: { warmup?: boolean } = {}): Promise<Screener> {
-    const tf = require('@tensorflow/tfjs-core') as Tf;
-    const wasm = require('@tensorflow/tfjs-backend-wasm') as { setWasmPaths(p: string): void };
-    if (tf.getBackend() !== 'wasm') {
-      let dir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
-      while (!dir.endsWith('dist') && dir !== path.dirname(dir)) dir = path.dirname(dir);
-      wasm.setWasmPaths(dir + path.sep);
-      if (!(await tf.setBackend('wasm'))) throw new Error('screening: the tfjs WASM backend did not start');
-      await tf.ready();
-    }
-    const json = require(path.join(MODEL_DIR(), 'model.min.js')) as ModelJson;
-    const weights = modelWeights(json);
-    const converter = require('@tensorflow/tfjs-converter') as { loadGraphModel(h: unknown): Promise<GraphModel> };
-    const model = await converter.loadGraphModel(
-      tf.io.fromMemory({
-        modelTopology: json.modelTopology,
-        format: json.format,
-        weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
-        weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.length),
-      }),
-    );
-    const screener = new Screener(tf, model);
-    if (opts.warmup !== false) await screener.classify([new Uint8Array(SIZE * SIZE * 3)]); // first run allocates the kernels
+    const ort = require('onnxruntime-node') as Ort;
+    const model = screeningModel();
+    const session = await ort.InferenceSession.create(model.bytes, {
+      intraOpNumThreads: 1,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+    });
+    if (session.inputNames[0] !== INPUT || session.outputNames[0] !== OUTPUT) throw new Error(`screening: the model's input/output are ${session.inputNames}/${session.outputNames}`);
+    const screener = new Screener(ort, session);
+    if (opts.warmup !== false) await screener.classify([new Uint8Array(SIZE * SIZE * 3)]); // first run allocates its buffers
     return screener;
   }
 
@@ -116,18 +80,10 @@ export class Screener {
     const px = SIZE * SIZE * 3;
     const scaled = new Float32Array(px * rgbs.length);
     rgbs.forEach((rgb, k) => toUnit(rgb, scaled, k * px));
-    const x = this.tf.tensor4d(scaled, [rgbs.length, SIZE, SIZE, 3]);
-    try {
-      const out = this.model.predict(x);
-      try {
-        const p = await out.data();
-        return rgbs.map((_, k) => p.subarray(k * CLASSES.length, (k + 1) * CLASSES.length));
-      } finally {
-        out.dispose();
-      }
-    } finally {
-      x.dispose();
-    }
+    const x = new this.ort.Tensor('float32', scaled, [rgbs.length, SIZE, SIZE, 3]);
+    const out = (await this.session.run({ [INPUT]: x }))[OUTPUT]!;
+    const p = out.data as Float32Array;
+    return rgbs.map((_, k) => p.subarray(k * CLASSES.length, (k + 1) * CLASSES.length));
   }
 
   /** The classifier's probabilities for one encoded photo (EXIF orientation applied). */
