@@ -18,6 +18,15 @@ export interface ColourOptions {
   /** Bound of that chroma gain: deviations scale by at most this much, or 1/this. */
   chromaGainMax: number;
   /**
+   * 0..1: a source pixel between neutral and its local skin mean (per chroma plane) keeps its side
+   * of neutral. Where the final chroma map v·gain + shift sends neutral past it (a saturated source
+   * on a pale template: the gain's floor 1/chromaGainMax is more than the means' ratio), the part of
+   * the deviation between the mean and neutral is mapped by the ratio of the matched mean to the
+   * source's (neutral goes to neutral), the rest keeps the bounded gain; × this. A grey brow on red
+   * skin went blue-grey on a pale template. 0 = off (the old maps, bit for bit); default 1.
+   */
+  neutralKeep: number;
+  /**
    * 0..1: a second, finer lightness ratio (σ = 0.07 face width) applied with this strength, so a
    * source lit hard from one side takes more of the template's shading. Costs some identity.
    */
@@ -569,7 +578,7 @@ function deviationSpread(cells: Float32Array, mean: Float32Array, wl: Float32Arr
   return spread(d);
 }
 
-export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, rimFine: 0, rimFineSigma: 0.02, rimFineLight: 1, rimFineFrom: 0.92, rimFineTolerance: 0.05, rimFineChromaTolerance: 2, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, socketsChroma: 0, nostrils: 0, nostrilsMax: 2.5, nostrilsTolerance: 1.1, noseLine: 0, noseLineRadius: 0.008, noseLineTolerance: 0.5, noseLineFloor: 0.2, mottle: 0, mottleTolerance: 1, mottleFine: 0.01, mottleSigma: 0.06, mottleChroma: 1, relight: 1, relightSigma: 0.05, relightTemplate: 0, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0.08, relightShareAt: 0.3, relightKeep: 0.06, relightGrey: 1, eyeWhites: 1, squint: 1, squintFrom: 0.55, squintFull: 0.45, squintMesh: 0.9, edgeLight: 1, edgeLightSigma: 0.006, edgeLightStretchFrom: 1.2, edgeLightStretchFull: 1.8, edgeLightChroma: 0.5, edgeLightMax: 1.6, edgeLightDetail: 0.15, edgeLightTurn: 8, edgeLightBand: 0.6, edgeLightCut: 1, edgeLightCutWidth: 0.04, edgeLightCutTurn: 3, edgeLightCutBand: 0.6, albedo: 0, albedoLight: 0, albedoSigma: 0.05, albedoGainMax: 1.5, albedoBrows: 0, albedoFill: 0, albedoCouple: 0, albedoGate: 0, albedoBrowsLight: 1, darkCells: 1, darkCellsFrom: 0.15, darkCellsTo: 0.3, darkCellsMirror: 0, darkCellsBeard: 0, darkCellsAnchor: 0, relief: 0, reliefFrom: 6, reliefFine: 0.02, reliefChroma: 1, reliefLift: 1, reliefCoarse: 0.1, shadowLift: 1, shadowLiftSigma: 0.05, shadowLiftTolerance: 0, shadowLiftMax: 1.5, shadowLiftGain: 1.15, shadowLiftFrom: 0.04, shadowLiftRatio: 1.4, shadowLiftSockets: 1, socketLid: 0, socketLidSigma: 0.02, socketLidGrow: 0.02, socketLidTolerance: 0.1, socketLidMax: 3, socketLidOpen: 0, socketLidChroma: 1, softEyes: 1, softEyesFrom: 0.6, softEyesFull: 0.5, softEyesMaxWidth: 160, browChroma: 0, browChromaRatio: 1.6 };
+export const DEFAULT_COLOUR: ColourOptions = { lightingSigma: 0.2, chromaSigma: 0.1, mode: 'ratio', chromaMode: 'ratio', chromaGainMax: 1.33, neutralKeep: 1, detailLighting: 0, detailLightingAuto: 0.7, shading: 0.5, skinChromaMin: 0.25, highlights: 0.7, shine: 0, shineSigma: 0.1, lowerFace: 0, lowerFaceLight: 0, lowerFaceSigma: 0.04, greySource: 1, greySigma: 0.03, greyCouple: 1, chromaCeiling: 1.1, periphery: 1, peripherySigma: 0.05, rimFine: 0, rimFineSigma: 0.02, rimFineLight: 1, rimFineFrom: 0.92, rimFineTolerance: 0.05, rimFineChromaTolerance: 2, edgeTone: 1, edgeToneFrom: 0.5, edgeToneLight: 0.25, edgeToneSigma: 0.05, sockets: 1, socketsSigma: 0.03, socketsChroma: 0, nostrils: 0, nostrilsMax: 2.5, nostrilsTolerance: 1.1, noseLine: 0, noseLineRadius: 0.008, noseLineTolerance: 0.5, noseLineFloor: 0.2, mottle: 0, mottleTolerance: 1, mottleFine: 0.01, mottleSigma: 0.06, mottleChroma: 1, relight: 1, relightSigma: 0.05, relightTemplate: 0, relightChroma: 1, relightEdge: 0.15, relightTolerance: 0, relightGate: 0, relightDarkOnly: 0, relightShare: 0.08, relightShareAt: 0.3, relightKeep: 0.06, relightGrey: 1, eyeWhites: 1, squint: 1, squintFrom: 0.55, squintFull: 0.45, squintMesh: 0.9, edgeLight: 1, edgeLightSigma: 0.006, edgeLightStretchFrom: 1.2, edgeLightStretchFull: 1.8, edgeLightChroma: 0.5, edgeLightMax: 1.6, edgeLightDetail: 0.15, edgeLightTurn: 8, edgeLightBand: 0.6, edgeLightCut: 1, edgeLightCutWidth: 0.04, edgeLightCutTurn: 3, edgeLightCutBand: 0.6, albedo: 0, albedoLight: 0, albedoSigma: 0.05, albedoGainMax: 1.5, albedoBrows: 0, albedoFill: 0, albedoCouple: 0, albedoGate: 0, albedoBrowsLight: 1, darkCells: 1, darkCellsFrom: 0.15, darkCellsTo: 0.3, darkCellsMirror: 0, darkCellsBeard: 0, darkCellsAnchor: 0, relief: 0, reliefFrom: 6, reliefFine: 0.02, reliefChroma: 1, reliefLift: 1, reliefCoarse: 0.1, shadowLift: 1, shadowLiftSigma: 0.05, shadowLiftTolerance: 0, shadowLiftMax: 1.5, shadowLiftGain: 1.15, shadowLiftFrom: 0.04, shadowLiftRatio: 1.4, shadowLiftSockets: 1, socketLid: 0, socketLidSigma: 0.02, socketLidGrow: 0.02, socketLidTolerance: 0.1, socketLidMax: 3, socketLidOpen: 0, socketLidChroma: 1, softEyes: 1, softEyesFrom: 0.6, softEyesFull: 0.5, softEyesMaxWidth: 160, browChroma: 0, browChromaRatio: 1.6 };
 
 /**
  * Matches the source planes (Lab, in place) to the template's local means, shading and highlights.
@@ -624,6 +633,8 @@ export function matchColour(
   const hardLit = shadingSpread(fieldL(cellsS, 0.07), lightS, wl) - shadingSpread(fieldL(cellsT, 0.07), lightT, wl);
   const gains: Float32Array[] = [];
   const shifts: Float32Array[] = [];
+  // The source's local chroma means (neutralKeep's reference).
+  const chromaMeans: Float32Array[] = [];
   for (let c = 0; c < 3; c++) {
     const sigmaFw = c === 0 ? opts.lightingSigma : opts.chromaSigma;
     // Chroma means over the lightness cells too: a source's cheek under coloured light is not
@@ -632,6 +643,7 @@ export function matchColour(
     const ct = grid.tgt[c];
     const ms = c === 0 && sigmaFw === opts.lightingSigma ? lightS : fieldL(cs, sigmaFw);
     const mt = c === 0 && sigmaFw === opts.lightingSigma ? lightT : fieldL(ct, sigmaFw);
+    if (c > 0) chromaMeans.push(ms);
     // Skin's own chroma varies little under one light; a source lit by two (a blue window on one
     // side, warm lamps on the other) varies a lot, and that cast must not survive the match.
     // Over skin, deviations from the local mean shrink to the template's spread of them.
@@ -738,7 +750,9 @@ export function matchColour(
     ];
     hot = { means, soft: wl, strength: opts.highlights };
   }
-  applyFields(src, gains, shifts, hot, cw, ch, k, w, h, only, cross, gloss, lightWeight, ceiling, albedo, Math.min(1, Math.max(0, opts.albedoBrowsLight)));
+  // neutralKeep: from the final chroma maps, so it holds whatever the steps above made of them.
+  const neutral = opts.neutralKeep > 0 && grey < 1 ? neutralFields(chromaMeans, gains, shifts, Math.min(1, opts.neutralKeep) * (1 - grey)) : undefined;
+  applyFields(src, gains, shifts, hot, cw, ch, k, w, h, only, cross, gloss, lightWeight, ceiling, albedo, Math.min(1, Math.max(0, opts.albedoBrowsLight)), neutral);
   if (edgeW && edge) edgeLightPixels(src, tgt, edge.alpha, edgeW, cw, ch, k, w, h, Math.max(0.5, opts.edgeLightSigma * faceW), Math.max(1, opts.edgeLightMax), Math.min(1, Math.max(0, opts.edgeLightChroma)) * (1 - grey), opts.edgeLightDetail, only);
 }
 
@@ -1735,12 +1749,55 @@ function lerpRow(rows: Float32Array, o: number, d: number, t: number): number {
   return rows[o] + (rows[o + d] - rows[o]) * t;
 }
 
+// neutralKeep: its correction fades in as the matched mean leaves neutral (Lab units), so a cell
+// whose matched mean crosses neutral changes continuously.
+const NEUTRAL_KEEP_RAMP = 1;
+
+/**
+ * ColourOptions.neutralKeep's per-cell fields [Δa, Δb, qa, qb]: per chroma plane, the correction Δ
+ * at neutral and its slope q = Δ / m (m the source's local mean; 0 ≤ q ≤ the gain). The final map
+ * F(v) = g·v + s sends the mean to m' = F(m) and neutral to s; where s lies past neutral from m' (m'
+ * on m's side), Δ = −s brings neutral back to neutral. Per pixel (applyFields) the correction is
+ * Δ − q·v held between 0 and Δ: Δ in full on the far side of neutral, fading linearly to 0 at the
+ * mean and beyond, so F is m'·v/m between neutral and the mean (the ratio) and keeps its gain g
+ * elsewhere. Continuous in v and across cells; undefined when no cell needs it.
+ */
+function neutralFields(means: Float32Array[], gains: Float32Array[], shifts: Float32Array[], strength: number): Float32Array[] | undefined {
+  const deltas: Float32Array[] = [];
+  const slopes: Float32Array[] = [];
+  let any = false;
+  for (let c = 1; c <= 2; c++) {
+    const m = means[c - 1], g = gains[c], s = shifts[c];
+    const delta = new Float32Array(m.length);
+    const slope = new Float32Array(m.length);
+    for (let i = 0; i < m.length; i++) {
+      const sg = m[i] > 0 ? 1 : m[i] < 0 ? -1 : 0;
+      const over = -sg * s[i];
+      const side = sg * (g[i] * m[i] + s[i]);
+      if (over > 0 && side > 0) {
+        delta[i] = sg * over * strength * Math.min(1, side / NEUTRAL_KEEP_RAMP);
+        slope[i] = delta[i] / m[i];
+        any = true;
+      }
+    }
+    deltas.push(delta);
+    slopes.push(slope);
+  }
+  return any ? [...deltas, ...slopes] : undefined;
+}
+
+/** Whether any of mask[o … o + n) is set. */
+function rowAny(mask: Uint8Array, o: number, n: number): boolean {
+  for (let i = o, e = o + n; i < e; i++) if (mask[i]) return true;
+  return false;
+}
+
 /**
  * The one full-resolution pass: each plane through its affine map (bilinear from the cell
  * centres), then the hot-spot compression. The grids are interpolated down each row once, so a
  * pixel costs one lerp per field.
  */
-function applyFields(lab: Float32Array[], gains: Float32Array[], shifts: Float32Array[], hot: Highlights | undefined, cw: number, ch: number, k: number, w: number, h: number, only?: Uint8Array, cross?: [Float32Array, Float32Array], gloss?: Shine, skin?: Float32Array, ceiling?: Ceiling, albedo?: Float32Array[], albedoBrowsLight = 1): void {
+function applyFields(lab: Float32Array[], gains: Float32Array[], shifts: Float32Array[], hot: Highlights | undefined, cw: number, ch: number, k: number, w: number, h: number, only?: Uint8Array, cross?: [Float32Array, Float32Array], gloss?: Shine, skin?: Float32Array, ceiling?: Ceiling, albedo?: Float32Array[], albedoBrowsLight = 1, neutral?: Float32Array[]): void {
   // The grey source's cross terms (a += cA·l, b += cB·l) come next: rows xo and xo + cw; then the
   // shine's fields (weight, diffuse level, chroma magnitude, a and b per Y^⅓, smooth excess):
   // rows so … so + 5·cw.
@@ -1756,6 +1813,9 @@ function applyFields(lab: Float32Array[], gains: Float32Array[], shifts: Float32
   const al = albedo ? fields.length * cw : -1;
   if (albedo) fields.push(...albedo);
   const al16 = albedo !== undefined && albedo.length > 12;
+  // neutralKeep (neutralFields()): rows nk … nk + 3·cw (Δa, Δb, qa, qb).
+  const nk = neutral ? fields.length * cw : -1;
+  if (neutral) fields.push(...neutral);
   const bl = albedoBrowsLight;
   const px = new Float64Array(3);
   const nf = fields.length;
@@ -1765,7 +1825,13 @@ function applyFields(lab: Float32Array[], gains: Float32Array[], shifts: Float32
   const { i0: ry0, i1: ry1, t: rty } = bilinearTaps(h, ch, k);
   const [L, A, B] = lab;
   const strength = hot?.strength ?? 0;
-  for (let y = 0; y < h; y++) {
+  // The rows holding pixels to write (the fields are interpolated only for those).
+  let y0 = 0, y1 = h;
+  if (only) {
+    while (y0 < h && !rowAny(only, y0 * w, w)) y0++;
+    while (y1 > y0 && !rowAny(only, (y1 - 1) * w, w)) y1--;
+  }
+  for (let y = y0; y < y1; y++) {
     const r0 = ry0[y] * cw;
     const r1 = ry1[y] * cw;
     const ty = rty[y];
@@ -1799,6 +1865,23 @@ function applyFields(lab: Float32Array[], gains: Float32Array[], shifts: Float32
       let l = l0 * (rows[j0] + (rows[j0 + d] - rows[j0]) * t) + (rows[3 * cw + j0] + (rows[3 * cw + j0 + d] - rows[3 * cw + j0]) * t);
       let a = a0 * (rows[cw + j0] + (rows[cw + j0 + d] - rows[cw + j0]) * t) + (rows[4 * cw + j0] + (rows[4 * cw + j0 + d] - rows[4 * cw + j0]) * t);
       let b = b0 * (rows[2 * cw + j0] + (rows[2 * cw + j0 + d] - rows[2 * cw + j0]) * t) + (rows[5 * cw + j0] + (rows[5 * cw + j0 + d] - rows[5 * cw + j0]) * t);
+      if (nk >= 0) {
+        // neutralFields(): Δ − q·v, between 0 and Δ.
+        const o = nk + j0;
+        const da = rows[o] + (rows[o + d] - rows[o]) * t;
+        if (da !== 0) {
+          const q = o + 2 * cw;
+          const e = da - a0 * (rows[q] + (rows[q + d] - rows[q]) * t);
+          a += Math.max(Math.min(e, Math.max(0, da)), Math.min(0, da));
+        }
+        const ob = o + cw;
+        const db = rows[ob] + (rows[ob + d] - rows[ob]) * t;
+        if (db !== 0) {
+          const q = ob + 2 * cw;
+          const e = db - b0 * (rows[q] + (rows[q + d] - rows[q]) * t);
+          b += Math.max(Math.min(e, Math.max(0, db)), Math.min(0, db));
+        }
+      }
       if (xo >= 0) {
         const xa = xo + j0, xb = xa + cw;
         a += l * (rows[xa] + (rows[xa + d] - rows[xa]) * t);
