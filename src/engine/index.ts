@@ -206,12 +206,12 @@ export class DefaultEngine implements FaceEngine {
   }
 
   /**
-   * Whether colour.softEyes, texture.softMedium or the brow hair (colour.browChroma,
-   * texture.browStrands) will read this source face's eye crispness: they act on a small source only.
+   * Whether colour.softEyes, texture.softMedium, the brow hair (colour.browChroma,
+   * texture.browStrands) or colour.socketLidSoft will read this source face's eye crispness: they act on a small source only.
    */
   private softGated(face: Face): boolean {
     const c = this.swapOpts.colour, t = this.swapOpts.texture;
-    if (!(c.softEyes > 0 || t.softMedium > 0 || c.browChroma > 0 || t.browStrands > 0)) return false;
+    if (!(c.softEyes > 0 || t.softMedium > 0 || c.browChroma > 0 || t.browStrands > 0 || c.socketLidSoft > 0)) return false;
     return !(c.softEyesMaxWidth > 0) || faceWidth(face.mesh) <= c.softEyesMaxWidth;
   }
 

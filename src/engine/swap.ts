@@ -179,6 +179,16 @@ export function softEyesWeight(crisp: number | undefined, o: { softEyes: number;
   return Math.min(1, o.softEyes) * u * u * (3 - 2 * u);
 }
 
+/**
+ * ColourOptions.socketLidSoft's strength for a source with this eye crispness (undefined: not read,
+ * a large or shrunk source: 0); × softEyesWeight's smoothstep when socketLidSoftEyes is on.
+ */
+export function socketLidSoftWeight(crisp: number | undefined, o: { socketLidSoft: number; socketLidSoftEyes: number; softEyesFrom: number; softEyesFull: number }): number {
+  if (!(o.socketLidSoft > 0) || crisp === undefined) return 0;
+  const s = Math.min(1, o.socketLidSoft);
+  return o.socketLidSoftEyes > 0 ? s * softEyesWeight(crisp, { softEyes: 1, softEyesFrom: o.softEyesFrom, softEyesFull: o.softEyesFull }) : s;
+}
+
 /** Face width (px) the mask is computed at; larger faces take it at 1/2, 1/3 … of their size. */
 const MASK_WORK_FW = 240;
 
@@ -231,7 +241,10 @@ export function swapFace(
   // The eyes' openings keep the source's own chroma, moved by one shift for both eyes
   // (ColourOptions.eyeWhites; off: nothing taken, nothing written).
   const eyeSnap = opts.colour.eyeWhites > 0 ? snapshotEyes(sLab, roi, dst, fw) : undefined;
-  matchColour(sLab, tLab, mask.skin, roi.w, roi.h, fw, opts.colour, mask.light, geometry, warped.cover, opts.colour.edgeLight > 0 ? { stretch: warped.stretch, alpha: mask.alpha, turn: edgeTurn(source.face.angles.yaw, target.face.angles.yaw) } : undefined);
+  // A small, soft source's lids lifted as socketLid does (ColourOptions.socketLidSoft; off: the options as given).
+  const lidSoft = socketLidSoftWeight(source.face.eyeCrispness, opts.colour);
+  const colourOpts = lidSoft > opts.colour.socketLid ? { ...opts.colour, socketLid: lidSoft, socketLidTolerance: opts.colour.socketLidSoftTolerance } : opts.colour;
+  matchColour(sLab, tLab, mask.skin, roi.w, roi.h, fw, colourOpts, mask.light, geometry, warped.cover, opts.colour.edgeLight > 0 ? { stretch: warped.stretch, alpha: mask.alpha, turn: edgeTurn(source.face.angles.yaw, target.face.angles.yaw) } : undefined);
   if (eyeSnap) matchEyeWhites(sLab, warped.cover, roi, dst, fw, eyeSnap, opts.colour.eyeWhites * (1 - greyness(tSkin.mean)));
   // A squinting source onto an open-eyed template: the template's own eyes inside the openings
   // (ColourOptions.squint; off: nothing read or written).
