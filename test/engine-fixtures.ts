@@ -6,7 +6,8 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { BROW_LEFT, BROW_RIGHT, EYE_LEFT, EYE_RIGHT, FACE_OVAL, LIPS_OUTER } from '../src/engine/regions.ts';
 import type { ShadingGeometry } from '../src/engine/colour.ts';
-import { createDefaultEngine, type DefaultEngine } from '../src/engine/index.ts';
+import { createDefaultEngine, type DefaultEngine, type DetailedSwap } from '../src/engine/index.ts';
+import type { SwapOptionsPatch } from '../src/engine/swap.ts';
 import { decodeImage } from '../src/engine/image.ts';
 import { fillPolygon } from '../src/engine/raster.ts';
 import { roiAround } from '../src/engine/warp.ts';
@@ -185,4 +186,15 @@ export function meanWhere(v: Float32Array, where: Uint8Array): { mean: number; c
   let c = 0, s = 0;
   for (let i = 0; i < v.length; i++) if (where[i]) { c++; s += v[i]!; }
   return { mean: c ? s / c : NaN, count: c };
+}
+
+/** A swap by an engine with these stage options (a fresh engine each: no template cache between). */
+export async function swapWith(swap: SwapOptionsPatch, source: Buffer, target: Buffer): Promise<DetailedSwap> {
+  const e = createDefaultEngine({ warmup: false, swap });
+  await e.init();
+  try {
+    return await e.swapDetailed({ source, target });
+  } finally {
+    await e.close();
+  }
 }

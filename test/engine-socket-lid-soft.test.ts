@@ -5,13 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
-import { createDefaultEngine, type DetailedSwap } from '../src/engine/index.ts';
 import { decodeImage } from '../src/engine/image.ts';
 import { featureCrispness } from '../src/engine/features.ts';
 import { convexHull, fillPolygon, gaussBlur, growPolygon } from '../src/engine/raster.ts';
-import { socketLidSoftWeight, type SwapOptionsPatch } from '../src/engine/swap.ts';
+import { socketLidSoftWeight } from '../src/engine/swap.ts';
 import { BROW_LEFT, BROW_RIGHT, EYE_LEFT, EYE_RIGHT, faceWidth, pick } from '../src/engine/regions.ts';
-import { faceA, faceB, useEngine } from './engine-fixtures.ts';
+import { faceA, faceB, swapWith, useEngine } from './engine-fixtures.ts';
 
 const engine = useEngine();
 const knob = { socketLidSoft: 1, socketLidSoftEyes: 1, softEyesFrom: 0.6, softEyesFull: 0.5 };
@@ -44,17 +43,6 @@ async function smallTopLitFaceA(blur: number): Promise<Buffer> {
   }
   const shaded = sharp(data, { raw: { width: w, height: h, channels: 3 } });
   return (blur > 0 ? shaded.blur(blur) : shaded).png().toBuffer();
-}
-
-/** A swap by an engine with these stage options (a fresh engine each: no template cache between). */
-async function swapWith(swap: SwapOptionsPatch, source: Buffer, target: Buffer): Promise<DetailedSwap> {
-  const e = createDefaultEngine({ warmup: false, swap });
-  await e.init();
-  try {
-    return await e.swapDetailed({ source, target });
-  } finally {
-    await e.close();
-  }
 }
 
 const luma = (d: Uint8Array, p: number) => 0.299 * d[p * 3]! + 0.587 * d[p * 3 + 1]! + 0.114 * d[p * 3 + 2]!;

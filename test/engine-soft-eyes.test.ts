@@ -4,12 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
-import { createDefaultEngine, type DetailedSwap } from '../src/engine/index.ts';
+import type { DetailedSwap } from '../src/engine/index.ts';
 import { decodeImage } from '../src/engine/image.ts';
 import { featureCrispness } from '../src/engine/features.ts';
-import { softEyesWeight, type SwapOptionsPatch } from '../src/engine/swap.ts';
+import { softEyesWeight } from '../src/engine/swap.ts';
 import { EYE_LEFT, EYE_RIGHT, faceWidth } from '../src/engine/regions.ts';
-import { faceA, faceB, useEngine } from './engine-fixtures.ts';
+import { faceA, faceB, swapWith, useEngine } from './engine-fixtures.ts';
 
 const engine = useEngine();
 const knob = { softEyes: 1, softEyesFrom: 0.6, softEyesFull: 0.5 };
@@ -27,17 +27,6 @@ test('softEyes: the weight is whole for soft eyes, none for crisp ones, an unmea
 async function smallFaceA(blur: number): Promise<Buffer> {
   const small = sharp(await faceA()).resize(150, 150, { kernel: 'lanczos3' });
   return (blur > 0 ? small.blur(blur) : small).png().toBuffer();
-}
-
-/** A swap by an engine with these stage options (a fresh engine each: no template cache between). */
-async function swapWith(swap: SwapOptionsPatch, source: Buffer, target: Buffer): Promise<DetailedSwap> {
-  const e = createDefaultEngine({ warmup: false, swap });
-  await e.init();
-  try {
-    return await e.swapDetailed({ source, target });
-  } finally {
-    await e.close();
-  }
 }
 
 test('softEyes: a soft small source gets the template eyes in its openings, nothing changes away from the eyes', async () => {
