@@ -1799,6 +1799,18 @@ function neutralFields(means: Float32Array[], gains: Float32Array[], shifts: Flo
   return any ? [...deltas, ...slopes] : undefined;
 }
 
+/**
+ * neutralFields()' correction for one chroma plane at a pixel: Δ − q·v held between 0 and Δ, with Δ
+ * interpolated from rows[o], rows[o + d] by t and q the same from `qOff` rows further on.
+ */
+function neutralCorrection(rows: Float32Array, o: number, d: number, t: number, qOff: number, v: number): number {
+  const delta = rows[o] + (rows[o + d] - rows[o]) * t;
+  if (delta === 0) return 0;
+  const q = o + qOff;
+  const e = delta - v * (rows[q] + (rows[q + d] - rows[q]) * t);
+  return Math.max(Math.min(e, Math.max(0, delta)), Math.min(0, delta));
+}
+
 /** Whether any of mask[o … o + n) is set. */
 function rowAny(mask: Uint8Array, o: number, n: number): boolean {
   for (let i = o, e = o + n; i < e; i++) if (mask[i]) return true;
@@ -1879,21 +1891,8 @@ function applyFields(lab: Float32Array[], gains: Float32Array[], shifts: Float32
       let a = a0 * (rows[cw + j0] + (rows[cw + j0 + d] - rows[cw + j0]) * t) + (rows[4 * cw + j0] + (rows[4 * cw + j0 + d] - rows[4 * cw + j0]) * t);
       let b = b0 * (rows[2 * cw + j0] + (rows[2 * cw + j0 + d] - rows[2 * cw + j0]) * t) + (rows[5 * cw + j0] + (rows[5 * cw + j0 + d] - rows[5 * cw + j0]) * t);
       if (nk >= 0) {
-        // neutralFields(): Δ − q·v, between 0 and Δ.
-        const o = nk + j0;
-        const da = rows[o] + (rows[o + d] - rows[o]) * t;
-        if (da !== 0) {
-          const q = o + 2 * cw;
-          const e = da - a0 * (rows[q] + (rows[q + d] - rows[q]) * t);
-          a += Math.max(Math.min(e, Math.max(0, da)), Math.min(0, da));
-        }
-        const ob = o + cw;
-        const db = rows[ob] + (rows[ob + d] - rows[ob]) * t;
-        if (db !== 0) {
-          const q = ob + 2 * cw;
-          const e = db - b0 * (rows[q] + (rows[q + d] - rows[q]) * t);
-          b += Math.max(Math.min(e, Math.max(0, db)), Math.min(0, db));
-        }
+        a += neutralCorrection(rows, nk + j0, d, t, 2 * cw, a0);
+        b += neutralCorrection(rows, nk + cw + j0, d, t, 2 * cw, b0);
       }
       if (xo >= 0) {
         const xa = xo + j0, xb = xa + cw;
